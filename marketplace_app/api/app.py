@@ -1,0 +1,52 @@
+"""Builds the FastAPI application that Reflex mounts in front of its own routes."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, FastAPI, Request
+from starlette.routing import Match
+
+from marketplace_app import __version__
+from marketplace_app.api.access import PUBLIC
+from marketplace_app.api.errors import install_error_handlers
+from marketplace_app.api.limits import BodySizeLimit
+from marketplace_app.api.routes import auth, health
+from marketplace_app.core.errors import MethodNotAllowed, NotFound
+
+API_PREFIX = "/v1"
+ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+
+
+def create_api() -> FastAPI:
+    """Return a new FastAPI app with every `/v1` route, the error envelope and body limits."""
+    api = FastAPI(title="Handoff API", version=__version__, docs_url=f"{API_PREFIX}/docs",
+                  redoc_url=None, openapi_url=f"{API_PREFIX}/openapi.json",
+                  description="Agents hand paid work to verified humans. Errors are always "
+                              '`{"error": {"code", "message"}}`.')
+    install_error_handlers(api)
+    v1 = APIRouter(prefix=API_PREFIX)
+    for module in (health, auth):
+        v1.include_router(module.router)
+    api.include_router(v1)
+    _add_json_404(api)
+    api.add_middleware(BodySizeLimit)
+    return api
+
+
+def _add_json_404(api: FastAPI) -> None:
+    """Unknown paths under the API prefix answer in the envelope, not with Reflex's HTML page."""
+
+    @api.api_route(API_PREFIX + "/{path:path}", methods=ALL_METHODS, include_in_schema=False,
+                   openapi_extra=PUBLIC)
+    def unknown_route(path: str, request: Request) -> None:
+        allowed = _allowed_methods(api, request.scope)
+        if allowed:
+            raise MethodNotAllowed(f"{request.method} is not allowed here; use {', '.join(allowed)}",
+                                   headers={"Allow": ", ".join(allowed)})
+        raise NotFound(f"No API route {API_PREFIX}/{path}")
+
+
+def _allowed_methods(api: FastAPI, scope: dict) -> list[str]:
+    """The methods some real route accepts for this path (the catch-all itself excluded)."""
+    routes = [route for route in api.routes if getattr(route, "path", None) != API_PREFIX + "/{path:path}"]
+    return [method for method in ALL_METHODS
+            if any(route.matches({**scope, "method": method})[0] is Match.FULL for route in routes)]

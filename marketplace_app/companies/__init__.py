@@ -1,0 +1,1 @@
+"""Buyer organisations: companies, members, projects and their API keys."""

@@ -1,0 +1,96 @@
+"""Money in integer minor units: the only place external amount strings are parsed.
+
+Amounts are `int` cents; rates are `int` basis points (1 bp = 0.01 %). The wire
+format is the seed's `"8.00EUR"`. Parsing goes through `Decimal` exactly once and
+never through `float`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from decimal import Decimal, InvalidOperation
+
+from marketplace_app.core.errors import ValidationFailed
+
+BPS_PER_UNIT = 10_000
+MINOR_UNITS_PER_MAJOR = 100
+# A cap far below 2**63 so sums of many amounts stay exact in BIGINT columns.
+MAX_AMOUNT_CENTS = 100_000_000_000
+
+_AMOUNT = re.compile(r"(?P<major>[0-9]{1,12})(?:\.(?P<minor>[0-9]{1,2}))?(?: ?(?P<currency>[A-Z]{3}))?", re.ASCII)
+
+
+def parse_money(text: object, *, currency: str, field: str = "amount") -> int:
+    """Parse `"8.00EUR"` (or `"8EUR"`, `"8.5 EUR"`) into cents of `currency`.
+
+    Args:
+        text: The client's value; anything but a well-formed string is refused.
+        currency: The deployment currency the amount must be in.
+        field: The field name used in error messages.
+
+    Returns:
+        The amount in minor units (non-negative).
+
+    Raises:
+        ValidationFailed: For anything that is not exactly such an amount.
+    """
+    if not isinstance(text, str):
+        raise ValidationFailed(f"{field} must be a string like '8.00{currency}'")
+    match = _AMOUNT.fullmatch(text)
+    if match is None:
+        raise ValidationFailed(f"{field} must look like '8.00{currency}' (got {text[:40]!r})")
+    if match["currency"] not in (None, currency):
+        raise ValidationFailed(f"{field} must be in {currency}, not {match['currency']}")
+    try:
+        cents = int(Decimal(f"{match['major']}.{match['minor'] or '0'}") * MINOR_UNITS_PER_MAJOR)
+    except InvalidOperation as exc:  # pragma: no cover - the pattern admits only digits
+        raise ValidationFailed(f"{field} is not a number") from exc
+    if cents > MAX_AMOUNT_CENTS:
+        raise ValidationFailed(f"{field} is larger than the maximum of {format_money(MAX_AMOUNT_CENTS, currency)}")
+    return cents
+
+
+def parse_positive_money(text: object, *, currency: str, field: str = "amount") -> int:
+    """Like `parse_money`, but zero is refused too."""
+    cents = parse_money(text, currency=currency, field=field)
+    if cents <= 0:
+        raise ValidationFailed(f"{field} must be greater than zero")
+    return cents
+
+
+def format_money(cents: int, currency: str) -> str:
+    """Render cents in the wire format, e.g. `800` → `"8.00EUR"`."""
+    sign = "-" if cents < 0 else ""
+    major, minor = divmod(abs(cents), MINOR_UNITS_PER_MAJOR)
+    return f"{sign}{major}.{minor:02d}{currency}"
+
+
+def display_money(cents: int, currency: str) -> str:
+    """Render cents for people, e.g. `350` → `"3.50 EUR"` (as in the seed's messages)."""
+    return f"{format_money(cents, currency)[:-3]} {currency}"
+
+
+def apply_bps(amount_cents: int, rate_bps: int) -> int:
+    """Return `amount × rate`, rounded half up to the cent (the one rounding rule)."""
+    if amount_cents < 0 or rate_bps < 0:
+        raise ValueError("apply_bps takes non-negative amounts and rates")
+    return (amount_cents * rate_bps + BPS_PER_UNIT // 2) // BPS_PER_UNIT
+
+
+def split_largest_remainder(total_cents: int, weights: Sequence[int]) -> list[int]:
+    """Split `total_cents` by integer `weights` so the parts sum exactly to the total.
+
+    Each part gets the floor of its share; the cents left over go one each to the
+    parts with the largest remainders (earlier parts win ties).
+    """
+    if total_cents < 0 or not weights or any(w < 0 for w in weights) or sum(weights) == 0:
+        raise ValueError("split needs a non-negative total and non-negative weights with a positive sum")
+    weight_sum = sum(weights)
+    floors = [total_cents * w // weight_sum for w in weights]
+    remainders = [total_cents * w % weight_sum for w in weights]
+    leftover = total_cents - sum(floors)
+    order = sorted(range(len(weights)), key=lambda i: (-remainders[i], i))
+    for i in order[:leftover]:
+        floors[i] += 1
+    return floors

@@ -1,0 +1,1 @@
+"""People: users, roles, password login, session tokens and browser tickets."""

@@ -1,0 +1,64 @@
+"""Identity tables: users, bearer sessions (`ses_…`) and one-time browser login tickets."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlmodel import Field, SQLModel
+
+from marketplace_app.core import db  # noqa: F401  (applies the naming convention first)
+from marketplace_app.core.clock import now
+
+
+class Role(StrEnum):
+    """What a user is on Handoff; each role lands on its own dashboard."""
+
+    company = "company"
+    operator = "operator"
+    agent_owner = "agent_owner"
+    admin = "admin"
+
+
+class UserStatus(StrEnum):
+    active = "active"
+    frozen = "frozen"
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "user_account"
+
+    id: str = Field(primary_key=True, max_length=40)
+    email: str = Field(max_length=254, unique=True)
+    password_hash: str = Field(max_length=255)
+    display_name: str = Field(max_length=100)
+    role: str = Field(max_length=20, index=True)
+    status: str = Field(default=UserStatus.active, max_length=16)
+    created_at: datetime = Field(default_factory=now)
+    last_login_at: datetime | None = None
+
+
+class AuthSession(SQLModel, table=True):
+    """A login. Only the keyed hash of the `ses_…` token is stored."""
+
+    __tablename__ = "auth_session"
+
+    id: str = Field(primary_key=True, max_length=40)
+    token_hash: str = Field(max_length=64, unique=True)
+    user_id: str = Field(foreign_key="user_account.id", index=True)
+    kind: str = Field(max_length=16)
+    created_at: datetime = Field(default_factory=now)
+    expires_at: datetime = Field(index=True)
+    revoked_at: datetime | None = None
+
+
+class LoginTicket(SQLModel, table=True):
+    """A one-time, short-lived ticket the dashboard trades for an HttpOnly session cookie."""
+
+    __tablename__ = "login_ticket"
+
+    id: str = Field(primary_key=True, max_length=40)
+    ticket_hash: str = Field(max_length=64, unique=True)
+    user_id: str = Field(foreign_key="user_account.id")
+    expires_at: datetime = Field(index=True)
+    used_at: datetime | None = None

@@ -1,0 +1,193 @@
+"""Moving money: balanced transfers and two-phase escrow holds.
+
+Every function here flushes inside the caller's unit of work and never commits.
+Balances change only through single conditional UPDATE statements, in account-id
+order (so concurrent transfers cannot deadlock), in the same transaction as the
+entries that explain them.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import and_, insert, or_, select, update
+from sqlmodel import Session
+
+from marketplace_app.core.clock import now
+from marketplace_app.core.db import insert_ignore
+from marketplace_app.core.errors import InsufficientFunds, InvalidState, NotFound
+from marketplace_app.ledger.models import HoldState, LedgerAccount, LedgerEntry, LedgerHold, LedgerTransfer, OwnerType
+from marketplace_app.settings import get_settings
+
+ACCOUNTS = LedgerAccount.__table__
+TRANSFERS = LedgerTransfer.__table__
+ENTRIES = LedgerEntry.__table__
+HOLDS = LedgerHold.__table__
+
+
+@dataclass(frozen=True, slots=True)
+class AccountRef:
+    """Names an account by owner and purpose; the row is created on first use."""
+
+    owner_type: str
+    owner_id: str
+    purpose: str
+
+    @property
+    def is_external(self) -> bool:
+        """External accounts mirror the outside world and may go negative."""
+        return self.owner_type == OwnerType.external
+
+
+@dataclass(frozen=True, slots=True)
+class Leg:
+    """One movement of `amount_cents` from one account id to another."""
+
+    from_account_id: int
+    to_account_id: int
+    amount_cents: int
+
+
+def account_id(session: Session, ref: AccountRef) -> int:
+    """Return the id of the account `ref` names, creating it if needed."""
+    currency = get_settings().currency
+    match = and_(ACCOUNTS.c.owner_type == ref.owner_type, ACCOUNTS.c.owner_id == ref.owner_id,
+                 ACCOUNTS.c.purpose == ref.purpose, ACCOUNTS.c.currency == currency)
+    found = session.execute(select(ACCOUNTS.c.id).where(match)).scalar_one_or_none()
+    if found is not None:
+        return found
+    insert_ignore(session, ACCOUNTS, {
+        "owner_type": ref.owner_type, "owner_id": ref.owner_id, "purpose": ref.purpose, "currency": currency,
+        "is_external": ref.is_external, "balance_cents": 0, "created_at": now(),
+    }, conflict=["owner_type", "owner_id", "purpose", "currency"])
+    return session.execute(select(ACCOUNTS.c.id).where(match)).scalar_one()
+
+
+def balance_cents(session: Session, ref: AccountRef) -> int:
+    """Return the stored balance of `ref` (0 if it has never been used)."""
+    currency = get_settings().currency
+    statement = select(ACCOUNTS.c.balance_cents).where(
+        ACCOUNTS.c.owner_type == ref.owner_type, ACCOUNTS.c.owner_id == ref.owner_id,
+        ACCOUNTS.c.purpose == ref.purpose, ACCOUNTS.c.currency == currency)
+    return session.execute(statement).scalar_one_or_none() or 0
+
+
+def transfer(session: Session, *, idempotency_key: str, kind: str, reason: str, legs: Sequence[Leg],
+             reference_type: str | None = None, reference_id: str | None = None) -> int:
+    """Record one balanced transfer and apply it to the stored balances.
+
+    Args:
+        session: The caller's unit of work.
+        idempotency_key: Unique per movement; a second transfer with it fails.
+        kind: What sort of movement this is (`escrow_hold`, `refund`, ...).
+        reason: A sentence people read in their statement.
+        legs: The movements; each must be positive and between two accounts.
+        reference_type: What the transfer is about (`request`, `payout`, ...).
+        reference_id: The id of that object.
+
+    Returns:
+        The transfer id.
+
+    Raises:
+        InsufficientFunds: A non-external account would go below zero; nothing is written.
+    """
+    _check_legs(legs)
+    _apply_balances(session, legs)
+    transfer_id = session.execute(insert(TRANSFERS).values(
+        idempotency_key=idempotency_key, kind=kind, reason=reason[:300], reference_type=reference_type,
+        reference_id=reference_id, created_at=now(),
+    )).inserted_primary_key[0]
+    created_at = now()
+    session.execute(insert(ENTRIES), [
+        {"transfer_id": transfer_id, "from_account_id": leg.from_account_id, "to_account_id": leg.to_account_id,
+         "amount_cents": leg.amount_cents, "created_at": created_at}
+        for leg in legs
+    ])
+    return transfer_id
+
+
+def _check_legs(legs: Sequence[Leg]) -> None:
+    if not legs:
+        raise ValueError("a transfer needs at least one leg")
+    for leg in legs:
+        if not isinstance(leg.amount_cents, int) or isinstance(leg.amount_cents, bool) or leg.amount_cents <= 0:
+            raise ValueError(f"leg amounts must be positive integers, got {leg.amount_cents!r}")
+        if leg.from_account_id == leg.to_account_id:
+            raise ValueError("a leg must move money between two different accounts")
+
+
+def _apply_balances(session: Session, legs: Sequence[Leg]) -> None:
+    deltas: dict[int, int] = defaultdict(int)
+    for leg in legs:
+        deltas[leg.from_account_id] -= leg.amount_cents
+        deltas[leg.to_account_id] += leg.amount_cents
+    for account, delta in sorted(deltas.items()):
+        if delta == 0:
+            continue
+        statement = update(ACCOUNTS).where(ACCOUNTS.c.id == account).values(
+            balance_cents=ACCOUNTS.c.balance_cents + delta)
+        if delta < 0:
+            statement = statement.where(or_(ACCOUNTS.c.is_external, ACCOUNTS.c.balance_cents >= -delta))
+        if session.execute(statement).rowcount != 1:
+            _raise_insufficient(session, account, -delta)
+
+
+def _raise_insufficient(session: Session, account: int, needed_cents: int) -> None:
+    balance = session.execute(select(ACCOUNTS.c.balance_cents).where(ACCOUNTS.c.id == account)).scalar_one_or_none()
+    if balance is None:
+        raise NotFound(f"ledger account {account} does not exist")
+    raise InsufficientFunds(f"account {account} holds {balance} cents, {needed_cents} needed",
+                            account_id=account, balance_cents=balance)
+
+
+def place_hold(session: Session, *, hold_id: str, source: AccountRef, escrow: AccountRef, amount_cents: int,
+               reason: str, reference_type: str | None = None, reference_id: str | None = None) -> str:
+    """Move `amount_cents` from `source` into `escrow` as a pending hold.
+
+    Raises:
+        InsufficientFunds: `source` cannot cover the amount; nothing is written.
+    """
+    source_id, escrow_id = account_id(session, source), account_id(session, escrow)
+    transfer(session, idempotency_key=f"hold:{hold_id}:place", kind="escrow_hold", reason=reason,
+             legs=[Leg(source_id, escrow_id, amount_cents)], reference_type=reference_type, reference_id=reference_id)
+    session.execute(insert(HOLDS).values(
+        id=hold_id, source_account_id=source_id, escrow_account_id=escrow_id, amount_cents=amount_cents,
+        state=HoldState.pending, reference_type=reference_type, reference_id=reference_id, created_at=now(),
+    ))
+    return hold_id
+
+
+def post_hold(session: Session, *, hold_id: str, payees: Sequence[tuple[AccountRef, int]], reason: str) -> int:
+    """Resolve a pending hold by paying `payees`; any remainder returns to the source.
+
+    The payee amounts must not exceed the hold. Exactly once: a hold that is no
+    longer pending raises `InvalidState` and nothing moves.
+    """
+    return _resolve(session, hold_id=hold_id, payees=payees, reason=reason, state=HoldState.posted)
+
+
+def void_hold(session: Session, *, hold_id: str, reason: str) -> int:
+    """Resolve a pending hold by returning everything to its source, exactly once."""
+    return _resolve(session, hold_id=hold_id, payees=(), reason=reason, state=HoldState.voided)
+
+
+def _resolve(session: Session, *, hold_id: str, payees: Sequence[tuple[AccountRef, int]], reason: str,
+             state: HoldState) -> int:
+    hold = session.execute(select(HOLDS).where(HOLDS.c.id == hold_id)).one_or_none()
+    if hold is None:
+        raise NotFound(f"hold {hold_id} does not exist")
+    claimed = session.execute(update(HOLDS).where(HOLDS.c.id == hold_id, HOLDS.c.state == HoldState.pending)
+                              .values(state=state, resolved_at=now())).rowcount
+    if claimed != 1:
+        raise InvalidState(f"hold {hold_id} is already resolved", status=409)
+    legs = [Leg(hold.escrow_account_id, account_id(session, ref), amount) for ref, amount in payees if amount > 0]
+    paid_cents = sum(leg.amount_cents for leg in legs)
+    if paid_cents > hold.amount_cents:
+        raise ValueError(f"payees take {paid_cents} cents from a hold of {hold.amount_cents}")
+    if hold.amount_cents - paid_cents > 0:
+        legs.append(Leg(hold.escrow_account_id, hold.source_account_id, hold.amount_cents - paid_cents))
+    kind = "escrow_post" if state is HoldState.posted else "escrow_void"
+    return transfer(session, idempotency_key=f"hold:{hold_id}:{state}", kind=kind, reason=reason, legs=legs,
+                    reference_type=hold.reference_type, reference_id=hold.reference_id)

@@ -1,0 +1,1 @@
+"""Human operators: profiles, KYC, skills and availability."""

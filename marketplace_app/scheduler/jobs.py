@@ -1,0 +1,44 @@
+"""The registry of scheduled jobs. Each job is a function of a session that handles
+whatever is due now and returns how many rows it processed; it must be safe to
+run twice (due-time columns and conditional updates, never in-memory timers)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlmodel import Session
+
+from marketplace_app.identity import service as identity
+from marketplace_app.ledger.health import ledger_health
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    """A periodic job: `run(session)` processes what is due and returns a count."""
+
+    name: str
+    description: str
+    interval_seconds: int
+    run: Callable[[Session], int]
+
+
+def _check_ledger(session: Session) -> int:
+    health = ledger_health(session)
+    if not health.ok:
+        raise RuntimeError(f"ledger invariants broken: {health}")
+    return health.transfer_count
+
+
+JOBS: list[Job] = [
+    Job("purge_expired_logins", "Delete expired sessions and sign-in tickets", 300, identity.purge_expired),
+    Job("ledger_health", "Prove the ledger's invariants (Σ = 0, balances = entries)", 300, _check_ledger),
+]
+
+
+def register(job: Job) -> Job:
+    """Add a job to the registry (domain packages call this at import time)."""
+    if any(existing.name == job.name for existing in JOBS):
+        raise ValueError(f"job {job.name} is already registered")
+    JOBS.append(job)
+    return job

@@ -1,0 +1,89 @@
+"""Exactly one scheduler per deployment.
+
+PostgreSQL: a session-level advisory lock held on a dedicated connection (it
+vanishes with the process). Any database, SQLite included: a lease row renewed
+on every tick and taken over only after it expires.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from datetime import timedelta
+
+from sqlalchemy import Connection, select, text, update
+
+from marketplace_app.core.clock import EPOCH, now
+from marketplace_app.core.db import get_engine, insert_ignore, unit_of_work
+from marketplace_app.scheduler.models import SchedulerLease
+
+log = logging.getLogger(__name__)
+
+LEASE_NAME = "scheduler"
+LEASE_TTL = timedelta(seconds=30)
+ADVISORY_LOCK_KEY = 0x48414E44  # "HAND"
+LEASES = SchedulerLease.__table__
+
+
+def holder_name() -> str:
+    """A name for this process that staff can recognise."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+class Leadership:
+    """Tracks whether this process may run the jobs right now."""
+
+    def __init__(self, holder: str | None = None) -> None:
+        self.holder = holder or holder_name()
+        self._lock_connection: Connection | None = None
+
+    def hold(self) -> bool:
+        """Acquire or renew leadership; return whether this process leads."""
+        if get_engine().dialect.name == "postgresql" and not self._hold_advisory_lock():
+            return False
+        return self._renew_lease()
+
+    def release(self) -> None:
+        """Give leadership up at shutdown so another instance takes over at once."""
+        with unit_of_work() as session:
+            session.execute(update(LEASES).where(LEASES.c.name == LEASE_NAME, LEASES.c.holder == self.holder)
+                            .values(expires_at=EPOCH))
+        if self._lock_connection is not None:
+            self._lock_connection.close()
+            self._lock_connection = None
+
+    def _hold_advisory_lock(self) -> bool:
+        try:
+            if self._lock_connection is None:
+                connection = get_engine().connect()
+                locked = connection.execute(text("SELECT pg_try_advisory_lock(:key)"),
+                                            {"key": ADVISORY_LOCK_KEY}).scalar_one()
+                connection.commit()
+                if not locked:
+                    connection.close()
+                    return False
+                self._lock_connection = connection
+            self._lock_connection.execute(text("SELECT 1"))
+            self._lock_connection.commit()
+            return True
+        except Exception:  # a dropped connection loses the lock; try again next tick
+            log.exception("scheduler advisory lock lost")
+            self._lock_connection = None
+            return False
+
+    def _renew_lease(self) -> bool:
+        moment = now()
+        with unit_of_work() as session:
+            insert_ignore(session, LEASES, {"name": LEASE_NAME, "holder": "", "acquired_at": moment,
+                                            "renewed_at": moment, "expires_at": EPOCH},
+                          conflict=["name"])
+            current = session.execute(select(LEASES.c.holder).where(LEASES.c.name == LEASE_NAME)).scalar_one()
+            values = {"holder": self.holder, "renewed_at": moment, "expires_at": moment + LEASE_TTL}
+            if current != self.holder:
+                values["acquired_at"] = moment
+            won = session.execute(update(LEASES).where(
+                LEASES.c.name == LEASE_NAME,
+                (LEASES.c.holder == self.holder) | (LEASES.c.expires_at < moment),
+            ).values(**values)).rowcount
+        return won == 1

@@ -1,0 +1,1 @@
+"""The Reflex front door: pages, components and states that call the same services."""

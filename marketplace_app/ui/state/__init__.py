@@ -1,0 +1,1 @@
+"""Reflex states: thin adapters that call services in a worker thread."""

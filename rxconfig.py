@@ -1,0 +1,19 @@
+"""Reflex configuration; everything else comes from `marketplace_app.settings`."""
+
+import reflex as rx
+
+from marketplace_app.core.db import normalize_url
+from marketplace_app.settings import get_settings
+
+settings = get_settings()
+
+config = rx.Config(
+    app_name="marketplace_app",
+    db_url=normalize_url(settings.database_url),
+    redis_url=settings.redis_url,
+    frontend_port=settings.frontend_port,
+    backend_port=settings.backend_port,
+    telemetry_enabled=False,
+    show_built_with_reflex=False,
+    disable_plugins=["reflex.plugins.sitemap.SitemapPlugin"],
+)

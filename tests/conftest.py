@@ -1,0 +1,75 @@
+"""Test database per test, on the migrated schema, on SQLite or PostgreSQL.
+
+`DATABASE_URL` chooses the database (CI runs the suite once on each). SQLite:
+the schema is migrated once into a template file and copied for every test.
+PostgreSQL: migrated once, then every table is truncated before each test.
+Tests really commit, so race tests see what other connections see.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+os.environ.setdefault("ENVIRONMENT", "test")
+os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-used-anywhere-else-0123456789")
+os.environ["SCHEDULER_ENABLED"] = "false"
+
+import pytest  # noqa: E402
+from alembic import command  # noqa: E402
+from alembic.config import Config  # noqa: E402
+from sqlalchemy import create_engine, text  # noqa: E402
+
+from marketplace_app.core import clock, db  # noqa: E402
+from marketplace_app.core.db import metadata, normalize_url  # noqa: E402
+from marketplace_app.settings import PROJECT_ROOT, get_settings  # noqa: E402
+
+DATABASE_URL = os.environ.get("DATABASE_URL", "")
+ON_POSTGRES = DATABASE_URL.startswith("postgres")
+
+
+def migrate(url: str) -> None:
+    """Bring the database at `url` to the newest migration."""
+    config = Config(str(PROJECT_ROOT / "alembic.ini"))
+    config.attributes["database_url"] = url
+    config.attributes["configure_logger"] = False
+    command.upgrade(config, "head")
+
+
+@pytest.fixture(scope="session")
+def schema_source(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A migrated database: a template file (SQLite) or the PostgreSQL URL itself."""
+    if ON_POSTGRES:
+        engine = create_engine(normalize_url(DATABASE_URL))
+        with engine.begin() as connection:
+            connection.execute(text("DROP SCHEMA public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+        engine.dispose()
+        migrate(DATABASE_URL)
+        return DATABASE_URL
+    template = tmp_path_factory.mktemp("schema") / "template.db"
+    migrate(f"sqlite:///{template}")
+    return str(template)
+
+
+@pytest.fixture(autouse=True)
+def database(schema_source: str, tmp_path: Path) -> Iterator[str]:
+    """Give each test an empty migrated database and point the app at it."""
+    if ON_POSTGRES:
+        tables = ", ".join(f'"{table.name}"' for table in metadata.sorted_tables)
+        engine = db.configure(schema_source)
+        with engine.begin() as connection:
+            connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        url = schema_source
+    else:
+        target = tmp_path / "handoff.db"
+        shutil.copyfile(schema_source, target)
+        url = f"sqlite:///{target}"
+        db.configure(url)
+    os.environ["DATABASE_URL"] = url
+    get_settings.cache_clear()
+    yield url
+    clock.unfreeze()
+    db.get_engine().dispose()
