@@ -32,6 +32,7 @@ class Purpose(StrEnum):
     pending = "pending"
     revenue = "revenue"
     stripe_clearing = "stripe_clearing"
+    provider_clearing = "provider_clearing"
     payouts = "payouts"
     test_faucet = "test_faucet"
 

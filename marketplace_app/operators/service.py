@@ -16,3 +16,8 @@ def create_profile(session: Session, *, user_id: str, display_name: str, skills:
     session.add(profile)
     session.flush()
     return profile
+
+
+def get_profile(session: Session, *, user_id: str) -> OperatorProfile:
+    """Return the operator profile of `user_id`."""
+    return session.get_one(OperatorProfile, user_id)

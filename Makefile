@@ -1,0 +1,70 @@
+# Handoff: `make run` starts the embedded default; `make test` runs the whole suite.
+# Both set everything up from a clean clone (virtualenv, bun from the npm registry,
+# the Reflex web skeleton, the database).
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+PYTHON ?= python3
+BUN_VERSION := 1.4.4
+
+export PATH := $(CURDIR)/.venv/bin:$(CURDIR)/.tools/node_modules/.bin:$(PATH)
+export REFLEX_USE_SYSTEM_BUN := 1
+export REFLEX_HTTP_CLIENT_BIND_ADDRESS := 0.0.0.0
+export REFLEX_CHECK_LATEST_VERSION := 0
+export REFLEX_TELEMETRY_ENABLED := false
+export NPM_CONFIG_REGISTRY ?= $(shell npm config get registry 2>/dev/null)
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: help setup migrate demo run run-prod test test-fast test-e2e test-slow lint bench clean
+
+help:  ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+.venv/.installed: requirements.txt
+	$(PYTHON) -m venv .venv
+	.venv/bin/pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+.tools/.installed:
+	npm install --prefix .tools --no-audit --no-fund --loglevel=error bun@$(BUN_VERSION)
+	touch $@
+
+.web/.handoff-ready: .venv/.installed .tools/.installed rxconfig.py
+	reflex init --no-agents --loglevel warning
+	touch $@
+
+setup: .venv/.installed .tools/.installed .web/.handoff-ready  ## Install everything into the project folder
+
+migrate: .venv/.installed  ## Bring the database to the newest schema
+	alembic upgrade head
+
+demo: migrate  ## Load the demo accounts (once)
+	python -m marketplace_app.demo.seed
+
+run: setup demo  ## Run Handoff: dashboards on :3000, API on :8000
+	reflex run --env dev --frontend-port 3000 --backend-port 8000
+
+run-prod: setup demo  ## Run the production build on one port (:3000, API under /v1)
+	ENVIRONMENT=$${ENVIRONMENT:-development} reflex run --env prod --single-port --frontend-port 3000
+
+test: setup  ## The whole suite: unit, API and database tests, then browser tests
+	python -m pytest -m "not e2e and not slow"
+	python -m pytest -m e2e
+
+test-fast: .venv/.installed  ## Everything but the browser and slow tests
+	python -m pytest -m "not e2e and not slow"
+
+test-e2e: setup  ## Browser tests in headless Chromium
+	python -m pytest -m e2e
+
+test-slow: .venv/.installed  ## The long repetitions (run by .ci/run)
+	python -m pytest -m slow
+
+lint: .venv/.installed  ## ruff
+	ruff check .
+
+bench: setup  ## Benchmarks (print figures; see bench/README.md)
+	python -m bench
+
+clean:  ## Remove installed tools and local state (keeps nothing)
+	rm -rf .venv .tools .web .states .var

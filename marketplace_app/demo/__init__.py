@@ -1,0 +1,1 @@
+"""Demo data for the embedded default: loaded once by `make run`."""
