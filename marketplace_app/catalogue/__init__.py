@@ -1,0 +1,1 @@
+"""The platform's skill catalogue, each skill with a base rate per hour."""

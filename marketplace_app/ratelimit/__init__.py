@@ -1,0 +1,1 @@
+"""Per-key hourly request limits, counted in the database so every worker shares them."""

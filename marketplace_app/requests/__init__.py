@@ -1,0 +1,1 @@
+"""Requests: the core object an agent creates and an operator completes."""
