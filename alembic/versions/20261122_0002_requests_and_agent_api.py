@@ -13,15 +13,15 @@ import sqlmodel
 from alembic import op
 
 SKILLS = [
-    ("legal_review", "Legal review", "Check clauses and documents against the law", 4800),
-    ("translation", "Translation", "Translate or check a translation", 3000),
-    ("content_review", "Content review", "Judge text, images or output against guidelines", 2400),
-    ("data_validation", "Data validation", "Check records, numbers and facts", 2400),
-    ("form_filling", "Form filling", "Fill in forms that need a person", 1800),
-    ("browser_interaction", "Browser interaction", "Click through a site where agents are blocked", 2000),
-    ("captcha_solving", "CAPTCHA solving", "Solve a human-verification challenge", 1200),
-    ("photo_verification", "Photo verification", "Take or check a photo as proof", 2600),
-    ("research", "Research", "Find and summarise information", 3000),
+    ("legal_review", "Legal review", "Check clauses and documents against the law", 2000),
+    ("translation", "Translation", "Translate or check a translation", 1600),
+    ("content_review", "Content review", "Judge text, images or output against guidelines", 1200),
+    ("data_validation", "Data validation", "Check records, numbers and facts", 1200),
+    ("form_filling", "Form filling", "Fill in forms that need a person", 1000),
+    ("browser_interaction", "Browser interaction", "Click through a site where agents are blocked", 1000),
+    ("captcha_solving", "CAPTCHA solving", "Solve a human-verification challenge", 600),
+    ("photo_verification", "Photo verification", "Take or check a photo as proof", 1400),
+    ("research", "Research", "Find and summarise information", 1600),
 ]
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import timedelta
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from marketplace_app.companies import service as companies
@@ -58,19 +60,31 @@ def sign_up(session: Session, form: SignUp, *, allow_admin: bool = False) -> Use
     display_name = form.display_name.strip()
     if not 1 <= len(display_name) <= 100:
         raise ValidationFailed("display_name must be 1 to 100 characters")
+    _check_plain_text("display_name", display_name)
+    _check_plain_text("company_name", form.company_name or "")
     if form.role not in SELF_SERVICE_ROLES and not (allow_admin and form.role == Role.admin):
         raise ValidationFailed(f"role must be one of {', '.join(sorted(SELF_SERVICE_ROLES))}")
     if session.execute(select(User.id).where(User.email == email)).first() is not None:
         raise Conflict("An account with this e-mail already exists")
     user = User(id=new_id("usr"), email=email, password_hash=hash_password(form.password),
                 display_name=display_name, role=form.role)
-    session.add(user)
-    session.flush()
+    try:
+        # A concurrent sign-up can pass the check above; the unique e-mail decides.
+        with session.begin_nested():
+            session.add(user)
+    except IntegrityError as exc:
+        raise Conflict("An account with this e-mail already exists") from exc
     if form.role == Role.company:
         companies.create_company(session, owner_user_id=user.id, name=form.company_name or f"{display_name}'s company")
     elif form.role == Role.operator:
         operators.create_profile(session, user_id=user.id, display_name=display_name)
     return user
+
+
+def _check_plain_text(field: str, value: str) -> None:
+    # Control characters have no place in names, and PostgreSQL refuses NUL outright.
+    if any(unicodedata.category(character) == "Cc" for character in value):
+        raise ValidationFailed(f"{field} must not contain control characters")
 
 
 def _check_password(password: str) -> None:
@@ -87,7 +101,10 @@ def authenticate(session: Session, *, email: str, password: str) -> User:
         Unauthorized: Unknown e-mail or wrong password (one message for both).
         Forbidden: The account is frozen.
     """
-    user = session.execute(select(User).where(User.email == email.strip().lower())).scalar_one_or_none()
+    email = email.strip().lower()
+    # No account has a NUL in its e-mail, and PostgreSQL would refuse to even compare one.
+    user = None if "\x00" in email else session.execute(
+        select(User).where(User.email == email)).scalar_one_or_none()
     if user is None:
         verify_password(DUMMY_HASH, password)  # spend the same time as a real check
         raise Unauthorized("Invalid e-mail or password")

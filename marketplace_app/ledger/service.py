@@ -191,3 +191,56 @@ def _resolve(session: Session, *, hold_id: str, payees: Sequence[tuple[AccountRe
     kind = "escrow_post" if state is HoldState.posted else "escrow_void"
     return transfer(session, idempotency_key=f"hold:{hold_id}:{state}", kind=kind, reason=reason, legs=legs,
                     reference_type=hold.reference_type, reference_id=hold.reference_id)
+
+
+@dataclass(frozen=True, slots=True)
+class TransferSpec:
+    """One transfer for `transfer_many`."""
+
+    idempotency_key: str
+    kind: str
+    reason: str
+    legs: Sequence[Leg]
+    reference_type: str | None = None
+    reference_id: str | None = None
+
+
+def transfer_many(session: Session, specs: Sequence[TransferSpec]) -> int:
+    """Record many balanced transfers with set-based statements (for sweeps); return how many.
+
+    Balances are applied once per account for the whole batch, in account-id order,
+    with the same conditional rule as `transfer`.
+    """
+    if not specs:
+        return 0
+    for spec in specs:
+        _check_legs(spec.legs)
+    _apply_balances(session, [leg for spec in specs for leg in spec.legs])
+    moment = now()
+    ids = session.execute(insert(TRANSFERS).returning(TRANSFERS.c.id, TRANSFERS.c.idempotency_key,
+                                                      sort_by_parameter_order=True), [
+        {"idempotency_key": spec.idempotency_key, "kind": spec.kind, "reason": spec.reason[:300],
+         "reference_type": spec.reference_type, "reference_id": spec.reference_id, "created_at": moment}
+        for spec in specs]).all()
+    session.execute(insert(ENTRIES), [
+        {"transfer_id": transfer_id, "from_account_id": leg.from_account_id, "to_account_id": leg.to_account_id,
+         "amount_cents": leg.amount_cents, "created_at": moment}
+        for (transfer_id, _key), spec in zip(ids, specs, strict=True) for leg in spec.legs])
+    return len(specs)
+
+
+def void_holds(session: Session, hold_ids: Sequence[str], *, reason: str) -> int:
+    """Void every still-pending hold in `hold_ids` (set-based, exactly once each); return how many."""
+    if not hold_ids:
+        return 0
+    voided = session.execute(
+        update(HOLDS).where(HOLDS.c.id.in_(list(hold_ids)), HOLDS.c.state == HoldState.pending)
+        .values(state=HoldState.voided, resolved_at=now())
+        .returning(HOLDS.c.id, HOLDS.c.source_account_id, HOLDS.c.escrow_account_id, HOLDS.c.amount_cents,
+                   HOLDS.c.reference_type, HOLDS.c.reference_id)
+    ).all()
+    return transfer_many(session, [
+        TransferSpec(idempotency_key=f"hold:{hold.id}:{HoldState.voided}", kind="escrow_void", reason=reason,
+                     legs=[Leg(hold.escrow_account_id, hold.source_account_id, hold.amount_cents)],
+                     reference_type=hold.reference_type, reference_id=hold.reference_id)
+        for hold in voided])

@@ -8,11 +8,14 @@ with the same message the API would send.
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Callable
 from http.cookies import SimpleCookie
 from typing import Any, TypeVar
+from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import reflex as rx
+from reflex.config import get_config
 
 from marketplace_app.core.db import unit_of_work
 from marketplace_app.core.errors import HandoffError, Unauthorized
@@ -21,6 +24,11 @@ from marketplace_app.identity.models import User
 from marketplace_app.ui import routes
 
 SESSION_COOKIE = "handoff_session"
+BROWSER_SESSION_PATH = "/v1/auth/browser-session"
+BROWSER_LOGOUT_PATH = "/v1/auth/browser-logout"
+# The host names Reflex's frontend swaps for the page's own host (`getBackendURL` in state.js).
+SAME_DOMAIN_HOSTNAMES = frozenset({"localhost", "0.0.0.0", "::", "0:0:0:0:0:0:0:0"})
+ROLE_LABELS = {"company": "Company", "operator": "Operator", "agent_owner": "Agent owner", "admin": "Admin"}
 T = TypeVar("T")
 
 
@@ -36,6 +44,16 @@ class AppState(rx.State):
     def signed_in(self) -> bool:
         """Whether a user is signed in."""
         return bool(self.user_role)
+
+    @rx.var
+    def role_label(self) -> str:
+        """The signed-in user's role in plain words."""
+        return ROLE_LABELS.get(self.user_role, "")
+
+    @rx.var
+    def user_initial(self) -> str:
+        """One letter for the avatar."""
+        return (self.user_name or self.user_email or "?")[:1].upper()
 
     def _session_token(self) -> str:
         cookie = SimpleCookie()
@@ -69,6 +87,31 @@ class AppState(rx.State):
         """on_load guard for any signed-in page."""
         return await self._require()
 
+    @rx.event
+    async def require_role(self, role: str):
+        """on_load guard for a page of one role."""
+        return await self._require(role)
+
+    @rx.event
+    async def go_home(self):
+        """Send the visitor to their dashboard, or to the login page if nobody is signed in."""
+        redirect = await self._require()
+        return redirect or rx.redirect(routes.home_for_role(self.user_role), replace=True)
+
+    @rx.event
+    def sign_out(self):
+        """End the browser session on the API (which clears the HttpOnly cookie) and land on login."""
+        return self._open_backend(BROWSER_LOGOUT_PATH)
+
+    def _open_backend(self, path: str, **query: str) -> rx.event.EventSpec:
+        """Navigate the whole page to an API route (a full load, so cookies are set and sent).
+
+        `rx.redirect` would route a same-origin URL inside the single-page app, which never
+        reaches the API in a single-port deployment; `location.assign` always does.
+        """
+        url = backend_url(path, query=query, page_url=str(self.router.url))
+        return rx.call_script(f"window.location.assign({json.dumps(url)})")
+
     async def _call(self, service: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
         """Run `service(session, *args, **kwargs)` in one unit of work off the event loop."""
         def run() -> T:
@@ -76,6 +119,23 @@ class AppState(rx.State):
                 return service(session, *args, **kwargs)
 
         return await asyncio.to_thread(run)
+
+
+def backend_url(path: str, *, query: dict[str, str] | None = None, page_url: str = "") -> str:
+    """The absolute URL of an API route, resolved the way Reflex's frontend resolves its backend.
+
+    A `localhost`-style `api_url` is rewritten to the page's own host name (and to https
+    without a port on an https page), so the session cookie lands on the same host that
+    the websocket connects to.
+    """
+    api = urlsplit(get_config().api_url)
+    page = urlsplit(page_url)
+    scheme, netloc = api.scheme, api.netloc
+    if api.hostname in SAME_DOMAIN_HOSTNAMES and page.hostname:
+        host = f"[{page.hostname}]" if ":" in page.hostname else page.hostname
+        netloc = host if page.scheme == "https" or not api.port else f"{host}:{api.port}"
+        scheme = "https" if page.scheme == "https" else scheme
+    return urlunsplit((scheme, netloc, api.path.rstrip("/") + path, urlencode(query or {}), ""))
 
 
 def _read_user(token: str) -> User:
@@ -88,4 +148,4 @@ def error_toast(exc: HandoffError):
     return rx.toast.error(exc.message, close_button=True)
 
 
-__all__ = ["AppState", "Unauthorized", "error_toast"]
+__all__ = ["AppState", "Unauthorized", "backend_url", "error_toast"]

@@ -1,0 +1,65 @@
+"""Authenticating agents by API key (`pk_live_…` / `pk_test_…`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import or_, select, update
+from sqlmodel import Session
+
+from marketplace_app.companies.models import ApiKey, KeyStatus, Project
+from marketplace_app.core.clock import now
+from marketplace_app.core.crypto import keyed_hash
+from marketplace_app.core.errors import Unauthorized
+
+KEYS = ApiKey.__table__
+PROJECTS = Project.__table__
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+@dataclass(frozen=True, slots=True)
+class KeyContext:
+    """Who an agent is: its key, project, company and mode."""
+
+    key_id: str
+    project_id: str
+    company_id: str
+    mode: str
+    rate_limit_per_hour: int
+
+    @property
+    def is_test(self) -> bool:
+        """Test keys get simulated operators and move no credits."""
+        return self.mode == "test"
+
+
+def authenticate_key(session: Session, secret: str | None) -> KeyContext:
+    """Resolve an API key secret to its context.
+
+    Raises:
+        Unauthorized: Missing, malformed, unknown, revoked or expired key.
+    """
+    if not secret or not secret.startswith(("pk_live_", "pk_test_")) or len(secret) > 200:
+        raise Unauthorized("Missing or invalid API key")
+    moment = now()
+    row = session.execute(
+        select(KEYS.c.id, KEYS.c.project_id, PROJECTS.c.company_id, KEYS.c.mode, PROJECTS.c.rate_limit_per_hour)
+        .join(PROJECTS, PROJECTS.c.id == KEYS.c.project_id)
+        .where(KEYS.c.key_hash == keyed_hash("api_key", secret),
+               KEYS.c.status.in_([KeyStatus.active, KeyStatus.rotating]),
+               or_(KEYS.c.expires_at.is_(None), KEYS.c.expires_at > moment))
+    ).one_or_none()
+    if row is None:
+        raise Unauthorized("Missing or invalid API key")
+    return KeyContext(key_id=row.id, project_id=row.project_id, company_id=row.company_id, mode=row.mode,
+                      rate_limit_per_hour=row.rate_limit_per_hour)
+
+
+def touch_last_used(session: Session, key_id: str) -> None:
+    """Record use of a key, at most once a minute (so reads do not turn into writes)."""
+    moment = now()
+    session.execute(update(KEYS).where(
+        KEYS.c.id == key_id,
+        or_(KEYS.c.last_used_at.is_(None), KEYS.c.last_used_at < moment - LAST_USED_RESOLUTION),
+    ).values(last_used_at=moment))

@@ -1,0 +1,47 @@
+"""Writing events. Called inside the transaction that made the change, so an event
+exists exactly when its change does."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import insert
+from sqlmodel import Session
+
+from marketplace_app.core.clock import isoformat, now
+from marketplace_app.core.ids import new_id
+from marketplace_app.events.models import Event
+
+EVENTS = Event.__table__
+
+
+@dataclass(frozen=True, slots=True)
+class NewEvent:
+    """An event to record: `type` like `request.completed`, plus its scope and data."""
+
+    type: str
+    project_id: str | None
+    company_id: str | None
+    request_id: str | None = None
+    mode: str = "live"
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+def emit(session: Session, events: Sequence[NewEvent]) -> list[str]:
+    """Record `events` (in order) and return their ids."""
+    if not events:
+        return []
+    moment = now()
+    rows = [{"id": new_id("evt"), "type": event.type, "project_id": event.project_id,
+             "company_id": event.company_id, "request_id": event.request_id, "mode": event.mode,
+             "data": event.data, "created_at": moment} for event in events]
+    session.execute(insert(EVENTS), rows)
+    return [row["id"] for row in rows]
+
+
+def render(event: Event | Any) -> dict[str, Any]:
+    """The wire shape (as in the seed): `type`, `request_id`, `timestamp`, `data`, plus `event_id`."""
+    return {"event_id": event.id, "type": event.type, "request_id": event.request_id,
+            "timestamp": isoformat(event.created_at), "data": event.data}

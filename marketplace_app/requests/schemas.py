@@ -1,0 +1,157 @@
+"""The agent's request input: parsed and validated once, for every front door
+(REST, the inbound agent hook and MCP)."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StrictStr, field_validator
+
+from marketplace_app.core.clock import now
+from marketplace_app.core.errors import ValidationFailed
+from marketplace_app.core.money import parse_positive_money
+from marketplace_app.settings import get_settings
+
+MIN_DURATION_SECONDS = 60
+MAX_DURATION_SECONDS = 24 * 3600
+MAX_OUTPUT_SCHEMA_BYTES = 10_000
+_DURATION = re.compile(r"(?:(?P<h>[0-9]{1,2})h)?(?:(?P<m>[0-9]{1,4})min)?(?:(?P<s>[0-9]{1,5})s)?", re.ASCII)
+
+UrgencyText = Literal["1min", "5min", "15min", "30min"]
+PolicyText = Literal["open", "redacted", "sandboxed"]
+
+
+def parse_duration(text: object) -> int:
+    """Parse `"15min"`, `"1h"`, `"1h30min"` or `"90s"` into seconds (1 min to 24 h)."""
+    match = _DURATION.fullmatch(text) if isinstance(text, str) and text else None
+    if match is None or not any(match.groupdict().values()):
+        raise ValueError("duration must look like '15min', '1h', '1h30min' or '90s'")
+    seconds = int(match["h"] or 0) * 3600 + int(match["m"] or 0) * 60 + int(match["s"] or 0)
+    if not MIN_DURATION_SECONDS <= seconds <= MAX_DURATION_SECONDS:
+        raise ValueError("duration must be between 1min and 24h")
+    return seconds
+
+
+def format_duration(seconds: int) -> str:
+    """Render seconds the way agents write durations (`"15min"`, `"1h30min"`, `"90s"`)."""
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    parts = [f"{hours}h" if hours else "", f"{minutes}min" if minutes else "", f"{secs}s" if secs else ""]
+    return "".join(parts) or "0s"
+
+
+def parse_price(text: object, field: str = "max_price") -> int:
+    """Parse a price string in the platform currency into cents (> 0)."""
+    try:
+        return parse_positive_money(text, currency=get_settings().currency, field=field)
+    except ValidationFailed as exc:
+        raise ValueError(exc.message) from exc
+
+
+class RequestCreate(BaseModel):
+    """`POST /v1/requests` (seed fields plus the optional extras)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
+
+    skill: StrictStr = Field(min_length=1, max_length=40, examples=["legal_review"])
+    urgency: UrgencyText = Field(examples=["5min"])
+    duration: StrictStr = Field(max_length=16, examples=["15min"])
+    context: StrictStr = Field(min_length=1, max_length=2000,
+                               examples=["Review NDA clause 4.2 for compliance with Spanish labor law"])
+    max_price: StrictStr = Field(max_length=32, examples=["8.00EUR"])
+    information_policy: PolicyText | None = Field(default=None, examples=["redacted"])
+    title: StrictStr | None = Field(default=None, max_length=200)
+    location: StrictStr | None = Field(default=None, max_length=200)
+    deadline: datetime | None = None
+    proof_requirements: list[StrictStr] = Field(default_factory=list, max_length=10)
+    output_schema: dict[str, Any] | None = None
+    callback_url: StrictStr | None = Field(default=None, max_length=2048)
+
+    @field_validator("duration")
+    @classmethod
+    def _duration(cls, value: str) -> str:
+        parse_duration(value)
+        return value
+
+    @field_validator("max_price")
+    @classmethod
+    def _price(cls, value: str) -> str:
+        parse_price(value)
+        return value
+
+    @field_validator("context")
+    @classmethod
+    def _context(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("context must not be blank")
+        return value
+
+    @field_validator("deadline")
+    @classmethod
+    def _deadline(cls, value: datetime | None) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("deadline must include a timezone, e.g. 2026-02-18T12:00:00Z")
+        if value <= now():
+            raise ValueError("deadline must be in the future")
+        return value
+
+    @field_validator("proof_requirements")
+    @classmethod
+    def _proof(cls, value: list[str]) -> list[str]:
+        if any(not item.strip() or len(item) > 300 for item in value):
+            raise ValueError("each proof requirement must be 1 to 300 characters")
+        return value
+
+    @field_validator("output_schema")
+    @classmethod
+    def _schema(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        if value is not None and len(json.dumps(value)) > MAX_OUTPUT_SCHEMA_BYTES:
+            raise ValueError(f"output_schema must be at most {MAX_OUTPUT_SCHEMA_BYTES} bytes of JSON")
+        return value
+
+    @field_validator("callback_url")
+    @classmethod
+    def _callback(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("https://", "http://")):
+            raise ValueError("callback_url must be an https URL")
+        return value
+
+    @property
+    def duration_seconds(self) -> int:
+        """The duration in seconds."""
+        return parse_duration(self.duration)
+
+    @property
+    def max_price_cents(self) -> int:
+        """The price in minor units."""
+        return parse_price(self.max_price)
+
+
+class EstimateIn(BaseModel):
+    """`POST /v1/estimate`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    skill: StrictStr = Field(min_length=1, max_length=40, examples=["legal_review"])
+    urgency: UrgencyText = Field(examples=["5min"])
+    duration: StrictStr = Field(max_length=16, examples=["15min"])
+
+    @field_validator("duration")
+    @classmethod
+    def _duration(cls, value: str) -> str:
+        parse_duration(value)
+        return value
+
+
+class RateIn(BaseModel):
+    """`POST /v1/requests/{id}/rate`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    score: int = Field(ge=1, le=5, strict=True)
+    comment: StrictStr | None = Field(default=None, max_length=500)

@@ -1,0 +1,245 @@
+"""What agents do with requests: create (with escrow), read, list, cancel, rate.
+
+Hot paths use SQLAlchemy Core statements in the caller's single transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import RowMapping, and_, func, insert, or_, select, update
+from sqlmodel import Session
+
+from marketplace_app import fees
+from marketplace_app.catalogue import service as catalogue
+from marketplace_app.companies.keys import KeyContext
+from marketplace_app.companies.models import Project
+from marketplace_app.companies.service import available_account, escrow_account
+from marketplace_app.core.clock import now
+from marketplace_app.core.db import is_postgres
+from marketplace_app.core.errors import (
+    InsufficientCredits, InsufficientFunds, InvalidState, LimitExceeded, NotFound, SkillNotAllowed,
+)
+from marketplace_app.core.ids import new_id
+from marketplace_app.core.money import display_money
+from marketplace_app.ledger import service as ledger
+from marketplace_app.requests import status as machine
+from marketplace_app.requests.models import URGENCY_SECONDS, Request, RequestEvent, RequestStatus, Urgency
+from marketplace_app.requests.schemas import RequestCreate
+from marketplace_app.settings import get_settings
+
+REQUESTS = Request.__table__
+TIMELINE = RequestEvent.__table__
+PROJECTS = Project.__table__
+CANCEL_GRACE = timedelta(minutes=2)
+SPEND_WINDOW = timedelta(days=30)
+CLOSED_FOR_BUDGET = (RequestStatus.cancelled, RequestStatus.expired)
+
+
+def money(cents: int) -> str:
+    """Amounts in error messages, as in the seed ("3.50 EUR")."""
+    return display_money(cents, get_settings().currency)
+
+
+def create_request(session: Session, *, ctx: KeyContext, body: RequestCreate) -> dict[str, Any]:
+    """Create a request and escrow its full `max_price` (live keys) in one transaction.
+
+    Raises:
+        ValidationFailed: Unknown skill.
+        SkillNotAllowed, LimitExceeded: The project's policy refuses it.
+        InsufficientCredits: The company's available credit does not cover `max_price`.
+    """
+    price_cents = body.max_price_cents
+    project = _project(session, ctx, lock=not ctx.is_test)
+    skill = catalogue.get_active_skill(session, body.skill)
+    _check_policy(project, skill=skill.name, price_cents=price_cents)
+    if not ctx.is_test:
+        _check_budget(session, project, price_cents=price_cents)
+    quote = fees.human_task_fee(price_cents, trailing_30d_spend_cents=trailing_spend_cents(session, ctx.company_id))
+    row = _new_row(ctx, body, project=project, price_cents=price_cents, quote=quote)
+    if not ctx.is_test:
+        _escrow(session, ctx, row)
+    session.execute(insert(REQUESTS).values(**row))
+    machine.record_creation(session, row, actor=machine.Actor("agent", ctx.key_id))
+    return row
+
+
+def _project(session: Session, ctx: KeyContext, *, lock: bool) -> RowMapping:
+    statement = select(PROJECTS).where(PROJECTS.c.id == ctx.project_id)
+    if lock and is_postgres(session):
+        # Budget checks read-then-write: serialise creates per project (SQLite's BEGIN IMMEDIATE already does).
+        statement = statement.with_for_update()
+    return session.execute(statement).mappings().one()
+
+
+def _check_policy(project: RowMapping, *, skill: str, price_cents: int) -> None:
+    allowed = project["allowed_skills"] or []
+    if allowed and skill not in allowed:
+        raise SkillNotAllowed(f"Skill '{skill}' is not in this project's allowed list: {', '.join(allowed)}")
+    cap = project["max_per_request_cents"]
+    if cap is not None and price_cents > cap:
+        raise LimitExceeded(f"max_price {money(price_cents)} is above this project's per-request limit of "
+                            f"{money(cap)}")
+
+
+def _check_budget(session: Session, project: RowMapping, *, price_cents: int) -> None:
+    daily, monthly = project["daily_budget_cents"], project["monthly_budget_cents"]
+    if daily is None and monthly is None:
+        return
+    day_used, month_used = budget_used_cents(session, project["id"])
+    if daily is not None and day_used + price_cents > daily:
+        raise LimitExceeded(f"Daily budget exceeded: {money(day_used)} of {money(daily)} used today, "
+                            f"this request needs {money(price_cents)}")
+    if monthly is not None and month_used + price_cents > monthly:
+        raise LimitExceeded(f"Monthly budget exceeded: {money(month_used)} of {money(monthly)} used this month, "
+                            f"this request needs {money(price_cents)}")
+
+
+def period_starts(moment: datetime) -> tuple[datetime, datetime]:
+    """Start of the UTC day and of the UTC month containing `moment`."""
+    day = moment.replace(hour=0, minute=0, second=0, microsecond=0)
+    return day, day.replace(day=1)
+
+
+def budget_used_cents(session: Session, project_id: str) -> tuple[int, int]:
+    """Live spend committed today and this month (escrowed or completed; refunds excluded)."""
+    day, month = period_starts(now())
+    day_sum = func.coalesce(func.sum(REQUESTS.c.max_price_cents).filter(REQUESTS.c.created_at >= day), 0)
+    month_sum = func.coalesce(func.sum(REQUESTS.c.max_price_cents), 0)
+    used = session.execute(select(day_sum, month_sum).where(
+        REQUESTS.c.project_id == project_id, REQUESTS.c.created_at >= month, REQUESTS.c.mode == "live",
+        REQUESTS.c.status.not_in(CLOSED_FOR_BUDGET))).one()
+    return int(used[0]), int(used[1])
+
+
+def trailing_spend_cents(session: Session, company_id: str) -> int:
+    """The company's completed live spend over the last 30 days (it sets the fee tier)."""
+    total = session.execute(select(func.coalesce(func.sum(REQUESTS.c.max_price_cents), 0)).where(
+        REQUESTS.c.company_id == company_id, REQUESTS.c.status == RequestStatus.completed,
+        REQUESTS.c.mode == "live", REQUESTS.c.completed_at >= now() - SPEND_WINDOW)).scalar_one()
+    return int(total)
+
+
+def _new_row(ctx: KeyContext, body: RequestCreate, *, project: RowMapping, price_cents: int,
+             quote: fees.FeeQuote) -> dict[str, Any]:
+    created_at = now()
+    window = URGENCY_SECONDS[Urgency(body.urgency)] + get_settings().match_grace_seconds
+    return {
+        "id": new_id("req"), "project_id": ctx.project_id, "company_id": ctx.company_id, "api_key_id": ctx.key_id,
+        "mode": ctx.mode, "skill": body.skill, "urgency": body.urgency, "duration_seconds": body.duration_seconds,
+        "context": body.context, "title": body.title, "location": body.location, "deadline": body.deadline,
+        "proof_requirements": body.proof_requirements, "output_schema": body.output_schema,
+        "callback_url": body.callback_url,
+        "information_policy": body.information_policy or project["information_policy"],
+        "max_price_cents": price_cents, "fee_cents": quote.fee_cents, "fee_rate_bps": quote.rate_bps,
+        "status": RequestStatus.matching, "hold_id": None, "requeue_count": 0, "created_at": created_at,
+        "match_deadline_at": created_at + timedelta(seconds=window),
+    }
+
+
+def _escrow(session: Session, ctx: KeyContext, row: dict[str, Any]) -> None:
+    row["hold_id"] = new_id("hld")
+    try:
+        ledger.place_hold(session, hold_id=row["hold_id"], source=available_account(ctx.company_id),
+                          escrow=escrow_account(ctx.company_id), amount_cents=row["max_price_cents"],
+                          reason=f"Escrow for request {row['id']}", reference_type="request",
+                          reference_id=row["id"])
+    except InsufficientFunds as exc:
+        raise InsufficientCredits(f"Not enough credits. Current balance: {money(exc.balance_cents)}") from exc
+
+
+def get_request(session: Session, *, ctx: KeyContext, request_id: str) -> RowMapping:
+    """Return one of the caller's project's requests.
+
+    Raises:
+        NotFound: No such request in this project (another tenant's id included).
+    """
+    row = session.execute(select(REQUESTS).where(
+        REQUESTS.c.id == request_id, REQUESTS.c.project_id == ctx.project_id)).mappings().one_or_none()
+    if row is None:
+        raise NotFound(f"Request {request_id} not found")
+    return row
+
+
+def is_overdue(row: RowMapping) -> bool:
+    """Whether a matching request has outlived its match window (the sweep will expire it)."""
+    deadline = row["match_deadline_at"]
+    return row["status"] == RequestStatus.matching and deadline is not None and deadline <= now()
+
+
+def timeline(session: Session, request_id: str) -> list[RowMapping]:
+    """The request's status history, oldest first."""
+    return list(session.execute(select(TIMELINE).where(TIMELINE.c.request_id == request_id)
+                                .order_by(TIMELINE.c.id)).mappings())
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """A page of requests, newest first."""
+
+    rows: list[RowMapping]
+    has_more: bool
+
+
+def list_requests(session: Session, *, ctx: KeyContext, status: str | None = None, skill: str | None = None,
+                  limit: int = 20, offset: int = 0, starting_after: str | None = None) -> Page:
+    """List the project's requests newest first, by offset or by keyset (`starting_after` an id)."""
+    statement = select(REQUESTS).where(REQUESTS.c.project_id == ctx.project_id)
+    if status:
+        statement = statement.where(REQUESTS.c.status == status)
+    if skill:
+        statement = statement.where(REQUESTS.c.skill == skill)
+    if starting_after:
+        anchor = get_request(session, ctx=ctx, request_id=starting_after)
+        statement = statement.where(or_(REQUESTS.c.created_at < anchor["created_at"], and_(
+            REQUESTS.c.created_at == anchor["created_at"], REQUESTS.c.id < anchor["id"])))
+    statement = statement.order_by(REQUESTS.c.created_at.desc(), REQUESTS.c.id.desc())
+    rows = list(session.execute(statement.limit(limit + 1).offset(offset)).mappings())
+    return Page(rows=rows[:limit], has_more=len(rows) > limit)
+
+
+def cancel_request(session: Session, *, ctx: KeyContext, request_id: str) -> RowMapping:
+    """Cancel a request that no operator has started on and refund its escrow, exactly once.
+
+    Matching requests can always be cancelled; accepted ones only within two minutes
+    of acceptance (before work has really started).
+
+    Raises:
+        NotFound: Not this project's request.
+        InvalidState: Any other state (409 when a concurrent call changed it first).
+    """
+    row = get_request(session, ctx=ctx, request_id=request_id)
+    moment = now()
+    if row["status"] == RequestStatus.in_progress and row["accepted_at"] and row["accepted_at"] > moment - CANCEL_GRACE:
+        sources = [RequestStatus.in_progress]
+    elif row["status"] == RequestStatus.matching and not is_overdue(row):
+        sources = [RequestStatus.matching]
+    else:
+        raise InvalidState(f"Request {request_id} is {_shown_status(row)}; only matching requests (or accepted "
+                           f"ones within {CANCEL_GRACE.seconds // 60} minutes of acceptance) can be cancelled")
+    moved = machine.transition(session, request_id=request_id, to=RequestStatus.cancelled, sources=sources,
+                               actor=machine.Actor("agent", ctx.key_id), values={"closed_at": moment},
+                               note="cancelled by the agent", scope={"project_id": ctx.project_id})
+    if moved["hold_id"]:
+        ledger.void_hold(session, hold_id=moved["hold_id"], reason=f"Request {request_id} cancelled: escrow refunded")
+    return moved
+
+
+def _shown_status(row: RowMapping) -> str:
+    return RequestStatus.expired if is_overdue(row) else row["status"]
+
+
+def rate_request(session: Session, *, ctx: KeyContext, request_id: str, score: int, comment: str | None) -> None:
+    """Rate a completed request once (score 1–5, optional comment)."""
+    rated = session.execute(update(REQUESTS).where(
+        REQUESTS.c.id == request_id, REQUESTS.c.project_id == ctx.project_id,
+        REQUESTS.c.status == RequestStatus.completed, REQUESTS.c.rating.is_(None),
+    ).values(rating=score, rating_comment=comment)).rowcount
+    if rated == 1:
+        return
+    row = get_request(session, ctx=ctx, request_id=request_id)
+    if row["rating"] is not None:
+        raise InvalidState(f"Request {request_id} has already been rated", status=409)
+    raise InvalidState(f"Request {request_id} is {row['status']}; only completed requests can be rated")

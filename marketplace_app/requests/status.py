@@ -1,0 +1,109 @@
+"""The request state machine: one transition table and one writer.
+
+Nothing else assigns `request.status`. The writer changes status with a
+conditional UPDATE (so concurrent callers cannot both win), appends the timeline
+and records the `request.<status>` event, all in the caller's transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import RowMapping, insert, update
+from sqlmodel import Session
+
+from marketplace_app.core.clock import now
+from marketplace_app.core.errors import InvalidState
+from marketplace_app.events import service as events
+from marketplace_app.requests.models import Request, RequestEvent
+from marketplace_app.requests.models import RequestStatus as S
+
+REQUESTS = Request.__table__
+TIMELINE = RequestEvent.__table__
+
+TRANSITIONS: dict[S, frozenset[S]] = {
+    S.matching: frozenset({S.in_progress, S.cancelled, S.expired}),
+    S.in_progress: frozenset({S.submitted, S.completed, S.needs_review, S.disputed, S.matching, S.cancelled,
+                              S.expired}),
+    S.submitted: frozenset({S.completed, S.needs_review, S.disputed}),
+    S.needs_review: frozenset({S.completed, S.disputed}),
+    S.completed: frozenset({S.disputed}),
+    S.disputed: frozenset(),
+    S.expired: frozenset(),
+    S.cancelled: frozenset(),
+}
+TERMINAL = frozenset(status for status, targets in TRANSITIONS.items() if not targets)
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who caused a change: `agent` (key id), `company`/`operator` (user id) or `system`."""
+
+    type: str
+    id: str | None = None
+
+
+SYSTEM = Actor("system")
+
+
+def can_move(source: S, target: S) -> bool:
+    """Whether the table allows `source` → `target`."""
+    return target in TRANSITIONS[source]
+
+
+def transition(session: Session, *, request_id: str, to: S, sources: Iterable[S], actor: Actor,
+               values: Mapping[str, Any] | None = None, note: str | None = None,
+               scope: Mapping[str, Any] | None = None) -> RowMapping:
+    """Move one request from any of `sources` to `to`, or raise `InvalidState` (409) if it is not
+    in one of them any more. `scope` adds column filters (e.g. the caller's project)."""
+    rows = transition_many(session, request_ids=[request_id], to=to, sources=sources, actor=actor,
+                           values=values, note=note, scope=scope)
+    if not rows:
+        raise InvalidState(f"Request {request_id} is no longer in a state that allows this", status=409)
+    return rows[0]
+
+
+def transition_many(session: Session, *, request_ids: Sequence[str], to: S, sources: Iterable[S], actor: Actor,
+                    values: Mapping[str, Any] | None = None, note: str | None = None,
+                    scope: Mapping[str, Any] | None = None) -> list[RowMapping]:
+    """Set-based transition: move whichever of `request_ids` are still in `sources`; return them."""
+    sources = [source for source in sources if can_move(source, to)]
+    if not request_ids or not sources:
+        return []
+    statement = update(REQUESTS).where(REQUESTS.c.id.in_(list(request_ids)), REQUESTS.c.status.in_(sources))
+    for column, value in (scope or {}).items():
+        statement = statement.where(REQUESTS.c[column] == value)
+    moved = session.execute(statement.values(status=to, **(values or {})).returning(*REQUESTS.c)).mappings().all()
+    # With one possible source the previous status is known exactly; otherwise the
+    # timeline's previous line says it.
+    previous = sources[0] if len(sources) == 1 else None
+    _record(session, moved, previous=previous, to=to, actor=actor, note=note)
+    return list(moved)
+
+
+def _record(session: Session, rows: Sequence[RowMapping], *, previous: S | None, to: S, actor: Actor,
+            note: str | None) -> None:
+    if not rows:
+        return
+    moment = now()
+    session.execute(insert(TIMELINE), [
+        {"request_id": row["id"], "from_status": previous, "to_status": to, "actor_type": actor.type,
+         "actor_id": actor.id, "note": note, "created_at": moment} for row in rows])
+    events.emit(session, [event_for(row, to) for row in rows])
+
+
+def record_creation(session: Session, row: Mapping[str, Any], *, actor: Actor) -> None:
+    """Start the timeline of a new request (status `matching`) and emit `request.matching`."""
+    session.execute(insert(TIMELINE).values(request_id=row["id"], from_status=None, to_status=S.matching,
+                                            actor_type=actor.type, actor_id=actor.id, note="created",
+                                            created_at=row["created_at"]))
+    events.emit(session, [event_for(row, S.matching)])
+
+
+def event_for(row: Mapping[str, Any], status: S) -> events.NewEvent:
+    """The `request.<status>` event for a request row."""
+    return events.NewEvent(type=f"request.{status}", project_id=row["project_id"], company_id=row["company_id"],
+                           request_id=row["id"], mode=row["mode"],
+                           data={"status": str(status), "skill": row["skill"]})

@@ -1,0 +1,77 @@
+"""Small display helpers shared by the pages."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from marketplace_app.ui.state.base import AppState
+
+
+def page_header(title: str, subtitle: str = "", *actions: rx.Component) -> rx.Component:
+    """A page title with a one-line explanation and optional buttons on the right."""
+    return rx.flex(
+        rx.vstack(rx.heading(title, size="7", weight="bold"), rx.text(subtitle, color_scheme="gray", size="3"),
+                  spacing="1"),
+        rx.spacer(),
+        rx.hstack(*actions, spacing="2"),
+        direction={"initial": "column", "sm": "row"}, gap="3", width="100%", align={"sm": "end"},
+    )
+
+
+def welcome_header() -> rx.Component:
+    """Greets the signed-in user by name, with their e-mail and role."""
+    return rx.card(
+        rx.hstack(
+            rx.avatar(fallback=AppState.user_initial, size="5", radius="full"),
+            rx.vstack(
+                rx.heading("Welcome, ", AppState.user_name, size="6", id="welcome-name"),
+                rx.hstack(rx.text(AppState.user_email, color_scheme="gray", size="2"),
+                          rx.badge(AppState.role_label, variant="soft", size="2", id="role-badge"),
+                          align="center", wrap="wrap"),
+                spacing="2",
+            ),
+            align="center", spacing="4",
+        ),
+        width="100%", size="3",
+    )
+
+
+def next_steps(title: str, *steps: tuple[str, str, str]) -> rx.Component:
+    """An honest list of what this dashboard will offer: (icon, heading, sentence) per step."""
+    return rx.vstack(
+        rx.heading(title, size="4"),
+        rx.grid(*[_step(*step) for step in steps], columns={"initial": "1", "md": "2"}, spacing="4", width="100%"),
+        spacing="3", width="100%",
+    )
+
+
+def _step(icon: str, heading: str, sentence: str) -> rx.Component:
+    return rx.card(
+        rx.hstack(
+            rx.center(rx.icon(icon, size=18), color=rx.color("accent", 11), background_color=rx.color("accent", 3),
+                      border_radius="var(--radius-3)", min_width="2.25rem", height="2.25rem"),
+            rx.vstack(rx.hstack(rx.text(heading, weight="bold", size="3"),
+                                rx.badge("coming soon", variant="outline", color_scheme="gray", size="1"),
+                                align="center", wrap="wrap"),
+                      rx.text(sentence, color_scheme="gray", size="2"), spacing="1"),
+            align="start", spacing="3",
+        ),
+        width="100%",
+    )
+
+
+def stat(label: str, value: rx.Var | str, hint: rx.Var | str = "") -> rx.Component:
+    """A labelled number in a card."""
+    return rx.card(
+        rx.vstack(rx.text(label, size="2", color_scheme="gray", weight="medium"),
+                  rx.heading(value, size="6"),
+                  rx.text(hint, size="1", color_scheme="gray"),
+                  spacing="1"),
+        width="100%",
+    )
+
+
+def loading(label: str = "Loading…") -> rx.Component:
+    """A centred spinner while the page checks the session or fetches data."""
+    return rx.center(rx.hstack(rx.spinner(size="3"), rx.text(label, color_scheme="gray"), align="center"),
+                     width="100%", padding="4rem 0")

@@ -1,0 +1,130 @@
+"""Navigation: what each role may open, as a sidebar on wide screens and a drawer on phones."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import reflex as rx
+
+from marketplace_app.ui import routes
+from marketplace_app.ui.state.base import AppState
+from marketplace_app.ui.theme import BORDER, SIDEBAR_WIDTH
+
+
+@dataclass(frozen=True, slots=True)
+class NavItem:
+    """One entry of a role's navigation; `href` is None until the page exists."""
+
+    label: str
+    icon: str
+    href: str | None = None
+
+
+NAV_BY_ROLE: dict[str, tuple[NavItem, ...]] = {
+    "company": (NavItem("Overview", "layout-dashboard", routes.COMPANY_HOME), NavItem("Projects", "folder-kanban"),
+                NavItem("Keys", "key-round"), NavItem("Credits", "wallet"), NavItem("Requests", "list-checks")),
+    "operator": (NavItem("Overview", "layout-dashboard", routes.OPERATOR_HOME), NavItem("Feed", "radio-tower"),
+                 NavItem("My work", "clipboard-list"), NavItem("Earnings", "piggy-bank")),
+    "agent_owner": (NavItem("Agents", "bot", routes.AGENT_OWNER_HOME), NavItem("Jobs", "briefcase"),
+                    NavItem("Earnings", "piggy-bank")),
+    "admin": (NavItem("Overview", "layout-dashboard", routes.ADMIN_HOME), NavItem("KYC", "id-card"),
+              NavItem("Disputes", "scale"), NavItem("Scheduler", "timer", routes.ADMIN_SCHEDULER),
+              NavItem("Ledger", "book-open-check", routes.ADMIN_LEDGER), NavItem("Audit", "scroll-text")),
+}
+
+
+def nav_links(role: str) -> rx.Component:
+    """The navigation entries of `role`, built pages as links and the rest greyed out."""
+    return rx.vstack(*[_nav_entry(item) for item in NAV_BY_ROLE[role]], spacing="1", width="100%",
+                     role="navigation", aria_label="Main")
+
+
+def _nav_entry(item: NavItem) -> rx.Component:
+    if item.href is None:
+        return rx.hstack(
+            rx.icon(item.icon, size=18), rx.text(item.label, size="3"), rx.spacer(),
+            rx.badge("soon", variant="soft", color_scheme="gray", size="1"),
+            color=rx.color("gray", 9), padding="0.5rem 0.75rem", width="100%", align="center",
+            aria_disabled="true", title=f"{item.label} is coming soon", cursor="not-allowed",
+        )
+    active = rx.State.router.url.path == item.href
+    return rx.link(
+        rx.hstack(rx.icon(item.icon, size=18), rx.text(item.label, size="3", weight="medium"),
+                  align="center", width="100%"),
+        href=item.href, underline="none", width="100%", padding="0.5rem 0.75rem", border_radius="var(--radius-3)",
+        color=rx.cond(active, rx.color("accent", 11), rx.color("gray", 12)),
+        background_color=rx.cond(active, rx.color("accent", 3), "transparent"),
+        _hover={"background_color": rx.color("accent", 4)},
+        aria_current=rx.cond(active, "page", ""),
+    )
+
+
+def brand() -> rx.Component:
+    """The product name with its mark."""
+    return rx.hstack(
+        rx.center(rx.icon("handshake", size=18, color="white"), background_color=rx.color("accent", 9),
+                  border_radius="var(--radius-3)", width="2rem", height="2rem"),
+        rx.heading("Handoff", size="5", weight="bold"),
+        align="center", spacing="2",
+    )
+
+
+def user_card() -> rx.Component:
+    """Who is signed in, with the sign-out button."""
+    return rx.vstack(
+        rx.hstack(
+            rx.avatar(fallback=AppState.user_initial, size="3", radius="full"),
+            rx.vstack(rx.text(AppState.user_name, size="2", weight="bold", trim="both"),
+                      rx.text(AppState.user_email, size="1", color_scheme="gray", trim="both"),
+                      spacing="1", min_width="0", overflow="hidden"),
+            align="center", width="100%",
+        ),
+        rx.button(rx.icon("log-out", size=16), "Sign out", on_click=AppState.sign_out, variant="soft",
+                  color_scheme="gray", width="100%", id="sign-out"),
+        spacing="3", width="100%", padding_top="1rem", border_top=BORDER,
+    )
+
+
+def sidebar(role: str) -> rx.Component:
+    """The fixed navigation column for wide screens."""
+    return rx.desktop_only(
+        rx.vstack(
+            brand(), nav_links(role), rx.spacer(), user_card(),
+            spacing="5", padding="1.25rem 1rem", height="100vh", width=SIDEBAR_WIDTH,
+            position="sticky", top="0", border_right=BORDER, background_color=rx.color("gray", 2),
+        ),
+    )
+
+
+def top_bar(role: str) -> rx.Component:
+    """The bar for phones and tablets: brand and a menu button that opens the navigation drawer."""
+    return rx.mobile_and_tablet(
+        rx.hstack(
+            brand(), rx.spacer(), _drawer(role),
+            align="center", padding="0.75rem 1rem", border_bottom=BORDER, background_color=rx.color("gray", 2),
+            position="sticky", top="0", z_index="10", width="100%",
+        ),
+    )
+
+
+def _drawer(role: str) -> rx.Component:
+    return rx.drawer.root(
+        rx.drawer.trigger(rx.icon_button(rx.icon("menu", size=20), variant="ghost", size="3",
+                                         aria_label="Open menu", id="open-menu")),
+        rx.drawer.overlay(z_index="20"),
+        rx.drawer.portal(
+            rx.drawer.content(
+                rx.vstack(
+                    rx.hstack(brand(), rx.spacer(),
+                              rx.drawer.close(rx.icon_button(rx.icon("x", size=20), variant="ghost",
+                                                             aria_label="Close menu")),
+                              width="100%", align="center"),
+                    nav_links(role), rx.spacer(), user_card(),
+                    spacing="5", height="100%", width="100%",
+                ),
+                top="0", right="0", height="100%", width="min(18rem, 85vw)", padding="1.25rem 1rem",
+                background_color=rx.color("gray", 1), z_index="30",
+            ),
+        ),
+        direction="right",
+    )

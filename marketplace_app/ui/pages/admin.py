@@ -1,0 +1,134 @@
+"""Staff pages: the scheduler heartbeat and the ledger health check."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from marketplace_app.ui import routes
+from marketplace_app.ui.components.common import page_header, stat
+from marketplace_app.ui.components.layout import dashboard_page
+from marketplace_app.ui.state.admin import LedgerState, SchedulerState
+
+JOB_COLUMNS = ("Job", "Interval", "Last status", "Last run", "Duration (ms)", "Processed", "Runs", "Failures",
+               "Last error")
+
+
+@dashboard_page(routes.ADMIN_SCHEDULER, "Scheduler", role="admin", on_load=SchedulerState.load)
+def scheduler() -> rx.Component:
+    """Every timer job's last run, and which process holds the scheduler lease."""
+    return rx.vstack(
+        page_header("Scheduler", "Each job's heartbeat, written after every run.",
+                    rx.button(rx.icon("refresh-cw", size=16), "Refresh", on_click=SchedulerState.load,
+                              variant="soft")),
+        lease_card(),
+        rx.card(
+            rx.cond(SchedulerState.jobs.length() > 0, jobs_table(),
+                    rx.text("No job has run yet. Jobs record a heartbeat after their first run.",
+                            color_scheme="gray")),
+            width="100%", overflow_x="auto",
+        ),
+        rx.text("Checked at ", SchedulerState.checked_at, size="1", color_scheme="gray"),
+        spacing="5", width="100%",
+    )
+
+
+def lease_card() -> rx.Component:
+    """Who leads the scheduler, and until when."""
+    lease = SchedulerState.lease
+    return rx.card(
+        rx.cond(
+            lease["holder"] != "",
+            rx.data_list.root(
+                _row("Lease holder", rx.hstack(rx.code(lease["holder"]), _lease_badge(lease["active"] != ""))),
+                _row("Renewed at", lease["renewed_at"]),
+                _row("Expires at", lease["expires_at"]),
+                orientation={"initial": "vertical", "sm": "horizontal"},
+            ),
+            rx.text("No scheduler has taken the lease yet (it is disabled, or has not started).",
+                    color_scheme="gray"),
+        ),
+        width="100%",
+    )
+
+
+def _lease_badge(active: rx.Var[bool]) -> rx.Component:
+    return rx.cond(active, rx.badge("active", color_scheme="green"), rx.badge("expired", color_scheme="amber"))
+
+
+def _row(label: str, value: rx.Component | rx.Var) -> rx.Component:
+    return rx.data_list.item(rx.data_list.label(label), rx.data_list.value(value))
+
+
+def jobs_table() -> rx.Component:
+    """One row per job."""
+    return rx.table.root(
+        rx.table.header(rx.table.row(*[rx.table.column_header_cell(name) for name in JOB_COLUMNS])),
+        rx.table.body(rx.foreach(SchedulerState.jobs, _job_row)),
+        variant="surface", size="2", width="100%", id="scheduler-jobs",
+    )
+
+
+def _job_row(job: rx.Var[dict[str, str]]) -> rx.Component:
+    return rx.table.row(
+        rx.table.row_header_cell(rx.vstack(rx.code(job["name"]),
+                                           rx.text(job["description"], size="1", color_scheme="gray"),
+                                           spacing="1", min_width="12rem")),
+        rx.table.cell(job["interval"], white_space="nowrap"),
+        rx.table.cell(_status_badge(job["status"])),
+        rx.table.cell(job["last_run"], white_space="nowrap"),
+        rx.table.cell(job["duration_ms"], text_align="right"),
+        rx.table.cell(job["processed"], text_align="right"),
+        rx.table.cell(job["runs"], text_align="right"),
+        rx.table.cell(job["failures"], text_align="right"),
+        rx.table.cell(rx.text(job["last_error"], size="1", color_scheme="red"), max_width="20rem"),
+        align="center",
+    )
+
+
+def _status_badge(status: rx.Var[str]) -> rx.Component:
+    return rx.match(
+        status,
+        ("ok", rx.badge("ok", color_scheme="green")),
+        ("error", rx.badge("error", color_scheme="red")),
+        rx.badge("never run", color_scheme="gray"),
+    )
+
+
+@dashboard_page(routes.ADMIN_LEDGER, "Ledger", role="admin", on_load=LedgerState.load)
+def ledger() -> rx.Component:
+    """The ledger's invariants, proved from the database."""
+    return rx.vstack(
+        page_header("Ledger health", "Σ balances = 0, every balance = Σ its entries, escrow = Σ pending holds.",
+                    rx.button(rx.icon("refresh-cw", size=16), "Check again", on_click=LedgerState.load,
+                              variant="soft")),
+        rx.callout(
+            rx.cond(LedgerState.ok, "Every invariant holds.", "The ledger is out of balance; see the problems below."),
+            icon=rx.cond(LedgerState.ok, "circle-check", "triangle-alert"),
+            color_scheme=rx.cond(LedgerState.ok, "green", "red"), width="100%", id="ledger-status",
+        ),
+        rx.grid(
+            stat("Σ balances", LedgerState.total, rx.cond(LedgerState.ok, "balanced", "must be zero")),
+            stat("Accounts", LedgerState.accounts), stat("Transfers", LedgerState.transfers),
+            stat("Entries", LedgerState.entries),
+            columns={"initial": "2", "md": "4"}, spacing="4", width="100%",
+        ),
+        rx.cond(LedgerState.problems.length() > 0, problems_table()),
+        rx.text("Checked at ", LedgerState.checked_at, size="1", color_scheme="gray"),
+        spacing="5", width="100%",
+    )
+
+
+def problems_table() -> rx.Component:
+    """Every broken invariant, one row each."""
+    return rx.card(
+        rx.table.root(
+            rx.table.header(rx.table.row(rx.table.column_header_cell("Check"),
+                                         rx.table.column_header_cell("Detail"))),
+            rx.table.body(rx.foreach(LedgerState.problems, lambda problem: rx.table.row(
+                rx.table.cell(rx.badge(problem["check"], color_scheme="red")),
+                rx.table.cell(rx.code(problem["detail"])),
+            ))),
+            variant="ghost", width="100%",
+        ),
+        width="100%", overflow_x="auto",
+    )

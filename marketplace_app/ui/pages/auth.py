@@ -1,0 +1,114 @@
+"""The public pages: `/` (sends people where they belong), `/login` and `/signup`."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from marketplace_app.ui import routes
+from marketplace_app.ui.components.common import loading
+from marketplace_app.ui.components.layout import PAGE_TITLE_SUFFIX, centered_page
+from marketplace_app.ui.components.nav import brand
+from marketplace_app.ui.state.auth import LoginState, SignUpState
+from marketplace_app.ui.state.base import AppState
+
+ROLE_CHOICES = (
+    ("company", "building-2", "Company", "Hand work to verified humans and agents"),
+    ("operator", "user-round-check", "Operator", "Do paid tasks and get paid"),
+    ("agent_owner", "bot", "Agent owner", "Run agents that sell their work"),
+)
+
+
+@rx.page(route="/", title="Handoff", on_load=AppState.go_home)
+def index() -> rx.Component:
+    """Nothing to show: the on_load handler redirects to the user's home or to login."""
+    return loading("Opening Handoff…")
+
+
+@rx.page(route=routes.LOGIN, title="Sign in" + PAGE_TITLE_SUFFIX, on_load=LoginState.load)
+def login() -> rx.Component:
+    """E-mail and password sign-in."""
+    return centered_page(
+        brand(),
+        rx.card(
+            rx.form(
+                rx.vstack(
+                    rx.heading("Sign in", size="6"),
+                    rx.text("Welcome back. Use the e-mail you signed up with.", color_scheme="gray", size="2"),
+                    form_error(LoginState.error),
+                    field("E-mail", "email", type="email", auto_complete="email", placeholder="you@example.com"),
+                    field("Password", "password", type="password", auto_complete="current-password"),
+                    rx.button("Sign in", type="submit", size="3", width="100%", loading=LoginState.busy,
+                              id="login-submit"),
+                    spacing="4", width="100%",
+                ),
+                on_submit=LoginState.submit, width="100%",
+            ),
+            size="4", width="100%",
+        ),
+        rx.text("New to Handoff? ", rx.link("Create an account", href=routes.SIGNUP), size="2"),
+    )
+
+
+@rx.page(route=routes.SIGNUP, title="Create an account" + PAGE_TITLE_SUFFIX, on_load=SignUpState.load)
+def signup() -> rx.Component:
+    """Open a company, operator or agent-owner account."""
+    return centered_page(
+        brand(),
+        rx.card(
+            rx.form(
+                rx.vstack(
+                    rx.heading("Create your account", size="6"),
+                    form_error(SignUpState.error),
+                    role_choice(),
+                    field("Your name", "display_name", auto_complete="name", placeholder="Ada Lovelace"),
+                    rx.cond(SignUpState.role == "company",
+                            field("Company name", "company_name", auto_complete="organization",
+                                  placeholder="Acme Ltd", required=False)),
+                    field("E-mail", "email", type="email", auto_complete="email", placeholder="you@example.com"),
+                    field("Password", "password", type="password", auto_complete="new-password",
+                          hint="At least 10 characters."),
+                    rx.button("Create account", type="submit", size="3", width="100%", loading=SignUpState.busy,
+                              id="signup-submit"),
+                    spacing="4", width="100%",
+                ),
+                on_submit=SignUpState.submit, width="100%",
+            ),
+            size="4", width="100%",
+        ),
+        rx.text("Already have an account? ", rx.link("Sign in", href=routes.LOGIN), size="2"),
+    )
+
+
+def field(label: str, name: str, *, hint: str = "", required: bool = True, **props) -> rx.Component:
+    """A labelled text input that submits as `name`."""
+    return rx.vstack(
+        rx.el.label(rx.text(label, size="2", weight="medium"), html_for=name),
+        rx.input(id=name, name=name, required=required, size="3", width="100%", **props),
+        rx.text(hint, size="1", color_scheme="gray") if hint else rx.fragment(),
+        spacing="1", width="100%",
+    )
+
+
+def form_error(message: rx.Var[str]) -> rx.Component:
+    """The service's refusal, shown inside the form."""
+    return rx.cond(
+        message != "",
+        rx.callout(message, icon="triangle-alert", color_scheme="red", role="alert", width="100%", id="form-error"),
+    )
+
+
+def role_choice() -> rx.Component:
+    """The kind of account, as three cards."""
+    return rx.vstack(
+        rx.text("I am signing up as", size="2", weight="medium"),
+        rx.radio_cards.root(
+            *[rx.radio_cards.item(
+                rx.vstack(rx.icon(icon, size=20), rx.text(title, weight="bold", size="2"),
+                          rx.text(sentence, size="1", color_scheme="gray"), spacing="1", align="center"),
+                value=value, id=f"role-{value}",
+            ) for value, icon, title, sentence in ROLE_CHOICES],
+            value=SignUpState.role, on_value_change=SignUpState.set_role,
+            columns={"initial": "1", "sm": "3"}, spacing="2", width="100%",
+        ),
+        spacing="1", width="100%",
+    )

@@ -1,0 +1,116 @@
+"""Staff pages: the scheduler heartbeat and the ledger health check, as plain serialisable rows."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import reflex as rx
+from sqlalchemy import select
+from sqlmodel import Session
+
+from marketplace_app.core.clock import isoformat, now
+from marketplace_app.core.money import display_money
+from marketplace_app.ledger.health import ledger_health
+from marketplace_app.scheduler.leader import LEASE_NAME
+from marketplace_app.scheduler.models import SchedulerJob, SchedulerLease
+from marketplace_app.settings import get_settings
+from marketplace_app.ui.state.base import AppState
+
+
+def scheduler_snapshot(session: Session) -> dict:
+    """Every job's heartbeat and the leadership lease, rendered as strings for the page."""
+    jobs = session.execute(select(SchedulerJob).order_by(SchedulerJob.name)).scalars().all()
+    lease = session.get(SchedulerLease, LEASE_NAME)
+    return {"jobs": [_job_row(job) for job in jobs], "lease": _lease_row(lease)}
+
+
+def _job_row(job: SchedulerJob) -> dict[str, str]:
+    return {
+        "name": job.name, "description": job.description, "interval": _every(job.interval_seconds),
+        "status": job.last_status or "never", "last_run": _when(job.last_finished_at),
+        "duration_ms": str(job.last_duration_ms), "processed": str(job.last_processed), "runs": str(job.runs),
+        "failures": str(job.failures), "last_error": job.last_error or "", "holder": job.holder or "",
+    }
+
+
+def _lease_row(lease: SchedulerLease | None) -> dict[str, str]:
+    if lease is None or not lease.holder:
+        return {"holder": "", "renewed_at": "", "expires_at": "", "active": ""}
+    active = _aware(lease.expires_at) > now()
+    return {"holder": lease.holder, "renewed_at": _when(lease.renewed_at), "expires_at": _when(lease.expires_at),
+            "active": "yes" if active else ""}
+
+
+def ledger_snapshot(session: Session) -> dict:
+    """The ledger health check, rendered as strings for the page."""
+    health = ledger_health(session)
+    currency = get_settings().currency
+    problems = (
+        [{"check": "Stored balance ≠ Σ entries", "detail": f"account {a}: stored {s}, entries {c}"}
+         for a, s, c in health.balance_mismatches]
+        + [{"check": "Negative balance", "detail": f"account {a}: {b}"} for a, b in health.negative_accounts]
+        + [{"check": "Transfer without entries", "detail": f"transfer {t}"} for t in health.empty_transfers]
+        + [{"check": "Escrow ≠ Σ pending holds", "detail": f"account {a}: balance {b}, held {h}"}
+           for a, b, h in health.escrow_mismatches]
+    )
+    return {"ok": health.ok, "total": display_money(health.total_cents, currency),
+            "accounts": str(health.account_count), "transfers": str(health.transfer_count),
+            "entries": str(health.entry_count), "problems": problems}
+
+
+def _every(seconds: int) -> str:
+    if seconds % 3600 == 0:
+        return f"every {seconds // 3600} h"
+    if seconds % 60 == 0:
+        return f"every {seconds // 60} min"
+    return f"every {seconds} s"
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=now().tzinfo)
+
+
+def _when(moment: datetime | None) -> str:
+    return (isoformat(moment) or "").replace("T", " ").replace("Z", " UTC")
+
+
+class SchedulerState(AppState):
+    """The scheduler heartbeat for staff."""
+
+    jobs: list[dict[str, str]] = []
+    lease: dict[str, str] = {}
+    checked_at: str = ""
+
+    @rx.event
+    async def load(self):
+        """Guard the page for admins, then read the heartbeat rows."""
+        redirect = await self._require("admin")
+        if redirect:
+            return redirect
+        snapshot = await self._call(scheduler_snapshot)
+        self.jobs, self.lease, self.checked_at = snapshot["jobs"], snapshot["lease"], _when(now())
+        return None
+
+
+class LedgerState(AppState):
+    """The ledger health check for staff."""
+
+    ok: bool = False
+    total: str = ""
+    accounts: str = ""
+    transfers: str = ""
+    entries: str = ""
+    problems: list[dict[str, str]] = []
+    checked_at: str = ""
+
+    @rx.event
+    async def load(self):
+        """Guard the page for admins, then run the health check."""
+        redirect = await self._require("admin")
+        if redirect:
+            return redirect
+        snapshot = await self._call(ledger_snapshot)
+        self.ok, self.total, self.problems = snapshot["ok"], snapshot["total"], snapshot["problems"]
+        self.accounts, self.transfers, self.entries = snapshot["accounts"], snapshot["transfers"], snapshot["entries"]
+        self.checked_at = _when(now())
+        return None
