@@ -7,6 +7,7 @@ from starlette.routing import Match
 
 from marketplace_app import __version__
 from marketplace_app.api.access import PUBLIC
+from marketplace_app.api.agent import RateLimitHeaders
 from marketplace_app.api.errors import install_error_handlers
 from marketplace_app.api.limits import BodySizeLimit
 from marketplace_app.api.routes import account, agent_hooks, auth, credits, dashboard, health, requests, waitlist
@@ -29,6 +30,7 @@ def create_api() -> FastAPI:
     api.include_router(v1)
     api.include_router(agent_hooks.router)
     _add_json_404(api)
+    api.add_middleware(RateLimitHeaders)
     api.add_middleware(BodySizeLimit)
     return api
 

@@ -54,10 +54,15 @@ def estimate(session: Session, *, skill: str, urgency: str, duration_seconds: in
 
 def _scarcity(available: int) -> tuple[int, int]:
     chosen = SCARCITY[0]
-    for threshold, multiplier, share in SCARCITY:
-        if available >= threshold:
-            chosen = (threshold, multiplier, share)
+    for row in SCARCITY:
+        if available >= row[0]:
+            chosen = row
     return chosen[1], chosen[2]
+
+
+def match_share_percent(available: int) -> int:
+    """The share of the urgency window an agent should expect to wait."""
+    return _scarcity(available)[1]
 
 
 def operator_count(session: Session) -> int:

@@ -20,7 +20,12 @@ from marketplace_app.companies.service import available_account, escrow_account
 from marketplace_app.core.clock import now
 from marketplace_app.core.db import is_postgres
 from marketplace_app.core.errors import (
-    InsufficientCredits, InsufficientFunds, InvalidState, LimitExceeded, NotFound, SkillNotAllowed,
+    InsufficientCredits,
+    InsufficientFunds,
+    InvalidState,
+    LimitExceeded,
+    NotFound,
+    SkillNotAllowed,
 )
 from marketplace_app.core.ids import new_id
 from marketplace_app.core.money import display_money

@@ -11,6 +11,8 @@ from sqlmodel import Session
 
 from marketplace_app.identity import service as identity
 from marketplace_app.ledger.health import ledger_health
+from marketplace_app.ratelimit import service as ratelimit
+from marketplace_app.requests import expiry, simulator
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,6 +23,7 @@ class Job:
     description: str
     interval_seconds: int
     run: Callable[[Session], int]
+    batch_size: int | None = None
 
 
 def _check_ledger(session: Session) -> int:
@@ -31,6 +34,10 @@ def _check_ledger(session: Session) -> int:
 
 
 JOBS: list[Job] = [
+    Job("expire_unmatched_requests", "Expire requests nobody accepted in their window; refund escrow", 5,
+        expiry.expire_unmatched, batch_size=expiry.BATCH_SIZE),
+    Job("simulate_test_mode", "Advance pk_test_ requests with the simulated operator", 1, simulator.simulate),
+    Job("purge_rate_limit_windows", "Delete rate-limit counters of past windows", 600, ratelimit.purge_old_windows),
     Job("purge_expired_logins", "Delete expired sessions and sign-in tickets", 300, identity.purge_expired),
     Job("ledger_health", "Prove the ledger's invariants (Σ = 0, balances = entries)", 300, _check_ledger),
 ]

@@ -10,7 +10,8 @@ from __future__ import annotations
 import logging
 import os
 import socket
-from datetime import timedelta
+import threading
+from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, select, text, update
 
@@ -22,6 +23,7 @@ log = logging.getLogger(__name__)
 
 LEASE_NAME = "scheduler"
 LEASE_TTL = timedelta(seconds=30)
+RENEW_EVERY = timedelta(seconds=10)
 ADVISORY_LOCK_KEY = 0x48414E44  # "HAND"
 LEASES = SchedulerLease.__table__
 
@@ -37,21 +39,48 @@ class Leadership:
     def __init__(self, holder: str | None = None) -> None:
         self.holder = holder or holder_name()
         self._lock_connection: Connection | None = None
+        self._renewed_at: datetime | None = None
+        # APScheduler ticks run in a thread pool; they share this object and its connection.
+        self._mutex = threading.Lock()
 
     def hold(self) -> bool:
-        """Acquire or renew leadership; return whether this process leads."""
-        if get_engine().dialect.name == "postgresql" and not self._hold_advisory_lock():
-            return False
-        return self._renew_lease()
+        """Acquire or renew leadership; return whether this process leads.
+
+        A lease renewed less than `RENEW_EVERY` ago is trusted without a database
+        round trip (it stays valid for `LEASE_TTL`, three times as long).
+        """
+        with self._mutex:
+            if self._renewed_at is not None and now() - self._renewed_at < RENEW_EVERY:
+                return True
+            if get_engine().dialect.name == "postgresql" and not self._hold_advisory_lock():
+                self._renewed_at = None
+                return False
+            leads = self._renew_lease()
+            self._renewed_at = now() if leads else None
+            return leads
 
     def release(self) -> None:
         """Give leadership up at shutdown so another instance takes over at once."""
-        with unit_of_work() as session:
-            session.execute(update(LEASES).where(LEASES.c.name == LEASE_NAME, LEASES.c.holder == self.holder)
-                            .values(expires_at=EPOCH))
-        if self._lock_connection is not None:
-            self._lock_connection.close()
-            self._lock_connection = None
+        with self._mutex:
+            self._renewed_at = None
+            with unit_of_work() as session:
+                session.execute(update(LEASES).where(LEASES.c.name == LEASE_NAME, LEASES.c.holder == self.holder)
+                                .values(expires_at=EPOCH))
+            self._drop_advisory_lock()
+
+    def _drop_advisory_lock(self) -> None:
+        connection, self._lock_connection = self._lock_connection, None
+        if connection is None:
+            return
+        try:
+            # close() alone would return the connection to the pool with the lock still held.
+            connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": ADVISORY_LOCK_KEY})
+            connection.commit()
+        except Exception:  # a broken connection: closing it for real frees the lock
+            log.exception("scheduler advisory lock could not be unlocked")
+            connection.invalidate()
+        finally:
+            connection.close()
 
     def _hold_advisory_lock(self) -> bool:
         try:
@@ -69,6 +98,9 @@ class Leadership:
             return True
         except Exception:  # a dropped connection loses the lock; try again next tick
             log.exception("scheduler advisory lock lost")
+            if self._lock_connection is not None:
+                self._lock_connection.invalidate()  # never back to the pool: it may still hold the lock
+                self._lock_connection.close()
             self._lock_connection = None
             return False
 

@@ -20,6 +20,7 @@ from marketplace_app.settings import get_settings
 
 log = logging.getLogger(__name__)
 HEARTBEATS = SchedulerJob.__table__
+MAX_BATCHES_PER_RUN = 200
 
 
 def run_job(job: Job, *, holder: str = "manual") -> int:
@@ -27,8 +28,13 @@ def run_job(job: Job, *, holder: str = "manual") -> int:
     started_at, clock_start = now(), time.perf_counter()
     processed, error = 0, None
     try:
-        with unit_of_work() as session:
-            processed = job.run(session)
+        # Batched jobs take one short transaction per batch until a batch comes back short.
+        for _ in range(MAX_BATCHES_PER_RUN):
+            with unit_of_work() as session:
+                batch = job.run(session)
+            processed += batch
+            if job.batch_size is None or batch < job.batch_size:
+                break
     except Exception as exc:  # a failing job must not stop the others; staff see the error
         log.exception("scheduled job %s failed", job.name)
         error = f"{type(exc).__name__}: {exc}"[:500]

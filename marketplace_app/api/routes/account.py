@@ -1,7 +1,74 @@
-"""Placeholder router (being written)."""
+"""`GET /v1/account/limits` and `GET /v1/account/policy` for the calling key's project."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Any
 
-router = APIRouter()
+from fastapi import APIRouter
+from sqlalchemy import select
+
+from marketplace_app.api.access import access
+from marketplace_app.api.agent import Agent
+from marketplace_app.catalogue import service as catalogue
+from marketplace_app.companies.models import Project
+from marketplace_app.companies.service import available_account, escrow_account
+from marketplace_app.core.clock import isoformat
+from marketplace_app.core.db import unit_of_work
+from marketplace_app.ledger import service as ledger
+from marketplace_app.ratelimit import service as ratelimit
+from marketplace_app.requests import redaction
+from marketplace_app.requests import service as requests
+from marketplace_app.requests.views import price
+
+router = APIRouter(prefix="/account", tags=["account"])
+AGENT = access("api_key")
+ERRORS = {401: {"description": "Missing or invalid API key"}, 429: {"description": "Rate limited"}}
+
+
+def _cap(cap_cents: int | None, used_cents: int) -> dict[str, Any]:
+    if cap_cents is None:
+        return {"cap": None, "cap_cents": None, "used": price(used_cents), "used_cents": used_cents,
+                "remaining": None, "remaining_cents": None}
+    remaining = max(cap_cents - used_cents, 0)
+    return {"cap": price(cap_cents), "cap_cents": cap_cents, "used": price(used_cents), "used_cents": used_cents,
+            "remaining": price(remaining), "remaining_cents": remaining}
+
+
+@router.get("/limits", openapi_extra=AGENT, responses=ERRORS)
+def limits(agent: Agent) -> dict[str, Any]:
+    """Credits, budget used today and this month against the caps, per-request cap and rate limit."""
+    with unit_of_work(read_only=True) as session:
+        project = session.execute(select(Project).where(Project.id == agent.project_id)).scalar_one()
+        available = ledger.balance_cents(session, available_account(agent.company_id))
+        escrowed = ledger.balance_cents(session, escrow_account(agent.company_id))
+        day_used, month_used = requests.budget_used_cents(session, agent.project_id)
+        usage = ratelimit.peek(session, subject=agent.key_id, limit=agent.rate_limit_per_hour)
+    return {
+        "mode": agent.mode,
+        "credits": {"available": price(available), "available_cents": available, "escrowed": price(escrowed),
+                    "escrowed_cents": escrowed},
+        "budget": {"daily": _cap(project.daily_budget_cents, day_used),
+                   "monthly": _cap(project.monthly_budget_cents, month_used),
+                   "max_per_request": price(project.max_per_request_cents)
+                   if project.max_per_request_cents is not None else None,
+                   "max_per_request_cents": project.max_per_request_cents},
+        "rate_limit": {"limit": usage.limit, "remaining": usage.remaining, "window": "1h",
+                       "reset_at": isoformat(usage.reset_at)},
+    }
+
+
+@router.get("/policy", openapi_extra=AGENT, responses=ERRORS)
+def policy(agent: Agent) -> dict[str, Any]:
+    """The project's information policy, allowed skills and redaction rules."""
+    with unit_of_work(read_only=True) as session:
+        project = session.execute(select(Project).where(Project.id == agent.project_id)).scalar_one()
+        skills = sorted(project.allowed_skills) or sorted(catalogue.active_skill_names(session))
+    return {
+        "information_policy": project.information_policy,
+        "allowed_skills": skills, "all_skills_allowed": not project.allowed_skills,
+        "redaction": {"masks": list(redaction.MASK_KINDS), "terms": project.redaction_terms},
+        "policies": {"open": "Matching operators see the full context",
+                     "redacted": "Operators see the context with personal and secret data masked",
+                     "sandboxed": "Only skill, price and urgency are shown until an operator accepts; "
+                                  "the assigned operator then sees the context and every view is logged"},
+    }

@@ -1,7 +1,119 @@
-"""Placeholder router (being written)."""
+"""The agent request API (patxin contract): create, list, get, cancel, rate, estimate."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated, Any
 
-router = APIRouter()
+from fastapi import APIRouter, Header, Query
+from fastapi.responses import JSONResponse
+
+from marketplace_app.api.access import access
+from marketplace_app.api.agent import Agent
+from marketplace_app.api.idempotent import fingerprint, run_idempotent
+from marketplace_app.core.db import unit_of_work
+from marketplace_app.requests import expiry, pricing, views
+from marketplace_app.requests import service as requests
+from marketplace_app.requests.models import RequestStatus
+from marketplace_app.requests.schemas import EstimateIn, RateIn, RequestCreate, parse_duration
+
+router = APIRouter(tags=["requests"])
+AGENT = access("api_key")
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=255)]
+
+
+def _errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    text = {400: "Refused by policy or state (`limit_exceeded`, `skill_not_allowed`, `invalid_state`)",
+            401: "Missing or invalid API key (`unauthorized`)", 402: "Not enough credits (`insufficient_credits`)",
+            404: "No such request in this project (`not_found`)",
+            409: "Changed concurrently or Idempotency-Key reused with another body",
+            422: "Invalid input (`validation_error`)", 429: "Hourly rate limit reached (`rate_limited`)"}
+    return {status: {"description": text[status]} for status in statuses}
+
+
+@router.post("/requests", status_code=201, openapi_extra=AGENT,
+             responses=_errors(400, 401, 402, 409, 422, 429))
+def create_request(body: RequestCreate, agent: Agent, idempotency_key: IdempotencyKey = None) -> JSONResponse:
+    """Create a human-in-the-loop request. Credits (`max_price`) are escrowed immediately."""
+
+    def action(session) -> dict[str, Any]:
+        row = requests.create_request(session, ctx=agent, body=body)
+        match_seconds = views.estimated_match_seconds(session, skill=row["skill"], urgency=row["urgency"])
+        return views.created(row, match_seconds=match_seconds)
+
+    return run_idempotent(principal=agent.project_id, key=idempotency_key,
+                          request_hash=fingerprint("/v1/requests", body), status_code=201, action=action)
+
+
+@router.get("/requests", openapi_extra=AGENT, responses=_errors(401, 404, 422, 429))
+def list_requests(
+    agent: Agent,
+    status: Annotated[RequestStatus | None, Query()] = None,
+    skill: Annotated[str | None, Query(max_length=40)] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
+    starting_after: Annotated[str | None, Query(max_length=40)] = None,
+) -> dict[str, Any]:
+    """List this key's project's requests, newest first (`offset`, or keyset with `starting_after`)."""
+    with unit_of_work(read_only=True) as session:
+        page = requests.list_requests(session, ctx=agent, status=status, skill=skill, limit=limit, offset=offset,
+                                      starting_after=starting_after)
+    data = [views.summary(row) for row in page.rows]
+    return {"data": data, "has_more": page.has_more, "limit": limit, "offset": offset,
+            "next_starting_after": data[-1]["request_id"] if page.has_more and data else None}
+
+
+@router.get("/requests/{request_id}", openapi_extra=AGENT, responses=_errors(401, 404, 429))
+def get_request(request_id: str, agent: Agent) -> dict[str, Any]:
+    """Current status, result and timeline. An unmatched request past its window is expired and refunded now."""
+    return read_request(agent, request_id)
+
+
+def read_request(agent, request_id: str) -> dict[str, Any]:
+    """Read a request, expiring it first if its match window has passed (the sweep would do the same)."""
+    with unit_of_work(read_only=True) as session:
+        row = requests.get_request(session, ctx=agent, request_id=request_id[:40])
+        if not requests.is_overdue(row):
+            return views.detail(session, row, requests.timeline(session, row["id"]))
+    with unit_of_work() as session:
+        expiry.expire_unmatched(session, request_ids=[row["id"]])
+        row = requests.get_request(session, ctx=agent, request_id=row["id"])
+        return views.detail(session, row, requests.timeline(session, row["id"]))
+
+
+@router.post("/requests/{request_id}/cancel", openapi_extra=AGENT, responses=_errors(400, 401, 404, 409, 429))
+def cancel_request(request_id: str, agent: Agent, idempotency_key: IdempotencyKey = None) -> JSONResponse:
+    """Cancel a matching request (or one accepted less than two minutes ago); the escrow is refunded."""
+
+    def action(session) -> dict[str, Any]:
+        row = requests.cancel_request(session, ctx=agent, request_id=request_id[:40])
+        refunded_cents = row["max_price_cents"] if row["hold_id"] else 0
+        return {"request_id": row["id"], "status": row["status"], "refunded": views.price(refunded_cents),
+                "refunded_cents": refunded_cents}
+
+    return run_idempotent(principal=agent.project_id, key=idempotency_key,
+                          request_hash=fingerprint(f"/v1/requests/{request_id}/cancel", None), status_code=200,
+                          action=action)
+
+
+@router.post("/requests/{request_id}/rate", openapi_extra=AGENT, responses=_errors(400, 401, 404, 409, 422, 429))
+def rate_request(request_id: str, body: RateIn, agent: Agent) -> dict[str, Any]:
+    """Rate a completed request once: `score` 1–5 and an optional `comment` (≤ 500 characters)."""
+    with unit_of_work() as session:
+        requests.rate_request(session, ctx=agent, request_id=request_id[:40], score=body.score,
+                              comment=body.comment)
+    return {"request_id": request_id, "rating": {"score": body.score, "comment": body.comment}}
+
+
+@router.post("/estimate", openapi_extra=AGENT, responses=_errors(401, 422, 429))
+def estimate(body: EstimateIn, agent: Agent) -> dict[str, Any]:
+    """Price a request before creating it, from the skill's rate, urgency, duration and live availability."""
+    with unit_of_work(read_only=True) as session:
+        result = pricing.estimate(session, skill=body.skill, urgency=body.urgency,
+                                  duration_seconds=parse_duration(body.duration),
+                                  trailing_spend_cents=requests.trailing_spend_cents(session, agent.company_id))
+    return {"estimated_price": views.price(result.price_cents), "estimated_price_cents": result.price_cents,
+            "currency": views.price(0)[-3:], "available_patxers": result.available_operators,
+            "estimated_match_time": pricing.format_seconds(result.match_seconds),
+            "fee": views.price(result.fee.fee_cents), "fee_cents": result.fee.fee_cents,
+            "fee_rate_bps": result.fee.rate_bps, "operator_reward": views.price(result.fee.reward_cents),
+            "operator_reward_cents": result.fee.reward_cents}
