@@ -19,8 +19,10 @@ ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 
 def create_api() -> FastAPI:
     """Return a new FastAPI app with every `/v1` route, the error envelope and body limits."""
+    # Every route, the docs' OAuth redirect included, stays under /v1: Reflex owns all other paths.
     api = FastAPI(title="Handoff API", version=__version__, docs_url=f"{API_PREFIX}/docs",
                   redoc_url=None, openapi_url=f"{API_PREFIX}/openapi.json",
+                  swagger_ui_oauth2_redirect_url=f"{API_PREFIX}/docs/oauth2-redirect",
                   description="Agents hand paid work to verified humans. Errors are always "
                               '`{"error": {"code", "message"}}`.')
     install_error_handlers(api)

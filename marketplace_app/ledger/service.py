@@ -94,17 +94,20 @@ def transfer(session: Session, *, idempotency_key: str, kind: str, reason: str, 
         InsufficientFunds: A non-external account would go below zero; nothing is written.
     """
     _check_legs(legs)
-    _apply_balances(session, legs)
-    transfer_id = session.execute(insert(TRANSFERS).values(
-        idempotency_key=idempotency_key, kind=kind, reason=reason[:300], reference_type=reference_type,
-        reference_id=reference_id, created_at=now(),
-    )).inserted_primary_key[0]
-    created_at = now()
-    session.execute(insert(ENTRIES), [
-        {"transfer_id": transfer_id, "from_account_id": leg.from_account_id, "to_account_id": leg.to_account_id,
-         "amount_cents": leg.amount_cents, "created_at": created_at}
-        for leg in legs
-    ])
+    # A savepoint keeps a refusal whole: when a later leg or the idempotency key fails,
+    # the earlier balance updates go too, even for a caller that catches and commits.
+    with session.begin_nested():
+        _apply_balances(session, legs)
+        transfer_id = session.execute(insert(TRANSFERS).values(
+            idempotency_key=idempotency_key, kind=kind, reason=reason[:300], reference_type=reference_type,
+            reference_id=reference_id, created_at=now(),
+        )).inserted_primary_key[0]
+        created_at = now()
+        session.execute(insert(ENTRIES), [
+            {"transfer_id": transfer_id, "from_account_id": leg.from_account_id, "to_account_id": leg.to_account_id,
+             "amount_cents": leg.amount_cents, "created_at": created_at}
+            for leg in legs
+        ])
     return transfer_id
 
 
@@ -178,19 +181,24 @@ def _resolve(session: Session, *, hold_id: str, payees: Sequence[tuple[AccountRe
     hold = session.execute(select(HOLDS).where(HOLDS.c.id == hold_id)).one_or_none()
     if hold is None:
         raise NotFound(f"hold {hold_id} does not exist")
-    claimed = session.execute(update(HOLDS).where(HOLDS.c.id == hold_id, HOLDS.c.state == HoldState.pending)
-                              .values(state=state, resolved_at=now())).rowcount
-    if claimed != 1:
-        raise InvalidState(f"hold {hold_id} is already resolved", status=409)
-    legs = [Leg(hold.escrow_account_id, account_id(session, ref), amount) for ref, amount in payees if amount > 0]
-    paid_cents = sum(leg.amount_cents for leg in legs)
-    if paid_cents > hold.amount_cents:
-        raise ValueError(f"payees take {paid_cents} cents from a hold of {hold.amount_cents}")
-    if hold.amount_cents - paid_cents > 0:
-        legs.append(Leg(hold.escrow_account_id, hold.source_account_id, hold.amount_cents - paid_cents))
-    kind = "escrow_post" if state is HoldState.posted else "escrow_void"
-    return transfer(session, idempotency_key=f"hold:{hold_id}:{state}", kind=kind, reason=reason, legs=legs,
-                    reference_type=hold.reference_type, reference_id=hold.reference_id)
+    if any(amount < 0 for _ref, amount in payees):
+        raise ValueError("payee amounts must not be negative")
+    # The claim and its transfer stand or fall together: a refused transfer must not
+    # leave the hold resolved with its money still in escrow.
+    with session.begin_nested():
+        claimed = session.execute(update(HOLDS).where(HOLDS.c.id == hold_id, HOLDS.c.state == HoldState.pending)
+                                  .values(state=state, resolved_at=now())).rowcount
+        if claimed != 1:
+            raise InvalidState(f"hold {hold_id} is already resolved", status=409)
+        legs = [Leg(hold.escrow_account_id, account_id(session, ref), amount) for ref, amount in payees if amount > 0]
+        paid_cents = sum(leg.amount_cents for leg in legs)
+        if paid_cents > hold.amount_cents:
+            raise ValueError(f"payees take {paid_cents} cents from a hold of {hold.amount_cents}")
+        if hold.amount_cents - paid_cents > 0:
+            legs.append(Leg(hold.escrow_account_id, hold.source_account_id, hold.amount_cents - paid_cents))
+        kind = "escrow_post" if state is HoldState.posted else "escrow_void"
+        return transfer(session, idempotency_key=f"hold:{hold_id}:{state}", kind=kind, reason=reason, legs=legs,
+                        reference_type=hold.reference_type, reference_id=hold.reference_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,17 +223,18 @@ def transfer_many(session: Session, specs: Sequence[TransferSpec]) -> int:
         return 0
     for spec in specs:
         _check_legs(spec.legs)
-    _apply_balances(session, [leg for spec in specs for leg in spec.legs])
-    moment = now()
-    ids = session.execute(insert(TRANSFERS).returning(TRANSFERS.c.id, TRANSFERS.c.idempotency_key,
-                                                      sort_by_parameter_order=True), [
-        {"idempotency_key": spec.idempotency_key, "kind": spec.kind, "reason": spec.reason[:300],
-         "reference_type": spec.reference_type, "reference_id": spec.reference_id, "created_at": moment}
-        for spec in specs]).all()
-    session.execute(insert(ENTRIES), [
-        {"transfer_id": transfer_id, "from_account_id": leg.from_account_id, "to_account_id": leg.to_account_id,
-         "amount_cents": leg.amount_cents, "created_at": moment}
-        for (transfer_id, _key), spec in zip(ids, specs, strict=True) for leg in spec.legs])
+    with session.begin_nested():  # all or nothing, as in `transfer`
+        _apply_balances(session, [leg for spec in specs for leg in spec.legs])
+        moment = now()
+        ids = session.execute(insert(TRANSFERS).returning(TRANSFERS.c.id, TRANSFERS.c.idempotency_key,
+                                                          sort_by_parameter_order=True), [
+            {"idempotency_key": spec.idempotency_key, "kind": spec.kind, "reason": spec.reason[:300],
+             "reference_type": spec.reference_type, "reference_id": spec.reference_id, "created_at": moment}
+            for spec in specs]).all()
+        session.execute(insert(ENTRIES), [
+            {"transfer_id": transfer_id, "from_account_id": leg.from_account_id, "to_account_id": leg.to_account_id,
+             "amount_cents": leg.amount_cents, "created_at": moment}
+            for (transfer_id, _key), spec in zip(ids, specs, strict=True) for leg in spec.legs])
     return len(specs)
 
 

@@ -52,7 +52,7 @@ def shell(role: str, body: rx.Component) -> rx.Component:
             top_bar(role),
             rx.box(
                 rx.cond(AppState.user_role == role, body, loading("Checking your session…")),
-                padding={"initial": "1.25rem 1rem", "md": "2rem 2.5rem"}, max_width=CONTENT_MAX_WIDTH,
+                padding=rx.breakpoints(initial="1.25rem 1rem", md="2rem 2.5rem"), max_width=CONTENT_MAX_WIDTH,
                 margin_x="auto", width="100%",
             ),
             flex="1", min_width="0",

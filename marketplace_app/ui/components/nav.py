@@ -47,7 +47,8 @@ def _nav_entry(item: NavItem) -> rx.Component:
             color=rx.color("gray", 9), padding="0.5rem 0.75rem", width="100%", align="center",
             aria_disabled="true", title=f"{item.label} is coming soon", cursor="not-allowed",
         )
-    active = rx.State.router.url.path == item.href
+    path = rx.State.router.url.path
+    active = (path == item.href) | (path == item.href + "/")  # a static export serves `/admin/`
     return rx.link(
         rx.hstack(rx.icon(item.icon, size=18), rx.text(item.label, size="3", weight="medium"),
                   align="center", width="100%"),
@@ -74,13 +75,13 @@ def user_card() -> rx.Component:
     return rx.vstack(
         rx.hstack(
             rx.avatar(fallback=AppState.user_initial, size="3", radius="full"),
-            rx.vstack(rx.text(AppState.user_name, size="2", weight="bold", trim="both"),
-                      rx.text(AppState.user_email, size="1", color_scheme="gray", trim="both"),
-                      spacing="1", min_width="0", overflow="hidden"),
+            rx.vstack(rx.text(AppState.user_name, size="2", weight="bold"),
+                      rx.text(AppState.user_email, size="1", color_scheme="gray", word_break="break-all"),
+                      spacing="0", min_width="0"),
             align="center", width="100%",
         ),
         rx.button(rx.icon("log-out", size=16), "Sign out", on_click=AppState.sign_out, variant="soft",
-                  color_scheme="gray", width="100%", id="sign-out"),
+                  color_scheme="gray", width="100%"),
         spacing="3", width="100%", padding_top="1rem", border_top=BORDER,
     )
 
@@ -111,7 +112,7 @@ def _drawer(role: str) -> rx.Component:
     return rx.drawer.root(
         rx.drawer.trigger(rx.icon_button(rx.icon("menu", size=20), variant="ghost", size="3",
                                          aria_label="Open menu", id="open-menu")),
-        rx.drawer.overlay(z_index="20"),
+        rx.drawer.overlay(),
         rx.drawer.portal(
             rx.drawer.content(
                 rx.vstack(
@@ -122,8 +123,7 @@ def _drawer(role: str) -> rx.Component:
                     nav_links(role), rx.spacer(), user_card(),
                     spacing="5", height="100%", width="100%",
                 ),
-                top="0", right="0", height="100%", width="min(18rem, 85vw)", padding="1.25rem 1rem",
-                background_color=rx.color("gray", 1), z_index="30",
+                left="auto", width="min(18rem, 85vw)", padding="1.25rem 1rem", background_color=rx.color("gray", 1),
             ),
         ),
         direction="right",

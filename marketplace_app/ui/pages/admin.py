@@ -9,8 +9,7 @@ from marketplace_app.ui.components.common import page_header, stat
 from marketplace_app.ui.components.layout import dashboard_page
 from marketplace_app.ui.state.admin import LedgerState, SchedulerState
 
-JOB_COLUMNS = ("Job", "Interval", "Last status", "Last run", "Duration (ms)", "Processed", "Runs", "Failures",
-               "Last error")
+JOB_COLUMNS = ("Job", "Last status", "Last run", "Duration (ms)", "Processed", "Runs", "Failures", "Last error")
 
 
 @dashboard_page(routes.ADMIN_SCHEDULER, "Scheduler", role="admin", on_load=SchedulerState.load)
@@ -21,11 +20,13 @@ def scheduler() -> rx.Component:
                     rx.button(rx.icon("refresh-cw", size=16), "Refresh", on_click=SchedulerState.load,
                               variant="soft")),
         lease_card(),
-        rx.card(
-            rx.cond(SchedulerState.jobs.length() > 0, jobs_table(),
-                    rx.text("No job has run yet. Jobs record a heartbeat after their first run.",
-                            color_scheme="gray")),
-            width="100%", overflow_x="auto",
+        rx.cond(
+            SchedulerState.jobs.length() > 0,
+            rx.fragment(rx.tablet_and_desktop(rx.card(jobs_table(), width="100%", overflow_x="auto"), width="100%"),
+                        rx.mobile_only(rx.vstack(rx.foreach(SchedulerState.jobs, _job_card), width="100%"),
+                                       width="100%")),
+            rx.card(rx.text("No job has run yet. Jobs record a heartbeat after their first run.", color_scheme="gray"),
+                    width="100%"),
         ),
         rx.text("Checked at ", SchedulerState.checked_at, size="1", color_scheme="gray"),
         spacing="5", width="100%",
@@ -64,25 +65,50 @@ def jobs_table() -> rx.Component:
     return rx.table.root(
         rx.table.header(rx.table.row(*[rx.table.column_header_cell(name) for name in JOB_COLUMNS])),
         rx.table.body(rx.foreach(SchedulerState.jobs, _job_row)),
-        variant="surface", size="2", width="100%", id="scheduler-jobs",
+        variant="surface", size="1", width="100%", id="scheduler-jobs",
     )
 
 
 def _job_row(job: rx.Var[dict[str, str]]) -> rx.Component:
     return rx.table.row(
-        rx.table.row_header_cell(rx.vstack(rx.code(job["name"]),
-                                           rx.text(job["description"], size="1", color_scheme="gray"),
-                                           spacing="1", min_width="12rem")),
-        rx.table.cell(job["interval"], white_space="nowrap"),
-        rx.table.cell(_status_badge(job["status"])),
-        rx.table.cell(job["last_run"], white_space="nowrap"),
-        rx.table.cell(job["duration_ms"], text_align="right"),
-        rx.table.cell(job["processed"], text_align="right"),
-        rx.table.cell(job["runs"], text_align="right"),
-        rx.table.cell(job["failures"], text_align="right"),
-        rx.table.cell(rx.text(job["last_error"], size="1", color_scheme="red"), max_width="20rem"),
+        rx.table.row_header_cell(rx.vstack(
+            rx.hstack(rx.code(job["name"]), rx.badge(job["interval"], variant="outline", color_scheme="gray"),
+                      align="center", wrap="wrap"),
+            rx.text(job["description"], size="1", color_scheme="gray"),
+            spacing="1", min_width="14rem",
+        )),
+        _cell(_status_badge(job["status"]), "status"),
+        _cell(job["last_run"], "last_run"),
+        _cell(job["duration_ms"], "duration_ms", text_align="right"),
+        _cell(job["processed"], "processed", text_align="right"),
+        _cell(job["runs"], "runs", text_align="right"),
+        _cell(job["failures"], "failures", text_align="right"),
+        _cell(rx.text(job["last_error"], size="1", color_scheme="red"), "last_error", max_width="20rem"),
         align="center",
     )
+
+
+def _job_card(job: rx.Var[dict[str, str]]) -> rx.Component:
+    """The same heartbeat as a card, for phones."""
+    return rx.card(
+        rx.vstack(
+            rx.hstack(rx.code(job["name"]), rx.spacer(), _status_badge(job["status"]), width="100%", align="center"),
+            rx.text(job["description"], size="1", color_scheme="gray"),
+            rx.data_list.root(
+                _row("Interval", job["interval"]), _row("Last run", job["last_run"]),
+                _row("Duration", job["duration_ms"] + " ms"), _row("Processed", job["processed"]),
+                _row("Runs / failures", job["runs"] + " / " + job["failures"]),
+                rx.cond(job["last_error"] != "", _row("Last error", rx.text(job["last_error"], color_scheme="red"))),
+                size="1",
+            ),
+            spacing="2", width="100%",
+        ),
+        width="100%",
+    )
+
+
+def _cell(value: rx.Component | rx.Var, column: str, **props) -> rx.Component:
+    return rx.table.cell(value, custom_attrs={"data-column": column}, **props)
 
 
 def _status_badge(status: rx.Var[str]) -> rx.Component:
@@ -99,6 +125,8 @@ def ledger() -> rx.Component:
     """The ledger's invariants, proved from the database."""
     return rx.vstack(
         page_header("Ledger health", "Σ balances = 0, every balance = Σ its entries, escrow = Σ pending holds.",
+                    rx.cond(LedgerState.ok, rx.badge("ok", color_scheme="green", size="3"),
+                            rx.badge("broken", color_scheme="red", size="3")),
                     rx.button(rx.icon("refresh-cw", size=16), "Check again", on_click=LedgerState.load,
                               variant="soft")),
         rx.callout(

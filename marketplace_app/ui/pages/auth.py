@@ -104,7 +104,8 @@ def role_choice() -> rx.Component:
         rx.radio_cards.root(
             *[rx.radio_cards.item(
                 rx.vstack(rx.icon(icon, size=20), rx.text(title, weight="bold", size="2"),
-                          rx.text(sentence, size="1", color_scheme="gray"), spacing="1", align="center"),
+                          rx.text(sentence, size="1", color_scheme="gray"), spacing="1", align="center",
+                          text_align="center"),
                 value=value, id=f"role-{value}",
             ) for value, icon, title, sentence in ROLE_CHOICES],
             value=SignUpState.role, on_value_change=SignUpState.set_role,

@@ -3,6 +3,7 @@ one-time ticket that the API trades for the HttpOnly session cookie."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import reflex as rx
@@ -39,7 +40,7 @@ class AuthFormState(AppState):
         user = await self._load_user()
         return rx.redirect(routes.home_for_role(user.role), replace=True) if user else None
 
-    async def _submit(self, service, /, **kwargs: Any):
+    async def _submit(self, service: Callable[..., str], /, **kwargs: Any):
         """Run `service` for a ticket, then send the browser to trade it for the session cookie."""
         self.error, self.busy = "", True
         yield

@@ -1,8 +1,8 @@
 """`AppState`: who is signed in (from the HttpOnly session cookie) and how services are called.
 
 Handlers never touch the database on the event loop: `_call` runs a service in a
-worker thread inside one unit of work and turns a `HandoffError` into a toast
-with the same message the API would send.
+worker thread inside one unit of work; handlers show a `HandoffError` with
+`error_toast`, in the same words the API would send.
 """
 
 from __future__ import annotations

@@ -1,0 +1,1 @@
+"""Handoff's benchmarks (PRODUCT.md section 10): figures, never timed tests."""

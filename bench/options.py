@@ -1,0 +1,26 @@
+"""Command-line options shared by every benchmark."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    """How long and how hard to measure, and whether to profile Handoff's server."""
+
+    seconds: float = 10.0
+    warmup_seconds: float = 2.0
+    connections: int = 64
+    rows: int = 100_000
+    sweep_rows: int = 100_000
+    profile_dir: Path | None = None
+    profile_clock: str = "cpu"
+
+    def profile_path(self, benchmark: str, kind: str) -> Path | None:
+        """Where Handoff's server writes its cProfile stats, when profiling is on."""
+        if self.profile_dir is None:
+            return None
+        self.profile_dir.mkdir(parents=True, exist_ok=True)
+        return (self.profile_dir / f"{benchmark}-{kind}.pstats").resolve()

@@ -1,0 +1,168 @@
+"""A company's credit: balances, its statement (the ledger lines of its accounts) and the
+development top-up of the manual payment provider."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import and_, or_, select, union_all
+from sqlmodel import Session
+
+from marketplace_app.companies.access import CompanyActor, require_writer
+from marketplace_app.companies.service import available_account, escrow_account
+from marketplace_app.core.clock import now
+from marketplace_app.core.errors import Forbidden, NotFound, ValidationFailed
+from marketplace_app.core.ids import new_id
+from marketplace_app.core.money import format_money, parse_positive_money
+from marketplace_app.ledger import service as ledger
+from marketplace_app.ledger.models import LedgerAccount, LedgerEntry, LedgerTransfer, OwnerType, Purpose
+from marketplace_app.settings import get_settings
+
+ACCOUNTS = LedgerAccount.__table__
+ENTRIES = LedgerEntry.__table__
+TRANSFERS = LedgerTransfer.__table__
+MANUAL_CLEARING = ledger.AccountRef(OwnerType.external, "manual", Purpose.provider_clearing)
+MANUAL_PROVIDER = "manual"
+MAX_TEST_DEPOSIT_CENTS = 1_000_000
+TEST_DEPOSIT_REASON = "Development top-up (manual payment provider — not real money)"
+STATEMENT_PURPOSES = (Purpose.available, Purpose.escrow)
+_LINE_ID = re.compile(r"txn_([0-9]{1,18})_(available|escrow)", re.ASCII)
+
+
+@dataclass(frozen=True, slots=True)
+class Balance:
+    """What the company can spend and what is held for its open requests."""
+
+    available_cents: int
+    escrowed_cents: int
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """One movement on one of the company's accounts, signed from the company's side."""
+
+    id: str
+    created_at: datetime
+    kind: str
+    reason: str
+    amount_cents: int
+    account: str
+    reference_type: str | None
+    reference_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    """A page of lines, newest first."""
+
+    lines: list[Line]
+    has_more: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Deposit:
+    """A development top-up that has been credited."""
+
+    id: str
+    amount_cents: int
+    reason: str
+    created_at: datetime
+    available_cents: int
+
+
+def balance(session: Session, *, actor: CompanyActor) -> Balance:
+    """The actor's company's available and escrowed credit."""
+    return Balance(available_cents=ledger.balance_cents(session, available_account(actor.company_id)),
+                   escrowed_cents=ledger.balance_cents(session, escrow_account(actor.company_id)))
+
+
+def statement(session: Session, *, actor: CompanyActor, limit: int = 20,
+              starting_after: str | None = None) -> Statement:
+    """The ledger lines of the company's available and escrow accounts, newest first.
+
+    A movement between the two accounts (an escrow hold) shows as two lines, one per
+    account. `starting_after` is a line id from an earlier page.
+
+    Raises:
+        NotFound: `starting_after` is not one of this company's lines.
+    """
+    accounts = _statement_accounts(session, actor.company_id)
+    if not accounts:
+        return Statement(lines=[], has_more=False)
+    cursor = _cursor(session, accounts, starting_after) if starting_after else None
+    rows = session.execute(_lines_query(accounts, cursor=cursor, limit=limit + 1)).all()
+    lines = [Line(id=f"txn_{row.entry_id}_{accounts[row.account_id]}", created_at=row.created_at, kind=row.kind,
+                  reason=row.reason, amount_cents=int(row.amount_cents), account=accounts[row.account_id],
+                  reference_type=row.reference_type, reference_id=row.reference_id) for row in rows[:limit]]
+    return Statement(lines=lines, has_more=len(rows) > limit)
+
+
+def _statement_accounts(session: Session, company_id: str) -> dict[int, str]:
+    rows = session.execute(select(ACCOUNTS.c.id, ACCOUNTS.c.purpose).where(
+        ACCOUNTS.c.owner_type == OwnerType.company, ACCOUNTS.c.owner_id == company_id,
+        ACCOUNTS.c.purpose.in_(STATEMENT_PURPOSES), ACCOUNTS.c.currency == get_settings().currency))
+    return {row.id: row.purpose for row in rows}
+
+
+def _cursor(session: Session, accounts: dict[int, str], line_id: str) -> tuple[int, int]:
+    match = _LINE_ID.fullmatch(line_id)
+    by_purpose = {purpose: account for account, purpose in accounts.items()}
+    if match is None or match[2] not in by_purpose:
+        raise NotFound("Transaction not found")
+    entry_id, account = int(match[1]), by_purpose[match[2]]
+    found = session.execute(select(ENTRIES.c.id).where(
+        ENTRIES.c.id == entry_id, or_(ENTRIES.c.from_account_id == account, ENTRIES.c.to_account_id == account),
+    )).first()
+    if found is None:
+        raise NotFound(f"Transaction {line_id} not found")
+    return entry_id, account
+
+
+def _lines_query(accounts: dict[int, str], *, cursor: tuple[int, int] | None, limit: int):
+    """One index-ordered branch per (account, direction), merged and cut to `limit`."""
+    branches = []
+    for account in accounts:
+        for side, sign in ((ENTRIES.c.from_account_id, -1), (ENTRIES.c.to_account_id, 1)):
+            branch = select(ENTRIES.c.id.label("entry_id"), side.label("account_id"),
+                            (ENTRIES.c.amount_cents * sign).label("amount_cents"), ENTRIES.c.transfer_id,
+                            ENTRIES.c.created_at).where(side == account)
+            if cursor is not None:
+                branch = branch.where(ENTRIES.c.id <= cursor[0])
+            branches.append(select(branch.order_by(ENTRIES.c.id.desc()).limit(limit).subquery()))
+    lines = union_all(*branches).subquery()
+    query = select(lines, TRANSFERS.c.kind, TRANSFERS.c.reason, TRANSFERS.c.reference_type,
+                   TRANSFERS.c.reference_id).join(TRANSFERS, TRANSFERS.c.id == lines.c.transfer_id)
+    if cursor is not None:
+        query = query.where(or_(lines.c.entry_id < cursor[0],
+                                and_(lines.c.entry_id == cursor[0], lines.c.account_id < cursor[1])))
+    return query.order_by(lines.c.entry_id.desc(), lines.c.account_id.desc()).limit(limit)
+
+
+def deposit_test(session: Session, *, actor: CompanyActor, amount: str) -> Deposit:
+    """Credit a development top-up from the manual provider to the company's available account.
+
+    Only while the manual payment provider is active; the ledger line says it is not real money.
+
+    Raises:
+        Forbidden: Another payment provider is configured, or the actor is a plain member.
+        ValidationFailed: The amount is malformed, not positive or above 10,000.00.
+    """
+    require_writer(actor, "add credits")
+    settings = get_settings()
+    if settings.payment_provider != MANUAL_PROVIDER:
+        raise Forbidden(f"Development top-ups exist only with the manual payment provider; this deployment uses "
+                        f"'{settings.payment_provider}', so buy credits through it instead")
+    amount_cents = parse_positive_money(amount, currency=settings.currency, field="amount")
+    if amount_cents > MAX_TEST_DEPOSIT_CENTS:
+        raise ValidationFailed(f"amount must be at most {format_money(MAX_TEST_DEPOSIT_CENTS, settings.currency)} "
+                               f"per development top-up")
+    deposit_id = new_id("dep")
+    target = available_account(actor.company_id)
+    ledger.transfer(session, idempotency_key=f"deposit:{deposit_id}", kind="deposit", reason=TEST_DEPOSIT_REASON,
+                    legs=[ledger.Leg(ledger.account_id(session, MANUAL_CLEARING), ledger.account_id(session, target),
+                                     amount_cents)],
+                    reference_type="deposit", reference_id=deposit_id)
+    return Deposit(id=deposit_id, amount_cents=amount_cents, reason=TEST_DEPOSIT_REASON, created_at=now(),
+                   available_cents=ledger.balance_cents(session, target))

@@ -1,0 +1,108 @@
+"""Browser tests: one in-process Reflex app (AppHarness) per session, Chromium via Playwright.
+
+The harness runs the backend in a thread of this process, so it uses the engine that the
+autouse `database` fixture configures: every test still gets its own fresh migrated
+database. Run these in their own pytest process: `pytest -m e2e tests/e2e`.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwright
+from reflex.testing import AppHarness
+
+from marketplace_app.settings import PROJECT_ROOT, get_settings
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--no-first-run", "--disable-quic"]
+# The first page of a cold dev server compiles on demand; later ones are quick.
+NAVIGATION_TIMEOUT_MS = 45_000
+EXPECT_TIMEOUT_MS = 15_000
+expect.set_options(timeout=EXPECT_TIMEOUT_MS)
+
+
+class _LocalhostAddress:
+    """A listening socket that reports its address as `localhost`."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self._port = sock.getsockname()[1]
+
+    def getsockname(self) -> tuple[str, int]:
+        return "localhost", self._port
+
+
+class LocalhostHarness(AppHarness):
+    """AppHarness whose `api_url` says `localhost` instead of `127.0.0.1`.
+
+    Cookies belong to a host name: the page, the websocket and the API route that sets
+    the session cookie must all use the same one. Reflex's frontend maps `localhost` in
+    `api_url` to the page's own host name, and the dev server announces `localhost`.
+    """
+
+    def _poll_for_servers(self, timeout=None):
+        return _LocalhostAddress(super()._poll_for_servers(timeout))
+
+
+@pytest.fixture(scope="session")
+def app() -> Iterator[LocalhostHarness]:
+    """The whole Handoff app (dashboards and `/v1` API), started once for the session."""
+    harness = LocalhostHarness.create(root=Path(PROJECT_ROOT), app_name="marketplace_app")
+    with harness:
+        # The ticket route redirects to `settings.app_url`: point it at this frontend.
+        os.environ["APP_URL"] = app_url(harness)
+        get_settings.cache_clear()
+        yield harness
+    os.environ.pop("APP_URL", None)
+    get_settings.cache_clear()
+
+
+def app_url(harness: AppHarness) -> str:
+    """The frontend's origin, without a trailing slash."""
+    assert harness.frontend_url, "the frontend did not start"
+    return harness.frontend_url.rstrip("/")
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """Debian's Chromium, headless (Playwright cannot download browsers here)."""
+    with sync_playwright() as playwright:
+        yield _launch(playwright)
+
+
+def _launch(playwright: Playwright) -> Browser:
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+
+
+@pytest.fixture
+def page(app: LocalhostHarness, browser: Browser) -> Iterator[Page]:
+    """A fresh browser context (no cookies) on a desktop-sized window."""
+    yield from _page(browser, viewport={"width": 1280, "height": 800})
+
+
+@pytest.fixture
+def phone(app: LocalhostHarness, browser: Browser) -> Iterator[Page]:
+    """A fresh browser context on a phone-sized window."""
+    yield from _page(browser, viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+
+
+def _page(browser: Browser, **options) -> Iterator[Page]:
+    context = browser.new_context(**options)
+    context.set_default_navigation_timeout(NAVIGATION_TIMEOUT_MS)
+    page = context.new_page()
+    try:
+        yield page
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def url(app: LocalhostHarness):
+    """Build an absolute frontend URL from a route."""
+    return lambda route: app_url(app) + route

@@ -1,0 +1,50 @@
+"""Helpers shared by tests: row counts, error-envelope checks and concurrent starts."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+from sqlalchemy import func, select
+
+import marketplace_app.models  # noqa: F401  (registers every table)
+from marketplace_app.core.db import metadata, unit_of_work
+
+T = TypeVar("T")
+
+
+def row_counts() -> dict[str, int]:
+    """Return the number of rows in every table, by table name."""
+    with unit_of_work(read_only=True) as session:
+        return {table.name: session.execute(select(func.count()).select_from(table)).scalar_one()
+                for table in metadata.sorted_tables}
+
+
+def assert_error(response: Any, *, status: int, code: str) -> str:
+    """Assert `response` is exactly the error envelope with `status` and `code`; return its message."""
+    assert response.status_code == status, response.text
+    assert "Traceback" not in response.text
+    assert response.headers["content-type"].startswith("application/json")
+    body = response.json()
+    assert set(body) == {"error"}, body
+    assert set(body["error"]) == {"code", "message"}, body
+    assert body["error"]["code"] == code, body
+    assert isinstance(body["error"]["message"], str) and body["error"]["message"], body
+    return body["error"]["message"]
+
+
+def run_concurrently(count: int, action: Callable[[int], T]) -> list[T | BaseException]:
+    """Start `action(i)` in `count` threads at the same moment; return results or raised exceptions."""
+    barrier = threading.Barrier(count)
+
+    def run(index: int) -> T | BaseException:
+        barrier.wait()
+        try:
+            return action(index)
+        except Exception as exc:  # collected so the test can count outcomes
+            return exc
+
+    with ThreadPoolExecutor(max_workers=count) as pool:
+        return list(pool.map(run, range(count)))
