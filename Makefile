@@ -45,7 +45,7 @@ run: setup demo  ## Run Handoff: dashboards on :3000, API on :8000
 	reflex run --env dev --frontend-port 3000 --backend-port 8000
 
 run-prod: setup demo  ## Run the production build on one port (:3000, API under /v1)
-	ENVIRONMENT=$${ENVIRONMENT:-development} reflex run --env prod --single-port --frontend-port 3000
+	reflex run --env prod --single-port --frontend-port 3000 --backend-port 3000
 
 test: setup  ## The whole suite: unit, API and database tests, then browser tests
 	python -m pytest -m "not e2e and not slow"

@@ -1,9 +1,11 @@
 """Reflex configuration; everything else comes from `marketplace_app.settings`."""
 
 import reflex as rx
+from reflex.plugins.sitemap import SitemapPlugin
 
 from marketplace_app.core.db import normalize_url
 from marketplace_app.settings import get_settings
+from marketplace_app.ui.theme import THEME
 
 settings = get_settings()
 
@@ -15,5 +17,6 @@ config = rx.Config(
     backend_port=settings.backend_port,
     telemetry_enabled=False,
     show_built_with_reflex=False,
-    disable_plugins=["reflex.plugins.sitemap.SitemapPlugin"],
+    plugins=[rx.plugins.RadixThemesPlugin(theme=THEME)],
+    disable_plugins=[SitemapPlugin],
 )

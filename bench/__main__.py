@@ -23,6 +23,7 @@ from sqlalchemy.exc import OperationalError
 
 from bench import report
 from bench.databases import KINDS, postgres_url
+from bench.loadgen import CLIENTS
 from bench.options import Options
 from marketplace_app.core.db import normalize_url
 
@@ -39,8 +40,13 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--seconds", type=float, default=10.0, help="measured window per load run (default 10)")
     parser.add_argument("--warmup", type=float, default=2.0, help="unmeasured warm-up per load run (default 2)")
     parser.add_argument("--connections", type=int, default=64, help="concurrent connections (default 64)")
+    parser.add_argument("--client", choices=CLIENTS, default="httpx",
+                        help="load generator: httpx (default) or raw, a minimal asyncio HTTP/1.1 client that "
+                             "costs far less CPU per request")
     parser.add_argument("--rows", type=int, default=100_000,
                         help="requests in the project for `list` (PRODUCT.md's target is 1000000)")
+    parser.add_argument("--history", type=int, default=0,
+                        help="`create`: first give the company this many past requests (60%% completed)")
     parser.add_argument("--sweep-rows", type=int, default=100_000, help="due requests for `sweep`")
     parser.add_argument("--profile", type=Path, metavar="DIR",
                         help="run Handoff's server under cProfile and write DIR/<benchmark>-<db>.pstats")
@@ -75,8 +81,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
     logging.basicConfig(level=logging.WARNING)
     options = Options(seconds=args.seconds, warmup_seconds=args.warmup, connections=args.connections,
-                      rows=args.rows, sweep_rows=args.sweep_rows, profile_dir=args.profile,
-                      profile_clock=args.profile_clock)
+                      client=args.client, rows=args.rows, history=args.history, sweep_rows=args.sweep_rows,
+                      profile_dir=args.profile, profile_clock=args.profile_clock)
     kinds = list(KINDS) if args.db == "both" else [args.db]
     if "postgres" in kinds and not postgres_reachable():
         kinds.remove("postgres")

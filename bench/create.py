@@ -12,12 +12,14 @@ from sqlalchemy import func, select
 from bench import report
 from bench.databases import Databases, release, use
 from bench.fixtures import SEED_BODY, Tenant, make_tenant
+from bench.listing import seed_requests
 from bench.loadgen import Call, LoadResult, run_load
 from bench.options import Options
 from bench.server import HANDOFF_APP, REFERENCE_APP, running
 from marketplace_app.core.db import unit_of_work
 from marketplace_app.idempotency.models import IdempotencyRecord
 from marketplace_app.ledger.health import ledger_health
+from marketplace_app.ledger.models import LedgerTransfer
 from marketplace_app.requests.models import Request
 
 CREDIT_CENTS = 10**13  # far more than any run can escrow
@@ -35,73 +37,89 @@ def create_calls(path: str, headers: dict[str, str]) -> Callable[[], Call]:
     return next_call
 
 
-def measure_reference(databases: Databases, options: Options) -> tuple[LoadResult, LoadResult]:
-    """The bare POST echo and the raw-SQL escrow endpoint on a fresh database."""
+def tenant_with_history(databases: Databases, options: Options) -> tuple[str, Tenant]:
+    """A fresh database with a funded tenant and, with `--history`, its past requests."""
     url = databases.fresh()
     tenant = make_tenant(credit_cents=CREDIT_CENTS)
+    if options.history:
+        seed_requests(tenant, options.history)
+        databases.analyze()
     release()
+    return url, tenant
+
+
+def measure_reference(databases: Databases, options: Options) -> tuple[LoadResult, LoadResult]:
+    """The bare POST echo and the raw-SQL escrow endpoint on a fresh database."""
+    url, tenant = tenant_with_history(databases, options)
     env = {"DATABASE_URL": url, "BENCH_REF_PROJECT_ID": tenant.project_id}
     with running(REFERENCE_APP, env=env, health_path="/ref/health") as base_url:
         echo_call = Call("POST", "/ref/echo", {"Content-Type": "application/json"}, BODY)
-        echo = run_load(base_url, lambda: echo_call, connections=options.connections, seconds=options.seconds,
-                        warmup_seconds=options.warmup_seconds)
+        echo = run_load(base_url, lambda: echo_call, **options.load())
         print(report.describe_load("reference POST echo (no database)", echo), flush=True)
-        reference = run_load(base_url, create_calls("/ref/requests", {}), connections=options.connections,
-                             seconds=options.seconds, warmup_seconds=options.warmup_seconds)
+        reference = run_load(base_url, create_calls("/ref/requests", {}), **options.load())
         print(report.describe_load("reference POST /ref/requests (raw)", reference), flush=True)
     return echo, reference
 
 
-def measure_handoff(databases: Databases, options: Options) -> tuple[LoadResult, Tenant, str]:
+def measure_handoff(databases: Databases, options: Options) -> tuple[LoadResult, str]:
     """Handoff's POST /v1/requests on a fresh database."""
-    url = databases.fresh()
-    tenant = make_tenant(credit_cents=CREDIT_CENTS)
-    release()
+    url, tenant = tenant_with_history(databases, options)
     profile = options.profile_path("create", databases.kind)
     with running(HANDOFF_APP, env={"DATABASE_URL": url}, health_path="/v1/health", profile=profile,
                  profile_clock=options.profile_clock) as base_url:
-        result = run_load(base_url, create_calls("/v1/requests", tenant.headers), connections=options.connections,
-                          seconds=options.seconds, warmup_seconds=options.warmup_seconds)
+        result = run_load(base_url, create_calls("/v1/requests", tenant.headers), **options.load())
     print(report.describe_load("Handoff POST /v1/requests", result), flush=True)
     if profile:
         print(f"  profile written to {profile}")
-    return result, tenant, url
+    return result, url
 
 
 def verify(url: str) -> str:
-    """After the run: the ledger is healthy and every request has its escrow and idempotency record."""
+    """After the run: the ledger is healthy; each created request has one escrow transfer and one
+    idempotency record (past requests from `--history` have neither)."""
     use(url)
     with unit_of_work(read_only=True) as session:
         health = ledger_health(session)
-        created = session.execute(select(func.count()).select_from(Request)).scalar_one()
+        created = session.execute(select(func.count()).select_from(Request)
+                                  .where(Request.hold_id.is_not(None))).scalar_one()
+        escrows = session.execute(select(func.count()).select_from(LedgerTransfer)
+                                  .where(LedgerTransfer.kind == "escrow_hold")).scalar_one()
         records = session.execute(select(func.count()).select_from(IdempotencyRecord)).scalar_one()
-        holds = session.execute(select(func.count()).select_from(Request)
-                                .where(Request.hold_id.is_not(None))).scalar_one()
     release()
-    state = "ok" if health.ok and created == records == holds else "BROKEN"
-    return (f"  after the run: {created:,} requests, {holds:,} escrowed, {records:,} idempotency records, "
-            f"ledger_health {'ok' if health.ok else health} → {state}")
+    state = "ok" if health.ok and created == records == escrows else "BROKEN"
+    return (f"  after the run: {created:,} requests created, {escrows:,} escrow transfers, {records:,} idempotency "
+            f"records, ledger_health {'ok' if health.ok else health} → {state}")
 
 
 def run(kind: str, options: Options) -> list[report.Figure]:
     """Measure the reference, then Handoff, on one database kind; return the figures."""
-    report.heading(f"create on {kind}: {options.connections} connections, {options.seconds:g} s per window")
+    history = f", {options.history:,} past requests in the company" if options.history else ""
+    report.heading(f"create on {kind}: {options.connections} connections ({options.client}), "
+                   f"{options.seconds:g} s per window{history}")
     databases = Databases(kind)
     try:
-        _echo, reference = measure_reference(databases, options)
-        handoff, _tenant, url = measure_handoff(databases, options)
+        echo, reference = measure_reference(databases, options)
+        handoff, url = measure_handoff(databases, options)
         print(verify(url))
     finally:
         databases.cleanup()
+    return figures(f"create (history {options.history:,})" if options.history else "create", kind, handoff,
+                   reference, echo)
+
+
+def figures(name: str, kind: str, handoff: LoadResult, reference: LoadResult, echo: LoadResult) -> list[report.Figure]:
+    """Throughput against the 40% target, latency against 100 ms, errors, and the echo ceiling."""
     ratio = handoff.per_second / reference.per_second if reference.per_second else 0.0
     p99 = handoff.percentile_ms(0.99)
     return [
-        report.Figure("create", kind, "POST req/s", handoff.per_second, reference.per_second, "req/s",
+        report.Figure(name, kind, "POST req/s", handoff.per_second, reference.per_second, "req/s",
                       "≥ 40% of reference", ratio >= 0.40),
-        report.Figure("create", kind, "POST p99 latency", p99, reference.percentile_ms(0.99), "ms", "< 100 ms",
+        report.Figure(name, kind, "POST p99 latency", p99, reference.percentile_ms(0.99), "ms", "< 100 ms",
                       p99 < 100),
-        report.Figure("create", kind, "POST p50 latency", handoff.percentile_ms(0.5), reference.percentile_ms(0.5),
+        report.Figure(name, kind, "POST p50 latency", handoff.percentile_ms(0.5), reference.percentile_ms(0.5),
                       "ms", "—", None),
-        report.Figure("create", kind, "POST non-2xx", sum(handoff.errors.values()),
-                      sum(reference.errors.values()), "", "0", not handoff.errors),
+        report.Figure(name, kind, "POST non-2xx", sum(handoff.errors.values()), sum(reference.errors.values()),
+                      "", "0", not handoff.errors),
+        report.Figure(name, kind, "POST req/s vs bare POST echo", handoff.per_second, echo.per_second, "req/s",
+                      "—", None),
     ]

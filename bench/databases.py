@@ -10,10 +10,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from alembic import command
 from alembic.config import Config
 from sqlalchemy import create_engine, text
 
-from alembic import command
 from marketplace_app.core import db
 from marketplace_app.core.db import normalize_url
 from marketplace_app.settings import PROJECT_ROOT, get_settings

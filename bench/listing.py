@@ -63,14 +63,14 @@ def pages(count: int) -> dict[str, str]:
             f"offset page @{min(deep, MAX_OFFSET):,}": f"limit=20&offset={min(deep, MAX_OFFSET)}"}
 
 
-def measure(base_url: str, path: str, headers: dict[str, str], queries: dict[str, str],
-            label: str) -> dict[str, LoadResult]:
+def measure(base_url: str, path: str, headers: dict[str, str], queries: dict[str, str], label: str,
+            client: str) -> dict[str, LoadResult]:
     """Each page, one request at a time, for a few seconds."""
     results = {}
     for name, query in queries.items():
         call = Call("GET", f"{path}?{query}", headers)
         results[name] = run_load(base_url, lambda call=call: call, connections=1, seconds=SECONDS_PER_PAGE,
-                                 warmup_seconds=0.5)
+                                 warmup_seconds=0.5, client=client)
         print(report.describe_load(f"{label} {name}", results[name]), flush=True)
     return results
 
@@ -90,11 +90,11 @@ def run(kind: str, options: Options) -> list[report.Figure]:
         queries = pages(options.rows)
         env = {"DATABASE_URL": url, "BENCH_REF_PROJECT_ID": tenant.project_id}
         with running(REFERENCE_APP, env=env, health_path="/ref/health") as base_url:
-            reference = measure(base_url, "/ref/requests", {}, queries, "reference")
+            reference = measure(base_url, "/ref/requests", {}, queries, "reference", options.client)
         profile = options.profile_path("list", kind)
         with running(HANDOFF_APP, env={"DATABASE_URL": url}, health_path="/v1/health", profile=profile,
                      profile_clock=options.profile_clock) as base_url:
-            handoff = measure(base_url, "/v1/requests", tenant.headers, queries, "Handoff")
+            handoff = measure(base_url, "/v1/requests", tenant.headers, queries, "Handoff", options.client)
     finally:
         databases.cleanup()
     return [report.Figure("list", kind, f"p95 {name} ({options.rows:,} rows)", handoff[name].percentile_ms(0.95),

@@ -13,10 +13,17 @@ class Options:
     seconds: float = 10.0
     warmup_seconds: float = 2.0
     connections: int = 64
+    client: str = "httpx"
     rows: int = 100_000
+    history: int = 0
     sweep_rows: int = 100_000
     profile_dir: Path | None = None
     profile_clock: str = "cpu"
+
+    def load(self) -> dict[str, object]:
+        """Keyword arguments for `run_load`."""
+        return {"connections": self.connections, "seconds": self.seconds, "warmup_seconds": self.warmup_seconds,
+                "client": self.client}
 
     def profile_path(self, benchmark: str, kind: str) -> Path | None:
         """Where Handoff's server writes its cProfile stats, when profiling is on."""

@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import event
 from starlette.requests import Request as HttpRequest
 
-from bench import report
+from bench import asgi_costs, report
 from bench.databases import Databases, release
 from bench.fixtures import SEED_BODY, Tenant, create_requests, make_tenant
 from bench.options import Options
@@ -196,14 +196,27 @@ def _created_id(response: Any) -> str:
     return json.loads(response.body)["request_id"]
 
 
+def asgi_breakdown(tenant: Tenant, route_cpu: dict[str, float]) -> None:
+    """Whole requests through the ASGI apps; the HTTP/FastAPI layer is what the routes do not explain."""
+    ids = create_requests(tenant, 100)
+    for label, (wall, cpu, status) in asgi_costs.measure(tenant, ids).items():
+        layer = ""
+        if label in route_cpu:
+            layer = (f"  → HTTP/FastAPI layer ≈ {(cpu - route_cpu[label]) * 1000:.2f} ms "
+                     f"({(cpu - route_cpu[label]) / cpu:.0%} of the request's CPU)")
+        print(f"  {label:<34} {status}  {wall * 1000:6.2f} ms wall {cpu * 1000:6.2f} ms CPU per request{layer}")
+
+
 def run(kind: str, _options: Options) -> list[report.Figure]:
-    """Both breakdowns and the reference on one database kind; return per-call figures."""
+    """Both breakdowns, the reference and whole ASGI requests on one database kind; return per-call figures."""
     report.heading(f"phases on {kind}: {CALLS} calls each, one at a time, no HTTP")
     databases = Databases(kind)
     try:
         url = databases.fresh()
         tenant, create, get = handoff_phases()
         ref_create, ref_get = reference_phases(url, tenant)
+        print(f"  whole requests through the ASGI apps in process ({asgi_costs.ASGI_CALLS} each, no socket):")
+        asgi_breakdown(tenant, {"Handoff POST /v1/requests": create[1], "Handoff GET /v1/requests/{id}": get[1]})
     finally:
         databases.cleanup()
     return [report.Figure("phases", kind, f"{name} {clock} per call (in process)", mine[index] * 1000,

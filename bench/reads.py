@@ -24,15 +24,15 @@ def get_calls(prefix: str, ids: Sequence[str], headers: dict[str, str]) -> Calla
 
 def run(kind: str, options: Options) -> list[report.Figure]:
     """Both servers read the same database, one after the other; return the figures."""
-    report.heading(f"get on {kind}: {options.connections} connections, {options.seconds:g} s per window")
+    report.heading(f"get on {kind}: {options.connections} connections ({options.client}), "
+                   f"{options.seconds:g} s per window")
     databases = Databases(kind)
     try:
         url = databases.fresh()
         tenant = make_tenant(credit_cents=CREDIT_CENTS)
         ids = create_requests(tenant, REQUEST_COUNT)  # 30 min urgency: none expires while we read
         release()
-        load = {"connections": options.connections, "seconds": options.seconds,
-                "warmup_seconds": options.warmup_seconds}
+        load = options.load()
         env = {"DATABASE_URL": url, "BENCH_REF_PROJECT_ID": tenant.project_id}
         with running(REFERENCE_APP, env=env, health_path="/ref/health") as base_url:
             reference = run_load(base_url, get_calls("/ref/requests", ids, {}), **load)

@@ -17,14 +17,14 @@ os.environ.setdefault("ENVIRONMENT", "test")
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-used-anywhere-else-0123456789")
 os.environ["SCHEDULER_ENABLED"] = "false"
 
-import pytest  # noqa: E402
-from alembic import command  # noqa: E402
-from alembic.config import Config  # noqa: E402
-from sqlalchemy import create_engine, text  # noqa: E402
+import pytest
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import create_engine, text
 
-from marketplace_app.core import clock, db  # noqa: E402
-from marketplace_app.core.db import metadata, normalize_url  # noqa: E402
-from marketplace_app.settings import PROJECT_ROOT, get_settings  # noqa: E402
+from marketplace_app.core import clock, db
+from marketplace_app.core.db import metadata, normalize_url
+from marketplace_app.settings import PROJECT_ROOT, get_settings
 
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 ON_POSTGRES = DATABASE_URL.startswith("postgres")

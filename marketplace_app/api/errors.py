@@ -27,6 +27,9 @@ def describe_validation(exc: RequestValidationError) -> str:
     """Turn pydantic's error list into one readable sentence per field."""
     parts = []
     for error in exc.errors()[:10]:
+        if error.get("type") == "json_invalid":
+            parts.append("The request body is not valid JSON")
+            continue
         location = ".".join(str(part) for part in error.get("loc", ()) if part not in ("body", "query", "path"))
         message = str(error.get("msg", "is invalid")).removeprefix("Value error, ")
         parts.append(f"{location}: {message}" if location else message)

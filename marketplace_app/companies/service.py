@@ -214,7 +214,7 @@ def list_keys(session: Session, *, actor: CompanyActor, project_id: str | None =
     """The company's keys (optionally one project's), newest first, keyset-paginated by key id."""
     statement = select(ApiKey).join(Project, Project.id == ApiKey.project_id).where(
         Project.company_id == actor.company_id)
-    if project_id is not None:
+    if project_id:
         statement = statement.where(ApiKey.project_id == get_project(session, actor=actor, project_id=project_id).id)
     anchor = get_key(session, actor=actor, key_id=starting_after) if starting_after else None
     return _newest_first(session, statement, ApiKey, anchor=anchor, limit=limit)

@@ -11,8 +11,8 @@ MASK_KINDS = ("email", "phone", "iban", "card_number", "secret_url", "term")
 
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
 _SECRET_URL = re.compile(
-    r"\b[a-z][a-z0-9+.-]*://[^\s]*?(?:[?&#](?:[a-z_]*(?:token|key|secret|password|passwd|pwd|sig|signature|auth|"
-    r"code|session)[a-z_]*)=|://[^/\s:@]+:[^/\s@]+@)[^\s]*", re.IGNORECASE)
+    r"\b[a-z][a-z0-9+.-]*://[^\s]*?(?:[?&#](?:[a-z_-]*(?:token|key|secret|password|passwd|pwd|sig|signature|auth|"
+    r"code|session)[a-z_-]*)=|(?<=://)[^/\s:@]+:[^/\s@]+@)[^\s]*", re.IGNORECASE)
 _IBAN = re.compile(r"\b[A-Z]{2}[0-9]{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,4})?\b")
 _CARD = re.compile(r"\b(?:[0-9][ -]?){12,18}[0-9]\b")
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")

@@ -14,6 +14,7 @@ from sqlmodel import Session
 
 from marketplace_app import fees
 from marketplace_app.catalogue import service as catalogue
+from marketplace_app.companies.access import checked_id
 from marketplace_app.companies.keys import KeyContext
 from marketplace_app.companies.models import Project
 from marketplace_app.companies.service import available_account, escrow_account
@@ -161,6 +162,7 @@ def get_request(session: Session, *, ctx: KeyContext, request_id: str) -> RowMap
     Raises:
         NotFound: No such request in this project (another tenant's id included).
     """
+    checked_id(request_id, "Request")  # a NUL byte would make PostgreSQL fail the query instead
     row = session.execute(select(REQUESTS).where(
         REQUESTS.c.id == request_id, REQUESTS.c.project_id == ctx.project_id)).mappings().one_or_none()
     if row is None:
@@ -238,6 +240,7 @@ def _shown_status(row: RowMapping) -> str:
 
 def rate_request(session: Session, *, ctx: KeyContext, request_id: str, score: int, comment: str | None) -> None:
     """Rate a completed request once (score 1–5, optional comment)."""
+    checked_id(request_id, "Request")
     rated = session.execute(update(REQUESTS).where(
         REQUESTS.c.id == request_id, REQUESTS.c.project_id == ctx.project_id,
         REQUESTS.c.status == RequestStatus.completed, REQUESTS.c.rating.is_(None),

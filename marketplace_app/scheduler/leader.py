@@ -40,6 +40,7 @@ class Leadership:
         self.holder = holder or holder_name()
         self._lock_connection: Connection | None = None
         self._renewed_at: datetime | None = None
+        self._released = False
         # APScheduler ticks run in a thread pool; they share this object and its connection.
         self._mutex = threading.Lock()
 
@@ -50,6 +51,8 @@ class Leadership:
         round trip (it stays valid for `LEASE_TTL`, three times as long).
         """
         with self._mutex:
+            if self._released:
+                return False
             if self._renewed_at is not None and now() - self._renewed_at < RENEW_EVERY:
                 return True
             if get_engine().dialect.name == "postgresql" and not self._hold_advisory_lock():
@@ -60,8 +63,13 @@ class Leadership:
             return leads
 
     def release(self) -> None:
-        """Give leadership up at shutdown so another instance takes over at once."""
+        """Give leadership up at shutdown so another instance takes over at once.
+
+        A released leadership stays released: ticks still queued when the scheduler
+        stopped cannot take the lease back.
+        """
         with self._mutex:
+            self._released = True
             self._renewed_at = None
             with unit_of_work() as session:
                 session.execute(update(LEASES).where(LEASES.c.name == LEASE_NAME, LEASES.c.holder == self.holder)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import logging
 import time
-from datetime import UTC, datetime
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import update
@@ -68,6 +68,10 @@ def tick(leadership: Leadership, job: Job) -> None:
 def build_scheduler(leadership: Leadership) -> AsyncIOScheduler:
     """An APScheduler that only ticks; each job reads what is due from the database."""
     scheduler = AsyncIOScheduler(timezone="UTC")
+    # Renew the lease on its own beat, so leadership never depends on how often jobs run.
+    scheduler.add_job(leadership.hold, "interval", id="leadership", name="Renew the scheduler lease",
+                      seconds=get_settings().scheduler_tick_seconds, next_run_time=datetime.now(UTC),
+                      replace_existing=True, max_instances=1, coalesce=True, misfire_grace_time=None)
     for job in JOBS:
         scheduler.add_job(tick, "interval", args=[leadership, job], id=job.name, name=job.description,
                           seconds=job.interval_seconds, next_run_time=datetime.now(UTC),

@@ -47,12 +47,15 @@ def join_waitlist(session: Session, *, type: str, email: str, name: str, use_cas
         use_case = None
     if use_case is not None:
         use_case = _text("use_case", use_case, max_length=USE_CASE_MAX_LENGTH, multiline=True)
-    created = insert_ignore(session, ENTRIES, {
-        "id": new_id("wl"), "type": type, "email": email, "name": name, "use_case": use_case,
+    entry_id = new_id("wl")
+    # Whether this call created the entry is read from the id, not from the rowcount (which
+    # psycopg reports as -1 for `ON CONFLICT DO NOTHING`).
+    insert_ignore(session, ENTRIES, {
+        "id": entry_id, "type": type, "email": email, "name": name, "use_case": use_case,
         "created_at": now()}, conflict=["type", "email"])
     entry = session.execute(select(WaitlistEntry).where(WaitlistEntry.type == type, WaitlistEntry.email == email)
                             ).scalar_one()
-    return Joined(entry=entry, created=created == 1)
+    return Joined(entry=entry, created=entry.id == entry_id)
 
 
 def _text(field: str, value: object, *, max_length: int, multiline: bool) -> str:

@@ -238,15 +238,31 @@ def test_both_keys_of_a_project_see_its_requests(api):
             assert {row["request_id"] for row in listed} == {project.matching_id, project.completed_id}
 
 
-@pytest.mark.parametrize("request_id", [
-    "req_000000000000000000000000", "req_x", "req_..%2Fx", "req_%00", "' OR 1=1 --", "x" * 200, "%E2%80%AE",
-])
-def test_unknown_or_odd_request_ids_are_404(api, request_id):
+ODD_IDS = ["req_000000000000000000000000", "req_x", "req_..%2Fx", "req_%00", "' OR 1=1 --", "x" * 200,
+           "%E2%80%AE", "req_\u202e", "req_" + "0" * 36]
+
+
+@pytest.mark.parametrize("request_id", ODD_IDS, ids=repr)
+def test_unknown_or_odd_request_ids_are_404_on_every_id_taking_endpoint(api, request_id):
+    # given
+    agent = h.make_agent()
+
+    # when / then (NUL included: PostgreSQL refuses to even compare a string holding one)
+    for method, path, body, params in _id_taking_calls(request_id):
+        response = api.request(method, path, json=body, params=params, headers=agent.headers())
+        if params and len(request_id) > 40:
+            assert_error(response, status=422, code="validation_error")  # the cursor's declared length
+        else:
+            assert_error(response, status=404, code="not_found")
+
+
+@pytest.mark.parametrize("action", ["check_status", "cancel_request"])
+def test_a_nul_byte_in_a_hooks_request_id_is_404(api, action):
     # given
     agent = h.make_agent()
 
     # when
-    response = api.get(f"{REQUESTS}/{request_id}", headers=agent.headers())
+    response = api.post(HOOK, json={"action": action, "request_id": "req_\x00"}, headers=agent.headers())
 
     # then
     assert_error(response, status=404, code="not_found")

@@ -651,3 +651,39 @@ def test_requests_in_the_status_enum_are_all_listable(api, agent):
     # when / then every documented status is a valid filter
     for status in RequestStatus:
         assert listed(api, agent, status=str(status))["data"] == []
+
+
+@pytest.mark.parametrize(("field", "value"), [
+    ("context", "Review clause\x004.2"), ("skill", "legal_review\x00"), ("title", "NDA\x00"),
+    ("location", "Madrid\x00"), ("callback_url", "https://hooks.example.com/\x00"), ("information_policy", "open\x00"),
+    ("max_price", "8.00EUR\x00"), ("duration", "15min\x00"),
+])
+def test_a_nul_byte_in_a_text_field_is_422_not_a_server_error(api, agent, field, value):
+    # given (PostgreSQL cannot store or even compare text holding NUL; SQLite can)
+    before = h.business_counts()
+
+    # when
+    response = api.post(REQUESTS, json=h.request_body(**{field: value}), headers=agent.headers())
+
+    # then
+    assert_error(response, status=422, code="validation_error")
+    assert h.business_counts() == before
+
+
+def test_a_nul_byte_in_an_estimates_skill_is_422_not_a_server_error(api, agent):
+    # when
+    response = api.post(ESTIMATE, json=SEED_ESTIMATE | {"skill": "legal_review\x00"}, headers=agent.headers())
+
+    # then
+    assert_error(response, status=422, code="validation_error")
+
+
+def test_a_nul_byte_in_the_list_skill_filter_is_not_a_server_error(api, agent):
+    # when
+    response = api.get(REQUESTS, params={"skill": "legal_review\x00"}, headers=agent.headers())
+
+    # then nothing can match it: an empty page or a 422, never a 500
+    if response.status_code == 200:
+        assert response.json()["data"] == []
+    else:
+        assert_error(response, status=422, code="validation_error")

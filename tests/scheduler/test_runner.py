@@ -189,7 +189,11 @@ def test_build_scheduler_registers_every_job_as_a_coalescing_single_instance_tic
 
     # then
     scheduled = {job.id: job for job in scheduler.get_jobs()}
-    assert set(scheduled) == {job.name for job in JOBS}
+    assert set(scheduled) == {job.name for job in JOBS} | {"leadership"}
+    renewal = scheduled["leadership"]
+    assert renewal.func == owner.hold
+    assert renewal.trigger.interval == timedelta(seconds=get_settings().scheduler_tick_seconds)
+    assert (renewal.coalesce, renewal.max_instances, renewal.misfire_grace_time) == (True, 1, None)
     for job in JOBS:
         entry = scheduled[job.name]
         assert entry.func is tick

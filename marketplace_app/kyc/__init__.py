@@ -1,0 +1,1 @@
+"""Know-your-customer checks for operators: submission and staff review."""
