@@ -43,6 +43,19 @@ def format_duration(seconds: int) -> str:
     return "".join(parts) or "0s"
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_LINE_BREAKS = re.compile(r"[\n\r\t]")
+
+
+def reject_control_characters(value: str | None, *, multiline: bool = False) -> str | None:
+    """Refuse NUL and other control characters (tabs and line breaks only where text is multi-line)."""
+    if value is None:
+        return None
+    if _CONTROL.search(value) or (not multiline and _LINE_BREAKS.search(value)):
+        raise ValueError("must not contain control characters")
+    return value
+
+
 def parse_price(text: object, field: str = "max_price") -> int:
     """Parse a price string in the platform currency into cents (> 0)."""
     try:
@@ -76,6 +89,11 @@ class RequestCreate(BaseModel):
         parse_duration(value)
         return value
 
+    @field_validator("skill", "title", "location", "callback_url")
+    @classmethod
+    def _single_line(cls, value: str | None) -> str | None:
+        return reject_control_characters(value)
+
     @field_validator("max_price")
     @classmethod
     def _price(cls, value: str) -> str:
@@ -85,6 +103,7 @@ class RequestCreate(BaseModel):
     @field_validator("context")
     @classmethod
     def _context(cls, value: str) -> str:
+        reject_control_characters(value, multiline=True)
         if not value.strip():
             raise ValueError("context must not be blank")
         return value
@@ -103,6 +122,8 @@ class RequestCreate(BaseModel):
     @field_validator("proof_requirements")
     @classmethod
     def _proof(cls, value: list[str]) -> list[str]:
+        for item in value:
+            reject_control_characters(item)
         if any(not item.strip() or len(item) > 300 for item in value):
             raise ValueError("each proof requirement must be 1 to 300 characters")
         return value
@@ -147,6 +168,11 @@ class EstimateIn(BaseModel):
         parse_duration(value)
         return value
 
+    @field_validator("skill")
+    @classmethod
+    def _skill(cls, value: str) -> str:
+        return reject_control_characters(value)
+
 
 class RateIn(BaseModel):
     """`POST /v1/requests/{id}/rate`."""
@@ -155,3 +181,8 @@ class RateIn(BaseModel):
 
     score: int = Field(ge=1, le=5, strict=True)
     comment: StrictStr | None = Field(default=None, max_length=500)
+
+    @field_validator("comment")
+    @classmethod
+    def _comment(cls, value: str | None) -> str | None:
+        return reject_control_characters(value, multiline=True)

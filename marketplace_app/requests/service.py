@@ -44,6 +44,36 @@ SPEND_WINDOW = timedelta(days=30)
 CLOSED_FOR_BUDGET = (RequestStatus.cancelled, RequestStatus.expired)
 
 
+@dataclass(frozen=True, slots=True)
+class CompanyScope:
+    """A signed-in company member acting in the dashboard: every project of the company,
+    or one project when `project_id` is set."""
+
+    company_id: str
+    user_id: str
+    project_id: str | None = None
+
+
+Reader = KeyContext | CompanyScope
+
+
+def _scope(ctx: Reader) -> dict[str, str]:
+    """Column filters that keep a caller inside its tenant."""
+    if isinstance(ctx, KeyContext) or ctx.project_id is not None:
+        return {"project_id": ctx.project_id}
+    return {"company_id": ctx.company_id}
+
+
+def _where(ctx: Reader) -> list[Any]:
+    return [REQUESTS.c[column] == value for column, value in _scope(ctx).items()]
+
+
+def _actor(ctx: Reader) -> machine.Actor:
+    if isinstance(ctx, KeyContext):
+        return machine.Actor("agent", ctx.key_id)
+    return machine.Actor("company", ctx.user_id)
+
+
 def money(cents: int) -> str:
     """Amounts in error messages, as in the seed ("3.50 EUR")."""
     return display_money(cents, get_settings().currency)
@@ -156,15 +186,15 @@ def _escrow(session: Session, ctx: KeyContext, row: dict[str, Any]) -> None:
         raise InsufficientCredits(f"Not enough credits. Current balance: {money(exc.balance_cents)}") from exc
 
 
-def get_request(session: Session, *, ctx: KeyContext, request_id: str) -> RowMapping:
-    """Return one of the caller's project's requests.
+def get_request(session: Session, *, ctx: Reader, request_id: str) -> RowMapping:
+    """Return one of the caller's requests (its project's for an agent, its company's in the dashboard).
 
     Raises:
         NotFound: No such request in this project (another tenant's id included).
     """
     checked_id(request_id, "Request")  # a NUL byte would make PostgreSQL fail the query instead
     row = session.execute(select(REQUESTS).where(
-        REQUESTS.c.id == request_id, REQUESTS.c.project_id == ctx.project_id)).mappings().one_or_none()
+        REQUESTS.c.id == request_id, *_where(ctx))).mappings().one_or_none()
     if row is None:
         raise NotFound(f"Request {request_id} not found")
     return row
@@ -190,10 +220,10 @@ class Page:
     has_more: bool
 
 
-def list_requests(session: Session, *, ctx: KeyContext, status: str | None = None, skill: str | None = None,
+def list_requests(session: Session, *, ctx: Reader, status: str | None = None, skill: str | None = None,
                   limit: int = 20, offset: int = 0, starting_after: str | None = None) -> Page:
-    """List the project's requests newest first, by offset or by keyset (`starting_after` an id)."""
-    statement = select(REQUESTS).where(REQUESTS.c.project_id == ctx.project_id)
+    """List the caller's requests newest first, by offset or by keyset (`starting_after` an id)."""
+    statement = select(REQUESTS).where(*_where(ctx))
     if status:
         statement = statement.where(REQUESTS.c.status == status)
     if skill:
@@ -207,7 +237,7 @@ def list_requests(session: Session, *, ctx: KeyContext, status: str | None = Non
     return Page(rows=rows[:limit], has_more=len(rows) > limit)
 
 
-def cancel_request(session: Session, *, ctx: KeyContext, request_id: str) -> RowMapping:
+def cancel_request(session: Session, *, ctx: Reader, request_id: str) -> RowMapping:
     """Cancel a request that no operator has started on and refund its escrow, exactly once.
 
     Matching requests can always be cancelled; accepted ones only within two minutes
@@ -227,8 +257,8 @@ def cancel_request(session: Session, *, ctx: KeyContext, request_id: str) -> Row
         raise InvalidState(f"Request {request_id} is {_shown_status(row)}; only matching requests (or accepted "
                            f"ones within {CANCEL_GRACE.seconds // 60} minutes of acceptance) can be cancelled")
     moved = machine.transition(session, request_id=request_id, to=RequestStatus.cancelled, sources=sources,
-                               actor=machine.Actor("agent", ctx.key_id), values={"closed_at": moment},
-                               note="cancelled by the agent", scope={"project_id": ctx.project_id})
+                               actor=_actor(ctx), values={"closed_at": moment},
+                               note=f"cancelled by the {_actor(ctx).type}", scope=_scope(ctx))
     if moved["hold_id"]:
         ledger.void_hold(session, hold_id=moved["hold_id"], reason=f"Request {request_id} cancelled: escrow refunded")
     return moved
@@ -238,11 +268,11 @@ def _shown_status(row: RowMapping) -> str:
     return RequestStatus.expired if is_overdue(row) else row["status"]
 
 
-def rate_request(session: Session, *, ctx: KeyContext, request_id: str, score: int, comment: str | None) -> None:
+def rate_request(session: Session, *, ctx: Reader, request_id: str, score: int, comment: str | None) -> None:
     """Rate a completed request once (score 1–5, optional comment)."""
     checked_id(request_id, "Request")
     rated = session.execute(update(REQUESTS).where(
-        REQUESTS.c.id == request_id, REQUESTS.c.project_id == ctx.project_id,
+        REQUESTS.c.id == request_id, *_where(ctx),
         REQUESTS.c.status == RequestStatus.completed, REQUESTS.c.rating.is_(None),
     ).values(rating=score, rating_comment=comment)).rowcount
     if rated == 1:
