@@ -69,6 +69,8 @@ class Settings(BaseSettings):
     webhook_retry_seconds: list[int] = [300, 1800, 7200]
     key_rotation_grace_hours: int = 24
     payout_minimum_cents: int = 1000
+    kyc_auto_approve: bool = False
+    adjudicator_url: str | None = None
 
     @model_validator(mode="after")
     def _secret_is_real(self) -> Settings:

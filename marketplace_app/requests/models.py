@@ -43,6 +43,8 @@ class Request(SQLModel, table=True):
         Index("ix_request_project_skill_created", "project_id", "skill", "created_at", "id"),
         Index("ix_request_status_match_deadline", "status", "match_deadline_at"),
         Index("ix_request_status_work_deadline", "status", "work_deadline_at"),
+        Index("ix_request_status_review_deadline", "status", "review_deadline_at"),
+        Index("ix_request_status_skill_deadline", "status", "skill", "match_deadline_at"),
     )
 
     id: str = Field(primary_key=True, max_length=40)
@@ -76,6 +78,7 @@ class Request(SQLModel, table=True):
     accepted_at: datetime | None = None
     work_deadline_at: datetime | None = None
     submitted_at: datetime | None = None
+    review_deadline_at: datetime | None = None
     completed_at: datetime | None = None
     closed_at: datetime | None = None
 

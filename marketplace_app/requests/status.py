@@ -55,11 +55,12 @@ def can_move(source: S, target: S) -> bool:
 
 def transition(session: Session, *, request_id: str, to: S, sources: Iterable[S], actor: Actor,
                values: Mapping[str, Any] | None = None, note: str | None = None,
-               scope: Mapping[str, Any] | None = None) -> RowMapping:
+               scope: Mapping[str, Any] | None = None, conditions: Sequence[Any] = ()) -> RowMapping:
     """Move one request from any of `sources` to `to`, or raise `InvalidState` (409) if it is not
-    in one of them any more. `scope` adds column filters (e.g. the caller's project)."""
+    in one of them any more. `scope` adds column filters (e.g. the caller's project) and
+    `conditions` further SQL conditions (e.g. a deadline not yet passed)."""
     rows = transition_many(session, request_ids=[request_id], to=to, sources=sources, actor=actor,
-                           values=values, note=note, scope=scope)
+                           values=values, note=note, scope=scope, conditions=conditions)
     if not rows:
         raise InvalidState(f"Request {request_id} is no longer in a state that allows this", status=409)
     return rows[0]
@@ -67,7 +68,7 @@ def transition(session: Session, *, request_id: str, to: S, sources: Iterable[S]
 
 def transition_many(session: Session, *, request_ids: Sequence[str], to: S, sources: Iterable[S], actor: Actor,
                     values: Mapping[str, Any] | None = None, note: str | None = None,
-                    scope: Mapping[str, Any] | None = None) -> list[RowMapping]:
+                    scope: Mapping[str, Any] | None = None, conditions: Sequence[Any] = ()) -> list[RowMapping]:
     """Set-based transition: move whichever of `request_ids` are still in `sources`; return them."""
     sources = [source for source in sources if can_move(source, to)]
     if not request_ids or not sources:
@@ -75,6 +76,8 @@ def transition_many(session: Session, *, request_ids: Sequence[str], to: S, sour
     statement = update(REQUESTS).where(REQUESTS.c.id.in_(list(request_ids)), REQUESTS.c.status.in_(sources))
     for column, value in (scope or {}).items():
         statement = statement.where(REQUESTS.c[column] == value)
+    if conditions:
+        statement = statement.where(*conditions)
     moved = session.execute(statement.values(status=to, **(values or {})).returning(*REQUESTS.c)).mappings().all()
     # With one possible source the previous status is known exactly; otherwise the
     # timeline's previous line says it.

@@ -1,0 +1,1 @@
+"""What operators earn: settlement holds, available balance, payouts."""

@@ -1,0 +1,94 @@
+"""Payouts from `available`: the amount is held (available → payout escrow) when the operator
+asks, then posted to the provider's external account when paid, or voided back with a
+reason when it fails. Each step is one conditional update plus one balanced transfer."""
+
+from __future__ import annotations
+
+from sqlalchemy import select, update
+from sqlmodel import Session
+
+from marketplace_app.core.clock import now
+from marketplace_app.core.errors import InsufficientFunds, InvalidState, NotFound, ValidationFailed
+from marketplace_app.core.ids import new_id
+from marketplace_app.core.money import display_money
+from marketplace_app.earnings import accounts
+from marketplace_app.earnings.models import Payout, PayoutStatus
+from marketplace_app.earnings.providers import current_provider
+from marketplace_app.ledger import service as ledger
+from marketplace_app.settings import get_settings
+
+PAYOUTS = Payout.__table__
+
+
+def _money(cents: int) -> str:
+    return display_money(cents, get_settings().currency)
+
+
+def request_payout(session: Session, *, operator_id: str, amount_cents: int) -> Payout:
+    """Hold `amount_cents` of the operator's available balance for a new payout.
+
+    Raises:
+        ValidationFailed: Below the minimum.
+        InsufficientFunds: More than available (message names the available balance).
+    """
+    minimum = get_settings().payout_minimum_cents
+    if amount_cents < minimum:
+        raise ValidationFailed(f"The minimum payout is {_money(minimum)}")
+    provider = current_provider()
+    payout = Payout(id=new_id("po"), operator_id=operator_id, amount_cents=amount_cents, provider=provider.name)
+    session.add(payout)
+    session.flush()
+    try:
+        ledger.place_hold(session, hold_id=f"hold_{payout.id}", source=accounts.operator_available(operator_id),
+                          escrow=accounts.operator_payout_escrow(operator_id), amount_cents=amount_cents,
+                          reason=f"Payout {payout.id} requested", reference_type="payout", reference_id=payout.id)
+    except InsufficientFunds as exc:
+        raise InsufficientFunds(f"You can pay out at most {_money(exc.balance_cents)} (your available balance)",
+                                account_id=exc.account_id, balance_cents=exc.balance_cents) from exc
+    result = provider.send(payout_id=payout.id, operator_id=operator_id, amount_cents=amount_cents,
+                           idempotency_key=f"payout:{payout.id}")
+    payout.provider_reference = result.reference
+    return payout
+
+
+def mark_paid(session: Session, *, payout_id: str, staff_id: str) -> Payout:
+    """Settle a requested payout: the held money leaves to the provider, exactly once."""
+    payout = _resolve(session, payout_id=payout_id, status=PayoutStatus.paid, staff_id=staff_id, reason=None)
+    ledger.post_hold(session, hold_id=f"hold_{payout.id}", payees=[(accounts.provider_payouts(payout.provider),
+                                                                    payout.amount_cents)],
+                     reason=f"Payout {payout.id} paid")
+    return payout
+
+
+def mark_failed(session: Session, *, payout_id: str, staff_id: str, reason: str) -> Payout:
+    """Fail a requested payout: the held money returns to available, with the reason, exactly once."""
+    if not reason or not reason.strip():
+        raise ValidationFailed("A failed payout needs a reason the operator can act on")
+    payout = _resolve(session, payout_id=payout_id, status=PayoutStatus.failed, staff_id=staff_id, reason=reason)
+    ledger.void_hold(session, hold_id=f"hold_{payout.id}", reason=f"Payout {payout.id} failed: {reason.strip()}")
+    return payout
+
+
+def _resolve(session: Session, *, payout_id: str, status: PayoutStatus, staff_id: str, reason: str | None) -> Payout:
+    claimed = session.execute(update(PAYOUTS).where(
+        PAYOUTS.c.id == payout_id, PAYOUTS.c.status == PayoutStatus.requested,
+    ).values(status=status, failure_reason=(reason or "").strip()[:500] or None, resolved_at=now(),
+             resolved_by=staff_id)).rowcount
+    payout = session.get(Payout, payout_id)
+    if payout is None:
+        raise NotFound(f"Payout {payout_id} not found")
+    if claimed != 1:
+        raise InvalidState(f"Payout {payout_id} is already {payout.status}", status=409)
+    session.refresh(payout)
+    return payout
+
+
+def list_payouts(session: Session, *, operator_id: str | None = None, status: str | None = None,
+                 limit: int = 50) -> list[Payout]:
+    """Payouts newest first, for an operator or (staff) all of them."""
+    statement = select(Payout).order_by(Payout.created_at.desc()).limit(limit)
+    if operator_id is not None:
+        statement = statement.where(Payout.operator_id == operator_id)
+    if status is not None:
+        statement = statement.where(Payout.status == status)
+    return list(session.execute(statement).scalars())

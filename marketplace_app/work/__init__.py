@@ -1,0 +1,1 @@
+"""The operator's side of a request: feed, accept, submit, verification, review, timers."""
