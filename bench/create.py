@@ -13,7 +13,7 @@ from bench import report
 from bench.databases import Databases, release, use
 from bench.fixtures import SEED_BODY, Tenant, make_tenant
 from bench.listing import seed_requests
-from bench.loadgen import Call, LoadResult, run_load
+from bench.loadgen import ROUNDS, Call, LoadResult, alternate
 from bench.options import Options
 from bench.server import HANDOFF_APP, REFERENCE_APP, running
 from marketplace_app.core.db import unit_of_work
@@ -23,6 +23,8 @@ from marketplace_app.ledger.models import LedgerTransfer
 from marketplace_app.requests.models import Request
 
 CREDIT_CENTS = 10**13  # far more than any run can escrow
+ECHO, REFERENCE, HANDOFF = "reference POST echo (no database)", "reference POST /ref/requests", \
+    "Handoff POST /v1/requests"
 BODY = json.dumps(SEED_BODY).encode()
 
 
@@ -37,9 +39,9 @@ def create_calls(path: str, headers: dict[str, str]) -> Callable[[], Call]:
     return next_call
 
 
-def tenant_with_history(databases: Databases, options: Options) -> tuple[str, Tenant]:
+def prepared(databases: Databases, name: str, options: Options) -> tuple[str, Tenant]:
     """A fresh database with a funded tenant and, with `--history`, its past requests."""
-    url = databases.fresh()
+    url = databases.fresh(name)
     tenant = make_tenant(credit_cents=CREDIT_CENTS)
     if options.history:
         seed_requests(tenant, options.history)
@@ -48,30 +50,27 @@ def tenant_with_history(databases: Databases, options: Options) -> tuple[str, Te
     return url, tenant
 
 
-def measure_reference(databases: Databases, options: Options) -> tuple[LoadResult, LoadResult]:
-    """The bare POST echo and the raw-SQL escrow endpoint on a fresh database."""
-    url, tenant = tenant_with_history(databases, options)
-    env = {"DATABASE_URL": url, "BENCH_REF_PROJECT_ID": tenant.project_id}
-    with running(REFERENCE_APP, env=env, health_path="/ref/health") as base_url:
-        echo_call = Call("POST", "/ref/echo", {"Content-Type": "application/json"}, BODY)
-        echo = run_load(base_url, lambda: echo_call, **options.load())
-        print(report.describe_load("reference POST echo (no database)", echo), flush=True)
-        reference = run_load(base_url, create_calls("/ref/requests", {}), **options.load())
-        print(report.describe_load("reference POST /ref/requests (raw)", reference), flush=True)
-    return echo, reference
-
-
-def measure_handoff(databases: Databases, options: Options) -> tuple[LoadResult, str]:
-    """Handoff's POST /v1/requests on a fresh database."""
-    url, tenant = tenant_with_history(databases, options)
+def measure(databases: Databases, options: Options) -> tuple[dict[str, LoadResult], str]:
+    """Both servers, each on its own database of the same kind, measured in turns; the bare POST
+    echo as well (the ceiling of HTTP stack plus load generator)."""
+    reference_db, reference_tenant = prepared(databases, "reference", options)
+    url, tenant = prepared(databases, "main", options)
+    env = {"DATABASE_URL": reference_db, "BENCH_REF_PROJECT_ID": reference_tenant.project_id}
     profile = options.profile_path("create", databases.kind)
-    with running(HANDOFF_APP, env={"DATABASE_URL": url}, health_path="/v1/health", profile=profile,
-                 profile_clock=options.profile_clock) as base_url:
-        result = run_load(base_url, create_calls("/v1/requests", tenant.headers), **options.load())
-    print(report.describe_load("Handoff POST /v1/requests", result), flush=True)
+    with running(REFERENCE_APP, env=env, health_path="/ref/health") as reference_url, \
+            running(HANDOFF_APP, env={"DATABASE_URL": url}, health_path="/v1/health", profile=profile,
+                    profile_clock=options.profile_clock) as handoff_url:
+        echo_call = Call("POST", "/ref/echo", {"Content-Type": "application/json"}, BODY)
+        results = alternate({
+            ECHO: (reference_url, lambda: echo_call),
+            REFERENCE: (reference_url, create_calls("/ref/requests", {})),
+            HANDOFF: (handoff_url, create_calls("/v1/requests", tenant.headers)),
+        }, **options.load())
+    for label, result in results.items():
+        print(report.describe_load(label, result), flush=True)
     if profile:
         print(f"  profile written to {profile}")
-    return result, url
+    return results, url
 
 
 def verify(url: str) -> str:
@@ -92,19 +91,18 @@ def verify(url: str) -> str:
 
 
 def run(kind: str, options: Options) -> list[report.Figure]:
-    """Measure the reference, then Handoff, on one database kind; return the figures."""
+    """Measure the echo, the reference and Handoff on one database kind; return the figures."""
     history = f", {options.history:,} past requests in the company" if options.history else ""
     report.heading(f"create on {kind}: {options.connections} connections ({options.client}), "
-                   f"{options.seconds:g} s per window{history}")
+                   f"{options.seconds:g} s per server in {ROUNDS} alternating windows{history}")
     databases = Databases(kind)
     try:
-        echo, reference = measure_reference(databases, options)
-        handoff, url = measure_handoff(databases, options)
+        results, url = measure(databases, options)
         print(verify(url))
     finally:
         databases.cleanup()
-    return figures(f"create (history {options.history:,})" if options.history else "create", kind, handoff,
-                   reference, echo)
+    return figures(f"create (history {options.history:,})" if options.history else "create", kind,
+                   results[HANDOFF], results[REFERENCE], results[ECHO])
 
 
 def figures(name: str, kind: str, handoff: LoadResult, reference: LoadResult, echo: LoadResult) -> list[report.Figure]:

@@ -54,49 +54,57 @@ def release() -> None:
 
 @dataclass
 class Databases:
-    """Hands out fresh migrated databases of one kind; SQLite files live in a temporary folder."""
+    """Hands out fresh migrated databases of one kind. SQLite: files in a temporary folder.
+    PostgreSQL: the `public` schema of the benchmark database for `main`, a `bench_<name>`
+    schema (chosen with `search_path` in the URL) for any other name."""
 
     kind: str
     workdir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="handoff-bench-")))
     _template: Path | None = None
     _count: int = 0
+    _schemas: set[str] = field(default_factory=set)
 
-    def fresh(self) -> str:
+    def fresh(self, name: str = "main") -> str:
         """Return the URL of an empty, migrated database and point this process at it."""
         self._count += 1
-        url = self._fresh_postgres() if self.kind == "postgres" else self._fresh_sqlite()
+        url = self._fresh_postgres(name) if self.kind == "postgres" else self._fresh_sqlite(name)
         use(url)
         return url
 
-    def _fresh_sqlite(self) -> str:
+    def _fresh_sqlite(self, name: str) -> str:
         if self._template is None:
             self._template = self.workdir / "template.db"
             migrate(f"sqlite:///{self._template}")
-        target = self.workdir / f"bench-{self._count}.db"
+        target = self.workdir / f"{name}-{self._count}.db"
         shutil.copyfile(self._template, target)
         return f"sqlite:///{target}"
 
-    def _fresh_postgres(self) -> str:
+    def _fresh_postgres(self, name: str) -> str:
+        schema = "public" if name == "main" else f"bench_{name}"
+        self._execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE", f"CREATE SCHEMA {schema}")
         url = postgres_url()
-        engine = create_engine(normalize_url(url), isolation_level="AUTOCOMMIT")
-        with engine.connect() as connection:
-            connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-            connection.execute(text("CREATE SCHEMA public"))
-        engine.dispose()
+        if schema != "public":
+            self._schemas.add(schema)
+            url += ("&" if "?" in url else "?") + f"options=-csearch_path%3D{schema}"
         migrate(url)
         return url
+
+    def _execute(self, *statements: str) -> None:
+        engine = create_engine(normalize_url(postgres_url()), isolation_level="AUTOCOMMIT")
+        with engine.connect() as connection:
+            for statement in statements:
+                connection.execute(text(statement))
+        engine.dispose()
 
     def analyze(self) -> None:
         """PostgreSQL: refresh planner statistics after a bulk load, as autovacuum would a little
         later. SQLite is left as the app leaves it (Handoff never runs `ANALYZE` there)."""
-        if self.kind != "postgres":
-            return
-        engine = create_engine(normalize_url(postgres_url()), isolation_level="AUTOCOMMIT")
-        with engine.connect() as connection:
-            connection.execute(text("VACUUM ANALYZE"))
-        engine.dispose()
+        if self.kind == "postgres":
+            self._execute("VACUUM ANALYZE")
 
     def cleanup(self) -> None:
-        """Delete the SQLite files (PostgreSQL keeps the last schema for inspection)."""
+        """Delete the SQLite files and extra schemas (PostgreSQL keeps `public` for inspection)."""
         release()
+        if self.kind == "postgres" and self._schemas:
+            self._execute(*(f"DROP SCHEMA IF EXISTS {schema} CASCADE" for schema in sorted(self._schemas)))
         shutil.rmtree(self.workdir, ignore_errors=True)

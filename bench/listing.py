@@ -1,9 +1,9 @@
 """`list`: p95 of GET /v1/requests pages with N requests in one project vs the same query in raw SQL.
 
-Pages: the first page, a `status` filter, a deep keyset page (`starting_after` half way down)
-and a deep `offset` page (half way down, at most the API's 100,000). Latency is measured one
-request at a time (one connection), so it is the page's own cost, not queueing.
-"""
+Both servers read the same database, page by page in turns. Pages: the first page, a `status`
+filter, a deep keyset page (`starting_after` half way down) and a deep `offset` page (half way
+down, at most the API's 100,000). Latency is measured one request at a time (one connection),
+so it is the page's own cost, not queueing."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from typing import Any
 from bench import report
 from bench.databases import Databases, release
 from bench.fixtures import SEED_BODY, Tenant, insert_chunked, make_tenant
-from bench.loadgen import Call, LoadResult, run_load
+from bench.loadgen import Call, LoadResult, alternate
 from bench.options import Options
 from bench.server import HANDOFF_APP, REFERENCE_APP, running
 from bench.sweep_data import request_id
@@ -30,6 +30,7 @@ SECONDS_PER_PAGE = 4.0
 STATUS_CYCLE = ([RequestStatus.completed] * 12 + [RequestStatus.expired] * 4 + [RequestStatus.cancelled] * 2
                 + [RequestStatus.matching, RequestStatus.in_progress])
 FILTERED_STATUS = RequestStatus.in_progress
+REFERENCE, HANDOFF = "reference", "Handoff"
 
 
 def seed_requests(tenant: Tenant, count: int) -> None:
@@ -63,15 +64,19 @@ def pages(count: int) -> dict[str, str]:
             f"offset page @{min(deep, MAX_OFFSET):,}": f"limit=20&offset={min(deep, MAX_OFFSET)}"}
 
 
-def measure(base_url: str, path: str, headers: dict[str, str], queries: dict[str, str], label: str,
-            client: str) -> dict[str, LoadResult]:
-    """Each page, one request at a time, for a few seconds."""
-    results = {}
+def measure(reference_url: str, handoff_url: str, tenant: Tenant, queries: dict[str, str],
+            client: str) -> dict[str, dict[str, LoadResult]]:
+    """Each page on both servers in turns, one request at a time; results by server, then page."""
+    results: dict[str, dict[str, LoadResult]] = {REFERENCE: {}, HANDOFF: {}}
     for name, query in queries.items():
-        call = Call("GET", f"{path}?{query}", headers)
-        results[name] = run_load(base_url, lambda call=call: call, connections=1, seconds=SECONDS_PER_PAGE,
-                                 warmup_seconds=0.5, client=client)
-        print(report.describe_load(f"{label} {name}", results[name]), flush=True)
+        reference_call = Call("GET", f"/ref/requests?{query}")
+        handoff_call = Call("GET", f"/v1/requests?{query}", tenant.headers)
+        pair = alternate({REFERENCE: (reference_url, lambda call=reference_call: call),
+                          HANDOFF: (handoff_url, lambda call=handoff_call: call)},
+                         connections=1, seconds=SECONDS_PER_PAGE, warmup_seconds=0.5, client=client)
+        for label, result in pair.items():
+            results[label][name] = result
+            print(report.describe_load(f"{label} {name}", result), flush=True)
     return results
 
 
@@ -89,14 +94,14 @@ def run(kind: str, options: Options) -> list[report.Figure]:
         print(f"  seeded in {time.perf_counter() - started:.1f} s", flush=True)
         queries = pages(options.rows)
         env = {"DATABASE_URL": url, "BENCH_REF_PROJECT_ID": tenant.project_id}
-        with running(REFERENCE_APP, env=env, health_path="/ref/health") as base_url:
-            reference = measure(base_url, "/ref/requests", {}, queries, "reference", options.client)
         profile = options.profile_path("list", kind)
-        with running(HANDOFF_APP, env={"DATABASE_URL": url}, health_path="/v1/health", profile=profile,
-                     profile_clock=options.profile_clock) as base_url:
-            handoff = measure(base_url, "/v1/requests", tenant.headers, queries, "Handoff", options.client)
+        with running(REFERENCE_APP, env=env, health_path="/ref/health") as reference_url, \
+                running(HANDOFF_APP, env={"DATABASE_URL": url}, health_path="/v1/health", profile=profile,
+                        profile_clock=options.profile_clock) as handoff_url:
+            results = measure(reference_url, handoff_url, tenant, queries, options.client)
     finally:
         databases.cleanup()
+    handoff, reference = results[HANDOFF], results[REFERENCE]
     return [report.Figure("list", kind, f"p95 {name} ({options.rows:,} rows)", handoff[name].percentile_ms(0.95),
                           reference[name].percentile_ms(0.95), "ms", f"< {TARGET_P95_MS:g} ms",
                           handoff[name].percentile_ms(0.95) < TARGET_P95_MS and not handoff[name].errors)

@@ -41,6 +41,12 @@ class LoadResult:
     latencies_ms: list[float] = field(default_factory=list)
     outcomes: Counter = field(default_factory=Counter)
 
+    def merged(self, other: LoadResult) -> LoadResult:
+        """Both windows as one (same connections, times added)."""
+        return LoadResult(seconds=self.seconds + other.seconds, connections=self.connections,
+                          latencies_ms=self.latencies_ms + other.latencies_ms,
+                          outcomes=self.outcomes + other.outcomes)
+
     @property
     def requests(self) -> int:
         """Answers received for calls started inside the window."""
@@ -66,6 +72,20 @@ class LoadResult:
 
 
 CLIENTS = ("httpx", "raw")
+ROUNDS = 2
+
+
+def alternate(targets: dict[str, tuple[str, Callable[[], Call]]], *, rounds: int = ROUNDS, connections: int = 64,
+              seconds: float = 10.0, warmup_seconds: float = 2.0, client: str = "httpx") -> dict[str, LoadResult]:
+    """Measure several servers in turns (A, B, A, B…) so drifting machine load hits them alike;
+    each gets `seconds` in total, split over `rounds` windows, each after its own warm-up."""
+    results: dict[str, LoadResult] = {}
+    for _ in range(rounds):
+        for label, (base_url, next_call) in targets.items():
+            window = run_load(base_url, next_call, connections=connections, seconds=seconds / rounds,
+                              warmup_seconds=warmup_seconds, client=client)
+            results[label] = results[label].merged(window) if label in results else window
+    return results
 
 
 def run_load(base_url: str, next_call: Callable[[], Call], *, connections: int = 64, seconds: float = 10.0,

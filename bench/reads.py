@@ -8,12 +8,13 @@ from collections.abc import Callable, Sequence
 from bench import report
 from bench.databases import Databases, release
 from bench.fixtures import create_requests, make_tenant
-from bench.loadgen import Call, LoadResult, run_load
+from bench.loadgen import ROUNDS, Call, LoadResult, alternate
 from bench.options import Options
 from bench.server import HANDOFF_APP, REFERENCE_APP, running
 
 REQUEST_COUNT = 1000
 CREDIT_CENTS = 10**10
+REFERENCE, HANDOFF = "reference GET /ref/requests/{id}", "Handoff GET /v1/requests/{id}"
 
 
 def get_calls(prefix: str, ids: Sequence[str], headers: dict[str, str]) -> Callable[[], Call]:
@@ -23,28 +24,28 @@ def get_calls(prefix: str, ids: Sequence[str], headers: dict[str, str]) -> Calla
 
 
 def run(kind: str, options: Options) -> list[report.Figure]:
-    """Both servers read the same database, one after the other; return the figures."""
+    """Both servers read the same database, measured in turns; return the figures."""
     report.heading(f"get on {kind}: {options.connections} connections ({options.client}), "
-                   f"{options.seconds:g} s per window")
+                   f"{options.seconds:g} s per server in {ROUNDS} alternating windows")
     databases = Databases(kind)
     try:
         url = databases.fresh()
         tenant = make_tenant(credit_cents=CREDIT_CENTS)
         ids = create_requests(tenant, REQUEST_COUNT)  # 30 min urgency: none expires while we read
         release()
-        load = options.load()
         env = {"DATABASE_URL": url, "BENCH_REF_PROJECT_ID": tenant.project_id}
-        with running(REFERENCE_APP, env=env, health_path="/ref/health") as base_url:
-            reference = run_load(base_url, get_calls("/ref/requests", ids, {}), **load)
-        print(report.describe_load("reference GET /ref/requests/{id}", reference), flush=True)
         profile = options.profile_path("get", kind)
-        with running(HANDOFF_APP, env={"DATABASE_URL": url}, health_path="/v1/health", profile=profile,
-                     profile_clock=options.profile_clock) as base_url:
-            handoff = run_load(base_url, get_calls("/v1/requests", ids, tenant.headers), **load)
-        print(report.describe_load("Handoff GET /v1/requests/{id}", handoff), flush=True)
+        with running(REFERENCE_APP, env=env, health_path="/ref/health") as reference_url, \
+                running(HANDOFF_APP, env={"DATABASE_URL": url}, health_path="/v1/health", profile=profile,
+                        profile_clock=options.profile_clock) as handoff_url:
+            results = alternate({REFERENCE: (reference_url, get_calls("/ref/requests", ids, {})),
+                                 HANDOFF: (handoff_url, get_calls("/v1/requests", ids, tenant.headers))},
+                                **options.load())
     finally:
         databases.cleanup()
-    return figures(kind, handoff, reference)
+    for label, result in results.items():
+        print(report.describe_load(label, result), flush=True)
+    return figures(kind, results[HANDOFF], results[REFERENCE])
 
 
 def figures(kind: str, handoff: LoadResult, reference: LoadResult) -> list[report.Figure]:

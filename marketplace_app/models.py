@@ -5,8 +5,8 @@ from marketplace_app.companies.models import ApiKey, Company, CompanyMember, Pro
 from marketplace_app.earnings.models import Earning, Payout
 from marketplace_app.events.models import Event
 from marketplace_app.idempotency.models import IdempotencyRecord
-from marketplace_app.kyc.models import KycSubmission
 from marketplace_app.identity.models import AuthSession, LoginTicket, User
+from marketplace_app.kyc.models import KycSubmission
 from marketplace_app.ledger.models import LedgerAccount, LedgerEntry, LedgerHold, LedgerTransfer
 from marketplace_app.operators.models import OperatorProfile
 from marketplace_app.ratelimit.models import RateLimitCounter

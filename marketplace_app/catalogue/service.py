@@ -13,7 +13,7 @@ SKILLS = Skill.__table__
 
 def active_skills(session: Session) -> list[Skill]:
     """Every skill operators can be asked for, by name."""
-    return list(session.exec(select(Skill).where(Skill.active).order_by(Skill.name)).scalars())
+    return list(session.execute(select(Skill).where(Skill.active).order_by(Skill.name)).scalars())
 
 
 def active_skill_names(session: Session) -> set[str]:

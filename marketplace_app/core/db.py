@@ -124,12 +124,11 @@ def after_commit(session: Session, callback: Callable[[], None]) -> None:
     session.info.setdefault(AFTER_COMMIT_KEY, []).append(callback)
 
 
-def insert_ignore(session: Session, table: Table, values: Mapping[str, Any], *, conflict: list[str]) -> int:
-    """Insert a row unless one with the same `conflict` columns exists; return the rowcount."""
+def insert_ignore(session: Session, table: Table, values: Mapping[str, Any], *, conflict: list[str]) -> None:
+    """Insert a row unless one with the same `conflict` columns exists."""
     dialect = session.get_bind().dialect.name
     builder = pg_insert if dialect == "postgresql" else sqlite_insert
-    statement = builder(table).values(**values).on_conflict_do_nothing(index_elements=conflict)
-    return session.execute(statement).rowcount
+    session.execute(builder(table).values(**values).on_conflict_do_nothing(index_elements=conflict))
 
 
 def is_postgres(session: Session) -> bool:

@@ -57,7 +57,7 @@ class CompanyScope:
 Reader = KeyContext | CompanyScope
 
 
-def _scope(ctx: Reader) -> dict[str, str]:
+def scope_of(ctx: Reader) -> dict[str, str]:
     """Column filters that keep a caller inside its tenant."""
     if isinstance(ctx, KeyContext) or ctx.project_id is not None:
         return {"project_id": ctx.project_id}
@@ -65,10 +65,10 @@ def _scope(ctx: Reader) -> dict[str, str]:
 
 
 def _where(ctx: Reader) -> list[Any]:
-    return [REQUESTS.c[column] == value for column, value in _scope(ctx).items()]
+    return [REQUESTS.c[column] == value for column, value in scope_of(ctx).items()]
 
 
-def _actor(ctx: Reader) -> machine.Actor:
+def actor_of(ctx: Reader) -> machine.Actor:
     if isinstance(ctx, KeyContext):
         return machine.Actor("agent", ctx.key_id)
     return machine.Actor("company", ctx.user_id)
@@ -257,8 +257,8 @@ def cancel_request(session: Session, *, ctx: Reader, request_id: str) -> RowMapp
         raise InvalidState(f"Request {request_id} is {_shown_status(row)}; only matching requests (or accepted "
                            f"ones within {CANCEL_GRACE.seconds // 60} minutes of acceptance) can be cancelled")
     moved = machine.transition(session, request_id=request_id, to=RequestStatus.cancelled, sources=sources,
-                               actor=_actor(ctx), values={"closed_at": moment},
-                               note=f"cancelled by the {_actor(ctx).type}", scope=_scope(ctx))
+                               actor=actor_of(ctx), values={"closed_at": moment},
+                               note=f"cancelled by the {actor_of(ctx).type}", scope=scope_of(ctx))
     if moved["hold_id"]:
         ledger.void_hold(session, hold_id=moved["hold_id"], reason=f"Request {request_id} cancelled: escrow refunded")
     return moved

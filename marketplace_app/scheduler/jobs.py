@@ -9,10 +9,13 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
+from marketplace_app.earnings import service as earnings
+from marketplace_app.idempotency import service as idempotency
 from marketplace_app.identity import service as identity
 from marketplace_app.ledger.health import ledger_health
 from marketplace_app.ratelimit import service as ratelimit
 from marketplace_app.requests import expiry, simulator
+from marketplace_app.work import review, timers
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,8 +39,16 @@ def _check_ledger(session: Session) -> int:
 JOBS: list[Job] = [
     Job("expire_unmatched_requests", "Expire requests nobody accepted in their window; refund escrow", 5,
         expiry.expire_unmatched, batch_size=expiry.BATCH_SIZE),
+    Job("enforce_work_window", "Requeue (once) or expire accepted requests not submitted in time", 15,
+        timers.enforce_work_window, batch_size=timers.BATCH_SIZE),
+    Job("auto_approve_reviews", "Approve results left in needs_review past the review window", 60,
+        review.auto_approve_due, batch_size=review.BATCH_SIZE),
+    Job("release_settlements", "Move rewards from pending to available after the settlement hold", 60,
+        earnings.release_due, batch_size=earnings.BATCH_SIZE),
     Job("simulate_test_mode", "Advance pk_test_ requests with the simulated operator", 1, simulator.simulate),
     Job("purge_rate_limit_windows", "Delete rate-limit counters of past windows", 600, ratelimit.purge_old_windows),
+    Job("purge_idempotency_records", "Delete Idempotency-Key records past their 24 h", 3600,
+        idempotency.purge_expired),
     Job("purge_expired_logins", "Delete expired sessions and sign-in tickets", 300, identity.purge_expired),
     Job("ledger_health", "Prove the ledger's invariants (Σ = 0, balances = entries)", 300, _check_ledger),
 ]

@@ -1,0 +1,218 @@
+"""What operators do: read the feed, accept, submit. Every status change goes through the
+request state machine; money moves only in `completion`."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import RowMapping, insert, select, update
+from sqlmodel import Session
+
+from marketplace_app.companies.models import Project
+from marketplace_app.core.clock import isoformat, now
+from marketplace_app.core.errors import Expired, Forbidden, InvalidState, NotFound
+from marketplace_app.operators.models import KycStatus, OperatorProfile
+from marketplace_app.requests import status as machine
+from marketplace_app.requests.models import Request, RequestStatus
+from marketplace_app.requests.redaction import redact
+from marketplace_app.requests.schemas import format_duration
+from marketplace_app.requests.views import price
+from marketplace_app.settings import get_settings
+from marketplace_app.uploads.service import UploadPurpose, owned_uploads
+from marketplace_app.work import completion
+from marketplace_app.work.models import AssignmentOutcome, ContextView, WorkAssignment
+from marketplace_app.work.verification import Submission, Verdict
+
+REQUESTS = Request.__table__
+PROJECTS = Project.__table__
+ASSIGNMENTS = WorkAssignment.__table__
+FEED_LIMIT = 100
+
+
+def working_profile(session: Session, operator_id: str) -> OperatorProfile:
+    """The operator's profile, if they may see and take work now.
+
+    Raises:
+        Forbidden: Not an operator, not KYC-verified, or not available (the message says which).
+    """
+    profile = session.get(OperatorProfile, operator_id)
+    if profile is None:
+        raise Forbidden("Only operators can take work")
+    if profile.kyc_status != KycStatus.verified:
+        raise Forbidden(f"Complete identity verification before taking work (KYC is {profile.kyc_status})")
+    if not profile.available:
+        raise Forbidden("Switch your availability on to see and accept work")
+    return profile
+
+
+def feed(session: Session, *, operator_id: str, limit: int = 50) -> list[dict[str, Any]]:
+    """Matching live requests for the operator's skills, most urgent first, policy applied."""
+    profile = working_profile(session, operator_id)
+    if not profile.skills:
+        return []
+    rows = session.execute(
+        select(REQUESTS, PROJECTS.c.redaction_terms).join(PROJECTS, PROJECTS.c.id == REQUESTS.c.project_id).where(
+            REQUESTS.c.status == RequestStatus.matching, REQUESTS.c.mode == "live",
+            REQUESTS.c.skill.in_(profile.skills), REQUESTS.c.match_deadline_at > now(),
+        ).order_by(REQUESTS.c.match_deadline_at, REQUESTS.c.created_at.desc()).limit(min(limit, FEED_LIMIT))
+    ).mappings().all()
+    return [operator_view(row, terms=row["redaction_terms"], assigned=False) for row in rows]
+
+
+def operator_view(row: Any, *, terms: list[str], assigned: bool) -> dict[str, Any]:
+    """A request as an operator sees it: the information policy decides the context."""
+    policy = row["information_policy"]
+    reveal = assigned or policy == "open"
+    body: dict[str, Any] = {
+        "request_id": row["id"], "status": str(row["status"]), "skill": row["skill"], "urgency": row["urgency"],
+        "duration": format_duration(row["duration_seconds"]), "information_policy": policy,
+        "reward": price(row["max_price_cents"] - row["fee_cents"]),
+        "reward_cents": row["max_price_cents"] - row["fee_cents"],
+        "expires_at": isoformat(row["match_deadline_at"]) if row["status"] == RequestStatus.matching else None,
+        "work_deadline_at": isoformat(row["work_deadline_at"]), "created_at": isoformat(row["created_at"]),
+        "proof_requirements": row["proof_requirements"], "output_schema": row["output_schema"],
+    }
+    if reveal:
+        body.update(context=row["context"], title=row["title"], location=row["location"])
+    elif policy == "redacted":
+        body.update(context=redact(row["context"], terms=terms),
+                    title=redact(row["title"], terms=terms) if row["title"] else None,
+                    location=redact(row["location"], terms=terms) if row["location"] else None)
+    else:
+        body.update(context=None, title=None, location=None,
+                    notice="Sandboxed: the task's details are shown to the operator who accepts it")
+    return body
+
+
+def view(session: Session, *, operator_id: str, request_id: str) -> dict[str, Any]:
+    """One request for the operator: the full task once it is theirs, else as the feed shows it.
+
+    Raises:
+        NotFound: Neither assigned to them nor open to them.
+    """
+    row = _load(session, request_id)
+    if row is not None and row["operator_id"] == operator_id:
+        if row["information_policy"] == "sandboxed":
+            session.execute(insert(ContextView.__table__).values(request_id=row["id"], operator_id=operator_id,
+                                                                viewed_at=now()))
+        return operator_view(row, terms=row["redaction_terms"], assigned=True)
+    profile = working_profile(session, operator_id)
+    if row is None or row["status"] != RequestStatus.matching or row["mode"] != "live" \
+            or row["skill"] not in profile.skills:
+        raise NotFound(f"Request {request_id} not found")
+    return operator_view(row, terms=row["redaction_terms"], assigned=False)
+
+
+def _load(session: Session, request_id: str) -> RowMapping | None:
+    return session.execute(select(REQUESTS, PROJECTS.c.redaction_terms)
+                           .join(PROJECTS, PROJECTS.c.id == REQUESTS.c.project_id)
+                           .where(REQUESTS.c.id == request_id)).mappings().one_or_none()
+
+
+def accept(session: Session, *, operator_id: str, request_id: str) -> RowMapping:
+    """Take a matching request. Exactly one operator wins.
+
+    Raises:
+        Forbidden: Not allowed to work, or the skill is not theirs.
+        NotFound: No such open request.
+        Expired: Its match window passed (410).
+        InvalidState: Someone else accepted first (409).
+    """
+    profile = working_profile(session, operator_id)
+    row = _load(session, request_id)
+    if row is None or row["mode"] != "live":
+        raise NotFound(f"Request {request_id} not found")
+    if row["skill"] not in profile.skills:
+        raise Forbidden(f"This request needs the skill {row['skill']}, which is not in your profile")
+    moment = now()
+    window = timedelta(seconds=row["duration_seconds"] * get_settings().work_window_percent // 100)
+    moved = machine.transition_many(
+        session, request_ids=[request_id], to=RequestStatus.in_progress, sources=[RequestStatus.matching],
+        actor=machine.Actor("operator", operator_id), note="accepted",
+        values={"operator_id": operator_id, "accepted_at": moment, "work_deadline_at": moment + window},
+        conditions=[REQUESTS.c.match_deadline_at > moment])
+    if not moved:
+        _explain_lost_accept(session, request_id, moment)
+    session.execute(insert(ASSIGNMENTS).values(request_id=request_id, operator_id=operator_id, accepted_at=moment,
+                                               outcome=AssignmentOutcome.working))
+    return moved[0]
+
+
+def _explain_lost_accept(session: Session, request_id: str, moment) -> None:
+    current = session.execute(select(REQUESTS.c.status, REQUESTS.c.match_deadline_at)
+                              .where(REQUESTS.c.id == request_id)).one()
+    if current.status == RequestStatus.expired or (
+            current.status == RequestStatus.matching and current.match_deadline_at <= moment):
+        raise Expired(f"Request {request_id} expired before it was accepted")
+    raise InvalidState(f"Request {request_id} was already accepted by another operator", status=409)
+
+
+def load_assigned(session: Session, *, operator_id: str, request_id: str) -> RowMapping:
+    """The operator's in-progress request (for verification before submitting).
+
+    Raises:
+        NotFound: Not assigned to this operator.
+        InvalidState: Not in progress any more.
+    """
+    row = _load(session, request_id)
+    if row is None or row["operator_id"] != operator_id:
+        raise NotFound(f"Request {request_id} not found")
+    if row["status"] != RequestStatus.in_progress:
+        raise InvalidState(f"Request {request_id} is {row['status']}; only work in progress can be submitted")
+    return row
+
+
+def submit(session: Session, *, operator_id: str, request_id: str, submission: Submission, file_ids: list[str],
+           verdict: Verdict) -> RowMapping:
+    """Hand in the work; the verdict's band decides completed, needs_review or disputed."""
+    owned_uploads(session, owner_user_id=operator_id, upload_ids=file_ids, purpose=UploadPurpose.proof)
+    actor = machine.Actor("operator", operator_id)
+    moment = now()
+    result = {"answer": submission.answer, "confidence": submission.confidence,
+              "proof_notes": submission.proof_notes or None, "files": file_ids,
+              "verification": {"score": verdict.score, "reasons": verdict.reasons}}
+    machine.transition(session, request_id=request_id, to=RequestStatus.submitted,
+                       sources=[RequestStatus.in_progress], actor=actor, note=f"verification {verdict.score}/100",
+                       values={"submitted_at": moment, "result": result}, scope={"operator_id": operator_id})
+    _end_assignment(session, request_id=request_id, operator_id=operator_id, outcome=AssignmentOutcome.submitted)
+    return _route_by_verdict(session, request_id=request_id, verdict=verdict)
+
+
+def _route_by_verdict(session: Session, *, request_id: str, verdict: Verdict) -> RowMapping:
+    if verdict.band == "completed":
+        return completion.complete(session, request_id=request_id, sources=[RequestStatus.submitted],
+                                   actor=machine.SYSTEM, note="verification passed")
+    if verdict.band == "needs_review":
+        deadline = now() + timedelta(hours=get_settings().review_window_hours)
+        return machine.transition(session, request_id=request_id, to=RequestStatus.needs_review,
+                                  sources=[RequestStatus.submitted], actor=machine.SYSTEM,
+                                  values={"review_deadline_at": deadline}, note="verification unsure: company review")
+    return machine.transition(session, request_id=request_id, to=RequestStatus.disputed,
+                              sources=[RequestStatus.submitted], actor=machine.SYSTEM,
+                              note="verification failed: " + "; ".join(verdict.reasons)[:250])
+
+
+def _end_assignment(session: Session, *, request_id: str, operator_id: str, outcome: AssignmentOutcome) -> None:
+    session.execute(update(ASSIGNMENTS).where(
+        ASSIGNMENTS.c.request_id == request_id, ASSIGNMENTS.c.operator_id == operator_id,
+        ASSIGNMENTS.c.outcome == AssignmentOutcome.working).values(outcome=outcome, ended_at=now()))
+
+
+def my_work(session: Session, *, operator_id: str, limit: int = 50) -> list[dict[str, Any]]:
+    """The operator's assignments, newest first, with each request's current state."""
+    rows = session.execute(
+        select(ASSIGNMENTS.c.outcome, ASSIGNMENTS.c.accepted_at.label("assigned_at"), ASSIGNMENTS.c.ended_at, REQUESTS,
+               PROJECTS.c.redaction_terms)
+        .join(REQUESTS, REQUESTS.c.id == ASSIGNMENTS.c.request_id)
+        .join(PROJECTS, PROJECTS.c.id == REQUESTS.c.project_id)
+        .where(ASSIGNMENTS.c.operator_id == operator_id).order_by(ASSIGNMENTS.c.accepted_at.desc()).limit(limit)
+    ).mappings().all()
+    items = []
+    for row in rows:
+        mine = row["operator_id"] == operator_id
+        item = operator_view(row, terms=row["redaction_terms"], assigned=mine)
+        item.update(outcome=row["outcome"], accepted_at=isoformat(row["assigned_at"]),
+                    ended_at=isoformat(row["ended_at"]), result=row["result"] if mine else None)
+        items.append(item)
+    return items
