@@ -10,7 +10,18 @@ from marketplace_app.api.access import PUBLIC
 from marketplace_app.api.agent import RateLimitHeaders
 from marketplace_app.api.errors import install_error_handlers
 from marketplace_app.api.limits import BodySizeLimit
-from marketplace_app.api.routes import account, agent_hooks, auth, credits, dashboard, health, requests, waitlist
+from marketplace_app.api.routes import (
+    account,
+    admin,
+    agent_hooks,
+    auth,
+    credits,
+    dashboard,
+    health,
+    operator,
+    requests,
+    waitlist,
+)
 from marketplace_app.core.errors import MethodNotAllowed, NotFound
 
 API_PREFIX = "/v1"
@@ -27,7 +38,7 @@ def create_api() -> FastAPI:
                               '`{"error": {"code", "message"}}`.')
     install_error_handlers(api)
     v1 = APIRouter(prefix=API_PREFIX)
-    for module in (health, auth, dashboard, credits, requests, account, waitlist):
+    for module in (health, auth, dashboard, credits, requests, account, waitlist, operator, admin):
         v1.include_router(module.router)
     api.include_router(v1)
     api.include_router(agent_hooks.router)

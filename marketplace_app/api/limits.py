@@ -8,6 +8,9 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 MAX_BODY_BYTES = 1024 * 1024
+# Uploads carry files up to 10 MiB plus multipart framing; everything else stays at 1 MiB.
+UPLOAD_PATHS = ("/v1/operator/uploads",)
+MAX_UPLOAD_BODY_BYTES = 10 * 1024 * 1024 + 64 * 1024
 
 
 class BodySizeLimit:
@@ -21,9 +24,10 @@ class BodySizeLimit:
         if scope["type"] != "http" or not scope["path"].startswith(("/v1/", "/hooks/")):
             await self.app(scope, receive, send)
             return
+        limit = MAX_UPLOAD_BODY_BYTES if scope["path"] in UPLOAD_PATHS else self.max_bytes
         declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._refuse(send)
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await self._refuse(send, limit)
             return
         received = 0
 
@@ -31,17 +35,17 @@ class BodySizeLimit:
             nonlocal received
             message = await receive()
             received += len(message.get("body", b""))
-            if received > self.max_bytes:
-                raise _TooLarge(self.max_bytes)
+            if received > limit:
+                raise _TooLarge(limit)
             return message
 
         try:
             await self.app(scope, limited_receive, send)
         except _TooLarge:
-            await self._refuse(send)
+            await self._refuse(send, limit)
 
-    async def _refuse(self, send: Send) -> None:
-        body = json.dumps({"error": {"code": "payload_too_large", "message": _too_large(self.max_bytes)}}).encode()
+    async def _refuse(self, send: Send, limit: int) -> None:
+        body = json.dumps({"error": {"code": "payload_too_large", "message": _too_large(limit)}}).encode()
         await send({"type": "http.response.start", "status": 413,
                     "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
         await send({"type": "http.response.body", "body": body})

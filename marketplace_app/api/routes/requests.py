@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
 from marketplace_app.api.access import access
 from marketplace_app.api.agent import Agent
@@ -15,6 +16,7 @@ from marketplace_app.requests import expiry, pricing, views
 from marketplace_app.requests import service as requests
 from marketplace_app.requests.models import RequestStatus
 from marketplace_app.requests.schemas import EstimateIn, RateIn, RequestCreate, parse_duration
+from marketplace_app.work import review
 
 router = APIRouter(tags=["requests"])
 AGENT = access("api_key")
@@ -102,6 +104,28 @@ def rate_request(request_id: str, body: RateIn, agent: Agent) -> dict[str, Any]:
         requests.rate_request(session, ctx=agent, request_id=request_id[:40], score=body.score,
                               comment=body.comment)
     return {"request_id": request_id, "rating": {"score": body.score, "comment": body.comment}}
+
+
+class RejectIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: StrictStr = Field(min_length=1, max_length=1000)
+
+
+@router.post("/requests/{request_id}/approve", openapi_extra=AGENT, responses=_errors(400, 401, 404, 409, 429))
+def approve_request(request_id: str, agent: Agent) -> dict[str, Any]:
+    """Accept a result in `needs_review`: the request completes and the operator is paid."""
+    with unit_of_work() as session:
+        row = review.approve(session, ctx=agent, request_id=request_id[:40])
+    return {"request_id": row["id"], "status": row["status"]}
+
+
+@router.post("/requests/{request_id}/reject", openapi_extra=AGENT, responses=_errors(400, 401, 404, 409, 422, 429))
+def reject_request(request_id: str, body: RejectIn, agent: Agent) -> dict[str, Any]:
+    """Refuse a result in `needs_review` with a reason: the request goes to dispute, escrow stays held."""
+    with unit_of_work() as session:
+        row = review.reject(session, ctx=agent, request_id=request_id[:40], reason=body.reason)
+    return {"request_id": row["id"], "status": row["status"]}
 
 
 @router.post("/estimate", openapi_extra=AGENT, responses=_errors(401, 422, 429))
