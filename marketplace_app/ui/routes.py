@@ -5,11 +5,25 @@ from __future__ import annotations
 LOGIN = "/login"
 SIGNUP = "/signup"
 COMPANY_HOME = "/company"
+COMPANY_PROJECTS = "/company/projects"
+COMPANY_KEYS = "/company/keys"
+COMPANY_CREDITS = "/company/credits"
+COMPANY_REQUESTS = "/company/requests"
+COMPANY_REQUEST = "/company/requests/[request_id]"
+COMPANY_REVIEW = "/company/review"
 OPERATOR_HOME = "/operator"
+OPERATOR_PROFILE = "/operator/profile"
+OPERATOR_FEED = "/operator/feed"
+OPERATOR_WORK = "/operator/work"
+OPERATOR_TASK = "/operator/work/[request_id]"
+OPERATOR_EARNINGS = "/operator/earnings"
 AGENT_OWNER_HOME = "/owner"
 ADMIN_HOME = "/admin"
 ADMIN_SCHEDULER = "/admin/scheduler"
 ADMIN_LEDGER = "/admin/ledger"
+ADMIN_KYC = "/admin/kyc"
+ADMIN_PAYOUTS = "/admin/payouts"
+ADMIN_DISPUTES = "/admin/disputes"
 
 HOME_BY_ROLE = {"company": COMPANY_HOME, "operator": OPERATOR_HOME, "agent_owner": AGENT_OWNER_HOME,
                 "admin": ADMIN_HOME}
@@ -18,3 +32,13 @@ HOME_BY_ROLE = {"company": COMPANY_HOME, "operator": OPERATOR_HOME, "agent_owner
 def home_for_role(role: str) -> str:
     """Where a user of `role` lands after signing in."""
     return HOME_BY_ROLE.get(role, LOGIN)
+
+
+def company_request(request_id: str) -> str:
+    """The detail page of one of the company's requests."""
+    return f"{COMPANY_REQUESTS}/{request_id}"
+
+
+def operator_task(request_id: str) -> str:
+    """The operator's page for one task (accepted or about to be)."""
+    return f"{OPERATOR_WORK}/{request_id}"

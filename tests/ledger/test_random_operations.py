@@ -220,9 +220,3 @@ def test_2000_random_operations_keep_every_invariant_after_every_step():
 @pytest.mark.slow
 def test_10000_random_operations_keep_every_invariant_after_every_step():
     run_random_operations(seed=1, operations=10_000, check_every=1)
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("seed", [2])
-def test_10000_random_operations_checked_every_10_steps(seed):
-    run_random_operations(seed=seed, operations=10_000, check_every=10)

@@ -21,14 +21,21 @@ class NavItem:
 
 
 NAV_BY_ROLE: dict[str, tuple[NavItem, ...]] = {
-    "company": (NavItem("Overview", "layout-dashboard", routes.COMPANY_HOME), NavItem("Projects", "folder-kanban"),
-                NavItem("Keys", "key-round"), NavItem("Credits", "wallet"), NavItem("Requests", "list-checks")),
-    "operator": (NavItem("Overview", "layout-dashboard", routes.OPERATOR_HOME), NavItem("Feed", "radio-tower"),
-                 NavItem("My work", "clipboard-list"), NavItem("Earnings", "piggy-bank")),
+    "company": (NavItem("Overview", "layout-dashboard", routes.COMPANY_HOME),
+                NavItem("Projects", "folder-kanban", routes.COMPANY_PROJECTS),
+                NavItem("Keys", "key-round", routes.COMPANY_KEYS), NavItem("Credits", "wallet", routes.COMPANY_CREDITS),
+                NavItem("Requests", "list-checks", routes.COMPANY_REQUESTS),
+                NavItem("Review", "clipboard-check", routes.COMPANY_REVIEW)),
+    "operator": (NavItem("Overview", "layout-dashboard", routes.OPERATOR_HOME),
+                 NavItem("Profile", "user-pen", routes.OPERATOR_PROFILE),
+                 NavItem("Feed", "radio-tower", routes.OPERATOR_FEED),
+                 NavItem("My work", "clipboard-list", routes.OPERATOR_WORK),
+                 NavItem("Earnings", "piggy-bank", routes.OPERATOR_EARNINGS)),
     "agent_owner": (NavItem("Agents", "bot", routes.AGENT_OWNER_HOME), NavItem("Jobs", "briefcase"),
                     NavItem("Earnings", "piggy-bank")),
-    "admin": (NavItem("Overview", "layout-dashboard", routes.ADMIN_HOME), NavItem("KYC", "id-card"),
-              NavItem("Disputes", "scale"), NavItem("Scheduler", "timer", routes.ADMIN_SCHEDULER),
+    "admin": (NavItem("Overview", "layout-dashboard", routes.ADMIN_HOME), NavItem("KYC", "id-card", routes.ADMIN_KYC),
+              NavItem("Payouts", "banknote", routes.ADMIN_PAYOUTS), NavItem("Disputes", "scale", routes.ADMIN_DISPUTES),
+              NavItem("Scheduler", "timer", routes.ADMIN_SCHEDULER),
               NavItem("Ledger", "book-open-check", routes.ADMIN_LEDGER), NavItem("Audit", "scroll-text")),
 }
 
@@ -49,6 +56,8 @@ def _nav_entry(item: NavItem) -> rx.Component:
         )
     path = rx.State.router.url.path
     active = (path == item.href) | (path == item.href + "/")  # a static export serves `/admin/`
+    if item.href not in routes.HOME_BY_ROLE.values():
+        active = active | path.startswith(item.href + "/")  # a detail page lights up its list's entry
     return rx.link(
         rx.hstack(rx.icon(item.icon, size=18), rx.text(item.label, size="3", weight="medium"),
                   align="center", width="100%"),

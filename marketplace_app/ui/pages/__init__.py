@@ -1,5 +1,20 @@
 """Every page of the dashboards; importing this package registers them with Reflex."""
 
-from marketplace_app.ui.pages import admin, auth, homes
+from marketplace_app.ui.pages import (
+    admin,
+    admin_queues,
+    auth,
+    company,
+    company_credits,
+    company_keys,
+    company_projects,
+    company_requests,
+    company_review,
+    homes,
+    operator,
+    operator_earnings,
+    operator_work,
+)
 
-__all__ = ["admin", "auth", "homes"]
+__all__ = ["admin", "admin_queues", "auth", "company", "company_credits", "company_keys", "company_projects",
+           "company_requests", "company_review", "homes", "operator", "operator_earnings", "operator_work"]

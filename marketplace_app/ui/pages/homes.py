@@ -1,4 +1,7 @@
-"""Each role's home: a welcome and an honest account of what the dashboard will do next."""
+"""The agent-owner and staff homes: a welcome and an honest account of what comes next.
+
+The company overview lives in `pages/company.py`, the operator overview in `pages/operator.py`.
+"""
 
 from __future__ import annotations
 
@@ -7,38 +10,6 @@ import reflex as rx
 from marketplace_app.ui import routes
 from marketplace_app.ui.components.common import next_steps, welcome_header
 from marketplace_app.ui.components.layout import dashboard_page
-
-
-@dashboard_page(routes.COMPANY_HOME, "Overview", role="company")
-def company_home() -> rx.Component:
-    """The company overview."""
-    return rx.vstack(
-        welcome_header(),
-        next_steps(
-            "What comes next",
-            ("folder-kanban", "Projects", "Budgets, information policy, allowed skills and a webhook per project."),
-            ("key-round", "API keys", "Create keys for your agents (the secret is shown once), rotate and revoke."),
-            ("wallet", "Credits", "Top up prepaid credit and read every movement with its reason."),
-            ("list-checks", "Requests", "Follow each request, approve or reject results, rate and dispute."),
-        ),
-        spacing="6", width="100%",
-    )
-
-
-@dashboard_page(routes.OPERATOR_HOME, "Overview", role="operator")
-def operator_home() -> rx.Component:
-    """The operator overview."""
-    return rx.vstack(
-        welcome_header(),
-        next_steps(
-            "What comes next",
-            ("id-card", "Verification", "Pass KYC, then choose your skills and when you are available."),
-            ("radio-tower", "Feed", "A live list of requests that match your skills."),
-            ("clipboard-list", "My work", "Accept a task, do it, and submit the result with proof."),
-            ("piggy-bank", "Earnings", "Pending earnings with their release date, available balance and payouts."),
-        ),
-        spacing="6", width="100%",
-    )
 
 
 @dashboard_page(routes.AGENT_OWNER_HOME, "Agents", role="agent_owner")
@@ -63,6 +34,9 @@ def admin_home() -> rx.Component:
     return rx.vstack(
         welcome_header(),
         rx.grid(
+            _admin_link(routes.ADMIN_KYC, "id-card", "KYC queue", "Approve or reject operator identity checks."),
+            _admin_link(routes.ADMIN_PAYOUTS, "banknote", "Payouts", "Mark requested payouts paid or failed."),
+            _admin_link(routes.ADMIN_DISPUTES, "scale", "Disputes", "Requests in dispute, escrow still held."),
             _admin_link(routes.ADMIN_SCHEDULER, "timer", "Scheduler", "Heartbeat of every timer job and its lease."),
             _admin_link(routes.ADMIN_LEDGER, "book-open-check", "Ledger health",
                         "Proof that every balance equals its entries and all balances sum to zero."),
@@ -70,8 +44,7 @@ def admin_home() -> rx.Component:
         ),
         next_steps(
             "What comes next",
-            ("id-card", "KYC queue", "Approve or refuse operator verification."),
-            ("scale", "Disputes", "Queues by tier for specialists and the board."),
+            ("scale", "Dispute tiers", "Queues by tier for specialists and the board."),
             ("shield-off", "Kill switch", "Freeze or unfreeze any account, project or agent."),
             ("scroll-text", "Audit log", "Every staff and money action, who did it and when."),
         ),

@@ -1,0 +1,92 @@
+"""Credits: the balances, the development top-up and every ledger line with its reason."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from marketplace_app.ui import routes
+from marketplace_app.ui.components.common import loading, page_header, stat
+from marketplace_app.ui.components.data import cell, data_table, pager
+from marketplace_app.ui.components.forms import inline_error, money_field
+from marketplace_app.ui.components.layout import dashboard_page
+from marketplace_app.ui.state.company_credits import CreditsState
+
+COLUMNS = ("Date", "Kind", "Reason", "Account", "Amount", "Reference")
+
+
+@dashboard_page(routes.COMPANY_CREDITS, "Credits", role="company", on_load=CreditsState.load)
+def credits() -> rx.Component:
+    """The company's credit."""
+    return rx.vstack(
+        page_header("Credits", "Prepaid credit pays for requests; each request's max price is held in escrow "
+                    "until it ends."),
+        rx.cond(CreditsState.loaded, credits_body(), loading()),
+        spacing="5", width="100%",
+    )
+
+
+def credits_body() -> rx.Component:
+    """Balances, top-up and ledger, once read."""
+    return rx.vstack(
+        rx.grid(
+            stat("Available credit", rx.text(CreditsState.available, id="credits-available"), "ready to spend"),
+            stat("Escrowed", rx.text(CreditsState.escrowed, id="credits-escrowed"), "held for open requests"),
+            columns={"initial": "1", "sm": "2"}, spacing="4", width="100%",
+        ),
+        rx.cond(CreditsState.manual_provider, test_credit_card()),
+        rx.heading("Ledger", size="4"),
+        rx.cond(
+            CreditsState.lines.length() > 0,
+            rx.vstack(
+                data_table(COLUMNS, rx.foreach(CreditsState.lines, _line_row), table_id="ledger-table",
+                           min_width="60rem"),
+                pager(CreditsState.page, CreditsState.has_more, on_previous=CreditsState.previous_page,
+                      on_next=CreditsState.next_page, previous_label="Newer", next_label="Older",
+                      pager_id="ledger-pager"),
+                spacing="3", width="100%",
+            ),
+            rx.card(rx.text("No movements yet.", color_scheme="gray"), width="100%"),
+        ),
+        spacing="5", width="100%",
+    )
+
+
+def test_credit_card() -> rx.Component:
+    """The manual provider's development top-up, labelled as not real money."""
+    return rx.card(
+        rx.form(
+            rx.vstack(
+                rx.hstack(rx.heading("Add test credit", size="4"),
+                          rx.badge("manual payment provider — not real money", color_scheme="amber", variant="soft"),
+                          align="center", wrap="wrap"),
+                rx.text("This deployment uses the manual payment provider: top-ups are credited at once, for "
+                        "development and demos, up to 10000.00 at a time. No card is charged.", size="2",
+                        color_scheme="gray"),
+                inline_error(CreditsState.deposit_error, error_id="deposit-error"),
+                rx.flex(
+                    rx.box(money_field("Amount", "amount", CreditsState.currency), flex="1", min_width="12rem"),
+                    rx.button(rx.icon("plus", size=16), "Add test credit", type="submit",
+                              loading=CreditsState.depositing, id="deposit-submit"),
+                    direction={"initial": "column", "sm": "row"}, spacing="3", align={"sm": "end"}, width="100%",
+                ),
+                spacing="3", width="100%",
+            ),
+            on_submit=CreditsState.deposit, reset_on_submit=False, width="100%",
+        ),
+        width="100%", id="test-credit",
+    )
+
+
+def _line_row(line: rx.Var[dict[str, str]]) -> rx.Component:
+    return rx.table.row(
+        cell(line["date"], "date", white_space="nowrap"),
+        cell(rx.badge(line["kind"], variant="soft", color_scheme="gray"), "kind"),
+        cell(rx.text(line["reason"], size="2"), "reason", min_width="16rem"),
+        cell(line["account"], "account"),
+        cell(rx.text(line["amount"], weight="medium", white_space="nowrap",
+                     color_scheme=rx.cond(line["direction"] == "in", "green", "gray")), "amount", text_align="right"),
+        cell(rx.cond(line["reference_type"] == "request",
+                     rx.link(line["reference"], href=routes.COMPANY_REQUESTS + "/" + line["reference"], size="2"),
+                     rx.text(line["reference"], size="1", color_scheme="gray")), "reference"),
+        align="center",
+    )

@@ -1,0 +1,171 @@
+"""API keys: the table, the create dialog, the show-once secret and revoke/rotate confirmations."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from marketplace_app.ui import routes
+from marketplace_app.ui.components.common import loading, page_header
+from marketplace_app.ui.components.data import KEY_STATUS_COLOURS, cell, coloured_badge, data_table, mode_badge, pager
+from marketplace_app.ui.components.forms import inline_error, labelled, text_field
+from marketplace_app.ui.components.layout import dashboard_page
+from marketplace_app.ui.state.company_keys import KeysState
+
+COLUMNS = ("Name", "Project", "Mode", "Key", "Created", "Last used", "Expires", "Status", "")
+MODES = (
+    ("live", "Live", "Requests reach real operators and spend credit."),
+    ("test", "Test", "Simulated operators answer in seconds; no credit moves."),
+)
+
+
+@dashboard_page(routes.COMPANY_KEYS, "API keys", role="company", on_load=KeysState.load)
+def keys() -> rx.Component:
+    """The company's API keys."""
+    return rx.vstack(
+        page_header("API keys", "Your agents call the API with these. A key's secret is shown once, when created.",
+                    rx.button(rx.icon("plus", size=16), "Create key", on_click=KeysState.open_create,
+                              disabled=KeysState.projects.length() == 0, id="new-key")),
+        rx.cond(
+            KeysState.loaded,
+            rx.cond(
+                KeysState.projects.length() == 0,
+                rx.callout(rx.text("A key belongs to a project. ",
+                                   rx.link("Create a project", href=routes.COMPANY_PROJECTS), " first."),
+                           icon="info", width="100%"),
+                rx.cond(KeysState.keys.length() > 0, keys_list(),
+                        rx.card(rx.text("No keys yet. Create one for your agent.", color_scheme="gray"),
+                                width="100%")),
+            ),
+            loading(),
+        ),
+        create_dialog(), secret_dialog(), confirm_dialog(),
+        spacing="5", width="100%",
+    )
+
+
+def keys_list() -> rx.Component:
+    """The table of keys with its pager."""
+    return rx.vstack(
+        data_table(COLUMNS, rx.foreach(KeysState.keys, _key_row), table_id="keys-table", min_width="62rem"),
+        pager(KeysState.page, KeysState.has_more, on_previous=KeysState.previous_page, on_next=KeysState.next_page,
+              pager_id="keys-pager"),
+        spacing="3", width="100%",
+    )
+
+
+def _key_row(key: rx.Var[dict[str, str]]) -> rx.Component:
+    return rx.table.row(
+        rx.table.row_header_cell(rx.text(key["name"], weight="bold")),
+        cell(key["project"], "project"),
+        cell(mode_badge(key["mode"]), "mode"),
+        cell(rx.code(key["shown"], variant="ghost", white_space="nowrap"), "key"),
+        cell(key["created"], "created", white_space="nowrap"),
+        cell(key["last_used"], "last_used", white_space="nowrap"),
+        cell(key["expires"], "expires", white_space="nowrap"),
+        cell(coloured_badge(key["status"], KEY_STATUS_COLOURS), "status"),
+        cell(rx.cond(key["actionable"] != "", rx.hstack(
+            rx.button("Rotate", size="1", variant="soft", on_click=KeysState.ask("rotate", key["id"], key["name"])),
+            rx.button("Revoke", size="1", variant="soft", color_scheme="red",
+                      on_click=KeysState.ask("revoke", key["id"], key["name"])),
+            spacing="2",
+        )), "actions"),
+        align="center", custom_attrs={"data-key": key["name"]},
+    )
+
+
+def create_dialog() -> rx.Component:
+    """Project, name, mode and an optional lifetime."""
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.dialog.title("Create an API key"),
+            rx.dialog.description("The key works for one project. You will see its secret once.", size="2",
+                                  color_scheme="gray", margin_bottom="1rem"),
+            rx.form(
+                rx.vstack(
+                    inline_error(KeysState.create_error, error_id="key-error"),
+                    labelled("Project", rx.select.root(
+                        rx.select.trigger(width="100%", id="key-project"),
+                        rx.select.content(rx.foreach(KeysState.projects, lambda project: rx.select.item(
+                            project["name"], value=project["id"]))),
+                        value=KeysState.new_project_id, on_change=KeysState.set_new_project_id,
+                    )),
+                    text_field("Name", "name", placeholder="production agent", max_length=80),
+                    labelled("Mode", rx.radio_cards.root(
+                        *[rx.radio_cards.item(
+                            rx.vstack(rx.text(title, weight="bold", size="2"),
+                                      rx.text(sentence, size="1", color_scheme="gray"), spacing="1"),
+                            value=value, id=f"mode-{value}",
+                        ) for value, title, sentence in MODES],
+                        value=KeysState.new_mode, on_value_change=KeysState.set_new_mode,
+                        columns={"initial": "1", "sm": "2"}, spacing="2", width="100%",
+                    )),
+                    text_field("Expires after (days)", "expires_in_days", input_mode="numeric", placeholder="never",
+                               hint="Optional, 1 to 3650. Leave empty for a key that does not expire."),
+                    rx.hstack(
+                        rx.dialog.close(rx.button("Cancel", type="button", variant="soft", color_scheme="gray")),
+                        rx.button("Create key", type="submit", loading=KeysState.creating, id="key-save"),
+                        justify="end", width="100%", spacing="3",
+                    ),
+                    spacing="4", width="100%",
+                ),
+                on_submit=KeysState.create, reset_on_submit=False, width="100%",
+            ),
+            max_width="34rem", width="100%",
+        ),
+        open=KeysState.create_open, on_open_change=KeysState.set_create_open,
+    )
+
+
+def secret_dialog() -> rx.Component:
+    """The new key's secret, this once, with a copy button."""
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.dialog.title("Copy your new key"),
+            rx.vstack(
+                rx.callout("This is the only time the key is shown. Handoff stores only a hash of it: copy it now "
+                           "and keep it somewhere safe.", icon="triangle-alert", color_scheme="amber", width="100%"),
+                rx.box(rx.code(KeysState.secret, size="3", id="new-secret", word_break="break-all"),
+                       padding="0.75rem", border_radius="var(--radius-3)", background_color=rx.color("gray", 3),
+                       width="100%"),
+                rx.cond(KeysState.secret_note != "",
+                        rx.callout(KeysState.secret_note, icon="info", width="100%", id="secret-note")),
+                rx.hstack(
+                    rx.button(rx.icon("copy", size=16), "Copy", variant="soft", on_click=KeysState.copy_secret,
+                              id="copy-secret"),
+                    rx.dialog.close(rx.button("I have stored it", id="secret-done")),
+                    justify="end", width="100%", spacing="3",
+                ),
+                spacing="4", width="100%",
+            ),
+            max_width="36rem", width="100%",
+        ),
+        open=KeysState.secret_open, on_open_change=KeysState.set_secret_open,
+    )
+
+
+def confirm_dialog() -> rx.Component:
+    """Revoke or rotate, once confirmed."""
+    revoking = KeysState.confirm_action == "revoke"
+    return rx.alert_dialog.root(
+        rx.alert_dialog.content(
+            rx.alert_dialog.title(rx.cond(revoking, "Revoke this key?", "Rotate this key?")),
+            rx.alert_dialog.description(rx.cond(
+                revoking,
+                rx.text("“", KeysState.confirm_name, "” stops working at once: its next call is refused. "
+                        "This cannot be undone."),
+                rx.text("A new secret is issued for “", KeysState.confirm_name, "”. The old one keeps working for ",
+                        KeysState.grace_hours, " h so you can move your agents over."),
+            ), size="2"),
+            rx.hstack(
+                rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),
+                rx.alert_dialog.action(rx.cond(
+                    revoking,
+                    rx.button("Revoke key", color_scheme="red", on_click=KeysState.confirm, id="confirm-action"),
+                    rx.button("Rotate key", on_click=KeysState.confirm, id="confirm-action"),
+                )),
+                justify="end", spacing="3", margin_top="1rem",
+            ),
+            max_width="30rem",
+        ),
+        open=KeysState.confirm_open, on_open_change=KeysState.set_confirm_open,
+    )

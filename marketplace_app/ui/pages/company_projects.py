@@ -1,0 +1,160 @@
+"""Projects: each agent project's information policy, allowed skills, budgets, rate limit and webhook."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from marketplace_app.ui import routes
+from marketplace_app.ui.components.common import loading, page_header
+from marketplace_app.ui.components.data import POLICY_COLOURS, cell, coloured_badge, data_table, empty_state
+from marketplace_app.ui.components.forms import inline_error, labelled, money_field, text_field
+from marketplace_app.ui.components.layout import dashboard_page
+from marketplace_app.ui.state.company_projects import ProjectsState
+
+COLUMNS = ("Name", "Policy", "Allowed skills", "Per request", "Daily", "Monthly", "Rate limit", "Webhook", "")
+POLICIES = (
+    ("open", "Open", "Operators who match see the full context."),
+    ("redacted", "Redacted", "E-mails, phones, IBANs, card numbers, secret URLs and your terms are masked."),
+    ("sandboxed", "Sandboxed", "Only skill, price and urgency until accepted; every view is logged."),
+)
+
+
+@dashboard_page(routes.COMPANY_PROJECTS, "Projects", role="company", on_load=ProjectsState.load)
+def projects() -> rx.Component:
+    """The company's projects, with a dialog to create or edit one."""
+    return rx.vstack(
+        page_header("Projects", "Each agent works in a project: its policy, skills, budgets and limits.",
+                    rx.button(rx.icon("plus", size=16), "New project", on_click=ProjectsState.open_new,
+                              id="new-project")),
+        rx.cond(
+            ProjectsState.loaded,
+            rx.cond(ProjectsState.projects.length() > 0, projects_table(),
+                    empty_state("folder-kanban", "No projects yet",
+                                "A project holds the budget and policy that your agent's API key works under.",
+                                rx.button("Create your first project", on_click=ProjectsState.open_new))),
+            loading(),
+        ),
+        rx.cond(ProjectsState.has_more,
+                rx.text("Showing your 50 newest projects.", size="1", color_scheme="gray")),
+        project_dialog(),
+        spacing="5", width="100%",
+    )
+
+
+def projects_table() -> rx.Component:
+    """One row per project."""
+    return data_table(COLUMNS, rx.foreach(ProjectsState.projects, _project_row), table_id="projects-table",
+                      min_width="64rem")
+
+
+def _project_row(project: rx.Var[dict[str, str]]) -> rx.Component:
+    return rx.table.row(
+        rx.table.row_header_cell(rx.vstack(rx.text(project["name"], weight="bold"),
+                                           rx.text("Created ", project["created"], size="1", color_scheme="gray"),
+                                           spacing="0")),
+        cell(coloured_badge(project["policy"], POLICY_COLOURS), "policy"),
+        cell(rx.text(project["skills"], size="2"), "skills", max_width="14rem"),
+        cell(project["max_per_request"], "max_per_request", white_space="nowrap"),
+        cell(project["daily"], "daily", white_space="nowrap"),
+        cell(project["monthly"], "monthly", white_space="nowrap"),
+        cell(project["rate_limit"], "rate_limit", white_space="nowrap"),
+        cell(rx.text(project["webhook"], size="1", word_break="break-all"), "webhook", max_width="12rem"),
+        cell(rx.button(rx.icon("pencil", size=14), "Edit", size="1", variant="soft",
+                       on_click=ProjectsState.open_edit(project["id"])), "actions"),
+        align="center", custom_attrs={"data-project": project["name"]},
+    )
+
+
+def project_dialog() -> rx.Component:
+    """Create or edit one project; refusals stay in the dialog in the service's words."""
+    form = ProjectsState.form
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.dialog.title(rx.cond(ProjectsState.editing, "Edit project", "New project")),
+            rx.dialog.description("Every field is checked the same way as the dashboard API.", size="2",
+                                  color_scheme="gray", margin_bottom="1rem"),
+            rx.form(
+                rx.vstack(
+                    inline_error(ProjectsState.form_error, error_id="project-error"),
+                    text_field("Name", "name", default_value=form["name"], placeholder="Support agent",
+                               max_length=120),
+                    policy_choice(form["information_policy"]),
+                    skills_choice(),
+                    labelled("Redaction terms",
+                             rx.text_area(id="redaction_terms", name="redaction_terms",
+                                          default_value=form["redaction_terms"], rows="3", width="100%",
+                                          placeholder="One per line, e.g. a client's or a person's name"),
+                             hint="Masked, with the usual personal data, before an operator reads a redacted request.",
+                             html_for="redaction_terms"),
+                    budget_fields(),
+                    rx.grid(
+                        text_field("Rate limit per hour", "rate_limit_per_hour",
+                                   default_value=form["rate_limit_per_hour"], input_mode="numeric",
+                                   hint="Requests per key per hour."),
+                        text_field("Webhook URL", "webhook_url", default_value=form["webhook_url"],
+                                   placeholder="https://example.com/hooks/handoff",
+                                   hint="Stored now; event deliveries come in a later release."),
+                        columns={"initial": "1", "sm": "2"}, spacing="3", width="100%",
+                    ),
+                    rx.hstack(
+                        rx.dialog.close(rx.button("Cancel", type="button", variant="soft", color_scheme="gray")),
+                        rx.button(rx.cond(ProjectsState.editing, "Save changes", "Create project"), type="submit",
+                                  loading=ProjectsState.saving, id="project-save"),
+                        justify="end", width="100%", spacing="3",
+                    ),
+                    spacing="4", width="100%",
+                ),
+                on_submit=ProjectsState.save, reset_on_submit=False, width="100%",
+            ),
+            max_width="44rem", width="100%",
+        ),
+        open=ProjectsState.dialog_open, on_open_change=ProjectsState.set_dialog_open,
+    )
+
+
+def policy_choice(default: rx.Var[str]) -> rx.Component:
+    """Open, redacted or sandboxed, each with what operators get to see."""
+    return labelled(
+        "Information policy",
+        rx.radio_cards.root(
+            *[rx.radio_cards.item(
+                rx.vstack(rx.text(title, weight="bold", size="2"), rx.text(sentence, size="1", color_scheme="gray"),
+                          spacing="1", width="100%"),
+                value=value, id=f"policy-{value}",
+            ) for value, title, sentence in POLICIES],
+            name="information_policy", default_value=default, columns={"initial": "1", "sm": "3"}, spacing="2",
+            width="100%",
+        ),
+    )
+
+
+def skills_choice() -> rx.Component:
+    """The catalogue's skills as checkboxes; none ticked allows every skill."""
+    return labelled(
+        "Allowed skills",
+        rx.grid(
+            rx.foreach(ProjectsState.skills, lambda skill: rx.checkbox(
+                skill["title"], name="skill:" + skill["name"], title=skill["description"],
+                default_checked=ProjectsState.form_skills.contains(skill["name"]), size="2",
+                custom_attrs={"data-skill": skill["name"]},
+            )),
+            columns={"initial": "1", "sm": "2", "md": "3"}, spacing="2", width="100%",
+        ),
+        hint="Leave all unticked to allow every skill, including ones added later.",
+    )
+
+
+def budget_fields() -> rx.Component:
+    """The three caps, as amounts; empty means no cap."""
+    form, currency = ProjectsState.form, ProjectsState.currency
+    return labelled(
+        "Budget caps",
+        rx.grid(
+            money_field("Max per request", "budget_max_per_request", currency,
+                        default_value=form["budget_max_per_request"]),
+            money_field("Daily", "budget_daily", currency, default_value=form["budget_daily"]),
+            money_field("Monthly", "budget_monthly", currency, default_value=form["budget_monthly"]),
+            columns={"initial": "1", "sm": "3"}, spacing="3", width="100%",
+        ),
+        hint="Leave a cap empty for no limit. Per request ≤ daily ≤ monthly.",
+    )

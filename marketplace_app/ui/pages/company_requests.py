@@ -1,0 +1,228 @@
+"""Requests: the filtered list and one request's detail with its timeline, result, cancel and rating."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from marketplace_app.requests.models import RequestStatus
+from marketplace_app.ui import routes
+from marketplace_app.ui.components.common import loading, page_header
+from marketplace_app.ui.components.data import (
+    cell,
+    data_table,
+    detail_list,
+    empty_state,
+    mode_badge,
+    pager,
+    request_status_badge,
+)
+from marketplace_app.ui.components.forms import inline_error, labelled
+from marketplace_app.ui.components.layout import dashboard_page
+from marketplace_app.ui.state.company_request import SCORES, RequestDetailState
+from marketplace_app.ui.state.company_requests import ALL, OPEN, RequestsState
+
+COLUMNS = ("Request", "Status", "Skill", "Project", "Mode", "Max price", "Created")
+STATUS_CHOICES = ((ALL, "All statuses"), (OPEN, "Open (not finished)"),
+                  *[(status.value, status.value.replace("_", " ").capitalize()) for status in RequestStatus])
+
+
+@dashboard_page(routes.COMPANY_REQUESTS, "Requests", role="company", on_load=RequestsState.load)
+def requests_list() -> rx.Component:
+    """The company's requests, newest first, 20 per page."""
+    return rx.vstack(
+        page_header("Requests", "Everything your agents asked for, newest first."),
+        filters(),
+        rx.cond(
+            RequestsState.loaded,
+            rx.cond(
+                RequestsState.rows.length() > 0,
+                rx.vstack(
+                    data_table(COLUMNS, rx.foreach(RequestsState.rows, _request_row), table_id="requests-table",
+                               min_width="56rem"),
+                    pager(RequestsState.page, RequestsState.has_more, on_previous=RequestsState.previous_page,
+                          on_next=RequestsState.next_page, pager_id="requests-pager"),
+                    spacing="3", width="100%",
+                ),
+                empty_state("inbox", "No requests here", "Nothing matches these filters yet. Agents create "
+                            "requests with a project key through the API."),
+            ),
+            loading(),
+        ),
+        spacing="5", width="100%",
+    )
+
+
+def filters() -> rx.Component:
+    """Status, skill and project filters; each change reads the first page again."""
+    return rx.flex(
+        labelled("Status", _select(*[rx.select.item(label, value=value) for value, label in STATUS_CHOICES],
+                                   value=RequestsState.status_filter, on_change=RequestsState.set_status_filter,
+                                   select_id="filter-status")),
+        labelled("Skill", _select(rx.select.item("All skills", value=ALL),
+                                  rx.foreach(RequestsState.skills, lambda skill: rx.select.item(
+                                      skill["title"], value=skill["name"])),
+                                  value=RequestsState.skill_filter, on_change=RequestsState.set_skill_filter,
+                                  select_id="filter-skill")),
+        labelled("Project", _select(rx.select.item("All projects", value=ALL),
+                                    rx.foreach(RequestsState.projects, lambda project: rx.select.item(
+                                        project["name"], value=project["id"])),
+                                    value=RequestsState.project_filter, on_change=RequestsState.set_project_filter,
+                                    select_id="filter-project")),
+        direction={"initial": "column", "sm": "row"}, spacing="3", width="100%",
+    )
+
+
+def _select(*items: rx.Component, value: rx.Var[str], on_change: rx.EventHandler, select_id: str) -> rx.Component:
+    return rx.select.root(rx.select.trigger(width="100%", min_width="12rem", id=select_id),
+                          rx.select.content(*items), value=value, on_change=on_change)
+
+
+def _request_row(row: rx.Var[dict[str, str]]) -> rx.Component:
+    return rx.table.row(
+        rx.table.row_header_cell(rx.link(
+            rx.vstack(rx.text(row["label"], weight="medium", size="2"),
+                      rx.code(row["id"], size="1", variant="ghost", color_scheme="gray"), spacing="0"),
+            href=routes.COMPANY_REQUESTS + "/" + row["id"], underline="hover", color="inherit",
+        ), max_width="22rem"),
+        cell(request_status_badge(row["status"]), "status"),
+        cell(row["skill"], "skill"),
+        cell(row["project"], "project"),
+        cell(mode_badge(row["mode"]), "mode"),
+        cell(rx.text(row["price"], white_space="nowrap"), "price"),
+        cell(rx.text(row["created"], white_space="nowrap"), "created"),
+        align="center", custom_attrs={"data-request": row["id"]},
+    )
+
+
+@dashboard_page(routes.COMPANY_REQUEST, "Request", role="company", on_load=RequestDetailState.load)
+def request_detail() -> rx.Component:
+    """One request: fields, timeline, result and operator, cancel and rate."""
+    return rx.vstack(
+        rx.link(rx.icon("arrow-left", size=14), "All requests", href=routes.COMPANY_REQUESTS, size="2",
+                display="inline-flex", align_items="center", gap="0.25rem"),
+        rx.cond(
+            RequestDetailState.loaded,
+            rx.cond(RequestDetailState.found, detail_body(),
+                    rx.box(empty_state("search-x", "Request not found", RequestDetailState.missing),
+                           id="request-missing", width="100%")),
+            loading(),
+        ),
+        spacing="4", width="100%",
+    )
+
+
+def detail_body() -> rx.Component:
+    """The request, once read."""
+    state = RequestDetailState
+    return rx.vstack(
+        page_header(rx.cond(state.title != "", state.title, "Request"), state.shown_id,
+                    request_status_badge(state.status, size="3", id="request-status"),
+                    rx.cond(state.can_cancel, cancel_button())),
+        rx.grid(
+            rx.vstack(
+                rx.card(rx.heading("Context", size="3", margin_bottom="0.5rem"),
+                        rx.text(state.context, white_space="pre-wrap", size="2", id="request-context"), width="100%"),
+                rx.card(rx.heading("Details", size="3", margin_bottom="0.5rem"), detail_list(state.fields),
+                        width="100%"),
+                spacing="4", width="100%",
+            ),
+            rx.vstack(
+                timeline_card(),
+                rx.cond(state.human.length() > 0, rx.card(
+                    rx.heading("Human", size="3", margin_bottom="0.5rem"), detail_list(state.human), width="100%")),
+                rx.cond(state.result != "", result_card()),
+                rx.cond(state.rating != "", rx.card(rx.heading("Your rating", size="3"),
+                                                    rx.text(state.rating, size="2"), width="100%")),
+                rx.cond(state.can_rate, rate_card()),
+                spacing="4", width="100%",
+            ),
+            columns={"initial": "1", "md": "2"}, spacing="4", width="100%",
+        ),
+        spacing="5", width="100%",
+    )
+
+
+def cancel_button() -> rx.Component:
+    """Cancel a matching request, once confirmed; its escrow comes back."""
+    return rx.alert_dialog.root(
+        rx.alert_dialog.trigger(rx.button(rx.icon("circle-x", size=16), "Cancel request", color_scheme="red",
+                                          variant="soft", loading=RequestDetailState.busy, id="cancel-request")),
+        rx.alert_dialog.content(
+            rx.alert_dialog.title("Cancel this request?"),
+            rx.alert_dialog.description("No operator has taken it yet. Its max price goes back to your available "
+                                        "credit.", size="2"),
+            rx.hstack(
+                rx.alert_dialog.cancel(rx.button("Keep it", variant="soft", color_scheme="gray")),
+                rx.alert_dialog.action(rx.button("Cancel request", color_scheme="red",
+                                                 on_click=RequestDetailState.cancel, id="confirm-cancel")),
+                justify="end", spacing="3", margin_top="1rem",
+            ),
+            max_width="28rem",
+        ),
+    )
+
+
+def timeline_card() -> rx.Component:
+    """Every status change, oldest first, as a vertical line of dots."""
+    return rx.card(
+        rx.heading("Timeline", size="3", margin_bottom="0.75rem"),
+        rx.vstack(rx.foreach(RequestDetailState.timeline, _timeline_entry), spacing="0", width="100%",
+                  id="request-timeline"),
+        width="100%",
+    )
+
+
+def _timeline_entry(line: rx.Var[dict[str, str]]) -> rx.Component:
+    return rx.hstack(
+        rx.vstack(
+            rx.box(width="0.75rem", height="0.75rem", border_radius="9999px", background_color=rx.color("accent", 9),
+                   flex_shrink="0"),
+            rx.box(width="2px", flex="1", min_height="1.5rem", background_color=rx.color("gray", 5)),
+            align="center", spacing="1", padding_top="0.3rem", align_self="stretch",
+        ),
+        rx.vstack(
+            rx.hstack(request_status_badge(line["status"]), rx.text(line["at"], size="1", color_scheme="gray"),
+                      align="center", wrap="wrap"),
+            rx.hstack(rx.text(line["note"], size="1", color_scheme="gray"),
+                      rx.badge(line["actor"], variant="outline", color_scheme="gray", size="1"),
+                      align="center", spacing="2", wrap="wrap"),
+            spacing="1", padding_bottom="0.75rem",
+        ),
+        align="start", spacing="3", width="100%", custom_attrs={"data-status": line["status"]},
+    )
+
+
+def result_card() -> rx.Component:
+    """What the operator delivered."""
+    return rx.card(
+        rx.heading("Result", size="3", margin_bottom="0.5rem"),
+        rx.box(rx.el.pre(RequestDetailState.result, white_space="pre-wrap", word_break="break-word", margin="0",
+                         font_size="0.8rem"),
+               padding="0.75rem", background_color=rx.color("gray", 2), border_radius="var(--radius-3)",
+               overflow_x="auto", id="request-result"),
+        width="100%",
+    )
+
+
+def rate_card() -> rx.Component:
+    """1 to 5 stars and a comment, once."""
+    state = RequestDetailState
+    return rx.card(
+        rx.form(
+            rx.vstack(
+                rx.heading("Rate this result", size="3"),
+                inline_error(state.rate_error, error_id="rate-error"),
+                rx.hstack(*[rx.icon_button(
+                    rx.icon("star", size=22, fill=rx.cond(state.score >= score, "currentColor", "none")),
+                    type="button", variant="ghost", color_scheme="amber", on_click=state.set_score(score),
+                    aria_label=f"{score} star" + ("s" if score > 1 else ""), id=f"star-{score}",
+                ) for score in SCORES], spacing="1"),
+                labelled("Comment (optional)", rx.text_area(name="comment", id="rating-comment", max_length=500,
+                                                            rows="3", width="100%"), html_for="rating-comment"),
+                rx.button("Save rating", type="submit", id="rate-submit"),
+                spacing="3", width="100%",
+            ),
+            on_submit=state.rate, reset_on_submit=False, width="100%",
+        ),
+        width="100%",
+    )

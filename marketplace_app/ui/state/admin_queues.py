@@ -1,0 +1,287 @@
+"""Staff queues: KYC submissions to review, payouts to settle, disputed requests to read.
+
+Decisions go through the KYC and payout services; the readers here only join in the
+names staff need to recognise people (e-mail, company) and render plain strings.
+"""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+import reflex as rx
+from sqlalchemy import select
+from sqlmodel import Session
+
+from marketplace_app.companies.models import Company
+from marketplace_app.core.errors import HandoffError, NotFound, Unauthorized
+from marketplace_app.earnings import payouts
+from marketplace_app.identity.models import User
+from marketplace_app.kyc import service as kyc
+from marketplace_app.kyc.models import KycSubmission
+from marketplace_app.requests.models import Request, RequestEvent, RequestStatus
+from marketplace_app.ui.state.base import AppState, error_toast
+from marketplace_app.ui.state.display import label, money, when
+from marketplace_app.ui.state.forms import clean_text
+from marketplace_app.uploads import service as uploads
+from marketplace_app.uploads.models import Upload
+
+MAX_REASON_CHARACTERS = 500
+DISPUTES_SHOWN = 100
+RECENT_PAYOUTS = 20
+KILOBYTE = 1024
+
+
+def _people(session: Session, user_ids: set[str]) -> dict[str, User]:
+    if not user_ids:
+        return {}
+    return {user.id: user for user in session.execute(select(User).where(User.id.in_(user_ids))).scalars()}
+
+
+def kyc_rows(session: Session) -> list[dict[str, str]]:
+    """Pending KYC submissions, oldest first, with who sent them and which document."""
+    queue = kyc.pending_queue(session)
+    people = _people(session, {item.user_id for item in queue})
+    documents = {upload.id: upload for upload in session.execute(select(Upload).where(
+        Upload.id.in_([item.document_upload_id for item in queue]))).scalars()} if queue else {}
+    rows = []
+    for item in queue:
+        person, document = people.get(item.user_id), documents.get(item.document_upload_id)
+        rows.append({
+            "id": item.id, "legal_name": item.legal_name, "country": item.country,
+            "date_of_birth": item.date_of_birth.isoformat(), "submitted": when(item.submitted_at),
+            "email": person.email if person else "", "display_name": person.display_name if person else "",
+            "document": document.filename if document else "",
+            "document_kind": _kind(document),
+        })
+    return rows
+
+
+def _kind(document: Upload | None) -> str:
+    return f"{document.content_type}, {max(document.size_bytes // KILOBYTE, 1)} KB" if document else ""
+
+
+def kyc_document(session: Session, *, submission_id: str) -> dict[str, str]:
+    """A submission's document as a data URL, for staff to look at.
+
+    Raises:
+        NotFound: No such submission or document.
+    """
+    submission = session.get(KycSubmission, submission_id)
+    document = session.get(Upload, submission.document_upload_id) if submission else None
+    path = uploads.path_of(document) if document else None
+    if path is None or not path.exists():
+        raise NotFound("The document of this submission was not found")
+    encoded = base64.b64encode(path.read_bytes()).decode()
+    return {"name": document.filename, "type": document.content_type,
+            "url": f"data:{document.content_type};base64,{encoded}"}
+
+
+def payout_rows(session: Session) -> dict[str, list[dict[str, str]]]:
+    """Requested payouts waiting for staff (oldest first) and the most recent settled ones."""
+    waiting = list(reversed(payouts.list_payouts(session, status="requested", limit=100)))
+    recent = [payout for payout in payouts.list_payouts(session, limit=RECENT_PAYOUTS + len(waiting))
+              if payout.status != "requested"][:RECENT_PAYOUTS]
+    people = _people(session, {payout.operator_id for payout in [*waiting, *recent]})
+
+    def row(payout: Any) -> dict[str, str]:
+        person = people.get(payout.operator_id)
+        return {"id": payout.id, "amount": money(payout.amount_cents), "status": payout.status,
+                "provider": payout.provider, "requested": when(payout.created_at), "resolved": when(payout.resolved_at),
+                "reason": payout.failure_reason or "", "email": person.email if person else payout.operator_id,
+                "display_name": person.display_name if person else ""}
+
+    return {"waiting": [row(payout) for payout in waiting], "recent": [row(payout) for payout in recent]}
+
+
+def dispute_rows(session: Session) -> list[dict[str, str]]:
+    """Requests in dispute, newest first, with the company and the note that put them there."""
+    requests = Request.__table__
+    rows = session.execute(
+        select(requests, Company.name.label("company_name")).join(Company, Company.id == requests.c.company_id)
+        .where(requests.c.status == RequestStatus.disputed).order_by(requests.c.created_at.desc())
+        .limit(DISPUTES_SHOWN)).mappings().all()
+    notes = _dispute_notes(session, [row["id"] for row in rows])
+    people = _people(session, {row["operator_id"] for row in rows if row["operator_id"]})
+    return [{
+        "id": row["id"], "company": row["company_name"], "skill": label(row["skill"]),
+        "price": money(row["max_price_cents"]), "title": row["title"] or " ".join(str(row["context"]).split())[:100],
+        "operator": people[row["operator_id"]].email if row["operator_id"] in people else "",
+        "score": str(((row["result"] or {}).get("verification") or {}).get("score", "")),
+        "note": notes.get(row["id"], ("", ""))[0], "disputed": notes.get(row["id"], ("", ""))[1],
+    } for row in rows]
+
+
+def _dispute_notes(session: Session, request_ids: list[str]) -> dict[str, tuple[str, str]]:
+    if not request_ids:
+        return {}
+    lines = session.execute(select(RequestEvent.request_id, RequestEvent.note, RequestEvent.created_at).where(
+        RequestEvent.request_id.in_(request_ids), RequestEvent.to_status == RequestStatus.disputed,
+    ).order_by(RequestEvent.id)).all()
+    return {line.request_id: (line.note or "", when(line.created_at)) for line in lines}
+
+
+class StaffState(AppState):
+    """What every staff queue shares: acting as the signed-in admin."""
+
+    async def _staff_id(self) -> str:
+        """The admin's id after re-reading the session cookie.
+
+        Raises:
+            Unauthorized: The session is gone or is not staff.
+        """
+        user = await self._load_user()
+        if user is None or user.role != "admin":
+            raise Unauthorized("Your session has ended; please sign in again")
+        return user.id
+
+
+class KycQueueState(StaffState):
+    """Pending KYC submissions: look at the document, approve, or reject with a reason."""
+
+    items: list[dict[str, str]] = []
+    loaded: bool = False
+    rejecting: dict[str, str] = {}
+    reject_error: str = ""
+    preview: dict[str, str] = {}
+
+    @rx.event
+    async def load(self):
+        """Guard the page for staff, then read the queue."""
+        redirect = await self._require("admin")
+        if redirect:
+            return redirect
+        self.items, self.rejecting, self.preview, self.loaded = await self._call(kyc_rows), {}, {}, True
+        return None
+
+    @rx.event
+    async def approve(self, submission_id: str):
+        """Verify the operator."""
+        try:
+            staff_id = await self._staff_id()
+            await self._call(kyc.review, submission_id=submission_id, reviewer_id=staff_id, approve=True, reason=None)
+        except HandoffError as exc:
+            self.items = await self._call(kyc_rows)
+            return error_toast(exc)
+        self.items = await self._call(kyc_rows)
+        return rx.toast.success("Approved: the operator is verified")
+
+    @rx.event
+    def start_reject(self, item: dict[str, str]):
+        """Open the reason dialog for one submission."""
+        self.rejecting, self.reject_error = {"id": item["id"], "legal_name": item["legal_name"]}, ""
+
+    @rx.event
+    def close_reject(self, _open: bool = False):
+        """Close the reason dialog."""
+        self.rejecting, self.reject_error = {}, ""
+
+    @rx.event
+    async def reject(self, form: dict[str, Any]):
+        """Reject the open submission with the reason from the dialog."""
+        submission_id = self.rejecting.get("id", "")
+        try:
+            reason = clean_text(form.get("reason"), field="reason", maximum=MAX_REASON_CHARACTERS, multiline=True)
+            staff_id = await self._staff_id()
+            await self._call(kyc.review, submission_id=submission_id, reviewer_id=staff_id, approve=False,
+                             reason=reason)
+        except HandoffError as exc:
+            self.reject_error = exc.message
+            return error_toast(exc)
+        self.rejecting, self.items = {}, await self._call(kyc_rows)
+        return rx.toast.success("Rejected: the operator sees your reason and may submit again")
+
+    @rx.event
+    async def show_document(self, submission_id: str):
+        """Open the submission's document (images in a dialog, PDFs as a download)."""
+        try:
+            await self._staff_id()
+            document = await self._call(kyc_document, submission_id=submission_id)
+        except HandoffError as exc:
+            return error_toast(exc)
+        if document["type"] == "application/pdf":
+            return rx.download(url=document["url"], filename=document["name"])
+        self.preview = document
+        return None
+
+    @rx.event
+    def close_preview(self, _open: bool = False):
+        """Close the document dialog."""
+        self.preview = {}
+
+
+class PayoutQueueState(StaffState):
+    """Requested payouts: mark paid, or failed with a reason (the money returns to the operator)."""
+
+    waiting: list[dict[str, str]] = []
+    recent: list[dict[str, str]] = []
+    loaded: bool = False
+    failing: dict[str, str] = {}
+    fail_error: str = ""
+
+    @rx.event
+    async def load(self):
+        """Guard the page for staff, then read the payouts."""
+        redirect = await self._require("admin")
+        if redirect:
+            return redirect
+        await self._read()
+        self.failing, self.loaded = {}, True
+        return None
+
+    async def _read(self) -> None:
+        rows = await self._call(payout_rows)
+        self.waiting, self.recent = rows["waiting"], rows["recent"]
+
+    @rx.event
+    async def mark_paid(self, payout_id: str):
+        """The money was sent: settle the payout."""
+        try:
+            staff_id = await self._staff_id()
+            await self._call(payouts.mark_paid, payout_id=payout_id, staff_id=staff_id)
+        except HandoffError as exc:
+            await self._read()
+            return error_toast(exc)
+        await self._read()
+        return rx.toast.success("Marked paid")
+
+    @rx.event
+    def start_fail(self, item: dict[str, str]):
+        """Open the reason dialog for one payout."""
+        self.failing, self.fail_error = {"id": item["id"], "amount": item["amount"], "email": item["email"]}, ""
+
+    @rx.event
+    def close_fail(self, _open: bool = False):
+        """Close the reason dialog."""
+        self.failing, self.fail_error = {}, ""
+
+    @rx.event
+    async def mark_failed(self, form: dict[str, Any]):
+        """Fail the open payout with the reason from the dialog; the money returns to available."""
+        try:
+            reason = clean_text(form.get("reason"), field="reason", maximum=MAX_REASON_CHARACTERS, multiline=True)
+            staff_id = await self._staff_id()
+            await self._call(payouts.mark_failed, payout_id=self.failing.get("id", ""), staff_id=staff_id,
+                             reason=reason)
+        except HandoffError as exc:
+            self.fail_error = exc.message
+            return error_toast(exc)
+        self.failing = {}
+        await self._read()
+        return rx.toast.success("Marked failed: the amount is back in the operator's available balance")
+
+
+class DisputesState(StaffState):
+    """Requests in dispute (read-only until the dispute tiers exist)."""
+
+    items: list[dict[str, str]] = []
+    loaded: bool = False
+
+    @rx.event
+    async def load(self):
+        """Guard the page for staff, then read the disputed requests."""
+        redirect = await self._require("admin")
+        if redirect:
+            return redirect
+        self.items, self.loaded = await self._call(dispute_rows), True
+        return None

@@ -1,0 +1,161 @@
+"""The company dashboard's shared state and the overview page.
+
+Every read runs as the signed-in member (`resolve_actor`) inside one unit of work and
+returns plain dicts of strings, so the page never holds a database object. Amounts are
+shown as "8.00 EUR", the way the API's messages word them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+import reflex as rx
+from sqlmodel import Session
+
+from marketplace_app.companies import credits, reports
+from marketplace_app.companies.access import CompanyActor, resolve_actor
+from marketplace_app.core.money import display_money
+from marketplace_app.requests import service as requests
+from marketplace_app.requests.views import shown_status
+from marketplace_app.settings import get_settings
+from marketplace_app.ui.state.base import AppState
+
+T = TypeVar("T")
+RECENT_REQUESTS = 5
+NEVER = "—"
+
+
+def money(cents: int) -> str:
+    """An amount for people: `800` → "8.00 EUR"."""
+    return display_money(cents, get_settings().currency)
+
+
+def signed_money(cents: int) -> str:
+    """A movement with its sign: "+50.00 EUR", "-8.00 EUR"."""
+    return ("+" if cents > 0 else "") + money(cents)
+
+
+def when(moment: datetime | None) -> str:
+    """A moment in UTC to the minute ("2026-05-01 14:03 UTC"), or a dash."""
+    if moment is None:
+        return NEVER
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def scope(actor: CompanyActor, project_id: str | None = None) -> requests.CompanyScope:
+    """The requests service's view of a dashboard member (the whole company, or one project)."""
+    return requests.CompanyScope(company_id=actor.company_id, user_id=actor.user_id, project_id=project_id)
+
+
+def request_row(row: Mapping[str, Any], projects: Mapping[str, str]) -> dict[str, str]:
+    """One request as a table row."""
+    context = " ".join(str(row["context"]).split())
+    return {
+        "id": row["id"], "label": row["title"] or (context[:80] + ("…" if len(context) > 80 else "")),
+        "status": shown_status(row), "skill": row["skill"], "urgency": row["urgency"], "mode": row["mode"],
+        "price": money(row["max_price_cents"]), "project": projects.get(row["project_id"], ""),
+        "created": when(row["created_at"]),
+    }
+
+
+def as_member(session: Session, user_id: str, reader: Callable[..., T], kwargs: Mapping[str, Any]) -> T:
+    """Resolve the user's company membership, then run `reader(session, actor, **kwargs)`."""
+    return reader(session, resolve_actor(session, user_id), **kwargs)
+
+
+class CompanyState(AppState):
+    """What every company page shares: running services as the signed-in member."""
+
+    async def _as_member(self, reader: Callable[..., T], /, **kwargs: Any) -> T:
+        """Run `reader(session, actor, **kwargs)` in one unit of work off the event loop."""
+        return await self._call(as_member, self._user_id, reader, kwargs)
+
+
+class Pages(rx.State, mixin=True):
+    """Keyset pagination for a newest-first list: "Next" remembers where each page started.
+
+    The using state implements `_fetch()`, which reads the page after `_cursor()` and
+    sets `has_more` and `_last_id`.
+    """
+
+    page: int = 1
+    has_more: bool = False
+    _cursors: list[str] = []
+    _last_id: str = ""
+
+    def _cursor(self) -> str | None:
+        return self._cursors[-1] if self._cursors else None
+
+    def _first_page(self) -> None:
+        self._cursors, self.page = [], 1
+
+    async def _fetch(self) -> Any:
+        raise NotImplementedError
+
+    @rx.event
+    async def next_page(self):
+        """Show the next (older) page."""
+        if not self.has_more or not self._last_id:
+            return None
+        self._cursors = [*self._cursors, self._last_id]
+        self.page = len(self._cursors) + 1
+        return await self._fetch()
+
+    @rx.event
+    async def previous_page(self):
+        """Show the previous (newer) page."""
+        if not self._cursors:
+            return None
+        self._cursors = self._cursors[:-1]
+        self.page = len(self._cursors) + 1
+        return await self._fetch()
+
+
+def overview_snapshot(session: Session, actor: CompanyActor) -> dict[str, Any]:
+    """Balances, this month's spend per day, the open count and the latest requests."""
+    balance = credits.balance(session, actor=actor)
+    days = reports.spend_this_month(session, company_id=actor.company_id)
+    projects = reports.project_names(session, company_id=actor.company_id)
+    recent = requests.list_requests(session, ctx=scope(actor), limit=RECENT_REQUESTS).rows
+    return {
+        "available": money(balance.available_cents), "escrowed": money(balance.escrowed_cents),
+        "month_total": money(sum(day.cents for day in days)),
+        "month": days[-1].day.strftime("%B %Y"),
+        "spend": [{"day": day.day.strftime("%-d %b"), "cents": day.cents, "amount": money(day.cents)}
+                  for day in days],
+        "open_count": reports.open_request_count(session, company_id=actor.company_id),
+        "recent": [request_row(row, projects) for row in recent],
+        "has_projects": bool(projects),
+    }
+
+
+class OverviewState(CompanyState):
+    """The company's overview: credit, spend this month, open and recent requests."""
+
+    available: str = ""
+    escrowed: str = ""
+    month_total: str = ""
+    month: str = ""
+    spend: list[dict[str, str | int]] = []
+    has_spend: bool = False
+    open_count: int = 0
+    recent: list[dict[str, str]] = []
+    has_projects: bool = True
+    loaded: bool = False
+
+    @rx.event
+    async def load(self):
+        """Guard the page for company members, then read the figures."""
+        redirect = await self._require("company")
+        if redirect:
+            return redirect
+        snapshot = await self._as_member(overview_snapshot)
+        self.available, self.escrowed = snapshot["available"], snapshot["escrowed"]
+        self.month_total, self.month, self.spend = snapshot["month_total"], snapshot["month"], snapshot["spend"]
+        self.has_spend = any(day["cents"] for day in snapshot["spend"])
+        self.open_count, self.recent = snapshot["open_count"], snapshot["recent"]
+        self.has_projects, self.loaded = snapshot["has_projects"], True
+        return None

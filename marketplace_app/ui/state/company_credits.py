@@ -1,0 +1,92 @@
+"""Credits: balances, the development top-up (manual provider only) and the company's ledger lines."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import reflex as rx
+from sqlmodel import Session
+
+from marketplace_app.companies import credits
+from marketplace_app.companies.access import CompanyActor
+from marketplace_app.core.errors import HandoffError
+from marketplace_app.settings import get_settings
+from marketplace_app.ui.state.base import error_toast
+from marketplace_app.ui.state.company import CompanyState, Pages, money, signed_money, when
+
+LINES_PER_PAGE = 25
+ACCOUNT_LABELS = {"available": "Available", "escrow": "Escrow"}
+
+
+def line_row(line: credits.Line) -> dict[str, str]:
+    """One ledger line as the table shows it."""
+    return {
+        "id": line.id, "date": when(line.created_at), "kind": line.kind, "reason": line.reason,
+        "amount": signed_money(line.amount_cents), "direction": "in" if line.amount_cents > 0 else "out",
+        "account": ACCOUNT_LABELS.get(line.account, line.account),
+        "reference_type": line.reference_type or "", "reference": line.reference_id or "",
+    }
+
+
+def credits_snapshot(session: Session, actor: CompanyActor, *, starting_after: str | None) -> dict[str, Any]:
+    """The balances and one page of ledger lines, newest first."""
+    balance = credits.balance(session, actor=actor)
+    page = credits.statement(session, actor=actor, limit=LINES_PER_PAGE, starting_after=starting_after)
+    return {"available": money(balance.available_cents), "escrowed": money(balance.escrowed_cents),
+            "lines": [line_row(line) for line in page.lines], "has_more": page.has_more,
+            "last_id": page.lines[-1].id if page.lines else ""}
+
+
+def add_test_credit(session: Session, actor: CompanyActor, *, amount: str) -> str:
+    """Credit a development top-up; returns the amount as shown."""
+    return money(credits.deposit_test(session, actor=actor, amount=amount).amount_cents)
+
+
+class CreditsState(Pages, CompanyState):
+    """The credits page."""
+
+    available: str = ""
+    escrowed: str = ""
+    lines: list[dict[str, str]] = []
+    loaded: bool = False
+    manual_provider: bool = False
+    currency: str = ""
+    deposit_error: str = ""
+    depositing: bool = False
+
+    @rx.event
+    async def load(self):
+        """Guard the page for company members, then read the balances and the newest lines."""
+        redirect = await self._require("company")
+        if redirect:
+            return redirect
+        settings = get_settings()
+        self.manual_provider = settings.payment_provider == credits.MANUAL_PROVIDER
+        self.currency, self.deposit_error = settings.currency, ""
+        self._first_page()
+        return await self._fetch()
+
+    async def _fetch(self):
+        try:
+            snapshot = await self._as_member(credits_snapshot, starting_after=self._cursor())
+        except HandoffError as exc:
+            return error_toast(exc)
+        self.available, self.escrowed = snapshot["available"], snapshot["escrowed"]
+        self.lines, self.has_more, self._last_id = snapshot["lines"], snapshot["has_more"], snapshot["last_id"]
+        self.loaded = True
+        return None
+
+    @rx.event
+    async def deposit(self, form: dict[str, Any]):
+        """Add development credit from the manual provider; a refusal is shown under the field."""
+        self.deposit_error, self.depositing = "", True
+        yield
+        try:
+            shown = await self._as_member(add_test_credit, amount=str(form.get("amount", "")).strip())
+        except HandoffError as exc:
+            self.deposit_error, self.depositing = exc.message, False
+            return
+        self.depositing = False
+        self._first_page()
+        yield await self._fetch()
+        yield rx.toast.success(f"Added {shown} of test credit", close_button=True)

@@ -1,0 +1,165 @@
+"""One request in the company dashboard: fields, timeline, result and operator, cancel and rate."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+import reflex as rx
+from sqlmodel import Session
+
+from marketplace_app.companies import reports
+from marketplace_app.companies.access import CompanyActor
+from marketplace_app.core.errors import HandoffError, NotFound
+from marketplace_app.requests import service as requests
+from marketplace_app.requests import views
+from marketplace_app.requests.models import RequestStatus
+from marketplace_app.ui.state.base import error_toast
+from marketplace_app.ui.state.company import NEVER, CompanyState, money, scope, when
+
+SCORES = (1, 2, 3, 4, 5)
+MAX_COMMENT_LENGTH = 500
+
+
+def request_detail(session: Session, actor: CompanyActor, *, request_id: str) -> dict[str, Any]:
+    """One of the company's requests as the detail page shows it.
+
+    Raises:
+        NotFound: No such request in this company (another company's id included).
+    """
+    row = requests.get_request(session, ctx=scope(actor), request_id=request_id)
+    timeline = requests.timeline(session, request_id)
+    body = views.detail(session, row, timeline)
+    project = reports.project_names(session, company_id=actor.company_id).get(row["project_id"], "")
+    status = body["status"]
+    return {
+        "fields": _fields(row, body, project), "status": status, "context": row["context"],
+        "title": row["title"] or "",
+        "timeline": [{"status": line["to_status"], "at": when(line["created_at"]), "actor": line["actor_type"],
+                      "note": line["note"] or ""} for line in timeline],
+        "result": json.dumps(body["result"], indent=2, ensure_ascii=False) if "result" in body else "",
+        "human": [{"label": key.replace("_", " ").capitalize(), "value": NEVER if value is None else str(value)}
+                  for key, value in body.get("human", {}).items()],
+        "can_cancel": status == RequestStatus.matching,
+        "can_rate": status == RequestStatus.completed and row["rating"] is None,
+        "rating": _rating(row),
+    }
+
+
+def _fields(row: Mapping[str, Any], body: Mapping[str, Any], project: str) -> list[dict[str, str]]:
+    pairs = [
+        ("Request id", row["id"]), ("Project", project), ("Mode", row["mode"]), ("Skill", row["skill"]),
+        ("Urgency", row["urgency"]), ("Duration", body["duration"]), ("Max price", money(row["max_price_cents"])),
+        ("Platform fee", money(row["fee_cents"])), ("Information policy", row["information_policy"]),
+        ("Created", when(row["created_at"])), ("Accepted", when(row["accepted_at"])),
+        ("Completed", when(row["completed_at"])), ("Location", row["location"] or NEVER),
+        ("Deadline", when(row["deadline"])), ("Proof required", ", ".join(row["proof_requirements"]) or NEVER),
+        ("Callback URL", row["callback_url"] or NEVER),
+    ]
+    return [{"label": label, "value": str(value)} for label, value in pairs]
+
+
+def _rating(row: Mapping[str, Any]) -> str:
+    if row["rating"] is None:
+        return ""
+    return f"{row['rating']} / 5" + (f" — {row['rating_comment']}" if row["rating_comment"] else "")
+
+
+def cancel(session: Session, actor: CompanyActor, *, request_id: str) -> str:
+    """Cancel a matching request; returns the refunded amount as shown (empty for test mode)."""
+    row = requests.cancel_request(session, ctx=scope(actor), request_id=request_id)
+    return money(row["max_price_cents"]) if row["hold_id"] else ""
+
+
+def rate(session: Session, actor: CompanyActor, *, request_id: str, score: int, comment: str | None) -> None:
+    """Rate a completed request once."""
+    requests.rate_request(session, ctx=scope(actor), request_id=request_id, score=score, comment=comment)
+
+
+class RequestDetailState(CompanyState):
+    """The request detail page."""
+
+    shown_id: str = ""
+    found: bool = False
+    missing: str = ""
+    loaded: bool = False
+    status: str = ""
+    title: str = ""
+    context: str = ""
+    fields: list[dict[str, str]] = []
+    timeline: list[dict[str, str]] = []
+    result: str = ""
+    human: list[dict[str, str]] = []
+    can_cancel: bool = False
+    can_rate: bool = False
+    rating: str = ""
+    score: int = 0
+    rate_error: str = ""
+    busy: bool = False
+
+    @rx.event
+    async def load(self):
+        """Guard the page, then read the request named in the URL (another company's id is not found)."""
+        redirect = await self._require("company")
+        if redirect:
+            return redirect
+        self.shown_id = self.router.url.path.rstrip("/").rsplit("/", 1)[-1][:64]
+        self.loaded, self.score, self.rate_error, self.busy = False, 0, "", False
+        return await self._refresh()
+
+    async def _refresh(self):
+        try:
+            found = await self._as_member(request_detail, request_id=self.shown_id)
+        except NotFound as exc:
+            self.found, self.missing, self.loaded = False, exc.message, True
+            self.fields, self.timeline, self.context, self.result, self.human = [], [], "", "", []
+            return None
+        except HandoffError as exc:
+            return error_toast(exc)
+        self.found, self.missing, self.loaded = True, "", True
+        self.status, self.title, self.context = found["status"], found["title"], found["context"]
+        self.fields, self.timeline, self.result, self.human = (found["fields"], found["timeline"], found["result"],
+                                                               found["human"])
+        self.can_cancel, self.can_rate, self.rating = found["can_cancel"], found["can_rate"], found["rating"]
+        return None
+
+    @rx.event
+    async def cancel(self):
+        """Cancel the request and say how much credit came back."""
+        self.busy = True
+        yield
+        try:
+            refunded = await self._as_member(cancel, request_id=self.shown_id)
+        except HandoffError as exc:
+            self.busy = False
+            yield error_toast(exc)
+            return
+        self.busy = False
+        yield await self._refresh()
+        yield rx.toast.success("Request cancelled" + (f"; {refunded} is back in your available credit"
+                                                      if refunded else ""), close_button=True)
+
+    @rx.event
+    def set_score(self, score: int):
+        """Choose 1 to 5 stars."""
+        self.score = score if score in SCORES else 0
+
+    @rx.event
+    async def rate(self, form: dict[str, Any]):
+        """Rate the completed request; a refusal is shown under the form."""
+        comment = str(form.get("comment", "")).strip()
+        if self.score not in SCORES:
+            self.rate_error = "Choose a score from 1 to 5 stars"
+            return None
+        if len(comment) > MAX_COMMENT_LENGTH:
+            self.rate_error = f"comment must be at most {MAX_COMMENT_LENGTH} characters"
+            return None
+        try:
+            await self._as_member(rate, request_id=self.shown_id, score=self.score, comment=comment or None)
+        except HandoffError as exc:
+            self.rate_error = exc.message
+            return None
+        self.rate_error = ""
+        await self._refresh()
+        return rx.toast.success("Thank you: your rating is saved", close_button=True)

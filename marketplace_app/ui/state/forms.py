@@ -1,0 +1,32 @@
+"""Reading what people type and upload, refused in the same words the API's schemas use."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marketplace_app.core.errors import ValidationFailed
+from marketplace_app.requests.schemas import reject_control_characters
+from marketplace_app.uploads.service import MAX_UPLOAD_BYTES
+
+
+def clean_text(value: object, *, field: str, maximum: int, multiline: bool = False, required: bool = True) -> str:
+    """Trimmed text from a form.
+
+    Raises:
+        ValidationFailed: Empty when required, too long, or holding control characters.
+    """
+    text = str(value or "").strip()
+    if required and not text:
+        raise ValidationFailed(f"{field} is required")
+    if len(text) > maximum:
+        raise ValidationFailed(f"{field} must be at most {maximum} characters")
+    try:
+        reject_control_characters(text, multiline=multiline)
+    except ValueError as exc:
+        raise ValidationFailed(f"{field} {exc}") from exc
+    return text
+
+
+async def read_upload(file: Any) -> bytes:
+    """The bytes of one `rx.UploadFile`, read up to one byte past the limit (the service refuses more)."""
+    return await file.read(MAX_UPLOAD_BYTES + 1)

@@ -1,0 +1,79 @@
+"""A finished request's detail (result, human, rating) and the requests table on a phone."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from marketplace_app.companies.models import KeyMode
+from marketplace_app.core import clock
+from marketplace_app.core.db import unit_of_work
+from marketplace_app.identity.models import Role
+from marketplace_app.requests.simulator import simulate
+from marketplace_app.ui import routes
+from tests import factories
+from tests.e2e.helpers import Url, sign_in
+from tests.requests import helpers as requests_helpers
+
+pytestmark = pytest.mark.e2e
+
+
+def company_request(*, email: str, mode: KeyMode) -> str:
+    """A company user with one request created through the API with a `mode` key; returns its id."""
+    requests_helpers.ensure_skill_catalogue()
+    with unit_of_work() as session:
+        user = factories.make_user(session, role=Role.company, email=email, company_name="Raters")
+        company = session.exec(factories.companies_for(user.id)).one()
+        factories.fund(session, company=company, cents=5_000)
+        secret = factories.make_key(session, project=factories.make_project(session, company=company), mode=mode)
+    created = requests_helpers.client().post("/v1/requests", json=requests_helpers.SEED_BODY,
+                                              headers={"Authorization": f"Bearer {secret}"})
+    assert created.status_code == 201, created.text
+    return created.json()["request_id"]
+
+
+def let_the_test_operator_finish() -> None:
+    """Run the test-mode simulator as if a few seconds had passed (accept, then complete)."""
+    clock.freeze(clock.now() + timedelta(seconds=5))
+    try:
+        for _ in range(2):
+            with unit_of_work() as session:
+                simulate(session)
+    finally:
+        clock.unfreeze()
+
+
+def test_a_completed_request_shows_result_and_human_and_takes_one_rating(page: Page, url: Url):
+    request_id = company_request(email="rae@raters.example", mode=KeyMode.test)
+    let_the_test_operator_finish()
+    sign_in(page, url, email="rae@raters.example")
+    page.wait_for_url(url(routes.COMPANY_HOME))
+
+    page.goto(url(routes.company_request(request_id)))
+    expect(page.locator("#request-status")).to_have_text("completed")
+    expect(page.locator("#request-result")).to_contain_text("[test mode] Simulated legal review result")
+    expect(page.get_by_text("ptx_test_simulated")).to_be_visible()
+    expect(page.locator("#request-timeline [data-status]")).to_have_count(3)
+    expect(page.locator("#cancel-request")).to_have_count(0)
+
+    page.locator("#star-4").click()
+    page.locator("#rating-comment").fill("Quick and clear")
+    page.locator("#rate-submit").click()
+
+    expect(page.get_by_text("4 / 5 — Quick and clear")).to_be_visible()
+    expect(page.locator("#rate-submit")).to_have_count(0)
+
+
+def test_on_a_phone_the_requests_table_scrolls_inside_its_card(phone: Page, url: Url):
+    request_id = company_request(email="pat@raters.example", mode=KeyMode.live)
+    sign_in(phone, url, email="pat@raters.example")
+    phone.wait_for_url(url(routes.COMPANY_HOME))
+
+    phone.goto(url(routes.COMPANY_REQUESTS))
+
+    expect(phone.locator(f"#requests-table [data-request={request_id}]")).to_have_count(1)
+    assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    assert phone.evaluate("(() => { const box = document.getElementById('requests-table').parentElement;"
+                          " return box.scrollWidth > box.clientWidth; })()")
