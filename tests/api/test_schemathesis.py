@@ -93,7 +93,6 @@ class World:
 @pytest.fixture
 def world() -> World:
     tenant = make_tenant()
-    h.ensure_skill_catalogue()
     with unit_of_work() as session:
         # A high hourly limit, so the fuzzer explores instead of collecting 429s.
         project = companies.create_project(session, company_id=tenant.company_id, name="Fuzzed",

@@ -3,26 +3,33 @@
 from __future__ import annotations
 
 import pytest
+from fastapi.testclient import TestClient
 from playwright.sync_api import Page, expect
 
+from marketplace_app.api.app import create_api
 from marketplace_app.core.db import unit_of_work
 from marketplace_app.identity.models import Role
 from marketplace_app.ui import routes
 from tests import factories
 from tests.e2e.helpers import Url, sign_in
-from tests.requests import helpers as requests_helpers
 
 pytestmark = pytest.mark.e2e
 
 
-def company_with_key(*, email: str) -> str:
+def company_with_key(*, email: str, funded_cents: int = 0) -> str:
     """A company user (signed up with that e-mail) whose company has a project and a live key."""
     with unit_of_work() as session:
         user = factories.make_user(session, role=Role.company, email=email, display_name="Kim Keys",
                                    company_name="Keyholders")
         company = session.exec(factories.companies_for(user.id)).one()
+        if funded_cents:
+            factories.fund(session, company=company, cents=funded_cents)
         project = factories.make_project(session, company=company, name="Agents")
         return factories.make_key(session, project=project)
+
+
+def bearer(secret: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {secret}"}
 
 
 def test_revoking_a_key_marks_it_revoked_and_the_api_refuses_it(page: Page, url: Url):
@@ -39,15 +46,15 @@ def test_revoking_a_key_marks_it_revoked_and_the_api_refuses_it(page: Page, url:
 
     expect(row.locator("[data-column=status]")).to_have_text("revoked")
     expect(row.get_by_role("button", name="Revoke")).to_have_count(0)
-    refused = requests_helpers.client().get("/v1/requests", headers={"Authorization": f"Bearer {secret}"})
+    refused = TestClient(create_api()).get("/v1/requests", headers=bearer(secret))
     assert refused.status_code == 401
 
 
 def test_another_companys_request_id_in_the_url_is_not_found(page: Page, url: Url):
-    other = requests_helpers.make_agent(funded_cents=5_000, company_name="Other Co")
-    created = requests_helpers.client().post("/v1/requests", json={**requests_helpers.SEED_BODY,
-                                                                   "context": "Secret plans of Other Co"},
-                                             headers=other.headers())
+    other_key = company_with_key(email="oto@other.example", funded_cents=5_000)
+    created = TestClient(create_api()).post("/v1/requests", headers=bearer(other_key), json={
+        "skill": "legal_review", "urgency": "5min", "duration": "15min", "context": "Secret plans of Other Co",
+        "max_price": "8.00EUR"})
     assert created.status_code == 201, created.text
     foreign_id = created.json()["request_id"]
     company_with_key(email="mia@mine.example")

@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from fastapi.testclient import TestClient
 from playwright.sync_api import Page, expect
 
+from marketplace_app.api.app import create_api
 from marketplace_app.companies.models import KeyMode
 from marketplace_app.core import clock
 from marketplace_app.core.db import unit_of_work
@@ -15,30 +17,32 @@ from marketplace_app.requests.simulator import simulate
 from marketplace_app.ui import routes
 from tests import factories
 from tests.e2e.helpers import Url, sign_in
-from tests.requests import helpers as requests_helpers
+
+REQUEST_BODY = {"skill": "legal_review", "urgency": "5min", "duration": "15min", "max_price": "8.00EUR",
+                "context": "Review NDA clause 4.2 for compliance with Spanish labor law"}
 
 pytestmark = pytest.mark.e2e
 
 
 def company_request(*, email: str, mode: KeyMode) -> str:
     """A company user with one request created through the API with a `mode` key; returns its id."""
-    requests_helpers.ensure_skill_catalogue()
     with unit_of_work() as session:
         user = factories.make_user(session, role=Role.company, email=email, company_name="Raters")
         company = session.exec(factories.companies_for(user.id)).one()
         factories.fund(session, company=company, cents=5_000)
         secret = factories.make_key(session, project=factories.make_project(session, company=company), mode=mode)
-    created = requests_helpers.client().post("/v1/requests", json=requests_helpers.SEED_BODY,
-                                              headers={"Authorization": f"Bearer {secret}"})
+    created = TestClient(create_api()).post("/v1/requests", json=REQUEST_BODY,
+                                            headers={"Authorization": f"Bearer {secret}"})
     assert created.status_code == 201, created.text
     return created.json()["request_id"]
 
 
 def let_the_test_operator_finish() -> None:
     """Run the test-mode simulator as if a few seconds had passed (accept, then complete)."""
-    clock.freeze(clock.now() + timedelta(seconds=5))
+    clock.freeze(clock.now())
     try:
         for _ in range(2):
+            clock.advance(timedelta(seconds=5))
             with unit_of_work() as session:
                 simulate(session)
     finally:

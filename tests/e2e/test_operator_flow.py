@@ -35,7 +35,7 @@ def kyc_auto_approve(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 
 def card_of(page: Page, control: str):
-    """The tappable card (a label) around a checkbox or radio card's control."""
+    """The tappable card (a label) around a checkbox card's control."""
     return page.locator("label").filter(has=page.locator(control))
 
 
@@ -95,7 +95,7 @@ def test_operator_signs_up_verifies_and_earns_from_a_request_that_appears_live(
     page.wait_for_url(url(routes.operator_task(request_id)))
     expect(page.locator("#task-context")).to_contain_text("Review NDA clause 4.2")
     page.locator("#answer").fill("Clause 4.2 complies with the Spanish Workers' Statute; no change is needed.")
-    card_of(page, "#confidence-high").click()
+    page.locator("#confidence-high").click()
     page.locator("#proof-upload input[type=file]").set_input_files(png_file(tmp_path, "clause.png"))
     expect(page.locator(".uploaded-file")).to_contain_text("clause.png")
     page.locator("#task-submit").click()

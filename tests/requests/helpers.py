@@ -8,7 +8,6 @@ database (not a Python lock, not SQLite's one connection per process) run throug
 
 from __future__ import annotations
 
-import importlib.util
 import multiprocessing
 import os
 import threading
@@ -23,12 +22,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import RowMapping, func, insert, select, update
 
 from marketplace_app.api.app import create_api
-from marketplace_app.catalogue.models import Skill
 from marketplace_app.companies import service as companies
 from marketplace_app.companies.keys import KeyContext, authenticate_key
 from marketplace_app.companies.models import Company, KeyMode
 from marketplace_app.core.clock import now
-from marketplace_app.core.db import insert_ignore, unit_of_work
+from marketplace_app.core.db import unit_of_work
 from marketplace_app.core.ids import new_id
 from marketplace_app.events.models import Event
 from marketplace_app.identity.models import Role
@@ -38,7 +36,6 @@ from marketplace_app.operators.models import KycStatus, OperatorProfile
 from marketplace_app.requests import status as machine
 from marketplace_app.requests import views
 from marketplace_app.requests.models import Request, RequestStatus
-from marketplace_app.settings import PROJECT_ROOT
 from tests import factories
 from tests.ledger.helpers import balance
 from tests.support import row_counts
@@ -76,33 +73,9 @@ class Agent:
             return authenticate_key(session, self.key)
 
 
-def ensure_skill_catalogue() -> None:
-    """Put back the migration's skill catalogue if the test database lacks it.
-
-    On PostgreSQL `tests/conftest.py` empties every table before each test, seed data
-    included; SQLite copies the migrated template and keeps it.
-    """
-    with unit_of_work() as session:
-        if session.execute(select(func.count()).select_from(Skill)).scalar_one():
-            return
-        for name, title, description, rate_cents in _migration_skills():
-            insert_ignore(session, Skill.__table__, {"name": name, "title": title, "description": description,
-                                                     "base_rate_cents_per_hour": rate_cents, "active": True},
-                          conflict=["name"])
-
-
-def _migration_skills() -> list[tuple[str, str, str, int]]:
-    path = PROJECT_ROOT / "alembic" / "versions" / "20261122_0002_requests_and_agent_api.py"
-    spec = importlib.util.spec_from_file_location("handoff_skill_seed", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.SKILLS
-
-
 def make_agent(*, funded_cents: int = 0, mode: KeyMode = KeyMode.live, company_name: str = "Acme",
                **project_settings: Any) -> Agent:
     """Commit a company (funded with `funded_cents`), a project with `project_settings` and one key."""
-    ensure_skill_catalogue()
     with unit_of_work() as session:
         company = factories.make_company(session, name=company_name)
         if funded_cents:

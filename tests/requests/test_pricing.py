@@ -11,11 +11,6 @@ from marketplace_app.requests import pricing
 from tests.requests import helpers as h
 
 
-@pytest.fixture(autouse=True)
-def catalogue():
-    h.ensure_skill_catalogue()
-
-
 def estimate(skill="legal_review", urgency="5min", duration_seconds=900, spend_cents=0):
     with unit_of_work(read_only=True) as session:
         return pricing.estimate(session, skill=skill, urgency=urgency, duration_seconds=duration_seconds,

@@ -73,7 +73,6 @@ class Operator:
 def make_operators(*, count: int, skills: tuple[str, ...] = ("legal_review",), verified: bool = True,
                    available: bool = True) -> list[Operator]:
     """Commit `count` signed-in operators with `skills` (KYC and availability set as the test says)."""
-    rh.ensure_skill_catalogue()
     made = []
     with unit_of_work() as session:
         for _ in range(count):

@@ -68,7 +68,7 @@ def _review_card(item: rx.Var[ReviewItem]) -> rx.Component:
             rx.cond(item.reasons.length() > 0,
                     rx.vstack(rx.text("Why the checks were unsure", size="1", weight="bold", color_scheme="gray"),
                               rx.el.ul(rx.foreach(item.reasons, lambda reason: rx.el.li(rx.text(reason, size="2"))),
-                                       padding_left="1.25rem", margin="0"),
+                                       padding_left="1.25rem", margin="0", list_style_type="disc"),
                               spacing="1", width="100%")),
             rx.text("Submitted ", item.submitted, " · approved automatically at ", item.auto_approves, size="1",
                     color_scheme="gray"),

@@ -226,8 +226,8 @@ def kyc_form() -> rx.Component:
                            color_scheme="green", width="100%", id="kyc-document-name"),
             ),
             upload_zone(KYC_UPLOAD_ID,
-                        on_drop=Profile.upload_document(rx.upload_files(upload_id=KYC_UPLOAD_ID,
-                                                                        on_upload_progress=Profile.set_upload_progress)),
+                        on_drop=[Profile.start_upload(), Profile.upload_document(rx.upload_files(
+                            upload_id=KYC_UPLOAD_ID, on_upload_progress=Profile.set_upload_progress))],
                         percent=Profile.upload_percent, busy=Profile.uploading,
                         prompt=rx.cond(Profile.document_id != "", "Replace the document",
                                        "Tap to take a photo or choose a file")),

@@ -41,16 +41,24 @@ def chart_card() -> rx.Component:
     """Earnings per day over the last 30 days."""
     return rx.card(
         rx.vstack(
-            rx.heading(f"Last {CHART_DAYS} days", size="3"),
-            rx.recharts.bar_chart(
-                rx.recharts.cartesian_grid(stroke_dasharray="3 3", vertical=False),
-                rx.recharts.x_axis(data_key="day", interval="preserveStartEnd", tick_line=False, font_size=11),
-                rx.recharts.y_axis(width=40, tick_line=False, axis_line=False, font_size=11),
-                rx.recharts.graphing_tooltip(),
-                rx.recharts.bar(data_key="amount", name="Earned", fill=rx.color("accent", 9), radius=[4, 4, 0, 0]),
-                data=State.chart, width="100%", height=220, margin={"top": 8, "right": 8, "left": 0, "bottom": 0},
+            rx.hstack(rx.heading(f"Last {CHART_DAYS} days", size="3"), rx.spacer(),
+                      rx.text(State.month_total, " earned", size="2", color_scheme="gray"),
+                      width="100%", align="center"),
+            rx.box(
+                rx.recharts.bar_chart(
+                    rx.recharts.cartesian_grid(stroke_dasharray="3 3", vertical=False),
+                    rx.recharts.x_axis(data_key="day", interval="preserveStartEnd", tick_line=False, font_size=11),
+                    rx.recharts.y_axis(width=44, tick_line=False, axis_line=False, font_size=11,
+                                       allow_decimals=False),
+                    rx.recharts.graphing_tooltip(),
+                    rx.recharts.bar(data_key="amount", name="Earned", fill=rx.color("accent", 9),
+                                    radius=[4, 4, 0, 0]),
+                    data=State.chart, width="100%", height="100%",
+                    margin={"top": 8, "right": 8, "left": 0, "bottom": 0},
+                ),
+                width="100%", height="220px",
             ),
-            spacing="2", width="100%",
+            spacing="2", width="100%", align="stretch",
         ),
         width="100%", id="earnings-chart",
     )
@@ -105,7 +113,8 @@ def payout_card() -> rx.Component:
                              required=True, flex="1", min_width="8rem"),
                     rx.el.input(type="hidden", name="token", value=State.payout_token),
                     rx.button(rx.icon("banknote", size=18), "Request payout", type="submit", size="3",
-                              loading=State.paying, id="payout-submit"),
+                              loading=State.paying, id="payout-submit",
+                              width=rx.breakpoints(initial="100%", sm="auto")),
                     gap="3", width="100%", wrap="wrap",
                 ),
                 spacing="3", width="100%",

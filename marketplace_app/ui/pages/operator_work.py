@@ -10,6 +10,8 @@ from marketplace_app.ui.components.layout import dashboard_page
 from marketplace_app.ui.components.status import empty_card, field_label, status_badge, upload_zone
 from marketplace_app.ui.state.operator_work import FEED_REFRESH_MS, PROOF_UPLOAD_ID, FeedState, TaskState, WorkState
 
+META_ROW = {"wrap": "wrap", "column_gap": "1rem", "row_gap": "0.25rem", "color": rx.color("gray", 11)}
+BULLETS = {"padding_left": "1.25rem", "margin": "0", "list_style_type": "disc"}
 CONFIDENCE_CHOICES = (("low", "Low", "I am unsure"), ("medium", "Medium", "Probably right"),
                       ("high", "High", "I checked it"))
 
@@ -55,11 +57,14 @@ def feed_card(item: rx.Var[dict[str, str]]) -> rx.Component:
     """One open request with its reward, urgency, time left and the accept button."""
     return rx.card(
         rx.vstack(
-            rx.hstack(rx.badge(item["skill"], size="2", variant="soft"),
-                      rx.badge(rx.icon("zap", size=12), item["urgency"], size="2", color_scheme="orange",
-                               variant="soft"),
-                      rx.spacer(), rx.heading(item["reward"], size="5", class_name="reward"),
-                      align="center", width="100%", wrap="wrap"),
+            rx.flex(
+                rx.flex(rx.badge(item["skill"], size="2", variant="soft"),
+                        rx.badge(rx.icon("zap", size=12), item["urgency"], size="2", color_scheme="orange",
+                                 variant="soft"),
+                        gap="2", wrap="wrap", min_width="0"),
+                rx.heading(item["reward"], size="5", white_space="nowrap", class_name="reward"),
+                justify="between", align="start", gap="3", width="100%",
+            ),
             rx.cond(item["title"] != "", rx.text(item["title"], weight="bold", size="3")),
             rx.cond(item["notice"] != "",
                     rx.callout(item["notice"], icon="eye-off", color_scheme="gray", size="1", width="100%"),
@@ -70,7 +75,7 @@ def feed_card(item: rx.Var[dict[str, str]]) -> rx.Component:
                 _meta("timer", rx.text("Accept within ", rx.text.strong(item["time_left"]))),
                 _meta("hourglass", rx.text(item["duration"], " of work")),
                 rx.cond(item["proof_count"] != "0", _meta("list-checks", rx.text(item["proof_count"], " proof items"))),
-                gap="3", wrap="wrap", color=rx.color("gray", 11),
+                **META_ROW,
             ),
             rx.flex(
                 rx.button(rx.icon("hand", size=18), "Accept", on_click=FeedState.accept(item["id"]), size="3",
@@ -115,16 +120,12 @@ def work_row(item: rx.Var[dict[str, str]]) -> rx.Component:
                 rx.hstack(status_badge(item["status"]), rx.badge(item["skill"], variant="soft"), rx.spacer(),
                           rx.text(item["reward"], weight="bold"), align="center", width="100%", wrap="wrap"),
                 rx.text(rx.cond(item["title"] != "", item["title"], item["context"]), size="2", weight="medium",
-                        class_name="line-clamp-2", overflow="hidden", text_overflow="ellipsis",
+                        overflow="hidden", text_overflow="ellipsis",
                         style={"display": "-webkit-box", "-webkit-line-clamp": "2",
                                "-webkit-box-orient": "vertical"}),
-                rx.flex(
-                    rx.text("Accepted ", item["accepted"], size="1", color_scheme="gray"),
-                    rx.text("· ", item["outcome"], size="1", color_scheme="gray"),
-                    rx.cond(item["score"] != "", rx.text("· score ", item["score"], "/100", size="1",
-                                                         color_scheme="gray")),
-                    gap="1", wrap="wrap",
-                ),
+                rx.text("Accepted ", item["accepted"], " · ", item["outcome"],
+                        rx.cond(item["score"] != "", " · score " + item["score"] + "/100", ""),
+                        size="1", color_scheme="gray"),
                 spacing="2", width="100%",
             ),
             width="100%", _hover={"border_color": rx.color("accent", 8)},
@@ -156,8 +157,12 @@ def task_body() -> rx.Component:
     task = TaskState.task
     return rx.vstack(
         rx.vstack(
-            rx.hstack(status_badge(task["status"], id="task-status"), rx.badge(task["skill"], variant="soft"),
-                      rx.spacer(), rx.heading(task["reward"], size="6"), align="center", width="100%", wrap="wrap"),
+            rx.flex(
+                rx.flex(status_badge(task["status"], id="task-status"), rx.badge(task["skill"], variant="soft"),
+                        gap="2", wrap="wrap", min_width="0"),
+                rx.heading(task["reward"], size="6", white_space="nowrap"),
+                justify="between", align="center", gap="3", width="100%",
+            ),
             rx.heading(rx.cond(task["title"] != "", task["title"], "Task " + task["id"]), size="5"),
             spacing="2", width="100%",
         ),
@@ -192,7 +197,7 @@ def brief_card() -> rx.Component:
                         _meta("alarm-clock", rx.text("Due ", rx.moment(task["work_due_iso"], from_now=True,
                                                                          interval=30_000),
                                                      " (", task["work_due"], ")"))),
-                gap="3", wrap="wrap", color=rx.color("gray", 11),
+                **META_ROW,
             ),
             rx.cond((task["policy"] != "open") & ~TaskState.mine,
                     rx.text("Some details are hidden until you accept (the company's information policy).",
@@ -208,8 +213,7 @@ def proof_card() -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.heading("Proof required", size="3"),
-            rx.el.ul(rx.foreach(TaskState.proof, lambda item: rx.el.li(rx.text(item, size="2"))),
-                     padding_left="1.25rem", margin="0"),
+            rx.el.ul(rx.foreach(TaskState.proof, lambda item: rx.el.li(rx.text(item, size="2"))), **BULLETS),
             spacing="2", width="100%",
         ),
         width="100%",
@@ -243,8 +247,8 @@ def submit_card() -> rx.Component:
                 rx.text("Files (optional)", size="2", weight="medium"),
                 rx.foreach(TaskState.files, _uploaded_file),
                 upload_zone(PROOF_UPLOAD_ID, multiple=True,
-                            on_drop=TaskState.upload_proof(rx.upload_files(
-                                upload_id=PROOF_UPLOAD_ID, on_upload_progress=TaskState.set_upload_progress)),
+                            on_drop=[TaskState.start_upload(), TaskState.upload_proof(rx.upload_files(
+                                upload_id=PROOF_UPLOAD_ID, on_upload_progress=TaskState.set_upload_progress))],
                             percent=TaskState.upload_percent, busy=TaskState.uploading,
                             prompt="Tap to add photos, screenshots or PDFs"),
                 rx.button(rx.icon("send", size=18), "Submit result", type="submit", size="4", width="100%",
@@ -275,7 +279,9 @@ def result_card() -> rx.Component:
             rx.hstack(rx.heading("Verification", size="4"), rx.spacer(),
                       rx.heading(result["score"], "/100", size="6", id="verification-score"),
                       align="center", width="100%"),
-            rx.progress(value=result["score"].to(int), max=100, size="3", width="100%"),
+            rx.progress(value=TaskState.score_value, max=100, size="3", width="100%",
+                        color_scheme=rx.cond(TaskState.score_value >= 90, "green",
+                                             rx.cond(TaskState.score_value >= 50, "amber", "red"))),
             rx.match(
                 TaskState.task["status"],
                 ("completed", rx.callout("Accepted. Your reward is pending until its settlement date.",
@@ -289,7 +295,7 @@ def result_card() -> rx.Component:
             ),
             rx.cond(TaskState.reasons.length() > 0,
                     rx.el.ul(rx.foreach(TaskState.reasons, lambda reason: rx.el.li(rx.text(reason, size="2"))),
-                             padding_left="1.25rem", margin="0", id="verification-reasons"),
+                             id="verification-reasons", **BULLETS),
                     rx.text("Every check passed.", size="2", color_scheme="gray")),
             rx.separator(),
             rx.text("Your answer", size="2", weight="medium"),

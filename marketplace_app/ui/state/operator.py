@@ -225,9 +225,13 @@ class OperatorProfileState(OperatorState):
         return rx.toast.success("You are available for work" if on else "You are off duty: no new work")
 
     @rx.event
+    def start_upload(self):
+        """A file was dropped: show the progress bar until the upload handler finishes."""
+        self.uploading, self.upload_percent = True, 0
+
+    @rx.event
     def set_upload_progress(self, progress: dict):
-        """The document's upload progress, from the browser."""
-        self.uploading = True
+        """The document upload's progress, from the browser (it may arrive after the upload finished)."""
         self.upload_percent = min(int(float(progress.get("progress", 0)) * 100), 100)
 
     @rx.event
@@ -246,7 +250,7 @@ class OperatorProfileState(OperatorState):
             return error_toast(exc)
         self.document_id, self.document_name = saved["id"], saved["name"]
         self.uploading, self.upload_percent = False, 100
-        return rx.clear_selected_files(KYC_UPLOAD_ID)
+        return None
 
     @rx.event
     async def submit_kyc(self, form: dict[str, Any]):

@@ -28,6 +28,7 @@ def earnings_snapshot(session: Session, *, operator_id: str) -> dict[str, Any]:
     """Balances, earnings, the chart's points and the payouts, as plain values."""
     totals = earnings.summary(session, operator_id=operator_id)
     since = (now() - timedelta(days=CHART_DAYS - 1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    daily = earnings.daily_totals(session, operator_id=operator_id, since=since)
     return {
         "pending": money(totals.pending_cents), "available": money(totals.available_cents),
         "in_payout": money(totals.in_payout_cents), "total": money(totals.total_earned_cents),
@@ -35,7 +36,7 @@ def earnings_snapshot(session: Session, *, operator_id: str) -> dict[str, Any]:
                    "frozen": "yes" if item.frozen else "", "earned": when(item.created_at),
                    "available_on": day(item.available_on)}
                   for item in earnings.list_earnings(session, operator_id=operator_id)],
-        "chart": chart_points(earnings.daily_totals(session, operator_id=operator_id, since=since), since=since),
+        "chart": chart_points(daily, since=since), "month_total": money(sum(cents for _day, cents in daily)),
         "payouts": [{"id": payout.id, "amount": money(payout.amount_cents), "status": payout.status,
                      "requested": when(payout.created_at), "resolved": when(payout.resolved_at),
                      "reason": payout.failure_reason or ""}
@@ -73,6 +74,7 @@ class EarningsState(OperatorState):
     total: str = ""
     items: list[dict[str, str]] = []
     chart: list[dict[str, Any]] = []
+    month_total: str = ""
     payouts: list[dict[str, str]] = []
     payout_error: str = ""
     paying: bool = False

@@ -186,6 +186,12 @@ class TaskState(OperatorState):
         """Whether the submit form is shown: the task is theirs and still in progress."""
         return self.mine and self.task.get("status", "") == RequestStatus.in_progress
 
+    @rx.var
+    def score_value(self) -> int:
+        """The verification score as a number, for the bar."""
+        score = self.result.get("score", "")
+        return int(score) if score.isdigit() else 0
+
     @rx.event
     async def load(self):
         """Guard the page for operators, then read the task named in the URL."""
@@ -236,9 +242,13 @@ class TaskState(OperatorState):
         self.confidence = value if value in CONFIDENCE_LEVELS else ""
 
     @rx.event
+    def start_upload(self):
+        """A file was dropped: show the progress bar until the upload handler finishes."""
+        self.uploading, self.upload_percent = True, 0
+
+    @rx.event
     def set_upload_progress(self, progress: dict):
-        """Proof upload progress, from the browser."""
-        self.uploading = True
+        """The proof upload's progress, from the browser (it may arrive after the upload finished)."""
         self.upload_percent = min(int(float(progress.get("progress", 0)) * 100), 100)
 
     @rx.event
@@ -257,7 +267,7 @@ class TaskState(OperatorState):
             self.uploading, self.upload_percent, self.form_error = False, 0, exc.message
             return error_toast(exc)
         self.uploading, self.upload_percent = False, 100
-        return rx.clear_selected_files(PROOF_UPLOAD_ID)
+        return None
 
     @rx.event
     def remove_file(self, upload_id: str):
