@@ -6,9 +6,9 @@ from __future__ import annotations
 import json
 import re
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictStr, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictStr, field_validator
 
 from marketplace_app.core.clock import now
 from marketplace_app.core.errors import ValidationFailed
@@ -64,14 +64,28 @@ def parse_price(text: object, field: str = "max_price") -> int:
         raise ValueError(exc.message) from exc
 
 
+def _checked_duration(value: str) -> str:
+    parse_duration(value)
+    return value
+
+
+def _single_line(value: str) -> str:
+    return reject_control_characters(value)
+
+
+SkillText = Annotated[StrictStr, Field(min_length=1, max_length=40, examples=["legal_review"]),
+                      AfterValidator(_single_line)]
+DurationText = Annotated[StrictStr, Field(max_length=16, examples=["15min"]), AfterValidator(_checked_duration)]
+
+
 class RequestCreate(BaseModel):
     """`POST /v1/requests` (seed fields plus the optional extras)."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
 
-    skill: StrictStr = Field(min_length=1, max_length=40, examples=["legal_review"])
+    skill: SkillText
     urgency: UrgencyText = Field(examples=["5min"])
-    duration: StrictStr = Field(max_length=16, examples=["15min"])
+    duration: DurationText
     context: StrictStr = Field(min_length=1, max_length=2000,
                                examples=["Review NDA clause 4.2 for compliance with Spanish labor law"])
     max_price: StrictStr = Field(max_length=32, examples=["8.00EUR"])
@@ -83,13 +97,7 @@ class RequestCreate(BaseModel):
     output_schema: dict[str, Any] | None = None
     callback_url: StrictStr | None = Field(default=None, max_length=2048)
 
-    @field_validator("duration")
-    @classmethod
-    def _duration(cls, value: str) -> str:
-        parse_duration(value)
-        return value
-
-    @field_validator("skill", "title", "location", "callback_url")
+    @field_validator("title", "location", "callback_url")
     @classmethod
     def _single_line(cls, value: str | None) -> str | None:
         return reject_control_characters(value)
@@ -158,20 +166,9 @@ class EstimateIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    skill: StrictStr = Field(min_length=1, max_length=40, examples=["legal_review"])
+    skill: SkillText
     urgency: UrgencyText = Field(examples=["5min"])
-    duration: StrictStr = Field(max_length=16, examples=["15min"])
-
-    @field_validator("duration")
-    @classmethod
-    def _duration(cls, value: str) -> str:
-        parse_duration(value)
-        return value
-
-    @field_validator("skill")
-    @classmethod
-    def _skill(cls, value: str) -> str:
-        return reject_control_characters(value)
+    duration: DurationText
 
 
 class RateIn(BaseModel):
