@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+import json
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -28,8 +29,10 @@ from marketplace_app.core.db import get_engine
 
 CALLS = 1000
 WARMUP_CALLS = 200
-A, R, S, L = "marketplace_app.api.agent", "marketplace_app.api.routes.requests", "marketplace_app.requests.service", \
-    "marketplace_app.ledger.service"
+A = "marketplace_app.api.agent"
+R = "marketplace_app.api.routes.requests"
+S = "marketplace_app.requests.service"
+L = "marketplace_app.ledger.service"
 CREATE_STEPS = [
     ("auth + rate limit (own write transaction)", A, "agent_context"),
     ("  authenticate_key", A, "authenticate_key"), ("  ratelimit.hit", "marketplace_app.ratelimit.service", "hit"),
@@ -191,8 +194,6 @@ def reference_phases(url: str, tenant: Tenant) -> tuple[tuple[float, float], tup
 
 
 def _created_id(response: Any) -> str:
-    import json
-
     return json.loads(response.body)["request_id"]
 
 

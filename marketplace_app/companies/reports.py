@@ -49,8 +49,9 @@ def month_start(moment: datetime) -> datetime:
 def spend_this_month(session: Session, *, company_id: str, moment: datetime | None = None) -> list[DaySpend]:
     """Σ `max_price` of the live requests created on each day of this month so far, one entry per day.
 
-    Cancelled and expired requests are left out (their escrow came back); days without
-    requests are zero. Days are UTC days, up to and including the day of `moment`.
+    Cancelled and expired requests are left out (their escrow comes back), including matching
+    ones past their window that the sweep has not expired yet; days without requests are
+    zero. Days are UTC days, up to and including the day of `moment`.
     """
     moment = moment or now()
     start = month_start(moment)
@@ -58,7 +59,7 @@ def spend_this_month(session: Session, *, company_id: str, moment: datetime | No
     rows = session.execute(
         select(utc_day.label("day"), func.sum(REQUESTS.c.max_price_cents).label("cents"))
         .where(REQUESTS.c.company_id == company_id, REQUESTS.c.mode == "live", REQUESTS.c.created_at >= start,
-               REQUESTS.c.status.not_in(REFUNDED_STATUSES))
+               REQUESTS.c.status.not_in(REFUNDED_STATUSES), _not_overdue())
         .group_by(utc_day)
     ).all()
     by_day = {_as_date(row.day): int(row.cents) for row in rows}
@@ -77,11 +78,14 @@ def _as_date(value: date | str) -> date:
     return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
 
 
+def _not_overdue() -> Any:
+    """Leaves out matching requests past their match window: every reader already sees them as expired."""
+    return or_(REQUESTS.c.status != RequestStatus.matching, REQUESTS.c.match_deadline_at.is_(None),
+               REQUESTS.c.match_deadline_at > now())
+
+
 def _still_open() -> Any:
-    """Open statuses, minus matching requests past their window (readers already see those as expired)."""
-    return and_(REQUESTS.c.status.in_(OPEN_STATUSES), or_(
-        REQUESTS.c.status != RequestStatus.matching, REQUESTS.c.match_deadline_at.is_(None),
-        REQUESTS.c.match_deadline_at > now()))
+    return and_(REQUESTS.c.status.in_(OPEN_STATUSES), _not_overdue())
 
 
 def open_request_count(session: Session, *, company_id: str) -> int:

@@ -152,23 +152,25 @@ def test_50_concurrent_cancels_with_one_idempotency_key_refund_exactly_once():
 
 
 EXPIRY_RACE_REQUESTS = 40
-DEADLINE_AFTER_SECONDS = 0.25
-CANCEL_SPREAD_SECONDS = 0.5
+DEADLINE_AFTER_SECONDS = 1.0
+CANCEL_SPREAD_SECONDS = 2.0
 
 
 def test_expiry_racing_cancel_ends_each_request_exactly_once():
-    # Given 40 matching requests whose match windows all close 0.25 s after the race starts
+    # Given 40 matching requests whose match windows all close 1 s after the race starts
     agent = h.make_agent(funded_cents=WALLET_CENTS)
     api = h.client()
     ids = [h.created(api.post(REQUESTS, json=h.request_body(max_price="1.00EUR", urgency="1min"),
                               headers=agent.headers())) for _ in range(EXPIRY_RACE_REQUESTS)]
     app = h.warmed_app()
-    deadline = now() + timedelta(seconds=DEADLINE_AFTER_SECONDS)
-    with unit_of_work() as session:
-        session.execute(update(Request).where(Request.id.in_(ids)).values(match_deadline_at=deadline))
+    clients = [h.client(app) for _ in ids]
     stop = threading.Event()
     rng = random.Random(7)
     delays = [rng.uniform(0, CANCEL_SPREAD_SECONDS) for _ in ids]
+    with unit_of_work() as session:
+        session.execute(update(Request).where(Request.id.in_(ids)).values(
+            match_deadline_at=now() + timedelta(seconds=DEADLINE_AFTER_SECONDS)))
+    started = time.monotonic()
 
     def sweep() -> int:
         expired = 0
@@ -179,14 +181,14 @@ def test_expiry_racing_cancel_ends_each_request_exactly_once():
         return expired
 
     def cancel(index: int) -> int:
-        time.sleep(delays[index])
-        return h.client(app).post(f"{REQUESTS}/{ids[index]}/cancel", headers=agent.headers()).status_code
+        time.sleep(max(0.0, started + delays[index] - time.monotonic()))
+        return clients[index].post(f"{REQUESTS}/{ids[index]}/cancel", headers=agent.headers()).status_code
 
-    # When agents cancel them over 0.5 s while two sweepers expire what is due
+    # When agents cancel them over 2 s (on a fixed schedule) while two sweepers expire what is due
     with ThreadPoolExecutor(max_workers=EXPIRY_RACE_REQUESTS + 2) as pool:
         sweepers = [pool.submit(sweep) for _ in range(2)]
         cancels = list(pool.map(cancel, range(EXPIRY_RACE_REQUESTS)))
-        time.sleep(max(0.0, DEADLINE_AFTER_SECONDS - CANCEL_SPREAD_SECONDS) + 0.1)
+        time.sleep(max(0.0, started + DEADLINE_AFTER_SECONDS - time.monotonic()) + 0.1)
         with unit_of_work() as session:
             expiry.expire_unmatched(session)
         stop.set()

@@ -104,16 +104,10 @@ def add_test_credit(page: Page, url) -> None:
 
 
 def test_a_new_company_goes_from_sign_up_to_a_cancelled_request_with_its_credit_back(page: Page, url):
-    import time
-    t = time.monotonic()
     sign_up_company(page, url)
-    print("signup", time.monotonic() - t); t = time.monotonic()
     create_project(page, url)
-    print("project", time.monotonic() - t); t = time.monotonic()
     secret = create_key(page, url)
-    print("key", time.monotonic() - t); t = time.monotonic()
     add_test_credit(page, url)
-    print("credit", time.monotonic() - t); t = time.monotonic()
 
     created = TestClient(create_api()).post("/v1/requests", json=REQUEST_BODY,
                                             headers={"Authorization": f"Bearer {secret}"})
@@ -140,7 +134,6 @@ def test_a_new_company_goes_from_sign_up_to_a_cancelled_request_with_its_credit_
     expect(page.locator("#cancel-request")).to_have_count(0)
     snap(page, "company-request-detail")
 
-    print("detail", time.monotonic() - t); t = time.monotonic()
     open_from_nav(page, url, "Credits", routes.COMPANY_CREDITS)
     expect(page.locator("#ledger-table")).to_contain_text(f"Request {request_id} cancelled: escrow refunded")
     expect(page.locator("#credits-available")).to_have_text("50.00 EUR")
@@ -151,4 +144,3 @@ def test_a_new_company_goes_from_sign_up_to_a_cancelled_request_with_its_credit_
     expect(page.locator("#overview-open-count")).to_have_text("0")
     expect(page.locator("#recent-requests")).to_contain_text("NDA clause 4.2 review")
     snap(page, "company-overview")
-    print("end", time.monotonic() - t); t = time.monotonic()

@@ -12,9 +12,10 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from marketplace_app.core.clock import now
+from marketplace_app.identity.models import Role
 from marketplace_app.settings import get_settings
 from marketplace_app.ui import routes
-from tests.e2e.helpers import Url
+from tests.e2e.helpers import Url, make_user, sign_in
 from tests.e2e.work_helpers import png_file
 from tests.requests import helpers as h
 
@@ -109,3 +110,13 @@ def test_operator_signs_up_verifies_and_earns_from_a_request_that_appears_live(
     expect(earning).to_have_count(1)
     release_day = (now() + timedelta(days=get_settings().settlement_hold_days)).date().isoformat()
     expect(earning.locator(".available-on")).to_have_text(f"available on {release_day}")
+
+
+def test_an_unverified_operator_sees_why_the_feed_is_closed(page: Page, url: Url):
+    sign_in(page, url, email=make_user(role=Role.operator, display_name="Nina New"))
+    page.wait_for_url(url(routes.OPERATOR_HOME))
+
+    page.goto(url(routes.OPERATOR_FEED))
+
+    expect(page.locator("#feed-blocked")).to_contain_text("Complete identity verification before taking work")
+    expect(page.locator("#feed")).to_have_count(0)

@@ -21,11 +21,12 @@ def text_field(label: str, name: str, *, hint: str = "", **props) -> rx.Componen
     return labelled(label, rx.input(id=name, name=name, width="100%", **props), hint=hint, html_for=name)
 
 
-def money_field(label: str, name: str, currency: str | rx.Var, *, hint: str = "", **props) -> rx.Component:
+def money_field(label: str, name: str, currency: str | rx.Var, *, hint: str = "", placeholder: str = "50.00",
+                **props) -> rx.Component:
     """An amount like "50.00" with the currency shown beside it."""
     return labelled(
         label,
-        rx.input(rx.input.slot(currency, side="right"), id=name, name=name, placeholder="50.00",
+        rx.input(rx.input.slot(currency, side="right"), id=name, name=name, placeholder=placeholder,
                  input_mode="decimal", width="100%", **props),
         hint=hint, html_for=name,
     )

@@ -81,7 +81,7 @@ def reason_dialog(*, open_: rx.Var[bool], title: str, description: rx.Var[str] |
                         rx.dialog.close(rx.button("Cancel", type="button", variant="soft", color_scheme="gray",
                                                   size="3")),
                         rx.button(confirm, type="submit", color_scheme="red", size="3", id=f"{form_id}-confirm"),
-                        justify="end", gap="3", width="100%", wrap="wrap",
+                        justify="end", spacing="3", width="100%", wrap="wrap",
                     ),
                     spacing="3", width="100%",
                 ),

@@ -67,7 +67,7 @@ def _kyc_card(item: rx.Var[dict[str, str]]) -> rx.Component:
                           color_scheme="green", size="3", flex="1", class_name="kyc-approve"),
                 rx.button(rx.icon("x", size=16), "Reject", on_click=KycQueueState.start_reject(item),
                           color_scheme="red", variant="soft", size="3", flex="1", class_name="kyc-reject"),
-                gap="3", width="100%",
+                spacing="3", width="100%",
             ),
             spacing="3", width="100%",
         ),
@@ -138,9 +138,9 @@ def _waiting_payout(payout: rx.Var[dict[str, str]]) -> rx.Component:
                           color_scheme="green", size="3", flex="1", class_name="payout-paid"),
                 rx.button(rx.icon("x", size=16), "Mark failed", on_click=PayoutQueueState.start_fail(payout),
                           color_scheme="red", variant="soft", size="3", flex="1", class_name="payout-failed"),
-                gap="3", width=rx.breakpoints(initial="100%", sm="auto"),
+                spacing="3", width=rx.breakpoints(initial="100%", sm="auto"),
             ),
-            direction={"initial": "column", "sm": "row"}, gap="3", align={"sm": "center"}, width="100%",
+            direction={"initial": "column", "sm": "row"}, spacing="3", align={"sm": "center"}, width="100%",
         ),
         width="100%", custom_attrs={"data-payout": payout["id"]},
     )
@@ -180,8 +180,12 @@ def admin_disputes() -> rx.Component:
 def _dispute_card(item: rx.Var[dict[str, str]]) -> rx.Component:
     return rx.card(
         rx.vstack(
-            rx.hstack(rx.badge(item["skill"], variant="soft"), rx.text(item["company"], weight="bold", size="2"),
-                      rx.spacer(), rx.text(item["price"], weight="bold"), align="center", width="100%", wrap="wrap"),
+            rx.flex(
+                rx.flex(rx.badge(item["skill"], variant="soft"), rx.text(item["company"], weight="bold", size="2"),
+                        spacing="2", wrap="wrap", align="center", min_width="0"),
+                rx.text(item["price"], weight="bold", white_space="nowrap"),
+                justify="between", align="center", spacing="3", width="100%",
+            ),
             rx.text(item["title"], size="2"),
             rx.data_list.root(
                 _row("Request", rx.code(item["id"])),

@@ -11,7 +11,7 @@ from marketplace_app.ui.components.forms import inline_error, money_field
 from marketplace_app.ui.components.layout import dashboard_page
 from marketplace_app.ui.state.company_credits import CreditsState
 
-COLUMNS = ("Date", "Kind", "Reason", "Account", "Amount", "Reference")
+COLUMNS = ("Date", "Amount", "Kind", "Reason", "Account", "Reference")
 
 
 @dashboard_page(routes.COMPANY_CREDITS, "Credits", role="company", on_load=CreditsState.load)
@@ -80,11 +80,11 @@ def test_credit_card() -> rx.Component:
 def _line_row(line: rx.Var[dict[str, str]]) -> rx.Component:
     return rx.table.row(
         cell(line["date"], "date", white_space="nowrap"),
+        cell(rx.text(line["amount"], weight="medium", white_space="nowrap",
+                     color_scheme=rx.cond(line["direction"] == "in", "green", "gray")), "amount", text_align="right"),
         cell(rx.badge(line["kind"], variant="soft", color_scheme="gray"), "kind"),
         cell(rx.text(line["reason"], size="2"), "reason", min_width="16rem"),
         cell(line["account"], "account"),
-        cell(rx.text(line["amount"], weight="medium", white_space="nowrap",
-                     color_scheme=rx.cond(line["direction"] == "in", "green", "gray")), "amount", text_align="right"),
         cell(rx.cond(line["reference_type"] == "request",
                      rx.link(line["reference"], href=routes.COMPANY_REQUESTS + "/" + line["reference"], size="2"),
                      rx.text(line["reference"], size="1", color_scheme="gray")), "reference"),

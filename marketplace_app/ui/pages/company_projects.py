@@ -75,7 +75,6 @@ def project_dialog() -> rx.Component:
                                   color_scheme="gray", margin_bottom="1rem"),
             rx.form(
                 rx.vstack(
-                    inline_error(ProjectsState.form_error, error_id="project-error"),
                     text_field("Name", "name", default_value=form["name"], placeholder="Support agent",
                                max_length=120),
                     policy_choice(form["information_policy"]),
@@ -96,6 +95,7 @@ def project_dialog() -> rx.Component:
                                    hint="Stored now; event deliveries come in a later release."),
                         columns={"initial": "1", "sm": "2"}, spacing="3", width="100%",
                     ),
+                    inline_error(ProjectsState.form_error, error_id="project-error"),
                     rx.hstack(
                         rx.dialog.close(rx.button("Cancel", type="button", variant="soft", color_scheme="gray")),
                         rx.button(rx.cond(ProjectsState.editing, "Save changes", "Create project"), type="submit",
@@ -151,9 +151,10 @@ def budget_fields() -> rx.Component:
         "Budget caps",
         rx.grid(
             money_field("Max per request", "budget_max_per_request", currency,
-                        default_value=form["budget_max_per_request"]),
-            money_field("Daily", "budget_daily", currency, default_value=form["budget_daily"]),
-            money_field("Monthly", "budget_monthly", currency, default_value=form["budget_monthly"]),
+                        default_value=form["budget_max_per_request"], placeholder="no cap"),
+            money_field("Daily", "budget_daily", currency, default_value=form["budget_daily"], placeholder="no cap"),
+            money_field("Monthly", "budget_monthly", currency, default_value=form["budget_monthly"],
+                        placeholder="no cap"),
             columns={"initial": "1", "sm": "3"}, spacing="3", width="100%",
         ),
         hint="Leave a cap empty for no limit. Per request ≤ daily ≤ monthly.",

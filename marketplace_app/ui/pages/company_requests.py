@@ -118,24 +118,24 @@ def detail_body() -> rx.Component:
         page_header(rx.cond(state.title != "", state.title, "Request"), state.shown_id,
                     request_status_badge(state.status, size="3", id="request-status"),
                     rx.cond(state.can_cancel, cancel_button())),
+        rx.cond(state.status == "needs_review", rx.callout(
+            rx.text("The automatic checks were unsure about this result. ",
+                    rx.link("Approve or reject it in Review", href=routes.COMPANY_REVIEW), "."),
+            icon="clipboard-check", color_scheme="orange", width="100%")),
         rx.grid(
             rx.vstack(
                 rx.card(rx.heading("Context", size="3", margin_bottom="0.5rem"),
                         rx.text(state.context, white_space="pre-wrap", size="2", id="request-context"), width="100%"),
-                rx.card(rx.heading("Details", size="3", margin_bottom="0.5rem"), detail_list(state.fields),
-                        width="100%"),
-                spacing="4", width="100%",
-            ),
-            rx.vstack(
                 timeline_card(),
+                rx.cond(state.result != "", result_card()),
                 rx.cond(state.human.length() > 0, rx.card(
                     rx.heading("Human", size="3", margin_bottom="0.5rem"), detail_list(state.human), width="100%")),
-                rx.cond(state.result != "", result_card()),
                 rx.cond(state.rating != "", rx.card(rx.heading("Your rating", size="3"),
                                                     rx.text(state.rating, size="2"), width="100%")),
                 rx.cond(state.can_rate, rate_card()),
                 spacing="4", width="100%",
             ),
+            rx.card(rx.heading("Details", size="3", margin_bottom="0.5rem"), detail_list(state.fields), width="100%"),
             columns={"initial": "1", "md": "2"}, spacing="4", width="100%",
         ),
         spacing="5", width="100%",

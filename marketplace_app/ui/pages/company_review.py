@@ -21,6 +21,8 @@ def company_review() -> rx.Component:
         page_header("Review", "Results the automatic checks were unsure about. Silence approves them when the "
                               "review window closes.",
                     rx.button(rx.icon("refresh-cw", size=16), "Refresh", on_click=State.refresh, variant="soft")),
+        rx.cond(State.problem != "",
+                rx.callout(State.problem, icon="triangle-alert", color_scheme="red", width="100%")),
         rx.cond(State.decided.length() > 0,
                 rx.vstack(rx.foreach(State.decided, _decided), spacing="2", width="100%", id="review-decided")),
         rx.cond(
@@ -30,6 +32,8 @@ def company_review() -> rx.Component:
                     empty_card("list-checks", "Nothing to review", "Every result passed or has been decided.")),
             loading(),
         ),
+        rx.cond(State.more, rx.text("Showing the newest 50; decide these to see older ones.", size="2",
+                                    color_scheme="gray")),
         rx.cond(~State.can_decide & (State.items.length() > 0),
                 rx.text("Only company owners and admins can approve or reject.", size="2", color_scheme="gray")),
         reason_dialog(open_=State.rejecting.contains("id"), title="Reject this result",
@@ -77,7 +81,7 @@ def _review_card(item: rx.Var[ReviewItem]) -> rx.Component:
                           size="3", flex="1", loading=State.deciding == item.id, class_name="review-approve"),
                 rx.button(rx.icon("x", size=16), "Reject", on_click=State.start_reject(item.id), color_scheme="red",
                           variant="soft", size="3", flex="1", class_name="review-reject"),
-                gap="3", width="100%",
+                spacing="3", width="100%",
             )),
             spacing="3", width="100%",
         ),

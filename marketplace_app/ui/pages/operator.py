@@ -73,9 +73,10 @@ def numbers() -> rx.Component:
     return rx.grid(
         stat("Available", Overview.available_money, "ready to pay out"),
         stat("Pending", Overview.pending_money, "in the settlement hold"),
-        stat("Open in your feed", Overview.feed_count,
-             rx.cond(Overview.feed_blocked != "", Overview.feed_blocked, "matching requests right now")),
-        columns={"initial": "1", "sm": "3"}, spacing="3", width="100%",
+        rx.box(stat("Open in your feed", Overview.feed_count,
+                    rx.cond(Overview.feed_blocked != "", Overview.feed_blocked, "matching requests right now")),
+               grid_column=rx.breakpoints(initial="span 2", sm="auto")),
+        columns={"initial": "2", "sm": "3"}, spacing="3", width="100%",
     )
 
 
@@ -226,8 +227,8 @@ def kyc_form() -> rx.Component:
                            color_scheme="green", width="100%", id="kyc-document-name"),
             ),
             upload_zone(KYC_UPLOAD_ID,
-                        on_drop=[Profile.start_upload(), Profile.upload_document(rx.upload_files(
-                            upload_id=KYC_UPLOAD_ID, on_upload_progress=Profile.set_upload_progress))],
+                        on_drop=Profile.upload_document(rx.upload_files(
+                            upload_id=KYC_UPLOAD_ID, on_upload_progress=Profile.set_upload_progress)),
                         percent=Profile.upload_percent, busy=Profile.uploading,
                         prompt=rx.cond(Profile.document_id != "", "Replace the document",
                                        "Tap to take a photo or choose a file")),

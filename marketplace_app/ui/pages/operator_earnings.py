@@ -115,7 +115,7 @@ def payout_card() -> rx.Component:
                     rx.button(rx.icon("banknote", size=18), "Request payout", type="submit", size="3",
                               loading=State.paying, id="payout-submit",
                               width=rx.breakpoints(initial="100%", sm="auto")),
-                    gap="3", width="100%", wrap="wrap",
+                    spacing="3", width="100%", wrap="wrap",
                 ),
                 spacing="3", width="100%",
             ),

@@ -61,9 +61,9 @@ def feed_card(item: rx.Var[dict[str, str]]) -> rx.Component:
                 rx.flex(rx.badge(item["skill"], size="2", variant="soft"),
                         rx.badge(rx.icon("zap", size=12), item["urgency"], size="2", color_scheme="orange",
                                  variant="soft"),
-                        gap="2", wrap="wrap", min_width="0"),
+                        spacing="2", wrap="wrap", min_width="0"),
                 rx.heading(item["reward"], size="5", white_space="nowrap", class_name="reward"),
-                justify="between", align="start", gap="3", width="100%",
+                justify="between", align="start", spacing="3", width="100%",
             ),
             rx.cond(item["title"] != "", rx.text(item["title"], weight="bold", size="3")),
             rx.cond(item["notice"] != "",
@@ -82,7 +82,7 @@ def feed_card(item: rx.Var[dict[str, str]]) -> rx.Component:
                           flex="1", class_name="accept"),
                 rx.link(rx.button("Details", variant="soft", size="3", width="100%"),
                         href=routes.OPERATOR_WORK + "/" + item["id"], flex="1"),
-                gap="3", width="100%",
+                spacing="3", width="100%",
             ),
             spacing="3", width="100%",
         ),
@@ -159,9 +159,9 @@ def task_body() -> rx.Component:
         rx.vstack(
             rx.flex(
                 rx.flex(status_badge(task["status"], id="task-status"), rx.badge(task["skill"], variant="soft"),
-                        gap="2", wrap="wrap", min_width="0"),
+                        spacing="2", wrap="wrap", min_width="0"),
                 rx.heading(task["reward"], size="6", white_space="nowrap"),
-                justify="between", align="center", gap="3", width="100%",
+                justify="between", align="center", spacing="3", width="100%",
             ),
             rx.heading(rx.cond(task["title"] != "", task["title"], "Task " + task["id"]), size="5"),
             spacing="2", width="100%",
@@ -247,8 +247,8 @@ def submit_card() -> rx.Component:
                 rx.text("Files (optional)", size="2", weight="medium"),
                 rx.foreach(TaskState.files, _uploaded_file),
                 upload_zone(PROOF_UPLOAD_ID, multiple=True,
-                            on_drop=[TaskState.start_upload(), TaskState.upload_proof(rx.upload_files(
-                                upload_id=PROOF_UPLOAD_ID, on_upload_progress=TaskState.set_upload_progress))],
+                            on_drop=TaskState.upload_proof(rx.upload_files(
+                                upload_id=PROOF_UPLOAD_ID, on_upload_progress=TaskState.set_upload_progress)),
                             percent=TaskState.upload_percent, busy=TaskState.uploading,
                             prompt="Tap to add photos, screenshots or PDFs"),
                 rx.button(rx.icon("send", size=18), "Submit result", type="submit", size="4", width="100%",

@@ -83,6 +83,7 @@ class CompanyReviewState(AppState):
     deciding: str = ""
     rejecting: dict[str, str] = {}
     reject_error: str = ""
+    problem: str = ""
     decided: list[dict[str, str]] = []
 
     @rx.event
@@ -99,10 +100,9 @@ class CompanyReviewState(AppState):
         try:
             queue = await self._call(review_queue, user_id=self._user_id)
         except HandoffError as exc:
-            self.items, self.can_decide, self.more = [], False, False
-            self.reject_error = exc.message
+            self.items, self.can_decide, self.more, self.problem = [], False, False, exc.message
             return
-        self.items, self.can_decide, self.more = queue["items"], queue["can_decide"], queue["more"]
+        self.items, self.can_decide, self.more, self.problem = queue["items"], queue["can_decide"], queue["more"], ""
 
     async def _member_id(self) -> str:
         user = await self._load_user()
@@ -152,7 +152,8 @@ class CompanyReviewState(AppState):
             return error_toast(exc)
         self.rejecting = {}
         self._note(request_id, status)
-        return [CompanyReviewState.refresh, rx.toast.success("Rejected: the request is now disputed")]
+        await self._read()
+        return rx.toast.success("Rejected: the request is now disputed")
 
     @rx.event
     async def refresh(self):
@@ -160,4 +161,4 @@ class CompanyReviewState(AppState):
         await self._read()
 
     def _note(self, request_id: str, status: str) -> None:
-        self.decided = [{"id": request_id, "status": status, "status_label": label(status)}, *self.decided][:10]
+        self.decided = [{"id": request_id, "status": status}, *self.decided][:10]

@@ -19,7 +19,7 @@ from marketplace_app.kyc import service as kyc
 from marketplace_app.operators import service as operators
 from marketplace_app.operators.models import KycStatus
 from marketplace_app.ui.state.base import AppState, error_toast
-from marketplace_app.ui.state.display import money, when
+from marketplace_app.ui.state.display import label, money, when
 from marketplace_app.ui.state.forms import clean_text, read_upload
 from marketplace_app.uploads import service as uploads
 from marketplace_app.work import service as work
@@ -38,7 +38,7 @@ def overview_snapshot(session: Session, *, user_id: str) -> dict[str, Any]:
     except Forbidden as exc:
         feed_count, feed_blocked = "—", exc.message
     return {
-        "skills": ", ".join(profile.skills), "kyc_status": profile.kyc_status,
+        "skills": ", ".join(label(skill) for skill in profile.skills), "kyc_status": profile.kyc_status,
         "kyc_reason": (latest.reason or "") if latest is not None else "", "available": profile.available,
         "available_money": money(totals.available_cents), "pending_money": money(totals.pending_cents),
         "feed_count": feed_count, "feed_blocked": feed_blocked,
@@ -150,7 +150,6 @@ class OperatorProfileState(OperatorState):
     document_id: str = ""
     document_name: str = ""
     upload_percent: int = 0
-    uploading: bool = False
     loaded: bool = False
 
     @rx.var
@@ -166,7 +165,7 @@ class OperatorProfileState(OperatorState):
             return redirect
         self._apply(await self._call(profile_snapshot, user_id=self._user_id))
         self.profile_error = self.kyc_error = ""
-        self.profile_saved = self.saving = self.kyc_busy = self.uploading = False
+        self.profile_saved = self.saving = self.kyc_busy = False
         self.loaded = True
         return None
 
@@ -224,14 +223,19 @@ class OperatorProfileState(OperatorState):
         self.available = bool(on)
         return rx.toast.success("You are available for work" if on else "You are off duty: no new work")
 
-    @rx.event
-    def start_upload(self):
-        """A file was dropped: show the progress bar until the upload handler finishes."""
-        self.uploading, self.upload_percent = True, 0
+    @rx.var
+    def uploading(self) -> bool:
+        """Whether bytes are on their way (from the browser's progress events).
+
+        Progress events and the upload handler travel separately (websocket and HTTP), so a
+        flag set when the file is dropped could land after the upload finished; the handler
+        resets the percentage instead, and a late 100 % event leaves nothing showing.
+        """
+        return 0 < self.upload_percent < 100
 
     @rx.event
     def set_upload_progress(self, progress: dict):
-        """The document upload's progress, from the browser (it may arrive after the upload finished)."""
+        """The document upload's progress, from the browser."""
         self.upload_percent = min(int(float(progress.get("progress", 0)) * 100), 100)
 
     @rx.event
@@ -239,17 +243,17 @@ class OperatorProfileState(OperatorState):
         """Store the dropped ID document (JPEG, PNG, WebP or PDF, at most 10 MiB)."""
         if not files:
             return None
-        self.uploading, self.kyc_error = True, ""
+        self.kyc_error = ""
         try:
             operator_id = await self._operator_id()
             data = await read_upload(files[0])
             saved = await self._call(save_document, user_id=operator_id, filename=files[0].name or "document",
                                      data=data)
         except HandoffError as exc:
-            self.uploading, self.upload_percent, self.kyc_error = False, 0, exc.message
+            self.upload_percent, self.kyc_error = 0, exc.message
             return error_toast(exc)
         self.document_id, self.document_name = saved["id"], saved["name"]
-        self.uploading, self.upload_percent = False, 100
+        self.upload_percent = 0
         return None
 
     @rx.event

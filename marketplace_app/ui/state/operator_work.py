@@ -40,7 +40,7 @@ REQUESTS = Request.__table__
 def card(item: Mapping[str, Any]) -> dict[str, str]:
     """A request as the feed and the task page show it (the information policy is already applied)."""
     return {
-        "id": item["request_id"], "status": str(item["status"]), "status_label": label(str(item["status"])),
+        "id": item["request_id"], "status": str(item["status"]),
         "skill": label(item["skill"]), "urgency": item["urgency"], "duration": item["duration"],
         "reward": money(item["reward_cents"]), "policy": item["information_policy"],
         "title": item.get("title") or "", "context": item.get("context") or "", "location": item.get("location") or "",
@@ -92,6 +92,15 @@ def save_proof(session: Session, *, user_id: str, filename: str, data: bytes) ->
     upload = uploads.save_upload(session, owner_user_id=user_id, purpose=uploads.UploadPurpose.proof,
                                  filename=filename, data=data)
     return {"id": upload.id, "name": upload.filename}
+
+
+def submitted_toast(status: str):
+    """How the hand-in went, coloured by where verification sent it."""
+    if status == RequestStatus.completed:
+        return rx.toast.success("Submitted and accepted: your reward is pending")
+    if status == RequestStatus.needs_review:
+        return rx.toast.info("Submitted: the company will review your result")
+    return rx.toast.warning(f"Submitted: {label(status)}; see the verification below")
 
 
 def request_id_from_path(path: str) -> str:
@@ -176,7 +185,6 @@ class TaskState(OperatorState):
     confidence: str = ""
     files: list[dict[str, str]] = []
     upload_percent: int = 0
-    uploading: bool = False
     submitting: bool = False
     accepting: bool = False
     form_error: str = ""
@@ -197,7 +205,7 @@ class TaskState(OperatorState):
         """Guard the page for operators, then read the task named in the URL."""
         self.loaded, self.missing, self.form_error = False, "", ""
         self.confidence, self.files, self.upload_percent = "", [], 0
-        self.uploading = self.submitting = self.accepting = False
+        self.submitting = self.accepting = False
         redirect = await self._require("operator")
         if redirect:
             yield redirect
@@ -241,20 +249,25 @@ class TaskState(OperatorState):
         """Controlled choice of low, medium or high."""
         self.confidence = value if value in CONFIDENCE_LEVELS else ""
 
-    @rx.event
-    def start_upload(self):
-        """A file was dropped: show the progress bar until the upload handler finishes."""
-        self.uploading, self.upload_percent = True, 0
+    @rx.var
+    def uploading(self) -> bool:
+        """Whether bytes are on their way (from the browser's progress events).
+
+        Progress events and the upload handler travel separately (websocket and HTTP), so a
+        flag set when the file is dropped could land after the upload finished; the handler
+        resets the percentage instead, and a late 100 % event leaves nothing showing.
+        """
+        return 0 < self.upload_percent < 100
 
     @rx.event
     def set_upload_progress(self, progress: dict):
-        """The proof upload's progress, from the browser (it may arrive after the upload finished)."""
+        """The proof upload's progress, from the browser."""
         self.upload_percent = min(int(float(progress.get("progress", 0)) * 100), 100)
 
     @rx.event
     async def upload_proof(self, files: list[rx.UploadFile]):
         """Store the dropped proof files (JPEG, PNG, WebP or PDF, at most 10 MiB each)."""
-        self.uploading, self.form_error = True, ""
+        self.form_error = ""
         try:
             if len(self.files) + len(files) > MAX_PROOF_FILES:
                 raise ValidationFailed(f"Attach at most {MAX_PROOF_FILES} files")
@@ -264,9 +277,9 @@ class TaskState(OperatorState):
                                          data=await read_upload(file))
                 self.files = [*self.files, saved]
         except HandoffError as exc:
-            self.uploading, self.upload_percent, self.form_error = False, 0, exc.message
+            self.upload_percent, self.form_error = 0, exc.message
             return error_toast(exc)
-        self.uploading, self.upload_percent = False, 100
+        self.upload_percent = 0
         return None
 
     @rx.event
@@ -292,7 +305,7 @@ class TaskState(OperatorState):
             return
         await self._read(row["id"])
         self.submitting, self.files = False, []
-        yield rx.toast.success(f"Submitted: {label(str(row['status']))}")
+        yield submitted_toast(str(row["status"]))
 
     def _submission(self, form: dict[str, Any]) -> tuple[Submission, list[str]]:
         if self.confidence not in CONFIDENCE_LEVELS:

@@ -1,0 +1,203 @@
+"""RELIABILITY 8 with the manual provider: a payout holds money from `available` (never more than
+there is, minimum 10.00), and staff settle it exactly once — paid (to the provider's external
+account) or failed (back to available, with the reason) — under any concurrency."""
+
+from __future__ import annotations
+
+import pytest
+
+from marketplace_app.core.errors import InsufficientFunds, InvalidState, NotFound, ValidationFailed
+from marketplace_app.earnings import payouts
+from marketplace_app.earnings.models import Payout
+from marketplace_app.earnings.providers import ManualProvider, SendResult
+from marketplace_app.ledger.models import LedgerHold
+from tests.ledger.helpers import assert_ledger_balanced, hold_state, race, transfer_count
+from tests.work import helpers as w
+
+STAFF_ID = "usr_staff"
+
+
+@pytest.fixture
+def operator():
+    return w.make_operator()
+
+
+def ask(operator, cents: int) -> Payout:
+    return w.in_unit(lambda session: payouts.request_payout(session, operator_id=operator.user_id,
+                                                            amount_cents=cents))
+
+
+def paid(payout_id: str) -> Payout:
+    return w.in_unit(lambda session: payouts.mark_paid(session, payout_id=payout_id, staff_id=STAFF_ID))
+
+
+def failed(payout_id: str, reason: str = "Bank refused the transfer") -> Payout:
+    return w.in_unit(lambda session: payouts.mark_failed(session, payout_id=payout_id, staff_id=STAFF_ID,
+                                                         reason=reason))
+
+
+def test_a_payout_holds_the_amount_from_available_until_staff_settle_it(operator):
+    # given
+    w.give_available(operator.user_id, cents=5_000)
+
+    # when
+    payout = ask(operator, 1_200)
+
+    # then
+    assert (payout.status, payout.amount_cents, payout.provider, payout.provider_reference) == (
+        "requested", 1_200, "manual", f"manual:{payout.id}")
+    assert (w.available_cents(operator.user_id), w.in_payout_cents(operator.user_id)) == (3_800, 1_200)
+    assert hold_state(f"hold_{payout.id}") == "pending"
+    assert_ledger_balanced()
+
+
+def test_the_provider_gets_a_deterministic_idempotency_key_per_payout(operator, monkeypatch):
+    # given a provider that records what it is asked
+    calls = []
+
+    class Recording(ManualProvider):
+        def send(self, **call):
+            calls.append(call)
+            return SendResult(state="pending", reference="rec")
+
+    monkeypatch.setattr(payouts, "current_provider", Recording)
+    w.give_available(operator.user_id, cents=5_000)
+
+    # when
+    payout = ask(operator, 1_000)
+
+    # then
+    assert calls == [{"payout_id": payout.id, "operator_id": operator.user_id, "amount_cents": 1_000,
+                      "idempotency_key": f"payout:{payout.id}"}]
+
+
+@pytest.mark.parametrize(("cents", "error", "message"), [
+    (999, ValidationFailed, "minimum payout is 10.00"),
+    (5_001, InsufficientFunds, "at most 50.00"),
+])
+def test_below_the_minimum_or_above_available_is_refused_and_nothing_changes(operator, cents, error, message):
+    # given
+    w.give_available(operator.user_id, cents=5_000)
+    before = w.snapshot()
+
+    # when / then
+    with pytest.raises(error, match=message):
+        ask(operator, cents)
+    w.assert_nothing_changed(before)
+    assert w.available_cents(operator.user_id) == 5_000
+
+
+def test_the_minimum_is_a_setting(operator, monkeypatch):
+    w.set_setting(monkeypatch, "payout_minimum_cents", "2500")
+    w.give_available(operator.user_id, cents=5_000)
+    with pytest.raises(ValidationFailed, match="25.00"):
+        ask(operator, 2_000)
+    assert ask(operator, 2_500).status == "requested"
+
+
+def test_pending_rewards_cannot_be_paid_out(operator):
+    # given a reward still in its settlement hold
+    w.completed_request(w.make_agent(), operator)
+
+    # when / then
+    with pytest.raises(InsufficientFunds, match="at most 0.00"):
+        ask(operator, 1_000)
+    assert w.pending_cents(operator.user_id) == w.REWARD_CENTS
+
+
+def test_20_concurrent_payouts_of_10_against_50_available_let_exactly_5_through(database, operator):
+    # given 50.00 available
+    w.give_available(operator.user_id, cents=5_000)
+
+    # when 20 payouts of 10.00 are asked at once, each on its own connection
+    result = race(database, contenders=20, action=lambda session, _index: payouts.request_payout(
+        session, operator_id=operator.user_id, amount_cents=1_000).id)
+
+    # then exactly five fit, the rest are refused, and available never went below zero
+    assert result.kinds() == {"ok": 5, "InsufficientFunds": 15}, result.outcomes
+    assert (w.available_cents(operator.user_id), w.in_payout_cents(operator.user_id)) == (0, 5_000)
+    assert len(w.payouts_of(operator.user_id)) == 5
+    assert w.count(LedgerHold, LedgerHold.reference_type == "payout") == 5
+    assert_ledger_balanced()
+
+
+def test_paid_moves_the_money_to_the_providers_external_account_once(operator):
+    # given
+    w.give_available(operator.user_id, cents=5_000)
+    payout = ask(operator, 2_000)
+
+    # when
+    settled = paid(payout.id)
+
+    # then
+    assert (settled.status, settled.resolved_by, settled.failure_reason) == ("paid", STAFF_ID, None)
+    assert settled.resolved_at is not None
+    assert (w.available_cents(operator.user_id), w.in_payout_cents(operator.user_id), w.paid_out_cents()) == (
+        3_000, 0, 2_000)
+    assert hold_state(f"hold_{payout.id}") == "posted"
+
+    # and it cannot be settled again either way
+    before = w.snapshot()
+    for again in (lambda: paid(payout.id), lambda: failed(payout.id)):
+        with pytest.raises(InvalidState) as caught:
+            again()
+        assert caught.value.status == 409
+    w.assert_nothing_changed(before)
+
+
+def test_failed_returns_the_money_with_the_reason_once(operator):
+    # given
+    w.give_available(operator.user_id, cents=5_000)
+    payout = ask(operator, 2_000)
+
+    # when
+    settled = failed(payout.id, "  IBAN closed  ")
+
+    # then
+    assert (settled.status, settled.failure_reason) == ("failed", "IBAN closed")
+    assert (w.available_cents(operator.user_id), w.in_payout_cents(operator.user_id), w.paid_out_cents()) == (
+        5_000, 0, 0)
+    assert hold_state(f"hold_{payout.id}") == "voided"
+    with pytest.raises(InvalidState):
+        paid(payout.id)
+    assert_ledger_balanced()
+
+
+@pytest.mark.parametrize("reason", ["", "   "])
+def test_failing_a_payout_needs_a_reason(operator, reason):
+    w.give_available(operator.user_id, cents=5_000)
+    payout = ask(operator, 2_000)
+    before = w.snapshot()
+    with pytest.raises(ValidationFailed):
+        failed(payout.id, reason)
+    w.assert_nothing_changed(before)
+
+
+def test_an_unknown_payout_is_not_found():
+    for settle in (paid, failed):
+        with pytest.raises(NotFound):
+            settle("po_000000000000")
+
+
+@pytest.mark.parametrize("mix", ["all_paid", "all_failed", "half_and_half"])
+def test_20_concurrent_settlements_settle_a_payout_exactly_once(database, operator, mix):
+    # given a requested payout
+    w.give_available(operator.user_id, cents=5_000)
+    payout = ask(operator, 2_000)
+
+    # when 20 staff calls settle it at once, each on its own connection
+    def settle(session, index):
+        if mix == "all_paid" or (mix == "half_and_half" and index % 2):
+            return payouts.mark_paid(session, payout_id=payout.id, staff_id=STAFF_ID).status
+        return payouts.mark_failed(session, payout_id=payout.id, staff_id=STAFF_ID, reason="bank said no").status
+
+    result = race(database, contenders=20, action=settle)
+
+    # then exactly one call won and exactly one transfer resolved the hold
+    assert result.kinds() == {"ok": 1, "InvalidState": 19}, result.outcomes
+    (status,) = [outcome for outcome in result.outcomes if isinstance(outcome, str)]
+    assert transfer_count(kind="escrow_post") + transfer_count(kind="escrow_void") == 1
+    expected = (3_000, 2_000) if status == "paid" else (5_000, 0)
+    assert (w.available_cents(operator.user_id), w.paid_out_cents()) == expected
+    assert w.in_payout_cents(operator.user_id) == 0
+    assert_ledger_balanced()
