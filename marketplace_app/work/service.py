@@ -28,6 +28,10 @@ REQUESTS = Request.__table__
 PROJECTS = Project.__table__
 ASSIGNMENTS = WorkAssignment.__table__
 FEED_LIMIT = 100
+KYC_STATE_TEXT = {KycStatus.not_started: "you have not submitted it yet",
+                  KycStatus.pending: "your submission is being reviewed",
+                  KycStatus.rejected: "your last submission was rejected; see why and submit again",
+                  KycStatus.verified: "verified"}
 
 
 def working_profile(session: Session, operator_id: str) -> OperatorProfile:
@@ -40,7 +44,7 @@ def working_profile(session: Session, operator_id: str) -> OperatorProfile:
     if profile is None:
         raise Forbidden("Only operators can take work")
     if profile.kyc_status != KycStatus.verified:
-        raise Forbidden(f"Complete identity verification before taking work (KYC is {profile.kyc_status})")
+        raise Forbidden(f"Complete identity verification before taking work ({KYC_STATE_TEXT[profile.kyc_status]})")
     if not profile.available:
         raise Forbidden("Switch your availability on to see and accept work")
     return profile

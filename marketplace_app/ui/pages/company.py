@@ -33,7 +33,7 @@ def overview() -> rx.Component:
             stat("Escrowed", rx.text(OverviewState.escrowed, id="overview-escrowed"), "held for open requests"),
             stat("Spent this month", OverviewState.month_total, OverviewState.month),
             open_requests_card(),
-            columns={"initial": "2", "md": "4"}, spacing="4", width="100%",
+            columns={"initial": "1", "xs": "2", "md": "4"}, spacing="4", width="100%",
         ),
         spend_chart(),
         recent_requests(),
@@ -80,7 +80,8 @@ def spend_bars() -> rx.Component:
         rx.recharts.x_axis(data_key="day", tick_line=False, font_size=12, min_tick_gap=8),
         rx.recharts.y_axis(tick_formatter=AXIS_FORMATTER, width=44, font_size=12, allow_decimals=False),
         rx.recharts.graphing_tooltip(custom_attrs={"formatter": rx.Var(TOOLTIP_FORMATTER)}),
-        rx.recharts.bar(data_key="cents", name="Spend", fill=rx.color("accent", 9), radius=[4, 4, 0, 0]),
+        rx.recharts.bar(data_key="cents", name="Spend", fill=rx.color("accent", 9), radius=[4, 4, 0, 0],
+                            is_animation_active=False),
         data=OverviewState.spend, width="100%", height=240,
     )
 

@@ -46,7 +46,7 @@ def keys() -> rx.Component:
 def keys_list() -> rx.Component:
     """The table of keys with its pager."""
     return rx.vstack(
-        data_table(COLUMNS, rx.foreach(KeysState.keys, _key_row), table_id="keys-table", min_width="62rem"),
+        data_table(COLUMNS, rx.foreach(KeysState.keys, _key_row), table_id="keys-table", min_width="56rem"),
         pager(KeysState.page, KeysState.has_more, on_previous=KeysState.previous_page, on_next=KeysState.next_page,
               pager_id="keys-pager"),
         spacing="3", width="100%",
