@@ -40,6 +40,7 @@ REQUESTS = Request.__table__
 TIMELINE = RequestEvent.__table__
 PROJECTS = Project.__table__
 CANCEL_GRACE = timedelta(minutes=2)
+MAX_COMMENT_LENGTH = 500
 SPEND_WINDOW = timedelta(days=30)
 CLOSED_FOR_BUDGET = (RequestStatus.cancelled, RequestStatus.expired)
 
@@ -59,8 +60,11 @@ Reader = KeyContext | CompanyScope
 
 def scope_of(ctx: Reader) -> dict[str, str]:
     """Column filters that keep a caller inside its tenant."""
-    if isinstance(ctx, KeyContext) or ctx.project_id is not None:
+    if isinstance(ctx, KeyContext):
         return {"project_id": ctx.project_id}
+    if ctx.project_id is not None:
+        # A dashboard filter by project still stays inside the member's company.
+        return {"company_id": ctx.company_id, "project_id": ctx.project_id}
     return {"company_id": ctx.company_id}
 
 
@@ -269,7 +273,11 @@ def _shown_status(row: RowMapping) -> str:
 
 
 def rate_request(session: Session, *, ctx: Reader, request_id: str, score: int, comment: str | None) -> None:
-    """Rate a completed request once (score 1–5, optional comment)."""
+    """Rate a completed request once (score 1–5, optional comment of at most 500 characters)."""
+    if not isinstance(score, int) or isinstance(score, bool) or not 1 <= score <= 5:
+        raise ValidationFailed("score must be a whole number from 1 to 5")
+    if comment is not None and len(comment) > MAX_COMMENT_LENGTH:
+        raise ValidationFailed(f"comment must be at most {MAX_COMMENT_LENGTH} characters")
     checked_id(request_id, "Request")
     rated = session.execute(update(REQUESTS).where(
         REQUESTS.c.id == request_id, *_where(ctx),
