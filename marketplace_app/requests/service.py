@@ -27,6 +27,7 @@ from marketplace_app.core.errors import (
     LimitExceeded,
     NotFound,
     SkillNotAllowed,
+    ValidationFailed,
 )
 from marketplace_app.core.ids import new_id
 from marketplace_app.core.money import display_money

@@ -480,16 +480,20 @@ class Lifecycle(RuleBasedStateMachine):
     def advance_clock(self, step: timedelta) -> None:
         clock.advance(step)
 
-    @rule()
-    def expire_sweep(self) -> None:
+    @rule(which=st.sampled_from([*SWEEPS, "all"]))
+    def run_sweep(self, which: str) -> None:
+        """One scheduled job (each run until it has nothing left), or all of them in registry order."""
+        for name in SWEEPS if which == "all" else [which]:
+            getattr(self, f"_{name}")()
+
+    def _expire_sweep(self) -> None:
         moment = clock.now()
         self._drain(expiry.expire_unmatched)
         for tracked in self.model.values():
             if tracked.status == S.matching and tracked.match_deadline <= moment:
                 self._refund(tracked, S.expired)
 
-    @rule()
-    def work_window_sweep(self) -> None:
+    def _work_window_sweep(self) -> None:
         moment = clock.now()
         self._drain(timers.enforce_work_window)
         for tracked in self.model.values():
@@ -501,16 +505,14 @@ class Lifecycle(RuleBasedStateMachine):
             tracked.status, tracked.operator, tracked.accepted_at, tracked.requeues = S.matching, None, None, 1
             tracked.match_deadline = moment + timedelta(seconds=tracked.urgency_seconds + 30)
 
-    @rule()
-    def auto_approve_sweep(self) -> None:
+    def _auto_approve_sweep(self) -> None:
         moment = clock.now()
         self._drain(review.auto_approve_due)
         for tracked in self.model.values():
             if tracked.status == S.needs_review and tracked.review_deadline <= moment:
                 self._complete(tracked)
 
-    @rule()
-    def settlement_sweep(self) -> None:
+    def _settlement_sweep(self) -> None:
         moment = clock.now()
         self._drain(earnings.release_due)
         for tracked in self.model.values():
