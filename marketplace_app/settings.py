@@ -50,8 +50,9 @@ class Settings(BaseSettings):
     scheduler_tick_seconds: int = 5
     session_ttl_hours: int = 24 * 14
 
-    # Fees, in basis points and minor units (PRODUCT.md section 3).
-    human_fee_tiers: list[tuple[int | None, int]] = [(500_000, 1800), (2_500_000, 1500), (None, 1200)]
+    # Fees, in basis points and minor units (PRODUCT.md section 3): (exclusive upper bound of the
+    # trailing 30-day spend, rate). 18 % below 5,000.00; 15 % up to and including 25,000.00; 12 % above.
+    human_fee_tiers: list[tuple[int | None, int]] = [(500_000, 1800), (2_500_001, 1500), (None, 1200)]
     human_fee_min_cents: int = 200
     human_fee_cap_bps: int = 5000
     agent_fee_tier_bps: dict[str, int] = {"bronze": 1200, "silver": 1000, "gold": 800, "platinum": 600}

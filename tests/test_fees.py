@@ -115,10 +115,6 @@ def test_human_fee_tier_boundaries(spend, rate):
     assert human_fee_rate_bps(spend) == rate
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "PRODUCT.md says 15 % 'up to €25,000' and 12 % 'above'; the default tier table "
-    "(settings.human_fee_tiers, upper bounds exclusive) gives 12 % at exactly €25,000.00. "
-    "Needs a product decision and a settings change (e.g. upper bound 2_500_001)."))
 def test_exactly_25000_euros_of_spend_is_still_the_15_percent_tier():
     assert human_fee_rate_bps(TIER_25K_CENTS) == 1500
 

@@ -25,15 +25,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import (
-    Bundle,
-    RuleBasedStateMachine,
-    initialize,
-    invariant,
-    multiple,
-    rule,
-    run_state_machine_as_test,
-)
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule, run_state_machine_as_test
 from sqlalchemy import func, select
 
 from marketplace_app.companies import service as companies
@@ -345,8 +337,6 @@ def _set_available(agent: rh.Agent, *, cents: int) -> None:
 class Lifecycle(RuleBasedStateMachine):
     """Users and timers drive requests; the model says what must happen; invariants check money."""
 
-    tracked_requests = Bundle("requests")
-
     def __init__(self, world: World) -> None:
         super().__init__()
         self.world = world
@@ -361,8 +351,6 @@ class Lifecycle(RuleBasedStateMachine):
         self.available_cents = self.start_balances["available"]
 
     def teardown(self) -> None:
-        STATS.update(str(t.status) for t in self.model.values())
-        STATS["examples"] += 1
         # Close everything this example left open, far in the future, so the next one starts clean.
         # Rounds a month apart: work sent back to matching needs its new match window to pass.
         for _round in range(3):
@@ -381,26 +369,35 @@ class Lifecycle(RuleBasedStateMachine):
         assert expected is None, f"expected {expected.__name__}, but it succeeded"
         return result
 
-    @rule(target=tracked_requests, price_cents=st.sampled_from([1_000, 2_000, 4_500, 9_000]),
-          urgency=st.sampled_from(["1min", "5min"]), duration=st.sampled_from(["5min", "15min"]))
-    def create(self, price_cents: int, urgency: str, duration: str):
+    def _pick(self, data: st.DataObject, *statuses: S) -> Tracked:
+        """Mostly a request in one of `statuses` (so lifecycles progress), sometimes any request
+        (so refusals are exercised too). Creation order keeps the draw replayable."""
+        fitting = [t.id for t in self.model.values() if t.status in statuses]
+        if fitting and data.draw(st.integers(0, 4), label="fitting") > 0:
+            return self.model[data.draw(st.sampled_from(fitting), label="request")]
+        return self.model[data.draw(st.sampled_from(list(self.model)), label="request")]
+
+    @rule(price_cents=st.sampled_from([1_000, 2_000, 4_500, 9_000]), urgency=st.sampled_from(["1min", "5min"]),
+          duration=st.sampled_from(["5min", "15min"]))
+    def create(self, price_cents: int, urgency: str, duration: str) -> None:
         fits = price_cents <= self.available_cents
         body = RequestCreate(**rh.request_body(max_price=f"{price_cents // 100}.{price_cents % 100:02d}EUR",
                                                urgency=urgency, duration=duration))
         row = self._expect(None if fits else InsufficientCredits,
                            lambda session: requests.create_request(session, ctx=self.context, body=body))
         if row is None:
-            return multiple()
+            return
         self.available_cents -= price_cents
         tracked = Tracked(id=row["id"], price_cents=price_cents, fee_cents=row["fee_cents"],
                           urgency_seconds=URGENCY_SECONDS[urgency], duration_seconds=row["duration_seconds"],
                           match_deadline=row["match_deadline_at"])
         self.model[tracked.id] = tracked
-        return tracked.id
 
-    @rule(request_id=tracked_requests)
-    def cancel(self, request_id: str) -> None:
-        tracked, moment = self.model[request_id], clock.now()
+    @precondition(lambda self: self.model)
+    @rule(data=st.data())
+    def cancel(self, data: st.DataObject) -> None:
+        tracked, moment = self._pick(data, S.matching, S.in_progress), clock.now()
+        request_id = tracked.id
         allowed = (tracked.status == S.matching and tracked.match_deadline > moment) or (
             tracked.status == S.in_progress and tracked.accepted_at > moment - requests.CANCEL_GRACE)
         self._expect(None if allowed else InvalidState,
@@ -408,9 +405,11 @@ class Lifecycle(RuleBasedStateMachine):
         if allowed:
             self._refund(tracked, S.cancelled)
 
-    @rule(request_id=tracked_requests, which=st.integers(0, 1))
-    def accept(self, request_id: str, which: int) -> None:
-        tracked, moment, operator = self.model[request_id], clock.now(), self.world.operators[which]
+    @precondition(lambda self: self.model)
+    @rule(data=st.data(), which=st.integers(0, 1))
+    def accept(self, data: st.DataObject, which: int) -> None:
+        tracked, moment, operator = self._pick(data, S.matching), clock.now(), self.world.operators[which]
+        request_id = tracked.id
         if tracked.status == S.matching and tracked.match_deadline > moment:
             expected = None
         elif tracked.status in (S.matching, S.expired):
@@ -423,9 +422,11 @@ class Lifecycle(RuleBasedStateMachine):
             tracked.status, tracked.operator, tracked.accepted_at = S.in_progress, operator.user_id, moment
             tracked.work_deadline = moment + timedelta(seconds=tracked.duration_seconds * 150 // 100)
 
-    @rule(request_id=tracked_requests, quality=st.sampled_from(sorted(ANSWERS)))
-    def submit(self, request_id: str, quality: str) -> None:
-        tracked = self.model[request_id]
+    @precondition(lambda self: self.model)
+    @rule(data=st.data(), quality=st.sampled_from(sorted(ANSWERS)))
+    def submit(self, data: st.DataObject, quality: str) -> None:
+        tracked = self._pick(data, S.in_progress)
+        request_id = tracked.id
         operator = next((o for o in self.world.operators if o.user_id == tracked.operator), self.world.operators[0])
         expected = InvalidState if tracked.status != S.in_progress else None
         if tracked.operator is None:
@@ -454,9 +455,11 @@ class Lifecycle(RuleBasedStateMachine):
         tracked.status = status
         self.available_cents += tracked.price_cents
 
-    @rule(request_id=tracked_requests, approve=st.booleans())
-    def review_result(self, request_id: str, approve: bool) -> None:
-        tracked = self.model[request_id]
+    @precondition(lambda self: self.model)
+    @rule(data=st.data(), approve=st.booleans())
+    def review_result(self, data: st.DataObject, approve: bool) -> None:
+        tracked = self._pick(data, S.needs_review)
+        request_id = tracked.id
         expected = None if tracked.status == S.needs_review else InvalidState
         if approve:
             self._expect(expected, lambda session: review.approve(session, ctx=self.context, request_id=request_id))
@@ -468,9 +471,11 @@ class Lifecycle(RuleBasedStateMachine):
         elif expected is None:
             tracked.status = S.disputed
 
-    @rule(request_id=tracked_requests, score=st.integers(1, 5))
-    def rate(self, request_id: str, score: int) -> None:
-        tracked = self.model[request_id]
+    @precondition(lambda self: self.model)
+    @rule(data=st.data(), score=st.integers(1, 5))
+    def rate(self, data: st.DataObject, score: int) -> None:
+        tracked = self._pick(data, S.completed)
+        request_id = tracked.id
         expected = None if tracked.status == S.completed and not tracked.rated else InvalidState
         self._expect(expected, lambda session: requests.rate_request(session, ctx=self.context,
                                                                      request_id=request_id, score=score, comment=None))
@@ -579,7 +584,6 @@ class Lifecycle(RuleBasedStateMachine):
                         for t in self.model.values() if t.status == S.completed}
 
 
-STATS = Counter()
 def _run_lifecycle(*, examples: int, steps: int) -> None:
     world = World(agent=w.make_agent(funded_cents=START_AVAILABLE_CENTS), operators=w.make_operators(count=2),
                   floor=w.T0)
@@ -587,7 +591,6 @@ def _run_lifecycle(*, examples: int, steps: int) -> None:
         max_examples=examples, stateful_step_count=steps, derandomize=True, deadline=None, database=None,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much]))
     assert_ledger_balanced()
-    print("STATS", STATS)
 
 
 def test_the_lifecycle_state_machine():
