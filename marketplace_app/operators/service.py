@@ -48,6 +48,8 @@ def update_profile(session: Session, *, user_id: str, changes: dict[str, object]
         profile.country = country
     for field in ("display_name", "available"):
         if field in changes:
+            if changes[field] is None:
+                raise ValidationFailed(f"{field} cannot be null")
             setattr(profile, field, changes[field])
     session.flush()
     return profile

@@ -37,13 +37,14 @@ def _parse(model: type[BaseModel], payload: dict[str, Any]) -> Any:
              responses={401: {"description": "Invalid key"}, 402: {"description": "Not enough credits"},
                         404: {"description": "Unknown request"}, 422: {"description": "Invalid input"}})
 def agent_hook(agent: Agent, payload: dict[str, Any] = Body(examples=[{  # noqa: B008
-        "action": "check_status", "request_id": "req_a1b2c3d4e5f6a1b2c3d4e5f6"}])) -> JSONResponse:
-    """Dispatch `action` to the matching REST call."""
+        "action": "check_status", "request_id": "req_a1b2c3d4e5f6a1b2c3d4e5f6"}]),
+        idempotency_key: rest.IdempotencyKey = None) -> JSONResponse:
+    """Dispatch `action` to the matching REST call (`Idempotency-Key` works as on REST)."""
     action: Literal["create_request", "check_status", "cancel_request"] | Any = payload.pop("action", None)
     if action == "create_request":
-        return rest.create_request(_parse(RequestCreate, payload), agent)
+        return rest.create_request(_parse(RequestCreate, payload), agent, idempotency_key)
     if action == "check_status":
         return JSONResponse(rest.read_request(agent, _parse(ByRequestId, payload).request_id))
     if action == "cancel_request":
-        return rest.cancel_request(_parse(ByRequestId, payload).request_id, agent)
+        return rest.cancel_request(_parse(ByRequestId, payload).request_id, agent, idempotency_key)
     raise ValidationFailed(f"action must be one of: {', '.join(ACTIONS)}")
