@@ -25,7 +25,7 @@ from marketplace_app.api.routes import (
 from marketplace_app.core.errors import MethodNotAllowed, NotFound
 
 API_PREFIX = "/v1"
-ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD", "TRACE"]
 
 
 def create_api() -> FastAPI:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from sqlalchemy import select, update
 from sqlmodel import Session
 
+from marketplace_app.companies.access import checked_id
 from marketplace_app.core.clock import now
 from marketplace_app.core.errors import InsufficientFunds, InvalidState, NotFound, ValidationFailed
 from marketplace_app.core.ids import new_id
@@ -70,6 +71,7 @@ def mark_failed(session: Session, *, payout_id: str, staff_id: str, reason: str)
 
 
 def _resolve(session: Session, *, payout_id: str, status: PayoutStatus, staff_id: str, reason: str | None) -> Payout:
+    checked_id(payout_id, "Payout")  # a NUL byte would make PostgreSQL fail the query instead
     claimed = session.execute(update(PAYOUTS).where(
         PAYOUTS.c.id == payout_id, PAYOUTS.c.status == PayoutStatus.requested,
     ).values(status=status, failure_reason=(reason or "").strip()[:500] or None, resolved_at=now(),

@@ -8,6 +8,7 @@ from datetime import date
 from sqlalchemy import select, update
 from sqlmodel import Session
 
+from marketplace_app.companies.access import checked_id
 from marketplace_app.core.clock import now
 from marketplace_app.core.errors import InvalidState, NotFound, ValidationFailed
 from marketplace_app.core.ids import new_id
@@ -69,6 +70,7 @@ def review(session: Session, *, submission_id: str, reviewer_id: str, approve: b
     """
     if not approve and not (reason and reason.strip()):
         raise ValidationFailed("A rejection needs a reason the operator can act on")
+    checked_id(submission_id, "KYC submission")  # a NUL byte would make PostgreSQL fail the query instead
     submission = session.get(KycSubmission, submission_id)
     if submission is None:
         raise NotFound(f"KYC submission {submission_id} not found")

@@ -226,15 +226,17 @@ def transfer_many(session: Session, specs: Sequence[TransferSpec]) -> int:
     with session.begin_nested():  # all or nothing, as in `transfer`
         _apply_balances(session, [leg for spec in specs for leg in spec.legs])
         moment = now()
-        ids = session.execute(insert(TRANSFERS).returning(TRANSFERS.c.id, TRANSFERS.c.idempotency_key,
-                                                          sort_by_parameter_order=True), [
-            {"idempotency_key": spec.idempotency_key, "kind": spec.kind, "reason": spec.reason[:300],
-             "reference_type": spec.reference_type, "reference_id": spec.reference_id, "created_at": moment}
-            for spec in specs]).all()
+        # Ids are matched by idempotency key: asking for RETURNING in parameter order would make
+        # SQLAlchemy fall back to one INSERT per row on SQLite.
+        ids = dict((key, transfer_id) for transfer_id, key in session.execute(
+            insert(TRANSFERS).returning(TRANSFERS.c.id, TRANSFERS.c.idempotency_key), [
+                {"idempotency_key": spec.idempotency_key, "kind": spec.kind, "reason": spec.reason[:300],
+                 "reference_type": spec.reference_type, "reference_id": spec.reference_id, "created_at": moment}
+                for spec in specs]).all())
         session.execute(insert(ENTRIES), [
-            {"transfer_id": transfer_id, "from_account_id": leg.from_account_id, "to_account_id": leg.to_account_id,
-             "amount_cents": leg.amount_cents, "created_at": moment}
-            for (transfer_id, _key), spec in zip(ids, specs, strict=True) for leg in spec.legs])
+            {"transfer_id": ids[spec.idempotency_key], "from_account_id": leg.from_account_id,
+             "to_account_id": leg.to_account_id, "amount_cents": leg.amount_cents, "created_at": moment}
+            for spec in specs for leg in spec.legs])
     return len(specs)
 
 

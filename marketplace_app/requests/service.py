@@ -36,10 +36,12 @@ from marketplace_app.requests import status as machine
 from marketplace_app.requests.models import URGENCY_SECONDS, Request, RequestEvent, RequestStatus, Urgency
 from marketplace_app.requests.schemas import RequestCreate
 from marketplace_app.settings import get_settings
+from marketplace_app.work.models import AssignmentOutcome, WorkAssignment
 
 REQUESTS = Request.__table__
 TIMELINE = RequestEvent.__table__
 PROJECTS = Project.__table__
+ASSIGNMENTS = WorkAssignment.__table__
 CANCEL_GRACE = timedelta(minutes=2)
 MAX_COMMENT_LENGTH = 500
 SPEND_WINDOW = timedelta(days=30)
@@ -109,10 +111,17 @@ def create_request(session: Session, *, ctx: KeyContext, body: RequestCreate) ->
 
 def _project(session: Session, ctx: KeyContext, *, lock: bool) -> RowMapping:
     statement = select(PROJECTS).where(PROJECTS.c.id == ctx.project_id)
-    if lock and is_postgres(session):
+    if lock and is_postgres(session) and ctx_has_caps(session, ctx):
         # Budget checks read-then-write: serialise creates per project (SQLite's BEGIN IMMEDIATE already does).
         statement = statement.with_for_update()
     return session.execute(statement).mappings().one()
+
+
+def ctx_has_caps(session: Session, ctx: KeyContext) -> bool:
+    """Whether the project has a daily or monthly cap (only then must creates be serialised)."""
+    caps = session.execute(select(PROJECTS.c.daily_budget_cents, PROJECTS.c.monthly_budget_cents)
+                           .where(PROJECTS.c.id == ctx.project_id)).one()
+    return caps[0] is not None or caps[1] is not None
 
 
 def _check_policy(project: RowMapping, *, skill: str, price_cents: int) -> None:
@@ -235,8 +244,10 @@ def list_requests(session: Session, *, ctx: Reader, status: str | None = None, s
         statement = statement.where(REQUESTS.c.skill == skill)
     if starting_after:
         anchor = get_request(session, ctx=ctx, request_id=starting_after)
-        statement = statement.where(or_(REQUESTS.c.created_at < anchor["created_at"], and_(
-            REQUESTS.c.created_at == anchor["created_at"], REQUESTS.c.id < anchor["id"])))
+        # The first bound lets the index range scan start at the anchor instead of the top.
+        statement = statement.where(REQUESTS.c.created_at <= anchor["created_at"], or_(
+            REQUESTS.c.created_at < anchor["created_at"], and_(
+                REQUESTS.c.created_at == anchor["created_at"], REQUESTS.c.id < anchor["id"])))
     statement = statement.order_by(REQUESTS.c.created_at.desc(), REQUESTS.c.id.desc())
     rows = list(session.execute(statement.limit(limit + 1).offset(offset)).mappings())
     return Page(rows=rows[:limit], has_more=len(rows) > limit)
@@ -266,6 +277,10 @@ def cancel_request(session: Session, *, ctx: Reader, request_id: str) -> RowMapp
                                note=f"cancelled by the {actor_of(ctx).type}", scope=scope_of(ctx))
     if moved["hold_id"]:
         ledger.void_hold(session, hold_id=moved["hold_id"], reason=f"Request {request_id} cancelled: escrow refunded")
+    # An operator who had accepted sees the assignment end as cancelled in "my work".
+    session.execute(update(ASSIGNMENTS).where(
+        ASSIGNMENTS.c.request_id == request_id, ASSIGNMENTS.c.outcome == AssignmentOutcome.working,
+    ).values(outcome=AssignmentOutcome.cancelled, ended_at=moment))
     return moved
 
 

@@ -79,7 +79,8 @@ def owned_uploads(session: Session, *, owner_user_id: str, upload_ids: list[str]
     """
     uploads = []
     for upload_id in upload_ids:
-        upload = session.get(Upload, upload_id) if isinstance(upload_id, str) else None
+        # A NUL byte would make PostgreSQL fail the query: such an id names nothing.
+        upload = session.get(Upload, upload_id) if isinstance(upload_id, str) and "\x00" not in upload_id else None
         if upload is None or upload.owner_user_id != owner_user_id or upload.purpose != purpose:
             raise NotFound(f"Upload {upload_id} not found")
         uploads.append(upload)

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import RowMapping, insert, select, update
 from sqlmodel import Session
 
+from marketplace_app.companies.access import checked_id
 from marketplace_app.companies.models import Project
 from marketplace_app.core.clock import isoformat, now
 from marketplace_app.core.errors import Expired, Forbidden, InvalidState, NotFound
@@ -109,6 +110,7 @@ def view(session: Session, *, operator_id: str, request_id: str) -> dict[str, An
 
 
 def _load(session: Session, request_id: str) -> RowMapping | None:
+    checked_id(request_id, "Request")  # a NUL byte would make PostgreSQL fail the query instead
     return session.execute(select(REQUESTS, PROJECTS.c.redaction_terms)
                            .join(PROJECTS, PROJECTS.c.id == REQUESTS.c.project_id)
                            .where(REQUESTS.c.id == request_id)).mappings().one_or_none()

@@ -114,3 +114,13 @@ def test_admin_routes_refuse_everyone_but_staff(client, payout, method, path, bo
         assert_error(response, status=status, code="unauthorized" if status == 401 else "forbidden")
     w.assert_nothing_changed(before)
     assert w.payouts_of(payout["operator"].user_id)[0].status == "requested"
+
+
+@pytest.mark.parametrize(("path", "body"), [
+    ("/v1/admin/payouts/po%00x/paid", None), ("/v1/admin/payouts/po%00x/failed", {"reason": "no"}),
+    ("/v1/admin/kyc/kyc%00x/approve", None), ("/v1/admin/kyc/kyc%00x/reject", {"reason": "no"}),
+], ids=["paid", "failed", "kyc approve", "kyc reject"])
+def test_an_id_with_a_nul_byte_names_nothing_and_is_never_a_500(client, staff, path, body):
+    before = w.snapshot()
+    assert_error(client.post(path, headers=staff, json=body), status=404, code="not_found")
+    w.assert_nothing_changed(before)

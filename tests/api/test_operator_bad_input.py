@@ -170,3 +170,32 @@ def test_uploads_refuse_non_operators(client, monkeypatch, tmp_path):
                                files={"file": ("p.png", w.PNG, "image/png")})
         assert response.status_code == status, response.text
     w.assert_nothing_changed(before)
+
+
+@pytest.mark.parametrize(("method", "path", "body"), [
+    ("GET", "/v1/operator/requests/req%00x", None),
+    ("POST", "/v1/operator/requests/req%00x/accept", None),
+    ("POST", "/v1/operator/requests/req%00x/submit", {"answer": w.GOOD_ANSWER, "confidence": "high"}),
+    ("POST", "/v1/operator/kyc", {"legal_name": "Ana García", "country": "ES", "date_of_birth": "1990-01-01",
+                                  "document_upload_id": "upl_\u0000x"}),
+], ids=["view", "accept", "submit", "kyc document"])
+def test_an_id_with_a_nul_byte_names_nothing_and_is_never_a_500(client, operator, method, path, body):
+    # given (PostgreSQL refuses NUL in text, so an unchecked id would fail the query)
+    before = w.snapshot()
+
+    # when
+    response = client.request(method, path, headers=operator.headers(), json=body)
+
+    # then
+    assert_error(response, status=404, code="not_found")
+    w.assert_nothing_changed(before)
+
+
+def test_a_proof_file_id_with_a_nul_byte_is_not_found(client, operator):
+    request_id = w.create(w.make_agent())["id"]
+    w.accept(operator, request_id)
+    before = w.snapshot()
+    response = client.post(f"/v1/operator/requests/{request_id}/submit", headers=operator.headers(),
+                           json={"answer": w.GOOD_ANSWER, "confidence": "high", "file_ids": ["upl_\u0000x"]})
+    assert_error(response, status=404, code="not_found")
+    w.assert_nothing_changed(before)

@@ -72,8 +72,8 @@ def test_the_provider_gets_a_deterministic_idempotency_key_per_payout(operator, 
 
 
 @pytest.mark.parametrize(("cents", "error", "message"), [
-    (999, ValidationFailed, "minimum payout is 10.00"),
-    (5_001, InsufficientFunds, "at most 50.00"),
+    (999, ValidationFailed, r"minimum payout is 10\.00"),
+    (5_001, InsufficientFunds, r"at most 50\.00"),
 ])
 def test_below_the_minimum_or_above_available_is_refused_and_nothing_changes(operator, cents, error, message):
     # given
@@ -90,7 +90,7 @@ def test_below_the_minimum_or_above_available_is_refused_and_nothing_changes(ope
 def test_the_minimum_is_a_setting(operator, monkeypatch):
     w.set_setting(monkeypatch, "payout_minimum_cents", "2500")
     w.give_available(operator.user_id, cents=5_000)
-    with pytest.raises(ValidationFailed, match="25.00"):
+    with pytest.raises(ValidationFailed, match=r"25\.00"):
         ask(operator, 2_000)
     assert ask(operator, 2_500).status == "requested"
 
@@ -100,7 +100,7 @@ def test_pending_rewards_cannot_be_paid_out(operator):
     w.completed_request(w.make_agent(), operator)
 
     # when / then
-    with pytest.raises(InsufficientFunds, match="at most 0.00"):
+    with pytest.raises(InsufficientFunds, match=r"at most 0\.00"):
         ask(operator, 1_000)
     assert w.pending_cents(operator.user_id) == w.REWARD_CENTS
 

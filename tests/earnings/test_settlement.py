@@ -165,7 +165,6 @@ def test_the_summary_and_list_show_pending_with_available_on_and_the_total(agent
     # then
     assert (totals.pending_cents, totals.available_cents, totals.in_payout_cents, totals.total_earned_cents) == (
         w.REWARD_CENTS, w.REWARD_CENTS, 0, 2 * w.REWARD_CENTS)
-    assert [(item.request_id, item.status, item.available_on) for item in items][0] == (
-        second, "pending", w.T0 + 2 * HOLD)
+    assert (items[0].request_id, items[0].status, items[0].available_on) == (second, "pending", w.T0 + 2 * HOLD)
     assert daily == [(w.T0.date().isoformat(), w.REWARD_CENTS), ((w.T0 + HOLD).date().isoformat(), w.REWARD_CENTS)]
     assert_ledger_balanced()

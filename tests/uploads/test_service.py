@@ -7,6 +7,7 @@ import hashlib
 
 import pytest
 
+from marketplace_app.core.db import unit_of_work
 from marketplace_app.core.errors import NotFound, PayloadTooLarge, ValidationFailed
 from marketplace_app.uploads import service as uploads
 from marketplace_app.uploads.models import Upload
@@ -38,7 +39,7 @@ def test_an_accepted_file_is_stored_by_hash_with_a_safe_name(storage):
     upload_id = w.upload(operator, data=w.PDF, filename="../../etc/passwd<script>.pdf", purpose="kyc_document")
 
     # then
-    with w.unit_of_work(read_only=True) as session:
+    with unit_of_work(read_only=True) as session:
         saved = session.get_one(Upload, upload_id)
     digest = hashlib.sha256(w.PDF).hexdigest()
     assert (saved.content_type, saved.size_bytes, saved.sha256, saved.purpose) == (

@@ -45,7 +45,7 @@ PRICE_CENTS = 2_000
 FEE_CENTS = 360  # 18 % below 5,000 EUR of trailing spend
 REWARD_CENTS = PRICE_CENTS - FEE_CENTS
 GOOD_ANSWER = "Clause 4.2 complies with Spanish labour law; the notice period is lawful."
-# (answer, confidence) triples that land in each verification band with no proof requirements.
+# (answer, confidence) pairs that land in each verification band with no proof requirements.
 GOOD = (GOOD_ANSWER, "high")  # 100 → completed
 MEDIOCRE = (GOOD_ANSWER, "low")  # 85 → needs_review
 BAD = ("   ", "high")  # blank → 0 → disputed
@@ -238,5 +238,3 @@ def set_setting(monkeypatch: pytest.MonkeyPatch, name: str, value: str) -> None:
     monkeypatch.setenv(name.upper(), value)
     get_settings.cache_clear()
 
-
-__all__ = ["assert_ledger_balanced"]

@@ -30,12 +30,16 @@ from marketplace_app.core import clock
 from marketplace_app.core.clock import now
 from marketplace_app.core.db import make_engine, unit_of_work
 from marketplace_app.core.errors import Expired, InvalidState
+from marketplace_app.earnings.models import Earning
 from marketplace_app.requests import expiry
+from marketplace_app.requests import service as requests
 from marketplace_app.requests.models import Request
 from marketplace_app.work import service as work
+from marketplace_app.work import timers
 from marketplace_app.work.models import WorkAssignment
+from marketplace_app.work.verification import Submission, Verdict
 from tests.conftest import ON_POSTGRES
-from tests.ledger.helpers import assert_ledger_balanced, unit_of_work_on
+from tests.ledger.helpers import assert_ledger_balanced, race, unit_of_work_on
 from tests.requests import helpers as rh
 from tests.support import assert_error
 from tests.work import helpers as w
@@ -107,6 +111,84 @@ def test_accept_after_expiry_is_410_expired_through_the_api():
         response = client.post(f"/v1/operator/requests/{request_id}/accept", headers=operator.headers())
         assert_error(response, status=410, code="expired")
     w.assert_nothing_changed(before)
+
+
+def _submit_in(session, operator: w.Operator, request_id: str):
+    """The write half of `flows.submit_work` (a perfect verdict), on the contender's own session."""
+    return work.submit(session, operator_id=operator.user_id, request_id=request_id, file_ids=[],
+                       submission=Submission(answer=w.GOOD_ANSWER, confidence="high"), verdict=Verdict())["status"]
+
+
+def test_concurrent_submits_of_the_same_work_complete_it_once(database):
+    # given work in progress
+    operator = w.make_operator()
+    agent = w.make_agent()
+    request_id = w.create(agent)["id"]
+    w.accept(operator, request_id)
+
+    # when the operator's submit arrives ten times at once (double clicks, retries)
+    result = race(database, contenders=10, action=lambda session, _index: _submit_in(session, operator, request_id))
+
+    # then one completes it; the escrow posts once and one earning exists
+    assert result.kinds() == {"ok": 1, "InvalidState": 9}, result.outcomes
+    assert rh.transfers(kind="escrow_post", reference_id=request_id) == 1
+    assert w.count(Earning) == 1
+    assert w.pending_cents(operator.user_id) == w.REWARD_CENTS
+    assert_ledger_balanced()
+
+
+def test_a_submit_racing_the_work_window_sweep_at_the_deadline_ends_one_way(database):
+    # given work whose window ends now
+    clock.freeze(w.T0)
+    operator = w.make_operator()
+    agent = w.make_agent()
+    request_id = w.create(agent)["id"]
+    w.accept(operator, request_id)
+    clock.advance(timedelta(minutes=15) * 150 // 100)
+
+    # when submits and sweeps run at once
+    def act(session, index):
+        if index % 2:
+            return timers.enforce_work_window(session)
+        return _submit_in(session, operator, request_id)
+
+    result = race(database, contenders=10, action=act)
+
+    # then either the work was handed in (and paid) or it went back to matching — never both
+    row = rh.request_row(request_id)
+    (item,) = w.in_unit(lambda session: work.my_work(session, operator_id=operator.user_id))
+    if row["status"] == "completed":
+        assert (item["outcome"], rh.transfers(kind="escrow_post", reference_id=request_id)) == ("submitted", 1)
+    else:
+        assert (row["status"], row["operator_id"], item["outcome"]) == ("matching", None, "timed_out"), result
+        assert rh.transfers(kind="escrow_post", reference_id=request_id) == 0
+    assert rh.refunds_per_request() == {}
+    assert_ledger_balanced()
+
+
+def test_accepts_racing_the_agents_cancel_refund_at_most_once(database):
+    # given a matching request and ten operators
+    agent = w.make_agent()
+    request_id = w.create(agent)["id"]
+    operators = w.make_operators(count=10)
+    context = agent.context()
+
+    # when ten accepts and ten cancels arrive at once
+    def act(session, index):
+        if index % 2:
+            return requests.cancel_request(session, ctx=context, request_id=request_id)["status"]
+        return work.accept(session, operator_id=operators[index // 2].user_id, request_id=request_id)["status"]
+
+    result = race(database, contenders=20, action=act)
+
+    # then one accept at most won, and the request is refunded exactly when it ended cancelled
+    outcomes = Counter(o if isinstance(o, str) else type(o).__name__ for o in result.outcomes)
+    assert outcomes["in_progress"] <= 1 and outcomes["cancelled"] <= 1, outcomes
+    status = rh.request_row(request_id)["status"]
+    assert status in ("cancelled", "in_progress")
+    assert rh.refunds_per_request() == ({request_id: 1} if status == "cancelled" else {})
+    assert rh.escrow_cents(agent) == (0 if status == "cancelled" else w.PRICE_CENTS)
+    assert_ledger_balanced()
 
 
 @dataclass

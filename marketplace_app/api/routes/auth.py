@@ -89,7 +89,7 @@ def me(user: CurrentUser) -> UserOut:
     return UserOut.of(user)
 
 
-@router.post("/logout", status_code=204, openapi_extra=SESSION)
+@router.post("/logout", status_code=204, openapi_extra=SESSION, responses={401: {"description": "Not signed in"}})
 def logout(request: Request, _user: CurrentUser) -> Response:
     """End this session."""
     with unit_of_work() as session:

@@ -50,7 +50,7 @@ def create_request(body: RequestCreate, agent: Agent, idempotency_key: Idempoten
 def list_requests(
     agent: Agent,
     status: Annotated[RequestStatus | None, Query()] = None,
-    skill: Annotated[str | None, Query(max_length=40)] = None,
+    skill: Annotated[str | None, Query(max_length=40, pattern=r"^[a-z_]+$")] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
     starting_after: Annotated[str | None, Query(max_length=40)] = None,
