@@ -15,7 +15,7 @@ export REFLEX_TELEMETRY_ENABLED := false
 export NPM_CONFIG_REGISTRY ?= $(shell npm config get registry 2>/dev/null)
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help setup migrate demo run run-prod test test-fast test-e2e test-slow lint bench clean
+.PHONY: help setup migrate demo run run-prod test test-fast test-e2e test-slow test-nightly lint bench clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -59,6 +59,9 @@ test-e2e: setup  ## Browser tests in headless Chromium
 
 test-slow: .venv/.installed  ## The long repetitions (run by .ci/run)
 	python -m pytest -m slow
+
+test-nightly: .venv/.installed  ## The largest fuzzing sizes (schemathesis at 1,000 examples per operation)
+	python -m pytest -m nightly
 
 lint: .venv/.installed  ## ruff
 	ruff check .

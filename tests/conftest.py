@@ -76,3 +76,13 @@ def database(schema_source: str, tmp_path: Path) -> Iterator[str]:
     yield url
     clock.unfreeze()
     db.get_engine().dispose()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Leave the nightly sizes out unless the marker expression asks for them."""
+    if "nightly" in (config.option.markexpr or ""):
+        return
+    nightly = [item for item in items if item.get_closest_marker("nightly")]
+    if nightly:
+        config.hook.pytest_deselected(items=nightly)
+        items[:] = [item for item in items if not item.get_closest_marker("nightly")]

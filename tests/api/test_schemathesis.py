@@ -15,7 +15,7 @@ run too. Each operation gets a fresh database. Two properties:
   `5.0` as a score per RELIABILITY 16/17), which schemathesis would report as valid data
   rejected.
 
-`-m slow` runs both with 1,000 examples per operation (the nightly size).
+`-m nightly` runs both with 1,000 examples per operation (the nightly size).
 """
 
 from __future__ import annotations
@@ -147,14 +147,14 @@ def test_every_operation_answers_as_its_openapi_document_says(case, world):
     _assert_conforms(case, world)
 
 
-@pytest.mark.slow
+@pytest.mark.nightly
 @NIGHTLY_SCHEMA.parametrize()
 @HYPOTHESIS
 def test_nightly_no_operation_answers_5xx_and_every_error_is_the_envelope(case, world):
     _assert_safe(case, world)
 
 
-@pytest.mark.slow
+@pytest.mark.nightly
 @NIGHTLY_SCHEMA.parametrize()
 @HYPOTHESIS
 def test_nightly_every_operation_answers_as_its_openapi_document_says(case, world):
