@@ -177,7 +177,7 @@ def test_a_set_based_sweep_refunds_5000_due_requests_each_exactly_once(agent):
     not_due = h.seed_matching_requests(agent, count=10, price_cents=100, deadline=T0 + timedelta(minutes=1))
     assert h.escrow_cents(agent) == (SWEEP_SIZE + 10) * 100
 
-    # when the scheduler's job runs (batches of 2,000 until a short one)
+    # when the scheduler's job runs (batches of 1,000 until a short one)
     started = time.perf_counter()
     processed = run_job(EXPIRE_JOB)
     seconds = time.perf_counter() - started
