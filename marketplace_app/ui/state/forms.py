@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import reflex as rx
+
 from marketplace_app.core.errors import ValidationFailed
 from marketplace_app.requests.schemas import reject_control_characters
 from marketplace_app.uploads.service import MAX_UPLOAD_BYTES
@@ -30,3 +32,24 @@ def clean_text(value: object, *, field: str, maximum: int, multiline: bool = Fal
 async def read_upload(file: Any) -> bytes:
     """The bytes of one `rx.UploadFile`, read up to one byte past the limit (the service refuses more)."""
     return await file.read(MAX_UPLOAD_BYTES + 1)
+
+
+class UploadProgress(rx.State, mixin=True):
+    """Upload progress from the browser's events, for every page with a file drop."""
+
+    upload_percent: int = 0
+
+    @rx.var
+    def uploading(self) -> bool:
+        """Whether bytes are on their way (from the browser's progress events).
+
+        Progress events and the upload handler travel separately (websocket and HTTP), so a
+        flag set when the file is dropped could land after the upload finished; the handler
+        resets the percentage instead, and a late 100 % event leaves nothing showing.
+        """
+        return 0 < self.upload_percent < 100
+
+    @rx.event
+    def set_upload_progress(self, progress: dict):
+        """The upload's progress, from the browser."""
+        self.upload_percent = min(int(float(progress.get("progress", 0)) * 100), 100)

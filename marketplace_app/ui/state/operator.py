@@ -20,7 +20,7 @@ from marketplace_app.operators import service as operators
 from marketplace_app.operators.models import KycStatus
 from marketplace_app.ui.state.base import AppState, error_toast
 from marketplace_app.ui.state.display import label, money, when
-from marketplace_app.ui.state.forms import clean_text, read_upload
+from marketplace_app.ui.state.forms import UploadProgress, clean_text, read_upload
 from marketplace_app.uploads import service as uploads
 from marketplace_app.work import service as work
 
@@ -130,7 +130,7 @@ class OperatorOverviewState(OperatorState):
         return None
 
 
-class OperatorProfileState(OperatorState):
+class OperatorProfileState(OperatorState, UploadProgress):
     """Profile, skills, availability and the KYC form."""
 
     display_name: str = ""
@@ -149,7 +149,6 @@ class OperatorProfileState(OperatorState):
     kyc_busy: bool = False
     document_id: str = ""
     document_name: str = ""
-    upload_percent: int = 0
     loaded: bool = False
 
     @rx.var
@@ -222,21 +221,6 @@ class OperatorProfileState(OperatorState):
             return error_toast(exc)
         self.available = bool(on)
         return rx.toast.success("You are available for work" if on else "You are off duty: no new work")
-
-    @rx.var
-    def uploading(self) -> bool:
-        """Whether bytes are on their way (from the browser's progress events).
-
-        Progress events and the upload handler travel separately (websocket and HTTP), so a
-        flag set when the file is dropped could land after the upload finished; the handler
-        resets the percentage instead, and a late 100 % event leaves nothing showing.
-        """
-        return 0 < self.upload_percent < 100
-
-    @rx.event
-    def set_upload_progress(self, progress: dict):
-        """The document upload's progress, from the browser."""
-        self.upload_percent = min(int(float(progress.get("progress", 0)) * 100), 100)
 
     @rx.event
     async def upload_document(self, files: list[rx.UploadFile]):

@@ -21,7 +21,7 @@ from marketplace_app.requests.models import Request, RequestStatus
 from marketplace_app.ui import routes
 from marketplace_app.ui.state.base import error_toast
 from marketplace_app.ui.state.display import label, money, time_left, when
-from marketplace_app.ui.state.forms import clean_text, read_upload
+from marketplace_app.ui.state.forms import UploadProgress, clean_text, read_upload
 from marketplace_app.ui.state.operator import OperatorState
 from marketplace_app.uploads import service as uploads
 from marketplace_app.work import flows
@@ -172,7 +172,7 @@ class WorkState(OperatorState):
         return None
 
 
-class TaskState(OperatorState):
+class TaskState(OperatorState, UploadProgress):
     """One task: the brief, proof requirements, the submit form and the verification result."""
 
     task: dict[str, str] = {}
@@ -184,7 +184,6 @@ class TaskState(OperatorState):
     loaded: bool = False
     confidence: str = ""
     files: list[dict[str, str]] = []
-    upload_percent: int = 0
     submitting: bool = False
     accepting: bool = False
     form_error: str = ""
@@ -248,21 +247,6 @@ class TaskState(OperatorState):
     def set_confidence(self, value: str):
         """Controlled choice of low, medium or high."""
         self.confidence = value if value in CONFIDENCE_LEVELS else ""
-
-    @rx.var
-    def uploading(self) -> bool:
-        """Whether bytes are on their way (from the browser's progress events).
-
-        Progress events and the upload handler travel separately (websocket and HTTP), so a
-        flag set when the file is dropped could land after the upload finished; the handler
-        resets the percentage instead, and a late 100 % event leaves nothing showing.
-        """
-        return 0 < self.upload_percent < 100
-
-    @rx.event
-    def set_upload_progress(self, progress: dict):
-        """The proof upload's progress, from the browser."""
-        self.upload_percent = min(int(float(progress.get("progress", 0)) * 100), 100)
 
     @rx.event
     async def upload_proof(self, files: list[rx.UploadFile]):
