@@ -100,9 +100,9 @@ def test_the_fee_follows_the_buyers_trailing_spend_tier():
 
     # when
     low, mid, high = (estimate(urgency="30min", duration_seconds=3 * 3600, spend_cents=spend)
-                      for spend in (0, 500_000, 2_500_000))
+                      for spend in (0, 500_000, 2_500_001))
 
-    # then 18%, 15%, 12% of 60.00
+    # then 18% below 5,000.00, 15% from 5,000.00, 12% above 25,000.00 (of 60.00)
     assert [quote.fee.fee_cents for quote in (low, mid, high)] == [1080, 900, 720]
     assert all(quote.fee.fee_cents + quote.fee.reward_cents == quote.price_cents for quote in (low, mid, high))
 
