@@ -28,8 +28,9 @@ from marketplace_app.settings import PROJECT_ROOT, get_settings
 
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 ON_POSTGRES = DATABASE_URL.startswith("postgres")
-# Seeded by migrations and never written by tests: kept between tests.
+# Seeded by migrations: on PostgreSQL each test gets them back as the migrations left them.
 REFERENCE_TABLES = frozenset({"skill"})
+_reference_rows: dict[str, list[dict]] = {}
 
 
 def migrate(url: str) -> None:
@@ -50,6 +51,12 @@ def schema_source(tmp_path_factory: pytest.TempPathFactory) -> str:
             connection.execute(text("CREATE SCHEMA public"))
         engine.dispose()
         migrate(DATABASE_URL)
+        engine = create_engine(normalize_url(DATABASE_URL))
+        with engine.connect() as connection:
+            for name in REFERENCE_TABLES:
+                _reference_rows[name] = [dict(row) for row in connection.execute(
+                    metadata.tables[name].select()).mappings()]
+        engine.dispose()
         return DATABASE_URL
     template = tmp_path_factory.mktemp("schema") / "template.db"
     migrate(f"sqlite:///{template}")
@@ -60,11 +67,13 @@ def schema_source(tmp_path_factory: pytest.TempPathFactory) -> str:
 def database(schema_source: str, tmp_path: Path) -> Iterator[str]:
     """Give each test an empty migrated database and point the app at it."""
     if ON_POSTGRES:
-        tables = ", ".join(f'"{table.name}"' for table in metadata.sorted_tables
-                           if table.name not in REFERENCE_TABLES)
+        tables = ", ".join(f'"{table.name}"' for table in metadata.sorted_tables)
         engine = db.configure(schema_source)
         with engine.begin() as connection:
             connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+            for name, rows in _reference_rows.items():
+                if rows:
+                    connection.execute(metadata.tables[name].insert(), rows)
         url = schema_source
     else:
         target = tmp_path / "handoff.db"

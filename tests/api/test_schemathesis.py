@@ -46,6 +46,8 @@ CI_EXAMPLES = 100
 # Conformance failures show up within a few calls; half the examples keep CI near two minutes.
 CI_CONFORMANCE_EXAMPLES = 50
 NIGHTLY_EXAMPLES = 1_000
+# A loaded machine can take seconds per call; schemathesis' default of 10 s is not a failure of ours.
+CALL_TIMEOUT_SECONDS = 60
 HYPOTHESIS = settings(deadline=None, suppress_health_check=[
     HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.filter_too_much,
     HealthCheck.data_too_large])
@@ -116,7 +118,7 @@ def world() -> World:
 
 def _assert_safe(case: Any, world: World) -> None:
     world.aim(case)
-    response = case.call(headers=world.headers_for(case))
+    response = case.call(headers=world.headers_for(case), timeout=CALL_TIMEOUT_SECONDS)
     case.validate_response(response, checks=[not_a_server_error, content_type_conformance])
     if response.status_code >= 400:
         content_type = (response.headers.get("content-type") or [""])[0]
@@ -132,7 +134,8 @@ def _assert_safe(case: Any, world: World) -> None:
 
 def _assert_conforms(case: Any, world: World) -> None:
     world.aim(case)
-    case.call_and_validate(headers=world.headers_for(case), excluded_checks=[positive_data_acceptance])
+    case.call_and_validate(headers=world.headers_for(case), excluded_checks=[positive_data_acceptance],
+                           timeout=CALL_TIMEOUT_SECONDS)
 
 
 @CI_SCHEMA.parametrize()
