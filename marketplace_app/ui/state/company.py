@@ -77,8 +77,8 @@ class CompanyState(AppState):
 class Pages(rx.State, mixin=True):
     """Keyset pagination for a newest-first list: "Next" remembers where each page started.
 
-    The using state implements `_fetch()`, which reads the page after `_cursor()` and
-    sets `has_more` and `_last_id`.
+    Every state using it defines `async def _fetch()`, which reads the page after `_cursor()`
+    and sets `has_more` and `_last_id`; the mixin only calls it.
     """
 
     page: int = 1
@@ -91,9 +91,6 @@ class Pages(rx.State, mixin=True):
 
     def _first_page(self) -> None:
         self._cursors, self.page = [], 1
-
-    async def _fetch(self) -> Any:
-        raise NotImplementedError
 
     @rx.event
     async def next_page(self):
