@@ -270,7 +270,7 @@ def cancel_request(session: Session, *, ctx: Reader, request_id: str) -> RowMapp
     elif row["status"] == RequestStatus.matching and not is_overdue(row):
         sources = [RequestStatus.matching]
     else:
-        raise InvalidState(f"Request {request_id} is {_shown_status(row)}; only matching requests (or accepted "
+        raise InvalidState(f"Request {request_id} is {shown_status(row)}; only matching requests (or accepted "
                            f"ones within {CANCEL_GRACE.seconds // 60} minutes of acceptance) can be cancelled")
     moved = machine.transition(session, request_id=request_id, to=RequestStatus.cancelled, sources=sources,
                                actor=actor_of(ctx), values={"closed_at": moment},
@@ -284,8 +284,9 @@ def cancel_request(session: Session, *, ctx: Reader, request_id: str) -> RowMapp
     return moved
 
 
-def _shown_status(row: RowMapping) -> str:
-    return RequestStatus.expired if is_overdue(row) else row["status"]
+def shown_status(row: RowMapping) -> str:
+    """The status a reader sees: a matching request past its window is already `expired`."""
+    return str(RequestStatus.expired if is_overdue(row) else row["status"])
 
 
 def rate_request(session: Session, *, ctx: Reader, request_id: str, score: int, comment: str | None) -> None:

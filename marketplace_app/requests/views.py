@@ -10,12 +10,13 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from marketplace_app.core.clock import isoformat, now
+from marketplace_app.core.clock import isoformat
 from marketplace_app.core.money import format_money
 from marketplace_app.operators.models import OperatorProfile
 from marketplace_app.requests import pricing
 from marketplace_app.requests.models import URGENCY_SECONDS, Request, RequestStatus, Urgency
 from marketplace_app.requests.schemas import format_duration
+from marketplace_app.requests.service import shown_status
 from marketplace_app.requests.simulator import SIMULATED_OPERATOR
 from marketplace_app.settings import get_settings
 
@@ -82,14 +83,6 @@ def detail(session: Session, row: Mapping[str, Any], timeline: Sequence[Mapping[
     if row["result"] is not None:
         body["result"] = row["result"]
     return body
-
-
-def shown_status(row: Mapping[str, Any]) -> str:
-    """The status a reader sees: a matching request past its window is already `expired`."""
-    deadline = row["match_deadline_at"]
-    if row["status"] == RequestStatus.matching and deadline is not None and deadline <= now():
-        return RequestStatus.expired
-    return str(row["status"])
 
 
 def _rating(row: Mapping[str, Any]) -> dict[str, Any] | None:
