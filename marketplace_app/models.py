@@ -14,11 +14,13 @@ from marketplace_app.requests.models import Request, RequestEvent
 from marketplace_app.scheduler.models import SchedulerJob, SchedulerLease
 from marketplace_app.uploads.models import Upload
 from marketplace_app.waitlist.models import WaitlistEntry
+from marketplace_app.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from marketplace_app.work.models import ContextView, WorkAssignment
 
 __all__ = [
     "ApiKey", "AuthSession", "Company", "CompanyMember", "ContextView", "Earning", "Event", "IdempotencyRecord",
     "KycSubmission", "LedgerAccount", "LedgerEntry", "LedgerHold", "LedgerTransfer", "LoginTicket",
     "OperatorProfile", "Payout", "Project", "RateLimitCounter", "Request", "RequestEvent", "SchedulerJob",
-    "SchedulerLease", "Skill", "Upload", "User", "WaitlistEntry", "WorkAssignment",
+    "SchedulerLease", "Skill", "Upload", "User", "WaitlistEntry", "WebhookAttempt", "WebhookDelivery",
+    "WebhookEndpoint", "WorkAssignment",
 ]

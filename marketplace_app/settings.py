@@ -68,6 +68,8 @@ class Settings(BaseSettings):
     specialist_hours: int = 72
     board_business_days: int = 5
     webhook_retry_seconds: list[int] = [300, 1800, 7200]
+    # Development only: lets webhooks and callbacks reach http(s)://localhost (refused in production).
+    webhooks_allow_localhost: bool = False
     key_rotation_grace_hours: int = 24
     payout_minimum_cents: int = 1000
     kyc_auto_approve: bool = False
@@ -80,6 +82,8 @@ class Settings(BaseSettings):
                 raise ValueError(
                     f"SECRET_KEY must be set to a random value of at least {MIN_SECRET_LENGTH} characters in production"
                 )
+            if self.webhooks_allow_localhost:
+                raise ValueError("WEBHOOKS_ALLOW_LOCALHOST is a development setting; production refuses it")
         elif not self.secret_key:
             self.secret_key = _development_secret()
         return self

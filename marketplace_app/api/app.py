@@ -20,7 +20,9 @@ from marketplace_app.api.routes import (
     health,
     operator,
     requests,
+    stream,
     waitlist,
+    webhooks,
 )
 from marketplace_app.core.errors import MethodNotAllowed, NotFound
 
@@ -38,7 +40,7 @@ def create_api() -> FastAPI:
                               '`{"error": {"code", "message"}}`.')
     install_error_handlers(api)
     v1 = APIRouter(prefix=API_PREFIX)
-    for module in (health, auth, dashboard, credits, requests, account, waitlist, operator, admin):
+    for module in (health, auth, dashboard, webhooks, credits, requests, account, waitlist, operator, admin, stream):
         v1.include_router(module.router)
     api.include_router(v1)
     api.include_router(agent_hooks.router)

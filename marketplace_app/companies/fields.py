@@ -5,7 +5,6 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import urlsplit
 
 from sqlmodel import Session
 
@@ -19,7 +18,6 @@ MAX_ALLOWED_SKILLS = 50
 MAX_REDACTION_TERMS = 100
 REDACTION_TERM_LENGTH = (2, 100)
 RATE_LIMIT_RANGE = (1, 100_000)
-WEBHOOK_URL_MAX_LENGTH = 2048
 BUDGET_COLUMNS = {"max_per_request": "max_per_request_cents", "daily": "daily_budget_cents",
                   "monthly": "monthly_budget_cents"}
 
@@ -100,24 +98,8 @@ def _rate_limit(value: object) -> int:
     return whole_number("rate_limit_per_hour", value, RATE_LIMIT_RANGE)
 
 
-def _webhook_url(value: object) -> str | None:
-    if value is None:
-        return None
-    text = plain_text("webhook_url", value, max_length=WEBHOOK_URL_MAX_LENGTH)
-    try:
-        parts = urlsplit(text)
-        hostname, _port = parts.hostname, parts.port
-    except ValueError as exc:
-        raise ValidationFailed("webhook_url is not a valid URL") from exc
-    if parts.scheme != "https" or not hostname:
-        raise ValidationFailed("webhook_url must be an https:// URL with a host name")
-    if parts.username is not None or parts.password is not None or any(c.isspace() for c in text):
-        raise ValidationFailed("webhook_url must not contain credentials or spaces")
-    return text
-
-
 _FIELD_PARSERS = {"name": _name, "information_policy": _policy, "redaction_terms": _redaction_terms,
-                  "rate_limit_per_hour": _rate_limit, "webhook_url": _webhook_url}
+                  "rate_limit_per_hour": _rate_limit}
 
 
 def _budget_values(budget: object) -> dict[str, int | None]:

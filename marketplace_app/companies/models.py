@@ -67,7 +67,6 @@ class Project(SQLModel, table=True):
     daily_budget_cents: int | None = Field(default=None, sa_column=Column(BigInteger))
     monthly_budget_cents: int | None = Field(default=None, sa_column=Column(BigInteger))
     rate_limit_per_hour: int = 1000
-    webhook_url: str | None = Field(default=None, max_length=2048)
     created_at: datetime = Field(default_factory=now)
 
 

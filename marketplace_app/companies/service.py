@@ -104,8 +104,7 @@ def add_project(session: Session, *, actor: CompanyActor, fields: Mapping[str, A
         session: The caller's unit of work.
         actor: Who is acting (owner or admin).
         fields: `name` (required), `information_policy`, `allowed_skills`, `redaction_terms`,
-            `budget` (`{max_per_request, daily, monthly}` money strings or null), `rate_limit_per_hour`,
-            `webhook_url`.
+            `budget` (`{max_per_request, daily, monthly}` money strings or null), `rate_limit_per_hour`.
 
     Raises:
         Forbidden: The actor is a plain member.

@@ -27,10 +27,14 @@ class NewEvent:
     request_id: str | None = None
     mode: str = "live"
     data: dict[str, Any] = field(default_factory=dict)
+    callback_url: str | None = None
+    callback_secret_sealed: str | None = None
 
 
 def emit(session: Session, events: Sequence[NewEvent]) -> list[str]:
-    """Record `events` (in order) and return their ids."""
+    """Record `events` (in order), queue their webhook deliveries, and return their ids."""
+    from marketplace_app.webhooks.service import enqueue
+
     if not events:
         return []
     moment = now()
@@ -38,6 +42,9 @@ def emit(session: Session, events: Sequence[NewEvent]) -> list[str]:
              "company_id": event.company_id, "request_id": event.request_id, "mode": event.mode,
              "data": event.data, "created_at": moment} for event in events]
     session.execute(insert(EVENTS), rows)
+    enqueue(session, [{**row, "callback_url": event.callback_url,
+                       "callback_secret_sealed": event.callback_secret_sealed}
+                      for row, event in zip(rows, events, strict=True)])
     return [row["id"] for row in rows]
 
 

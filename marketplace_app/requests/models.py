@@ -62,6 +62,7 @@ class Request(SQLModel, table=True):
     proof_requirements: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     output_schema: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
     callback_url: str | None = Field(default=None, max_length=2048)
+    callback_secret_sealed: str | None = Field(default=None, max_length=400)
     information_policy: str = Field(max_length=16)
     max_price_cents: int = Field(sa_column=Column(BigInteger, nullable=False))
     fee_cents: int = Field(sa_column=Column(BigInteger, nullable=False))

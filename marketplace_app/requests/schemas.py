@@ -14,6 +14,7 @@ from marketplace_app.core.clock import now
 from marketplace_app.core.errors import ValidationFailed
 from marketplace_app.core.money import parse_positive_money
 from marketplace_app.settings import get_settings
+from marketplace_app.webhooks.ssrf import check_url
 
 MIN_DURATION_SECONDS = 60
 MAX_DURATION_SECONDS = 24 * 3600
@@ -96,6 +97,8 @@ class RequestCreate(BaseModel):
     proof_requirements: list[StrictStr] = Field(default_factory=list, max_length=10)
     output_schema: dict[str, Any] | None = None
     callback_url: StrictStr | None = Field(default=None, max_length=2048)
+    callback_secret: StrictStr | None = Field(default=None, min_length=16, max_length=128,
+                                              description="Signs this request's callbacks (X-Handoff-Signature)")
 
     @field_validator("title", "location", "callback_url")
     @classmethod
@@ -146,8 +149,18 @@ class RequestCreate(BaseModel):
     @field_validator("callback_url")
     @classmethod
     def _callback(cls, value: str | None) -> str | None:
-        if value is not None and not value.startswith(("https://", "http://")):
-            raise ValueError("callback_url must be an https URL")
+        if value is not None:
+            try:
+                check_url(value, allow_localhost=get_settings().webhooks_allow_localhost)
+            except ValidationFailed as exc:
+                raise ValueError(exc.message.replace("webhook URL", "callback_url")) from None
+        return value
+
+    @field_validator("callback_secret")
+    @classmethod
+    def _callback_secret(cls, value: str | None) -> str | None:
+        if value is not None and (not value.isascii() or not value.isprintable() or value != value.strip()):
+            raise ValueError("callback_secret must be printable ASCII without surrounding spaces")
         return value
 
     @property

@@ -19,6 +19,7 @@ from marketplace_app.companies.keys import KeyContext
 from marketplace_app.companies.models import Project
 from marketplace_app.companies.service import available_account, escrow_account
 from marketplace_app.core.clock import now
+from marketplace_app.core.crypto import seal
 from marketplace_app.core.db import is_postgres
 from marketplace_app.core.errors import (
     InsufficientCredits,
@@ -182,6 +183,7 @@ def _new_row(ctx: KeyContext, body: RequestCreate, *, project: RowMapping, price
         "context": body.context, "title": body.title, "location": body.location, "deadline": body.deadline,
         "proof_requirements": body.proof_requirements, "output_schema": body.output_schema,
         "callback_url": body.callback_url,
+        "callback_secret_sealed": seal(body.callback_secret) if body.callback_secret else None,
         "information_policy": body.information_policy or project["information_policy"],
         "max_price_cents": price_cents, "fee_cents": quote.fee_cents, "fee_rate_bps": quote.rate_bps,
         "status": RequestStatus.matching, "hold_id": None, "requeue_count": 0, "created_at": created_at,

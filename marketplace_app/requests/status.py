@@ -109,4 +109,6 @@ def event_for(row: Mapping[str, Any], status: S) -> events.NewEvent:
     """The `request.<status>` event for a request row."""
     return events.NewEvent(type=f"request.{status}", project_id=row["project_id"], company_id=row["company_id"],
                            request_id=row["id"], mode=row["mode"],
-                           data={"status": str(status), "skill": row["skill"]})
+                           data={"status": str(status), "skill": row["skill"]},
+                           callback_url=row.get("callback_url"),
+                           callback_secret_sealed=row.get("callback_secret_sealed"))

@@ -1,6 +1,8 @@
 """The registry of scheduled jobs. Each job is a function of a session that handles
 whatever is due now and returns how many rows it processed; it must be safe to
-run twice (due-time columns and conditional updates, never in-memory timers)."""
+run twice (due-time columns and conditional updates, never in-memory timers).
+A job that talks to the network between its transactions (webhook delivery) is
+`transactional=False`: it is called without a session and opens its own."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from marketplace_app.identity import service as identity
 from marketplace_app.ledger.health import ledger_health
 from marketplace_app.ratelimit import service as ratelimit
 from marketplace_app.requests import expiry, simulator
+from marketplace_app.webhooks import delivery as webhook_delivery
 from marketplace_app.work import review, timers
 
 
@@ -25,8 +28,9 @@ class Job:
     name: str
     description: str
     interval_seconds: int
-    run: Callable[[Session], int]
+    run: Callable[[Session], int] | Callable[[], int]
     batch_size: int | None = None
+    transactional: bool = True
 
 
 def _check_ledger(session: Session) -> int:
@@ -45,6 +49,8 @@ JOBS: list[Job] = [
         review.auto_approve_due, batch_size=review.BATCH_SIZE),
     Job("release_settlements", "Move rewards from pending to available after the settlement hold", 60,
         earnings.release_due, batch_size=earnings.BATCH_SIZE),
+    Job("deliver_webhooks", "Send due webhook deliveries (now, +5 min, +30 min, +2 h), log each attempt", 2,
+        webhook_delivery.deliver_due, batch_size=webhook_delivery.BATCH_SIZE, transactional=False),
     Job("simulate_test_mode", "Advance pk_test_ requests with the simulated operator", 1, simulator.simulate),
     Job("purge_rate_limit_windows", "Delete rate-limit counters of past windows", 600, ratelimit.purge_old_windows),
     Job("purge_idempotency_records", "Delete Idempotency-Key records past their 24 h", 3600,

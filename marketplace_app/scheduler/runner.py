@@ -30,8 +30,11 @@ def run_job(job: Job, *, holder: str = "manual") -> int:
     try:
         # Batched jobs take one short transaction per batch until a batch comes back short.
         for _ in range(MAX_BATCHES_PER_RUN):
-            with unit_of_work() as session:
-                batch = job.run(session)
+            if job.transactional:
+                with unit_of_work() as session:
+                    batch = job.run(session)
+            else:
+                batch = job.run()
             processed += batch
             if job.batch_size is None or batch < job.batch_size:
                 break

@@ -53,7 +53,6 @@ class ProjectCreate(BaseModel):
     redaction_terms: list[StrictStr] = Field(default_factory=list, max_length=100)
     budget: BudgetIn | None = None
     rate_limit_per_hour: int = Field(default=1000, ge=1, le=100_000, strict=True)
-    webhook_url: StrictStr | None = Field(default=None, max_length=2048)
 
 
 class ProjectUpdate(BaseModel):
@@ -67,7 +66,6 @@ class ProjectUpdate(BaseModel):
     redaction_terms: list[StrictStr] | None = Field(default=None, max_length=100)
     budget: BudgetIn | None = None
     rate_limit_per_hour: int | None = Field(default=None, ge=1, le=100_000, strict=True)
-    webhook_url: StrictStr | None = Field(default=None, max_length=2048)
 
 
 class BudgetOut(BaseModel):
@@ -88,7 +86,6 @@ class ProjectOut(BaseModel):
     redaction_terms: list[str]
     budget: BudgetOut
     rate_limit_per_hour: int
-    webhook_url: str | None
     created_at: str
 
     @classmethod
@@ -102,7 +99,7 @@ class ProjectOut(BaseModel):
         return cls(id=project.id, name=project.name, information_policy=project.information_policy,
                    allowed_skills=project.allowed_skills, all_skills_allowed=not project.allowed_skills,
                    redaction_terms=project.redaction_terms, budget=BudgetOut(**budget),
-                   rate_limit_per_hour=project.rate_limit_per_hour, webhook_url=project.webhook_url,
+                   rate_limit_per_hour=project.rate_limit_per_hour,
                    created_at=isoformat(project.created_at))
 
 
