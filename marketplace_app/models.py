@@ -2,6 +2,7 @@
 
 from marketplace_app.catalogue.models import Skill
 from marketplace_app.companies.models import ApiKey, Company, CompanyMember, Project
+from marketplace_app.disputes.models import Dispute, DisputeJuror, DisputeStep
 from marketplace_app.earnings.models import Earning, Payout
 from marketplace_app.events.models import Event
 from marketplace_app.idempotency.models import IdempotencyRecord
@@ -18,9 +19,9 @@ from marketplace_app.webhooks.models import WebhookAttempt, WebhookDelivery, Web
 from marketplace_app.work.models import ContextView, WorkAssignment
 
 __all__ = [
-    "ApiKey", "AuthSession", "Company", "CompanyMember", "ContextView", "Earning", "Event", "IdempotencyRecord",
-    "KycSubmission", "LedgerAccount", "LedgerEntry", "LedgerHold", "LedgerTransfer", "LoginTicket",
-    "OperatorProfile", "Payout", "Project", "RateLimitCounter", "Request", "RequestEvent", "SchedulerJob",
-    "SchedulerLease", "Skill", "Upload", "User", "WaitlistEntry", "WebhookAttempt", "WebhookDelivery",
-    "WebhookEndpoint", "WorkAssignment",
+    "ApiKey", "AuthSession", "Company", "CompanyMember", "ContextView", "Dispute", "DisputeJuror", "DisputeStep",
+    "Earning", "Event", "IdempotencyRecord", "KycSubmission", "LedgerAccount", "LedgerEntry", "LedgerHold",
+    "LedgerTransfer", "LoginTicket", "OperatorProfile", "Payout", "Project", "RateLimitCounter", "Request",
+    "RequestEvent", "SchedulerJob", "SchedulerLease", "Skill", "Upload", "User", "WaitlistEntry", "WebhookAttempt",
+    "WebhookDelivery", "WebhookEndpoint", "WorkAssignment",
 ]

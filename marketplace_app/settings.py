@@ -74,6 +74,9 @@ class Settings(BaseSettings):
     payout_minimum_cents: int = 1000
     kyc_auto_approve: bool = False
     adjudicator_url: str | None = None
+    dispute_adjudicator_url: str | None = None
+    small_claims_limit_cents: int = 500
+    jury_size: int = 3
 
     @model_validator(mode="after")
     def _secret_is_real(self) -> Settings:

@@ -17,6 +17,7 @@ from marketplace_app.api.routes import (
     auth,
     credits,
     dashboard,
+    disputes,
     health,
     operator,
     requests,
@@ -40,7 +41,8 @@ def create_api() -> FastAPI:
                               '`{"error": {"code", "message"}}`.')
     install_error_handlers(api)
     v1 = APIRouter(prefix=API_PREFIX)
-    for module in (health, auth, dashboard, webhooks, credits, requests, account, waitlist, operator, admin, stream):
+    for module in (health, auth, dashboard, webhooks, credits, requests, disputes, account, waitlist, operator, admin,
+                   stream):
         v1.include_router(module.router)
     api.include_router(v1)
     api.include_router(agent_hooks.router)

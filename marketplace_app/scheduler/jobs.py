@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
+from marketplace_app.disputes import service as disputes
 from marketplace_app.earnings import service as earnings
 from marketplace_app.idempotency import service as idempotency
 from marketplace_app.identity import service as identity
@@ -51,6 +52,8 @@ JOBS: list[Job] = [
         earnings.release_due, batch_size=earnings.BATCH_SIZE),
     Job("deliver_webhooks", "Send due webhook deliveries (now, +5 min, +30 min, +2 h), log each attempt", 2,
         webhook_delivery.deliver_due, batch_size=webhook_delivery.BATCH_SIZE, transactional=False),
+    Job("dispute_deadlines", "Finalize unappealed rulings; replace or escalate late juries, specialists, boards", 60,
+        disputes.sweep_due, batch_size=disputes.BATCH_SIZE),
     Job("simulate_test_mode", "Advance pk_test_ requests with the simulated operator", 1, simulator.simulate),
     Job("purge_rate_limit_windows", "Delete rate-limit counters of past windows", 600, ratelimit.purge_old_windows),
     Job("purge_idempotency_records", "Delete Idempotency-Key records past their 24 h", 3600,

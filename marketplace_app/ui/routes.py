@@ -11,6 +11,7 @@ COMPANY_CREDITS = "/company/credits"
 COMPANY_REQUESTS = "/company/requests"
 COMPANY_REQUEST = "/company/requests/[request_id]"
 COMPANY_REVIEW = "/company/review"
+COMPANY_WEBHOOKS = "/company/webhooks"
 OPERATOR_HOME = "/operator"
 OPERATOR_PROFILE = "/operator/profile"
 OPERATOR_FEED = "/operator/feed"
@@ -24,6 +25,7 @@ ADMIN_LEDGER = "/admin/ledger"
 ADMIN_KYC = "/admin/kyc"
 ADMIN_PAYOUTS = "/admin/payouts"
 ADMIN_DISPUTES = "/admin/disputes"
+ADMIN_WEBHOOKS = "/admin/webhooks"
 
 HOME_BY_ROLE = {"company": COMPANY_HOME, "operator": OPERATOR_HOME, "agent_owner": AGENT_OWNER_HOME,
                 "admin": ADMIN_HOME}
@@ -42,3 +44,8 @@ def company_request(request_id: str) -> str:
 def operator_task(request_id: str) -> str:
     """The operator's page for one task (accepted or about to be)."""
     return f"{OPERATOR_WORK}/{request_id}"
+
+
+def company_webhooks(project_id: str = "") -> str:
+    """The webhooks page, opened on one project's endpoints when `project_id` is given."""
+    return f"{COMPANY_WEBHOOKS}?project={project_id}" if project_id else COMPANY_WEBHOOKS

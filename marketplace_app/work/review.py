@@ -8,6 +8,8 @@ from sqlmodel import Session
 
 from marketplace_app.core.clock import now
 from marketplace_app.core.errors import InvalidState, ValidationFailed
+from marketplace_app.disputes import service as disputes
+from marketplace_app.disputes.models import Party
 from marketplace_app.requests import service as requests
 from marketplace_app.requests import status as machine
 from marketplace_app.requests.models import Request, RequestStatus
@@ -33,14 +35,17 @@ def approve(session: Session, *, ctx: requests.Reader, request_id: str) -> RowMa
 
 
 def reject(session: Session, *, ctx: requests.Reader, request_id: str, reason: str) -> RowMapping:
-    """Refuse a result under review: the request is disputed and its escrow stays held."""
+    """Refuse a result under review: the request is disputed (its escrow stays held) and tier 0 rules."""
     reason = (reason or "").strip()
     if not 1 <= len(reason) <= 1000:
         raise ValidationFailed("reason must be 1 to 1000 characters")
     _reviewable(session, ctx, request_id)
-    return machine.transition(session, request_id=request_id, to=RequestStatus.disputed,
-                              sources=[RequestStatus.needs_review], actor=requests.actor_of(ctx),
-                              note=f"rejected: {reason}"[:300], scope=requests.scope_of(ctx))
+    actor = requests.actor_of(ctx)
+    row = machine.transition(session, request_id=request_id, to=RequestStatus.disputed,
+                             sources=[RequestStatus.needs_review], actor=actor,
+                             note=f"rejected: {reason}"[:300], scope=requests.scope_of(ctx))
+    disputes.open_automatically(session, request_row=row, reason=reason, opened_by=Party.company, actor_id=actor.id)
+    return row
 
 
 def auto_approve_due(session: Session, *, limit: int = BATCH_SIZE) -> int:

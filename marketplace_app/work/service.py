@@ -13,6 +13,8 @@ from marketplace_app.companies.access import checked_id
 from marketplace_app.companies.models import Project
 from marketplace_app.core.clock import isoformat, now
 from marketplace_app.core.errors import Expired, Forbidden, InvalidState, NotFound
+from marketplace_app.disputes import service as disputes
+from marketplace_app.disputes.models import Party
 from marketplace_app.operators.models import KycStatus, OperatorProfile
 from marketplace_app.requests import status as machine
 from marketplace_app.requests.models import Request, RequestStatus
@@ -194,9 +196,12 @@ def _route_by_verdict(session: Session, *, request_id: str, verdict: Verdict) ->
         return machine.transition(session, request_id=request_id, to=RequestStatus.needs_review,
                                   sources=[RequestStatus.submitted], actor=machine.SYSTEM,
                                   values={"review_deadline_at": deadline}, note="verification unsure: company review")
-    return machine.transition(session, request_id=request_id, to=RequestStatus.disputed,
-                              sources=[RequestStatus.submitted], actor=machine.SYSTEM,
-                              note="verification failed: " + "; ".join(verdict.reasons)[:250])
+    row = machine.transition(session, request_id=request_id, to=RequestStatus.disputed,
+                             sources=[RequestStatus.submitted], actor=machine.SYSTEM,
+                             note="verification failed: " + "; ".join(verdict.reasons)[:250])
+    reason = f"Automated verification scored {verdict.score}/100: " + "; ".join(verdict.reasons)
+    disputes.open_automatically(session, request_row=row, reason=reason, opened_by=Party.system)
+    return row
 
 
 def _end_assignment(session: Session, *, request_id: str, operator_id: str, outcome: AssignmentOutcome) -> None:

@@ -25,7 +25,8 @@ NAV_BY_ROLE: dict[str, tuple[NavItem, ...]] = {
                 NavItem("Projects", "folder-kanban", routes.COMPANY_PROJECTS),
                 NavItem("Keys", "key-round", routes.COMPANY_KEYS), NavItem("Credits", "wallet", routes.COMPANY_CREDITS),
                 NavItem("Requests", "list-checks", routes.COMPANY_REQUESTS),
-                NavItem("Review", "clipboard-check", routes.COMPANY_REVIEW)),
+                NavItem("Review", "clipboard-check", routes.COMPANY_REVIEW),
+                NavItem("Webhooks", "webhook", routes.COMPANY_WEBHOOKS)),
     "operator": (NavItem("Overview", "layout-dashboard", routes.OPERATOR_HOME),
                  NavItem("Profile", "user-pen", routes.OPERATOR_PROFILE),
                  NavItem("Feed", "radio-tower", routes.OPERATOR_FEED),
@@ -35,6 +36,7 @@ NAV_BY_ROLE: dict[str, tuple[NavItem, ...]] = {
                     NavItem("Earnings", "piggy-bank")),
     "admin": (NavItem("Overview", "layout-dashboard", routes.ADMIN_HOME), NavItem("KYC", "id-card", routes.ADMIN_KYC),
               NavItem("Payouts", "banknote", routes.ADMIN_PAYOUTS), NavItem("Disputes", "scale", routes.ADMIN_DISPUTES),
+              NavItem("Webhook failures", "webhook", routes.ADMIN_WEBHOOKS),
               NavItem("Scheduler", "timer", routes.ADMIN_SCHEDULER),
               NavItem("Ledger", "book-open-check", routes.ADMIN_LEDGER), NavItem("Audit", "scroll-text")),
 }

@@ -7,6 +7,7 @@ shown as "8.00 EUR", the way the API's messages word them.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -16,10 +17,12 @@ from sqlmodel import Session
 
 from marketplace_app.companies import credits, reports
 from marketplace_app.companies.access import CompanyActor, resolve_actor
+from marketplace_app.core.errors import HandoffError
 from marketplace_app.core.money import display_money
 from marketplace_app.requests import service as requests
 from marketplace_app.requests.views import shown_status
 from marketplace_app.settings import get_settings
+from marketplace_app.ui.state import live
 from marketplace_app.ui.state.base import AppState
 
 T = TypeVar("T")
@@ -72,6 +75,14 @@ class CompanyState(AppState):
     async def _as_member(self, reader: Callable[..., T], /, **kwargs: Any) -> T:
         """Run `reader(session, actor, **kwargs)` in one unit of work off the event loop."""
         return await self._call(as_member, self._user_id, reader, kwargs)
+
+    async def _company_events(self, request_id: str | None = None) -> live.Matcher | None:
+        """A matcher for the request events of the member's company (None once they are no member)."""
+        try:
+            company_id = await asyncio.to_thread(live.company_of, self._user_id)
+        except HandoffError:
+            return None
+        return live.company_events(company_id, request_id=request_id)
 
 
 class Pages(rx.State, mixin=True):
@@ -129,8 +140,8 @@ def overview_snapshot(session: Session, actor: CompanyActor) -> dict[str, Any]:
     }
 
 
-class OverviewState(CompanyState):
-    """The company's overview: credit, spend this month, open and recent requests."""
+class OverviewState(live.LiveUpdates, CompanyState):
+    """The company's overview: credit, spend this month, open and recent requests (kept live)."""
 
     available: str = ""
     escrowed: str = ""
@@ -149,10 +160,16 @@ class OverviewState(CompanyState):
         redirect = await self._require("company")
         if redirect:
             return redirect
+        await self._live_refresh()
+        return OverviewState.follow_events
+
+    async def _live_matcher(self) -> live.Matcher | None:
+        return await self._company_events()
+
+    async def _live_refresh(self) -> None:
         snapshot = await self._as_member(overview_snapshot)
         self.available, self.escrowed = snapshot["available"], snapshot["escrowed"]
         self.month_total, self.month, self.spend = snapshot["month_total"], snapshot["month"], snapshot["spend"]
         self.has_spend = any(day["cents"] for day in snapshot["spend"])
         self.open_count, self.recent = snapshot["open_count"], snapshot["recent"]
         self.has_projects, self.loaded = snapshot["has_projects"], True
-        return None

@@ -17,6 +17,7 @@ from marketplace_app.requests import views
 from marketplace_app.requests.models import RequestStatus
 from marketplace_app.ui.state.base import error_toast
 from marketplace_app.ui.state.company import NEVER, CompanyState, money, scope, when
+from marketplace_app.ui.state.live import LiveUpdates, Matcher
 
 SCORES = (1, 2, 3, 4, 5)
 MAX_COMMENT_LENGTH = 500
@@ -77,8 +78,8 @@ def rate(session: Session, actor: CompanyActor, *, request_id: str, score: int, 
     requests.rate_request(session, ctx=scope(actor), request_id=request_id, score=score, comment=comment)
 
 
-class RequestDetailState(CompanyState):
-    """The request detail page."""
+class RequestDetailState(LiveUpdates, CompanyState):
+    """The request detail page, kept live: a status change shows without a reload."""
 
     shown_id: str = ""
     found: bool = False
@@ -106,6 +107,12 @@ class RequestDetailState(CompanyState):
             return redirect
         self.shown_id = self.router.url.path.rstrip("/").rsplit("/", 1)[-1][:64]
         self.loaded, self.score, self.rate_error, self.busy = False, 0, "", False
+        return [event for event in (await self._refresh(), RequestDetailState.follow_events) if event is not None]
+
+    async def _live_matcher(self) -> Matcher | None:
+        return await self._company_events(request_id=self.shown_id) if self.found else None
+
+    async def _live_refresh(self):
         return await self._refresh()
 
     async def _refresh(self):

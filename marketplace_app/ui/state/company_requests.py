@@ -15,6 +15,7 @@ from marketplace_app.requests import service as requests
 from marketplace_app.requests.models import RequestStatus
 from marketplace_app.ui.state.base import error_toast
 from marketplace_app.ui.state.company import CompanyState, Pages, request_row, scope
+from marketplace_app.ui.state.live import LiveUpdates, Matcher
 
 REQUESTS_PER_PAGE = 20
 ALL = "all"
@@ -48,8 +49,8 @@ def _choice(value: str) -> str:
     return "" if value == ALL else value
 
 
-class RequestsState(Pages, CompanyState):
-    """The requests list with its status, skill and project filters."""
+class RequestsState(LiveUpdates, Pages, CompanyState):
+    """The requests list with its status, skill and project filters, kept live."""
 
     rows: list[dict[str, str]] = []
     loaded: bool = False
@@ -69,6 +70,12 @@ class RequestsState(Pages, CompanyState):
         self.status_filter = status if status in STATUS_FILTERS else ALL
         self.skill_filter = self.project_filter = ALL
         self._first_page()
+        return [event for event in (await self._fetch(), RequestsState.follow_events) if event is not None]
+
+    async def _live_matcher(self) -> Matcher | None:
+        return await self._company_events()
+
+    async def _live_refresh(self):
         return await self._fetch()
 
     async def _fetch(self):

@@ -1,0 +1,216 @@
+"""Disputes over the API: the company's agent opens, reads, appeals and settles; the operator
+reads, states, appeals, settles and sits on juries; staff rule as specialist or board."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Header, Path, Query
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field, StrictStr
+from sqlmodel import Session
+
+from marketplace_app.api.access import ADMIN, access
+from marketplace_app.api.agent import Agent
+from marketplace_app.api.deps import AdminUser, require_role
+from marketplace_app.api.idempotent import fingerprint, run_idempotent
+from marketplace_app.core.db import unit_of_work
+from marketplace_app.core.money import parse_money
+from marketplace_app.disputes import service as disputes
+from marketplace_app.disputes import views
+from marketplace_app.disputes.models import Party
+from marketplace_app.identity.models import Role, User
+from marketplace_app.settings import get_settings
+
+router = APIRouter(tags=["disputes"])
+AGENT = access("api_key")
+OPERATOR = access("operator")
+Operator = Annotated[User, Depends(require_role(Role.operator))]
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=255)]
+RequestId = Annotated[str, Path(max_length=40)]
+DisputeId = Annotated[str, Path(max_length=40)]
+ERRORS = {400: {"description": "Not allowed in this state, or the window closed (`invalid_state`)"},
+          401: {"description": "Missing or invalid key or session (`unauthorized`)"},
+          403: {"description": "Not your turn or not your role (`forbidden`)"},
+          404: {"description": "No such request or dispute of yours (`not_found`)"},
+          409: {"description": "The dispute moved on concurrently (`invalid_state`)"},
+          422: {"description": "Invalid input (`validation_error`)"}}
+
+
+class ReasonIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: StrictStr = Field(min_length=1, max_length=1000, examples=["The answer ignores clause 4.2"])
+
+
+class OfferIn(BaseModel):
+    """A refund to the company, as a money string (`"4.00EUR"`); `"0.00EUR"` offers none."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    refund: StrictStr = Field(max_length=32, examples=["4.00EUR"])
+
+
+class VoteIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    vote: Literal["for_company", "for_operator"]
+    comment: StrictStr | None = Field(default=None, max_length=500)
+
+
+class RulingIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    ruling: Literal["for_company", "for_operator", "split"]
+    refund: StrictStr | None = Field(default=None, max_length=32, description="Required for a split")
+    reasoning: StrictStr = Field(min_length=1, max_length=1000)
+
+
+def _cents(text: str | None) -> int | None:
+    return None if text is None else parse_money(text, currency=get_settings().currency, field="refund")
+
+
+def _shown(session: Session, dispute: Mapping[str, Any]) -> dict[str, Any]:
+    return views.render(dispute, disputes.history(session, dispute["id"]))
+
+
+def _agent_action(agent: Any, request_id: str, act: Callable[[Session, Mapping[str, Any]], Any]) -> dict[str, Any]:
+    with unit_of_work() as session:
+        dispute = disputes.for_request(session, ctx=agent, request_id=request_id)
+        act(session, dispute)
+        return _shown(session, disputes.for_request(session, ctx=agent, request_id=request_id))
+
+
+# ------------------------------------------------------------------------------------------ the company's agent
+
+@router.post("/requests/{request_id}/dispute", status_code=201, openapi_extra=AGENT, responses=ERRORS)
+def open_dispute(request_id: RequestId, body: ReasonIn, agent: Agent,
+                 idempotency_key: IdempotencyKey = None) -> JSONResponse:
+    """Dispute a completed request within 24 h of completion. Under 5.00 EUR and rated ≤ 2 it is
+    refunded 50 % at once; otherwise tier 0 rules instantly and the ruling awaits appeal (48 h)."""
+
+    def action(session: Session) -> dict[str, Any]:
+        dispute = disputes.open_by_company(session, ctx=agent, request_id=request_id, reason=body.reason)
+        return _shown(session, disputes.for_request(session, ctx=agent, request_id=dispute["request_id"]))
+
+    return run_idempotent(principal=agent.project_id, key=idempotency_key,
+                          request_hash=fingerprint(f"/v1/requests/{request_id}/dispute", body.model_dump()),
+                          status_code=201, action=action)
+
+
+@router.get("/requests/{request_id}/dispute", openapi_extra=AGENT, responses=ERRORS)
+def get_dispute(request_id: RequestId, agent: Agent) -> dict[str, Any]:
+    """Status, tier, rulings, jury result, refund amount and escalation history."""
+    with unit_of_work(read_only=True) as session:
+        return _shown(session, disputes.for_request(session, ctx=agent, request_id=request_id))
+
+
+@router.post("/requests/{request_id}/dispute/appeal", openapi_extra=AGENT, responses=ERRORS)
+def appeal_as_company(request_id: RequestId, body: ReasonIn, agent: Agent) -> dict[str, Any]:
+    """Appeal the current ruling within 48 h: the next tier takes the dispute."""
+    return _agent_action(agent, request_id, lambda session, dispute: disputes.appeal(
+        session, dispute_id=dispute["id"], party=Party.company, actor_id=agent.key_id, reason=body.reason))
+
+
+@router.post("/requests/{request_id}/dispute/settlement", openapi_extra=AGENT, responses=ERRORS)
+def offer_as_company(request_id: RequestId, body: OfferIn, agent: Agent) -> dict[str, Any]:
+    """Offer to settle for a refund; the operator may accept it."""
+    return _agent_action(agent, request_id, lambda session, dispute: disputes.propose_settlement(
+        session, dispute_id=dispute["id"], party=Party.company, actor_id=agent.key_id,
+        refund_cents=_cents(body.refund)))
+
+
+@router.post("/requests/{request_id}/dispute/settlement/accept", openapi_extra=AGENT, responses=ERRORS)
+def accept_as_company(request_id: RequestId, body: OfferIn, agent: Agent) -> dict[str, Any]:
+    """Accept the operator's standing offer (repeat its amount): resolved at once."""
+    return _agent_action(agent, request_id, lambda session, dispute: disputes.accept_settlement(
+        session, dispute_id=dispute["id"], party=Party.company, actor_id=agent.key_id,
+        refund_cents=_cents(body.refund)))
+
+
+# ------------------------------------------------------------------------------------------ the operator
+
+@router.get("/operator/disputes", openapi_extra=OPERATOR, responses=ERRORS)
+def my_disputes(user: Operator) -> dict[str, Any]:
+    """Disputes about my work, newest first."""
+    with unit_of_work(read_only=True) as session:
+        return {"data": [_shown(session, row) for row in disputes.operator_disputes(session, operator_id=user.id)]}
+
+
+def _operator_action(user: User, dispute_id: str, act: Callable[[Session], Any]) -> dict[str, Any]:
+    with unit_of_work() as session:
+        disputes.for_operator(session, operator_id=user.id, dispute_id=dispute_id)
+        act(session)
+        return _shown(session, disputes.for_operator(session, operator_id=user.id, dispute_id=dispute_id))
+
+
+@router.get("/operator/disputes/{dispute_id}", openapi_extra=OPERATOR, responses=ERRORS)
+def my_dispute(dispute_id: DisputeId, user: Operator) -> dict[str, Any]:
+    """One dispute about my work."""
+    with unit_of_work(read_only=True) as session:
+        return _shown(session, disputes.for_operator(session, operator_id=user.id, dispute_id=dispute_id))
+
+
+@router.post("/operator/disputes/{dispute_id}/statement", openapi_extra=OPERATOR, responses=ERRORS)
+def state_my_side(dispute_id: DisputeId, body: ReasonIn, user: Operator) -> dict[str, Any]:
+    """My side of the story (≤ 1,000 characters), shown to jurors and staff."""
+    return _operator_action(user, dispute_id, lambda session: disputes.add_statement(
+        session, dispute_id=dispute_id, operator_id=user.id, statement=body.reason))
+
+
+@router.post("/operator/disputes/{dispute_id}/appeal", openapi_extra=OPERATOR, responses=ERRORS)
+def appeal_as_operator(dispute_id: DisputeId, body: ReasonIn, user: Operator) -> dict[str, Any]:
+    """Appeal the current ruling within 48 h."""
+    return _operator_action(user, dispute_id, lambda session: disputes.appeal(
+        session, dispute_id=dispute_id, party=Party.operator, actor_id=user.id, reason=body.reason))
+
+
+@router.post("/operator/disputes/{dispute_id}/settlement", openapi_extra=OPERATOR, responses=ERRORS)
+def offer_as_operator(dispute_id: DisputeId, body: OfferIn, user: Operator) -> dict[str, Any]:
+    """Offer to settle for a refund to the company."""
+    return _operator_action(user, dispute_id, lambda session: disputes.propose_settlement(
+        session, dispute_id=dispute_id, party=Party.operator, actor_id=user.id, refund_cents=_cents(body.refund)))
+
+
+@router.post("/operator/disputes/{dispute_id}/settlement/accept", openapi_extra=OPERATOR, responses=ERRORS)
+def accept_as_operator(dispute_id: DisputeId, body: OfferIn, user: Operator) -> dict[str, Any]:
+    """Accept the company's standing offer (repeat its amount)."""
+    return _operator_action(user, dispute_id, lambda session: disputes.accept_settlement(
+        session, dispute_id=dispute_id, party=Party.operator, actor_id=user.id, refund_cents=_cents(body.refund)))
+
+
+@router.get("/operator/jury", openapi_extra=OPERATOR, responses=ERRORS)
+def jury_duty(user: Operator) -> dict[str, Any]:
+    """Disputes I sit on as a juror, with my vote (null until I vote)."""
+    with unit_of_work(read_only=True) as session:
+        rows = disputes.jury_duty(session, juror_id=user.id)
+        return {"data": [views.juror_case(session, row) for row in rows]}
+
+
+@router.post("/operator/jury/{dispute_id}/vote", openapi_extra=OPERATOR, responses=ERRORS)
+def cast_vote(dispute_id: DisputeId, body: VoteIn, user: Operator) -> dict[str, Any]:
+    """Vote once, independently; the third vote decides by majority."""
+    with unit_of_work() as session:
+        dispute = disputes.vote(session, dispute_id=dispute_id, juror_id=user.id, vote_for=body.vote,
+                                comment=body.comment)
+        return {"dispute_id": dispute["id"], "status": dispute["status"], "my_vote": body.vote}
+
+
+# ------------------------------------------------------------------------------------------ staff
+
+@router.get("/admin/disputes", openapi_extra=ADMIN, responses=ERRORS)
+def staff_queue(_staff: AdminUser, tier: Annotated[int | None, Query(ge=2, le=3)] = None) -> dict[str, Any]:
+    """Disputes waiting for staff: specialist (tier 2) and board (tier 3), soonest deadline first."""
+    tiers = [tier] if tier else [2, 3]
+    with unit_of_work(read_only=True) as session:
+        return {"data": [_shown(session, row) for level in tiers for row in disputes.staff_queue(session, tier=level)]}
+
+
+@router.post("/admin/disputes/{dispute_id}/ruling", openapi_extra=ADMIN, responses=ERRORS)
+def staff_ruling(dispute_id: DisputeId, body: RulingIn, staff: AdminUser) -> dict[str, Any]:
+    """Rule as the specialist (appealable for 48 h) or the board (final)."""
+    with unit_of_work() as session:
+        dispute = disputes.staff_rule(session, dispute_id=dispute_id, staff_id=staff.id, ruling=body.ruling,
+                                      refund_cents=_cents(body.refund), reasoning=body.reasoning)
+        return _shown(session, dispute)

@@ -1,0 +1,561 @@
+"""The dispute lifecycle. Every change is a conditional UPDATE on the dispute's status (so
+concurrent callers cannot both win), written with its history step and its event in the
+caller's transaction; a resolution moves the money in that same transaction, exactly once.
+
+Tiers: 0 automated triage (instant) → 1 peer jury (3 verified operators, 48 h) → 2 specialist
+(staff, 72 h) → 3 board (staff, final, 5 business days). After a ruling at tiers 0–2 either
+party may appeal within 48 h; otherwise the ruling becomes final at the deadline (sweep).
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import RowMapping, func, insert, select, update
+from sqlmodel import Session
+
+from marketplace_app.companies.access import checked_id
+from marketplace_app.companies.service import available_account
+from marketplace_app.core.clock import now
+from marketplace_app.core.errors import Forbidden, InvalidState, NotFound, ValidationFailed
+from marketplace_app.core.ids import new_id
+from marketplace_app.disputes.models import (
+    Dispute,
+    DisputeJuror,
+    DisputeStatus,
+    DisputeStep,
+    JurorStatus,
+    MoneyState,
+    Party,
+    Resolution,
+    Ruling,
+)
+from marketplace_app.disputes.triage import current_triage
+from marketplace_app.earnings import accounts
+from marketplace_app.earnings import service as earnings
+from marketplace_app.earnings.models import Earning, EarningStatus
+from marketplace_app.events import service as events
+from marketplace_app.ledger import service as ledger
+from marketplace_app.operators.models import KycStatus, OperatorProfile
+from marketplace_app.requests import service as requests
+from marketplace_app.requests import status as machine
+from marketplace_app.requests.models import Request, RequestStatus
+from marketplace_app.settings import get_settings
+from marketplace_app.work.models import WorkAssignment
+
+DISPUTES = Dispute.__table__
+JURORS = DisputeJuror.__table__
+STEPS = DisputeStep.__table__
+REQUESTS = Request.__table__
+EARNINGS = Earning.__table__
+PROFILES = OperatorProfile.__table__
+ASSIGNMENTS = WorkAssignment.__table__
+MAX_REASON_LENGTH = 1000
+MAX_COMMENT_LENGTH = 500
+BATCH_SIZE = 200
+FINAL_TIER = 3
+OPEN = [s for s in DisputeStatus if s is not DisputeStatus.resolved]
+REVIEW_STATUS = {1: DisputeStatus.jury_review, 2: DisputeStatus.specialist_review, 3: DisputeStatus.board_review}
+APPEAL_INSTRUCTIONS = ("The affected party may appeal within 48 hours: POST /v1/requests/{id}/dispute/appeal with a "
+                       "reason (the operator appeals from the dashboard). Without an appeal the ruling becomes final.")
+
+
+# ---------------------------------------------------------------------------------------------- opening
+
+def open_by_company(session: Session, *, ctx: requests.Reader, request_id: str, reason: object) -> RowMapping:
+    """The company disputes a completed request within 24 h of completion.
+
+    Under the small-claims limit with a rating of 2 or less it is resolved at once with a 50 %
+    refund; otherwise tier 0 rules at once and the ruling awaits appeal.
+
+    Raises:
+        ValidationFailed: `reason` is not 1 to 1,000 characters.
+        NotFound: Not a request of this caller.
+        InvalidState: Not completed, already disputed, or the 24 h window has closed.
+    """
+    text = _text(reason, "reason", MAX_REASON_LENGTH)
+    row = requests.get_request(session, ctx=ctx, request_id=request_id)
+    if row["status"] == RequestStatus.disputed:
+        raise InvalidState(f"Request {request_id} is already disputed", status=409)
+    if row["status"] != RequestStatus.completed:
+        raise InvalidState(f"Request {request_id} is {row['status']}; only completed requests can be disputed")
+    window_end = row["completed_at"] + timedelta(hours=get_settings().dispute_window_hours)
+    if now() >= window_end:
+        raise InvalidState(f"The dispute window closed at {window_end.isoformat()} (24 hours after completion)")
+    actor = requests.actor_of(ctx)
+    moved = machine.transition(session, request_id=request_id, to=RequestStatus.disputed,
+                               sources=[RequestStatus.completed], actor=actor, note="disputed by the company",
+                               scope=requests.scope_of(ctx),
+                               conditions=[REQUESTS.c.completed_at > now() - timedelta(
+                                   hours=get_settings().dispute_window_hours)])
+    posted = moved["mode"] == "live" and moved["hold_id"] is not None and moved["operator_id"] is not None
+    if posted:
+        session.execute(update(EARNINGS).where(EARNINGS.c.request_id == request_id,
+                                               EARNINGS.c.status == EarningStatus.pending).values(frozen=True))
+    dispute = _create(session, moved, reason=text, opened_by=Party.company,
+                      money=MoneyState.posted if posted else MoneyState.none, actor_id=actor.id)
+    small = get_settings().small_claims_limit_cents
+    if moved["max_price_cents"] < small and moved["rating"] is not None and moved["rating"] <= 2:
+        refund = moved["max_price_cents"] // 2
+        _step(session, dispute["id"], "small_claims", actor_type=Party.system, refund_cents=refund,
+              text=f"Small claim: under {requests.money(small)} and rated {moved['rating']}/5, refunded 50 %")
+        session.execute(update(DISPUTES).where(DISPUTES.c.id == dispute["id"]).values(small_claims=True))
+        return resolve(session, dispute_id=dispute["id"], resolution=Resolution.split, refund_cents=refund,
+                       sources=[DisputeStatus.ai_review], note="small claims")
+    return _triage(session, dispute["id"])
+
+
+def open_automatically(session: Session, *, request_row: Mapping[str, Any], reason: str, opened_by: Party,
+                       actor_id: str | None = None) -> RowMapping:
+    """Open the dispute of a request that has just become `disputed` with its escrow still held
+    (verification below 50, or the company rejected the result), and rule at tier 0."""
+    money = MoneyState.held if request_row["mode"] == "live" and request_row["hold_id"] else MoneyState.none
+    dispute = _create(session, request_row, reason=reason[:MAX_REASON_LENGTH], opened_by=opened_by, money=money,
+                      actor_id=actor_id)
+    return _triage(session, dispute["id"])
+
+
+def _create(session: Session, row: Mapping[str, Any], *, reason: str, opened_by: Party, money: MoneyState,
+            actor_id: str | None) -> RowMapping:
+    moment = now()
+    dispute = session.execute(insert(DISPUTES).values(
+        id=new_id("dis"), request_id=row["id"], company_id=row["company_id"], project_id=row["project_id"],
+        operator_id=row["operator_id"], skill=row["skill"], mode=row["mode"], price_cents=row["max_price_cents"],
+        fee_cents=row["fee_cents"], money_state=money, opened_by=opened_by, reason=reason,
+        status=DisputeStatus.ai_review, current_tier=0, created_at=moment, updated_at=moment,
+    ).returning(*DISPUTES.c)).mappings().one()
+    _step(session, dispute["id"], "opened", actor_type=opened_by, actor_id=actor_id, to_tier=0, text=reason)
+    _emit(session, dispute, "dispute.opened", reason=reason[:200])
+    return dispute
+
+
+def _triage(session: Session, dispute_id: str) -> RowMapping:
+    dispute = _load(session, dispute_id)
+    request = session.execute(select(REQUESTS).where(REQUESTS.c.id == dispute["request_id"])).mappings().one()
+    ruled = current_triage().rule(request, dispute["reason"], dispute["operator_statement"])
+    values = {"ai_ruling": ruled.ruling, "ai_ruling_reasoning": ruled.reasoning}
+    return _rule(session, dispute, tier=0, ruling=ruled.ruling, refund_cents=None, reasoning=ruled.reasoning,
+                 actor_type=Party.system, actor_id=None, sources=[DisputeStatus.ai_review], extra=values)
+
+
+# ---------------------------------------------------------------------------------------------- rulings
+
+def _rule(session: Session, dispute: Mapping[str, Any], *, tier: int, ruling: Ruling, refund_cents: int | None,
+          reasoning: str, actor_type: Party, actor_id: str | None, sources: Sequence[DisputeStatus],
+          extra: Mapping[str, Any] | None = None) -> RowMapping:
+    """Record a ruling at `tier`; the board's is final, any other awaits appeal for 48 h."""
+    refund = _refund_for(dispute, ruling, refund_cents)
+    values = {"ruling": ruling, "ruling_refund_cents": refund, "current_tier": tier, **(extra or {})}
+    _step(session, dispute["id"], "ruling", actor_type=actor_type, actor_id=actor_id, from_tier=tier, ruling=ruling,
+          refund_cents=refund, text=reasoning)
+    if tier >= FINAL_TIER:
+        _move(session, dispute["id"], sources, values)
+        _emit(session, _load(session, dispute["id"]), "dispute.ruling", tier=tier, ruling=str(ruling))
+        return resolve(session, dispute_id=dispute["id"], resolution=_resolution(ruling), refund_cents=refund,
+                       sources=sources, note="board ruling (final)")
+    deadline = now() + timedelta(hours=get_settings().appeal_window_hours)
+    moved = _move(session, dispute["id"], sources, {**values, "status": DisputeStatus.awaiting_appeal,
+                                                     "deadline_at": deadline})
+    _emit(session, moved, "dispute.ruling", tier=tier, ruling=str(ruling))
+    return moved
+
+
+def _refund_for(dispute: Mapping[str, Any], ruling: Ruling, refund_cents: int | None) -> int:
+    price = dispute["price_cents"]
+    if ruling is Ruling.for_company:
+        return price
+    if ruling is Ruling.for_operator:
+        return 0
+    if not isinstance(refund_cents, int) or isinstance(refund_cents, bool) or not 0 < refund_cents < price:
+        raise ValidationFailed(f"a split refunds more than 0 and less than {requests.money(price)}")
+    return refund_cents
+
+
+def _resolution(ruling: Ruling | str) -> Resolution:
+    return {Ruling.for_company: Resolution.full_refund, Ruling.for_operator: Resolution.dismissed,
+            Ruling.split: Resolution.split}[Ruling(ruling)]
+
+
+def appeal(session: Session, *, dispute_id: str, party: Party, actor_id: str | None, reason: object) -> RowMapping:
+    """Either party appeals the current ruling within its window: the next tier takes it."""
+    text = _text(reason, "reason", MAX_REASON_LENGTH)
+    dispute = _load(session, dispute_id)
+    if dispute["status"] != DisputeStatus.awaiting_appeal:
+        raise InvalidState(f"Dispute {dispute_id} is {dispute['status']}; only a ruling awaiting appeal can be "
+                           "appealed", status=409)
+    if dispute["deadline_at"] <= now():
+        raise InvalidState("The appeal window has closed; the ruling is final", status=409)
+    tier = dispute["current_tier"] + 1
+    moved = _escalate(session, dispute, to_tier=tier, by=party, actor_id=actor_id, reason=text,
+                      sources=[DisputeStatus.awaiting_appeal],
+                      conditions=[DISPUTES.c.deadline_at > now(), DISPUTES.c.current_tier == dispute["current_tier"]])
+    _emit(session, moved, "dispute.appealed", by=str(party), to_tier=tier)
+    return moved
+
+
+def _escalate(session: Session, dispute: Mapping[str, Any], *, to_tier: int, by: Party, actor_id: str | None,
+              reason: str, sources: Sequence[DisputeStatus], conditions: Sequence[Any] = ()) -> RowMapping:
+    settings = get_settings()
+    moment = now()
+    deadlines = {1: moment + timedelta(hours=settings.jury_vote_hours),
+                 2: moment + timedelta(hours=settings.specialist_hours),
+                 3: add_business_days(moment, settings.board_business_days)}
+    moved = _move(session, dispute["id"], sources, {"status": REVIEW_STATUS[to_tier], "current_tier": to_tier,
+                                                     "deadline_at": deadlines[to_tier], "offer_cents": None,
+                                                     "offer_by": None}, conditions=conditions)
+    _step(session, dispute["id"], "escalation", actor_type=by, actor_id=actor_id,
+          from_tier=dispute["current_tier"], to_tier=to_tier, text=reason)
+    if to_tier == 1 and _seat_jurors(session, moved, settings.jury_size) < settings.jury_size:
+        # Not enough eligible operators for a jury: a specialist takes it instead.
+        return _escalate(session, moved, to_tier=2, by=Party.system, actor_id=None,
+                         reason="not enough eligible jurors", sources=[DisputeStatus.jury_review])
+    return moved
+
+
+def add_business_days(start: datetime, days: int) -> datetime:
+    """`start` plus `days` weekdays (Saturday and Sunday do not count)."""
+    moment, left = start, days
+    while left > 0:
+        moment += timedelta(days=1)
+        if moment.weekday() < 5:
+            left -= 1
+    return moment
+
+
+# ---------------------------------------------------------------------------------------------- jury
+
+def _seat_jurors(session: Session, dispute: Mapping[str, Any], count: int) -> int:
+    """Add up to `count` eligible jurors; return how many are seated (active) now."""
+    taken = select(JURORS.c.juror_id).where(JURORS.c.dispute_id == dispute["id"])
+    worked = select(ASSIGNMENTS.c.operator_id).where(ASSIGNMENTS.c.request_id == dispute["request_id"])
+    candidates = session.execute(select(PROFILES.c.user_id, PROFILES.c.skills).where(
+        PROFILES.c.kyc_status == KycStatus.verified, PROFILES.c.user_id.not_in(taken),
+        PROFILES.c.user_id.not_in(worked),
+        *([PROFILES.c.user_id != dispute["operator_id"]] if dispute["operator_id"] else []),
+    )).all()
+    eligible = [user for user, skills in candidates if dispute["skill"] in (skills or [])]
+    random.shuffle(eligible)
+    active = _active_jurors(session, dispute["id"])
+    chosen = eligible[:max(count - len(active), 0)]
+    if chosen:
+        moment = now()
+        session.execute(insert(JURORS), [{"dispute_id": dispute["id"], "juror_id": user,
+                                          "status": JurorStatus.active, "assigned_at": moment} for user in chosen])
+    return len(active) + len(chosen)
+
+
+def _active_jurors(session: Session, dispute_id: str) -> list[RowMapping]:
+    return list(session.execute(select(JURORS).where(JURORS.c.dispute_id == dispute_id,
+                                                     JURORS.c.status == JurorStatus.active)).mappings())
+
+
+def vote(session: Session, *, dispute_id: str, juror_id: str, vote_for: object, comment: object = None) -> RowMapping:
+    """A seated juror votes once (`for_company` or `for_operator`); the third vote rules by majority."""
+    if vote_for not in (Ruling.for_company, Ruling.for_operator):
+        raise ValidationFailed("vote must be for_company or for_operator")
+    note = None if comment in (None, "") else _text(comment, "comment", MAX_COMMENT_LENGTH)
+    checked_id(dispute_id, "Dispute")
+    dispute = _load(session, dispute_id)
+    seat = session.execute(select(JURORS).where(JURORS.c.dispute_id == dispute_id, JURORS.c.juror_id == juror_id,
+                                                JURORS.c.status == JurorStatus.active)).mappings().one_or_none()
+    if seat is None:
+        raise NotFound(f"Dispute {dispute_id} not found in your jury duty")
+    if dispute["status"] != DisputeStatus.jury_review:
+        raise InvalidState(f"Dispute {dispute_id} is {dispute['status']}; the jury has finished", status=409)
+    voted = session.execute(update(JURORS).where(JURORS.c.id == seat["id"], JURORS.c.vote.is_(None)).values(
+        vote=Ruling(vote_for), comment=note, voted_at=now())).rowcount
+    if voted != 1:
+        raise InvalidState("You have already voted on this dispute", status=409)
+    jurors = _active_jurors(session, dispute_id)
+    votes = [juror["vote"] for juror in jurors if juror["vote"]]
+    if len(votes) < get_settings().jury_size:
+        return _load(session, dispute_id)
+    return _jury_rules(session, dispute, votes)
+
+
+def _jury_rules(session: Session, dispute: Mapping[str, Any], votes: list[str]) -> RowMapping:
+    company = votes.count(Ruling.for_company)
+    ruling = Ruling.for_company if company * 2 > len(votes) else Ruling.for_operator
+    reasoning = f"Peer jury: {company} for the company, {len(votes) - company} for the operator"
+    return _rule(session, dispute, tier=1, ruling=ruling, refund_cents=None, reasoning=reasoning,
+                 actor_type=Party.system, actor_id=None, sources=[DisputeStatus.jury_review],
+                 extra={"jury_result": ruling})
+
+
+def jury_duty(session: Session, *, juror_id: str) -> list[RowMapping]:
+    """The disputes this operator sits on, newest first, with their vote."""
+    return list(session.execute(
+        select(DISPUTES, JURORS.c.vote.label("my_vote"), JURORS.c.assigned_at)
+        .join(JURORS, JURORS.c.dispute_id == DISPUTES.c.id)
+        .where(JURORS.c.juror_id == juror_id, JURORS.c.status == JurorStatus.active)
+        .order_by(JURORS.c.id.desc()).limit(100)).mappings())
+
+
+# ---------------------------------------------------------------------------------------------- staff
+
+def staff_rule(session: Session, *, dispute_id: str, staff_id: str, ruling: object, refund_cents: object = None,
+               reasoning: object = None) -> RowMapping:
+    """A specialist (tier 2) or the board (tier 3, final) rules: for one side, or a split by amount."""
+    try:
+        chosen = Ruling(ruling)
+    except ValueError:
+        raise ValidationFailed("ruling must be for_company, for_operator or split") from None
+    text = _text(reasoning, "reasoning", MAX_REASON_LENGTH)
+    checked_id(dispute_id, "Dispute")
+    dispute = _load(session, dispute_id)
+    if dispute["status"] not in (DisputeStatus.specialist_review, DisputeStatus.board_review):
+        raise InvalidState(f"Dispute {dispute_id} is {dispute['status']}; staff rule in specialist or board review",
+                           status=409)
+    return _rule(session, dispute, tier=dispute["current_tier"], ruling=chosen,
+                 refund_cents=refund_cents if chosen is Ruling.split else None, reasoning=text,
+                 actor_type=Party.staff, actor_id=staff_id, sources=[DisputeStatus(dispute["status"])])
+
+
+def staff_queue(session: Session, *, tier: int, limit: int = 100) -> list[RowMapping]:
+    return list(session.execute(select(DISPUTES).where(DISPUTES.c.status == REVIEW_STATUS[tier])
+                                .order_by(DISPUTES.c.deadline_at).limit(limit)).mappings())
+
+
+# ---------------------------------------------------------------------------------------------- settlement
+
+def propose_settlement(session: Session, *, dispute_id: str, party: Party, actor_id: str | None,
+                       refund_cents: object) -> RowMapping:
+    """Offer to settle for a refund of `refund_cents` to the company (0 to the full price)."""
+    dispute = _load(session, dispute_id)
+    price = dispute["price_cents"]
+    if not isinstance(refund_cents, int) or isinstance(refund_cents, bool) or not 0 <= refund_cents <= price:
+        raise ValidationFailed(f"refund must be from 0.00 to {requests.money(price)}")
+    if dispute["status"] == DisputeStatus.resolved:
+        raise InvalidState(f"Dispute {dispute_id} is resolved", status=409)
+    moved = _move(session, dispute_id, OPEN, {"offer_cents": refund_cents, "offer_by": party})
+    _step(session, dispute_id, "offer", actor_type=party, actor_id=actor_id, refund_cents=refund_cents,
+          text=f"offers to settle for a refund of {requests.money(refund_cents)}")
+    return moved
+
+
+def accept_settlement(session: Session, *, dispute_id: str, party: Party, actor_id: str | None,
+                      refund_cents: object) -> RowMapping:
+    """The other party accepts the standing offer (its amount must match): resolved, no more tiers."""
+    dispute = _load(session, dispute_id)
+    if dispute["status"] == DisputeStatus.resolved:
+        raise InvalidState(f"Dispute {dispute_id} is resolved", status=409)
+    if dispute["offer_cents"] is None:
+        raise InvalidState("There is no settlement offer to accept", status=409)
+    if dispute["offer_by"] == party:
+        raise Forbidden("The other party must accept your offer")
+    if refund_cents != dispute["offer_cents"]:
+        raise InvalidState("The offer has changed; read it again before accepting", status=409)
+    amount = dispute["offer_cents"]
+    resolution = (Resolution.dismissed if amount == 0 else
+                  Resolution.full_refund if amount == dispute["price_cents"] else Resolution.split)
+    _step(session, dispute_id, "settled", actor_type=party, actor_id=actor_id, refund_cents=amount,
+          text=f"accepted the offer of a refund of {requests.money(amount)}")
+    return resolve(session, dispute_id=dispute_id, resolution=resolution, refund_cents=amount, sources=OPEN,
+                   note="settled by the parties",
+                   conditions=[DISPUTES.c.offer_cents == amount, DISPUTES.c.offer_by == dispute["offer_by"]])
+
+
+def add_statement(session: Session, *, dispute_id: str, operator_id: str, statement: object) -> RowMapping:
+    """The operator's side, shown to jurors and staff (replaces an earlier statement)."""
+    text = _text(statement, "statement", MAX_REASON_LENGTH)
+    dispute = _load(session, dispute_id)
+    if dispute["operator_id"] != operator_id:
+        raise NotFound(f"Dispute {dispute_id} not found")
+    moved = _move(session, dispute_id, OPEN, {"operator_statement": text})
+    _step(session, dispute_id, "statement", actor_type=Party.operator, actor_id=operator_id, text=text)
+    return moved
+
+
+# ---------------------------------------------------------------------------------------------- resolution
+
+def resolve(session: Session, *, dispute_id: str, resolution: Resolution, refund_cents: int,
+            sources: Sequence[DisputeStatus], note: str, conditions: Sequence[Any] = ()) -> RowMapping:
+    """Resolve once and move the money in this transaction (a loser of a race gets `InvalidState`)."""
+    moved = _move(session, dispute_id, sources, {"status": DisputeStatus.resolved, "resolution": resolution,
+                                                  "refund_cents": refund_cents, "resolved_at": now(),
+                                                  "deadline_at": None}, conditions=conditions)
+    _settle_money(session, moved, resolution, refund_cents)
+    _step(session, dispute_id, "resolved", actor_type=Party.system, ruling=None, refund_cents=refund_cents,
+          text=f"{resolution}: {note}")
+    _emit(session, moved, "dispute.resolved", resolution=str(resolution), refund_cents=refund_cents)
+    return moved
+
+
+def _settle_money(session: Session, dispute: Mapping[str, Any], resolution: Resolution, refund: int) -> None:
+    if dispute["money_state"] == MoneyState.none:
+        return
+    request = session.execute(select(REQUESTS).where(REQUESTS.c.id == dispute["request_id"])).mappings().one()
+    price, fee = request["max_price_cents"], request["fee_cents"]
+    reward = price - fee
+    reward_back = refund * reward // price if price else 0
+    fee_back = refund - reward_back
+    operator = request["operator_id"]
+    reason = f"Dispute {dispute['id']} on request {request['id']}: {resolution}"
+    if dispute["money_state"] == MoneyState.held:
+        if resolution is Resolution.full_refund:
+            ledger.void_hold(session, hold_id=request["hold_id"], reason=reason)
+            return
+        ledger.post_hold(session, hold_id=request["hold_id"], reason=reason, payees=[
+            (accounts.operator_pending(operator), reward - reward_back), (accounts.PLATFORM_REVENUE, fee - fee_back)])
+        if reward - reward_back > 0:
+            earnings.record(session, operator_id=operator, request_id=request["id"], amount_cents=reward - reward_back)
+        return
+    # Posted: the reward sits frozen in the operator's pending; refunds come back from there and the fee.
+    company = ledger.account_id(session, available_account(request["company_id"]))
+    legs = [ledger.Leg(ledger.account_id(session, ref), company, amount) for ref, amount in (
+        (accounts.operator_pending(operator), reward_back), (accounts.PLATFORM_REVENUE, fee_back)) if amount > 0]
+    if legs:
+        ledger.transfer(session, idempotency_key=f"dispute:{dispute['id']}:refund", kind="dispute_refund",
+                        reason=reason, legs=legs, reference_type="request", reference_id=request["id"])
+    remaining = reward - reward_back
+    session.execute(update(EARNINGS).where(EARNINGS.c.request_id == request["id"],
+                                           EARNINGS.c.status == EarningStatus.pending).values(
+        amount_cents=remaining, frozen=False,
+        **({"status": EarningStatus.clawed_back} if remaining == 0 else {})))
+
+
+# ---------------------------------------------------------------------------------------------- timers
+
+def sweep_due(session: Session, *, limit: int = BATCH_SIZE) -> int:
+    """Act on every dispute whose deadline passed: finalize unappealed rulings, replace or
+    escalate a late jury, escalate a silent specialist, finalize a silent board."""
+    moment = now()
+    due = session.execute(select(DISPUTES).where(DISPUTES.c.status.in_(OPEN), DISPUTES.c.deadline_at <= moment)
+                          .order_by(DISPUTES.c.deadline_at).limit(limit)).mappings().all()
+    for dispute in due:
+        try:
+            with session.begin_nested():
+                _on_deadline(session, dispute)
+        except InvalidState:
+            continue  # someone else moved it first; the newer state wins
+    return len(due)
+
+
+def _on_deadline(session: Session, dispute: Mapping[str, Any]) -> None:
+    status = DisputeStatus(dispute["status"])
+    guard = [DISPUTES.c.deadline_at == dispute["deadline_at"]]
+    if status is DisputeStatus.awaiting_appeal:
+        resolve(session, dispute_id=dispute["id"], resolution=_resolution(dispute["ruling"]),
+                refund_cents=dispute["ruling_refund_cents"], sources=[status],
+                note=f"tier {dispute['current_tier']} ruling final: no appeal within 48 hours", conditions=guard)
+    elif status is DisputeStatus.jury_review:
+        _late_jury(session, dispute, guard)
+    elif status is DisputeStatus.specialist_review:
+        _escalate(session, dispute, to_tier=3, by=Party.system, actor_id=None,
+                  reason="the specialist did not rule within 72 hours", sources=[status], conditions=guard)
+    elif status is DisputeStatus.board_review:
+        resolve(session, dispute_id=dispute["id"], resolution=_resolution(dispute["ruling"] or Ruling.for_operator),
+                refund_cents=dispute["ruling_refund_cents"] or 0, sources=[status],
+                note="the board did not rule within 5 business days: the last ruling stands", conditions=guard)
+
+
+def _late_jury(session: Session, dispute: Mapping[str, Any], guard: list[Any]) -> None:
+    size = get_settings().jury_size
+    if not dispute["jury_replaced"]:
+        missing = [juror["id"] for juror in _active_jurors(session, dispute["id"]) if juror["vote"] is None]
+        moved = _move(session, dispute["id"], [DisputeStatus.jury_review], {
+            "jury_replaced": True, "deadline_at": now() + timedelta(hours=get_settings().jury_vote_hours)},
+            conditions=guard)
+        session.execute(update(JURORS).where(JURORS.c.id.in_(missing)).values(status=JurorStatus.replaced))
+        if _seat_jurors(session, moved, size) == size:
+            _step(session, dispute["id"], "jurors_replaced", actor_type=Party.system,
+                  text=f"{len(missing)} juror(s) did not vote in 48 hours and were replaced")
+            return
+        dispute = moved
+        guard = [DISPUTES.c.deadline_at == moved["deadline_at"]]
+    _escalate(session, dispute, to_tier=2, by=Party.system, actor_id=None,
+              reason="the jury did not complete its vote", sources=[DisputeStatus.jury_review], conditions=guard)
+
+
+# ---------------------------------------------------------------------------------------------- reading
+
+def for_request(session: Session, *, ctx: requests.Reader, request_id: str) -> RowMapping:
+    """The dispute of one of the caller's requests."""
+    requests.get_request(session, ctx=ctx, request_id=request_id)
+    dispute = session.execute(select(DISPUTES).where(DISPUTES.c.request_id == request_id)).mappings().one_or_none()
+    if dispute is None:
+        raise NotFound(f"Request {request_id} has no dispute")
+    return dispute
+
+
+def for_operator(session: Session, *, operator_id: str, dispute_id: str) -> RowMapping:
+    checked_id(dispute_id, "Dispute")
+    dispute = session.execute(select(DISPUTES).where(DISPUTES.c.id == dispute_id,
+                                                     DISPUTES.c.operator_id == operator_id)).mappings().one_or_none()
+    if dispute is None:
+        raise NotFound(f"Dispute {dispute_id} not found")
+    return dispute
+
+
+def operator_disputes(session: Session, *, operator_id: str) -> list[RowMapping]:
+    return list(session.execute(select(DISPUTES).where(DISPUTES.c.operator_id == operator_id)
+                                .order_by(DISPUTES.c.created_at.desc()).limit(100)).mappings())
+
+
+def company_disputes(session: Session, *, company_id: str, limit: int = 100) -> list[RowMapping]:
+    return list(session.execute(select(DISPUTES).where(DISPUTES.c.company_id == company_id)
+                                .order_by(DISPUTES.c.created_at.desc()).limit(limit)).mappings())
+
+
+def history(session: Session, dispute_id: str) -> list[RowMapping]:
+    return list(session.execute(select(STEPS).where(STEPS.c.dispute_id == dispute_id)
+                                .order_by(STEPS.c.id)).mappings())
+
+
+def jurors(session: Session, dispute_id: str) -> list[RowMapping]:
+    return list(session.execute(select(JURORS).where(JURORS.c.dispute_id == dispute_id)
+                                .order_by(JURORS.c.id)).mappings())
+
+
+def open_count(session: Session) -> dict[str, int]:
+    rows = session.execute(select(DISPUTES.c.status, func.count()).where(DISPUTES.c.status.in_(OPEN))
+                           .group_by(DISPUTES.c.status)).all()
+    return {status: count for status, count in rows}
+
+
+# ---------------------------------------------------------------------------------------------- plumbing
+
+def _load(session: Session, dispute_id: str) -> RowMapping:
+    dispute = session.execute(select(DISPUTES).where(DISPUTES.c.id == dispute_id)).mappings().one_or_none()
+    if dispute is None:
+        raise NotFound(f"Dispute {dispute_id} not found")
+    return dispute
+
+
+def _move(session: Session, dispute_id: str, sources: Sequence[DisputeStatus], values: Mapping[str, Any],
+          conditions: Sequence[Any] = ()) -> RowMapping:
+    moved = session.execute(update(DISPUTES).where(
+        DISPUTES.c.id == dispute_id, DISPUTES.c.status.in_([str(source) for source in sources]), *conditions)
+        .values(updated_at=now(), **values).returning(*DISPUTES.c)).mappings().one_or_none()
+    if moved is None:
+        raise InvalidState(f"Dispute {dispute_id} has moved on; read it again", status=409)
+    return moved
+
+
+def _step(session: Session, dispute_id: str, kind: str, *, actor_type: Party, actor_id: str | None = None,
+          from_tier: int | None = None, to_tier: int | None = None, ruling: str | None = None,
+          refund_cents: int | None = None, text: str | None = None) -> None:
+    session.execute(insert(STEPS).values(dispute_id=dispute_id, kind=kind, from_tier=from_tier, to_tier=to_tier,
+                                         actor_type=actor_type, actor_id=actor_id, ruling=ruling,
+                                         refund_cents=refund_cents, text=text, created_at=now()))
+
+
+def _emit(session: Session, dispute: Mapping[str, Any], event_type: str, **data: Any) -> None:
+    events.emit(session, [events.NewEvent(
+        type=event_type, project_id=dispute["project_id"], company_id=dispute["company_id"],
+        request_id=dispute["request_id"], mode=dispute["mode"],
+        data={"dispute_id": dispute["id"], "status": dispute["status"], "current_tier": dispute["current_tier"],
+              **data})])
+
+
+def _text(value: object, name: str, limit: int) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValidationFailed(f"{name} is required")
+    if len(value) > limit:
+        raise ValidationFailed(f"{name} must be at most {limit:,} characters")
+    if any(ord(ch) < 32 and ch not in "\n\r\t" for ch in value):
+        raise ValidationFailed(f"{name} must not contain control characters")
+    return value.strip()

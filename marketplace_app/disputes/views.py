@@ -1,0 +1,70 @@
+"""The dispute as the seed shows it, plus our additions (refund amount, money, offer, history)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from marketplace_app.companies.models import Project
+from marketplace_app.core.clock import isoformat
+from marketplace_app.core.money import format_money
+from marketplace_app.disputes.models import DisputeStatus
+from marketplace_app.disputes.service import APPEAL_INSTRUCTIONS
+from marketplace_app.requests.models import Request
+from marketplace_app.requests.redaction import redact
+from marketplace_app.settings import get_settings
+
+ESCALATION_KINDS = frozenset({"escalation"})
+
+
+def render(dispute: Mapping[str, Any], steps: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """`dispute_id`, `status`, `resolution`, `current_tier`, `ai_ruling`, `ai_ruling_reasoning`,
+    `jury_result`, `refund_amount`, `escalation_history`, `appeal_instructions` and more."""
+    currency = get_settings().currency
+    refund = dispute["refund_cents"]
+    awaiting = dispute["status"] == DisputeStatus.awaiting_appeal
+    return {
+        "dispute_id": dispute["id"], "request_id": dispute["request_id"], "status": dispute["status"],
+        "resolution": dispute["resolution"], "current_tier": dispute["current_tier"],
+        "ai_ruling": dispute["ai_ruling"], "ai_ruling_reasoning": dispute["ai_ruling_reasoning"],
+        "jury_result": dispute["jury_result"], "ruling": dispute["ruling"],
+        "ruling_refund_amount": _money(dispute["ruling_refund_cents"], currency),
+        "refund_amount": _money(refund, currency), "refund_amount_cents": refund,
+        "small_claims": dispute["small_claims"], "reason": dispute["reason"],
+        "operator_statement": dispute["operator_statement"], "opened_by": dispute["opened_by"],
+        "settlement_offer": None if dispute["offer_cents"] is None else {
+            "refund_amount": _money(dispute["offer_cents"], currency), "refund_amount_cents": dispute["offer_cents"],
+            "offered_by": dispute["offer_by"]},
+        "deadline_at": isoformat(dispute["deadline_at"]),
+        "escalation_history": [
+            {"from_tier": step["from_tier"], "to_tier": step["to_tier"], "requested_by_type": step["actor_type"],
+             "reason": step["text"], "created_at": isoformat(step["created_at"])}
+            for step in steps if step["kind"] in ESCALATION_KINDS],
+        "history": [{"kind": step["kind"], "actor_type": step["actor_type"], "tier": step["from_tier"],
+                     "ruling": step["ruling"], "refund_amount": _money(step["refund_cents"], currency),
+                     "text": step["text"], "created_at": isoformat(step["created_at"])} for step in steps],
+        "appeal_instructions": APPEAL_INSTRUCTIONS.replace("{id}", dispute["request_id"]) if awaiting else None,
+        "created_at": isoformat(dispute["created_at"]), "resolved_at": isoformat(dispute["resolved_at"]),
+    }
+
+
+def juror_case(session: Session, row: Mapping[str, Any]) -> dict[str, Any]:
+    """What a juror sees: the brief (redacted unless the project's policy is open), the result and
+    both statements; never who the parties are."""
+    request = session.execute(select(Request.__table__).where(Request.id == row["request_id"])).mappings().one()
+    terms = session.execute(select(Project.redaction_terms).where(Project.id == row["project_id"])).scalar_one()
+    context = request["context"] if request["information_policy"] == "open" else redact(request["context"], terms=terms)
+    result = request["result"] or {}
+    return {"dispute_id": row["id"], "status": row["status"], "deadline_at": isoformat(row["deadline_at"]),
+            "skill": row["skill"], "price": _money(row["price_cents"], get_settings().currency),
+            "context": context, "proof_requirements": request["proof_requirements"],
+            "result": {key: result.get(key) for key in ("answer", "confidence", "proof_notes")},
+            "company_statement": row["reason"], "operator_statement": row["operator_statement"],
+            "my_vote": row["my_vote"]}
+
+
+def _money(cents: int | None, currency: str) -> str | None:
+    return None if cents is None else format_money(cents, currency)
