@@ -95,7 +95,7 @@ def open_dispute(request_id: RequestId, body: ReasonIn, agent: Agent,
         return _shown(session, disputes.for_request(session, ctx=agent, request_id=dispute["request_id"]))
 
     return run_idempotent(principal=agent.project_id, key=idempotency_key,
-                          request_hash=fingerprint(f"/v1/requests/{request_id}/dispute", body.model_dump()),
+                          request_hash=fingerprint(f"/v1/requests/{request_id}/dispute", body),
                           status_code=201, action=action)
 
 

@@ -1,4 +1,4 @@
-"""Projects: each agent project's information policy, allowed skills, budgets, rate limit and webhook."""
+"""Projects: each agent project's information policy, allowed skills, budgets, rate limit and webhooks."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from marketplace_app.ui.components.forms import inline_error, labelled, money_fi
 from marketplace_app.ui.components.layout import dashboard_page
 from marketplace_app.ui.state.company_projects import ProjectsState
 
-COLUMNS = ("Name", "Policy", "Allowed skills", "Per request", "Daily", "Monthly", "Rate limit", "Webhook", "")
+COLUMNS = ("Name", "Policy", "Allowed skills", "Per request", "Daily", "Monthly", "Rate limit", "Webhooks", "")
 POLICIES = (
     ("open", "Open", "Operators who match see the full context."),
     ("redacted", "Redacted", "E-mails, phones, IBANs, card numbers, secret URLs and your terms are masked."),
@@ -58,7 +58,8 @@ def _project_row(project: rx.Var[dict[str, str]]) -> rx.Component:
         cell(project["daily"], "daily", white_space="nowrap"),
         cell(project["monthly"], "monthly", white_space="nowrap"),
         cell(project["rate_limit"], "rate_limit", white_space="nowrap"),
-        cell(rx.text(project["webhook"], size="1", word_break="break-all"), "webhook", max_width="12rem"),
+        cell(rx.link(project["webhooks"], href=project["webhooks_href"], size="2", white_space="nowrap"),
+             "webhooks"),
         cell(rx.button(rx.icon("pencil", size=14), "Edit", size="1", variant="soft",
                        on_click=ProjectsState.open_edit(project["id"])), "actions"),
         align="center", custom_attrs={"data-project": project["name"]},
@@ -90,9 +91,8 @@ def project_dialog() -> rx.Component:
                         text_field("Rate limit per hour", "rate_limit_per_hour",
                                    default_value=form["rate_limit_per_hour"], input_mode="numeric",
                                    hint="Requests per key per hour."),
-                        text_field("Webhook URL", "webhook_url", default_value=form["webhook_url"],
-                                   placeholder="https://example.com/hooks/handoff",
-                                   hint="Stored now; event deliveries come in a later release."),
+                        rx.text("Webhook endpoints are set up on the ", rx.link("Webhooks", href=routes.COMPANY_WEBHOOKS),
+                                " page, per project.", size="2", color_scheme="gray", align_self="center"),
                         columns={"initial": "1", "sm": "2"}, spacing="3", width="100%",
                     ),
                     inline_error(ProjectsState.form_error, error_id="project-error"),

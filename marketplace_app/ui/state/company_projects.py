@@ -1,7 +1,10 @@
-"""Projects: list, create and edit (name, information policy, skills, redaction, budgets, rate limit, webhook)."""
+"""Projects: list, create and edit (name, information policy, skills, redaction, budgets, rate limit).
+
+Each row also counts the project's webhook endpoints and links to the webhooks page."""
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 import reflex as rx
@@ -14,29 +17,37 @@ from marketplace_app.companies.models import Project
 from marketplace_app.core.errors import HandoffError
 from marketplace_app.core.money import format_money
 from marketplace_app.settings import get_settings
+from marketplace_app.ui import routes
 from marketplace_app.ui.state.base import error_toast
 from marketplace_app.ui.state.company import NEVER, CompanyState, money, when
+from marketplace_app.webhooks import service as webhooks
 
 PROJECTS_SHOWN = 50
 BUDGET_FIELDS = ("max_per_request", "daily", "monthly")
 DEFAULT_RATE_LIMIT = 1000
 SKILL_PREFIX = "skill:"
 EMPTY_FORM = {"name": "", "information_policy": "redacted", "redaction_terms": "", "budget_max_per_request": "",
-              "budget_daily": "", "budget_monthly": "", "rate_limit_per_hour": str(DEFAULT_RATE_LIMIT),
-              "webhook_url": ""}
+              "budget_daily": "", "budget_monthly": "", "rate_limit_per_hour": str(DEFAULT_RATE_LIMIT)}
 
 
-def project_row(project: Project, titles: dict[str, str]) -> dict[str, str]:
-    """One project as the list shows it."""
+def project_row(project: Project, titles: dict[str, str], endpoints: int = 0) -> dict[str, str]:
+    """One project as the list shows it, with how many webhook endpoints it has."""
     caps = (project.max_per_request_cents, project.daily_budget_cents, project.monthly_budget_cents)
     skills = ", ".join(titles.get(name, name) for name in project.allowed_skills)
     return {
         "id": project.id, "name": project.name, "policy": project.information_policy,
         "skills": skills or "All skills", "redaction": ", ".join(project.redaction_terms) or NEVER,
         "max_per_request": _cap(caps[0]), "daily": _cap(caps[1]), "monthly": _cap(caps[2]),
-        "rate_limit": f"{project.rate_limit_per_hour:,} / hour", "webhook": project.webhook_url or NEVER,
-        "created": when(project.created_at),
+        "rate_limit": f"{project.rate_limit_per_hour:,} / hour",
+        "webhooks": _endpoint_count(endpoints),
+        "webhooks_href": routes.company_webhooks(project.id), "created": when(project.created_at),
     }
+
+
+def _endpoint_count(count: int) -> str:
+    if not count:
+        return "Add one"
+    return "1 endpoint" if count == 1 else f"{count} endpoints"
 
 
 def _cap(cents: int | None) -> str:
@@ -52,7 +63,7 @@ def project_form(project: Project) -> dict[str, str]:
     return {"name": project.name, "information_policy": project.information_policy,
             "redaction_terms": "\n".join(project.redaction_terms),
             **{f"budget_{field}": amounts[field] for field in BUDGET_FIELDS},
-            "rate_limit_per_hour": str(project.rate_limit_per_hour), "webhook_url": project.webhook_url or ""}
+            "rate_limit_per_hour": str(project.rate_limit_per_hour)}
 
 
 def project_fields(form: dict[str, Any]) -> dict[str, Any]:
@@ -67,7 +78,6 @@ def project_fields(form: dict[str, Any]) -> dict[str, Any]:
         "redaction_terms": [line.strip() for line in text("redaction_terms").splitlines() if line.strip()],
         "budget": {field: text(f"budget_{field}") or None for field in BUDGET_FIELDS},
         "rate_limit_per_hour": _whole_number(text("rate_limit_per_hour"), default=DEFAULT_RATE_LIMIT),
-        "webhook_url": text("webhook_url") or None,
     }
 
 
@@ -83,7 +93,9 @@ def projects_snapshot(session: Session, actor: CompanyActor) -> dict[str, Any]:
     skills = catalogue.active_skills(session)
     titles = {skill.name: skill.title for skill in skills}
     page = companies.list_projects(session, actor=actor, limit=PROJECTS_SHOWN)
-    return {"projects": [project_row(project, titles) for project in page.items], "has_more": page.has_more,
+    endpoints = Counter(endpoint.project_id for endpoint in webhooks.list_endpoints(session, actor=actor))
+    return {"projects": [project_row(project, titles, endpoints[project.id]) for project in page.items],
+            "has_more": page.has_more,
             "skills": [{"name": skill.name, "title": skill.title, "description": skill.description}
                        for skill in skills]}
 

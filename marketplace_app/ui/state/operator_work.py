@@ -1,8 +1,9 @@
 """The operator's live feed, their work list and one task's page (accept, upload proof, submit).
 
-The feed refreshes itself: the page mounts a client-side timer (`rx.moment` with an
-interval) whose ticks call `FeedState.tick`, so polling starts with the page and stops
-as soon as the browser leaves it — nothing keeps running on the server for a closed tab.
+The feed is live: its loader starts a follower of the event log (`live.LiveUpdates`) that
+reads the feed again whenever a live request changes status, and stops with the page. A
+slow client-side timer (`rx.moment`) still ticks, to count the time left down and to catch
+up should the follower have stopped (a reconnect starts a new one with the next load).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from marketplace_app.ui import routes
 from marketplace_app.ui.state.base import error_toast
 from marketplace_app.ui.state.display import label, money, time_left, when
 from marketplace_app.ui.state.forms import UploadProgress, clean_text, read_upload
+from marketplace_app.ui.state.live import LiveUpdates, Matcher, live_request_events
 from marketplace_app.ui.state.operator import OperatorState
 from marketplace_app.uploads import service as uploads
 from marketplace_app.work import flows
@@ -29,7 +31,7 @@ from marketplace_app.work import service as work
 from marketplace_app.work.verification import Submission
 
 PROOF_UPLOAD_ID = "proof-upload"
-FEED_REFRESH_MS = 3000
+FEED_REFRESH_MS = 15_000
 MAX_PROOF_FILES = 10
 MAX_ANSWER_CHARACTERS = 20_000
 MAX_NOTES_CHARACTERS = 5000
@@ -108,8 +110,8 @@ def request_id_from_path(path: str) -> str:
     return path.rstrip("/").rsplit("/", 1)[-1][:40]
 
 
-class FeedState(OperatorState):
-    """Matching requests for the operator's skills, refreshed every few seconds."""
+class FeedState(LiveUpdates, OperatorState):
+    """Matching requests for the operator's skills, read again when a live request changes."""
 
     items: list[dict[str, str]] = []
     blocked: str = ""
@@ -125,7 +127,14 @@ class FeedState(OperatorState):
             return redirect
         await self._refresh()
         self.loaded = True
-        return None
+        return FeedState.follow_events
+
+    async def _live_matcher(self) -> Matcher | None:
+        return live_request_events
+
+    async def _live_refresh(self) -> None:
+        if self._user_id and self.user_role == "operator":
+            await self._refresh()
 
     async def _refresh(self) -> None:
         try:
