@@ -7,6 +7,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
+import pytest
 from sqlalchemy import func, select
 
 import marketplace_app.models  # noqa: F401  (registers every table)
@@ -48,3 +49,9 @@ def run_concurrently(count: int, action: Callable[[int], T]) -> list[T | BaseExc
 
     with ThreadPoolExecutor(max_workers=count) as pool:
         return list(pool.map(run, range(count)))
+
+
+def repeated(total: int, *, in_ci: int) -> list[Any]:
+    """Round numbers for a repeated race: the first `in_ci` run with `-m slow` (CI), the rest
+    only in `make test-nightly` (they carry the `nightly` marker too)."""
+    return [pytest.param(index, marks=pytest.mark.nightly) if index >= in_ci else index for index in range(total)]

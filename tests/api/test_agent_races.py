@@ -23,6 +23,7 @@ from marketplace_app.requests import expiry
 from marketplace_app.requests.models import Request, RequestStatus
 from tests.ledger.helpers import assert_ledger_balanced
 from tests.requests import helpers as h
+from tests.support import repeated
 
 REQUESTS = "/v1/requests"
 WALLET_CENTS = 5_000
@@ -82,13 +83,13 @@ def test_200_creates_from_four_processes_let_exactly_50_through(database):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("round_", range(20))
+@pytest.mark.parametrize("round_", repeated(20, in_ci=5))
 def test_double_spend_in_threads_repeated(database, round_):
     _double_spend_in_threads()
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("round_", range(20))
+@pytest.mark.parametrize("round_", repeated(20, in_ci=5))
 def test_double_spend_in_processes_repeated(database, round_):
     _double_spend_in_processes(database)
 

@@ -23,9 +23,10 @@ from tests.ledger.helpers import (
     transfer_count,
     worker_pending,
 )
+from tests.support import repeated
 
 DEFAULT_ROUNDS = range(2)
-SLOW_ROUNDS = range(20)
+SLOW_ROUNDS = repeated(20, in_ci=5)
 HOLD_CENTS = 10_000
 WORKER = "op_race"
 

@@ -218,5 +218,6 @@ def test_2000_random_operations_keep_every_invariant_after_every_step():
 
 
 @pytest.mark.slow
+@pytest.mark.nightly
 def test_10000_random_operations_keep_every_invariant_after_every_step():
     run_random_operations(seed=1, operations=10_000, check_every=1)

@@ -647,5 +647,6 @@ def test_the_lifecycle_state_machine():
 
 
 @pytest.mark.slow
+@pytest.mark.nightly
 def test_the_lifecycle_state_machine_at_nightly_size():
     _run_lifecycle(examples=500, steps=50)

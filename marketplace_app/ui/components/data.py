@@ -10,6 +10,8 @@ REQUEST_STATUS_COLOURS = {
 }
 KEY_STATUS_COLOURS = {"active": "green", "rotating": "amber", "revoked": "red", "expired": "gray"}
 POLICY_COLOURS = {"open": "green", "redacted": "blue", "sandboxed": "purple"}
+ENDPOINT_STATUS_COLOURS = {"enabled": "green", "disabled": "red"}
+DELIVERY_STATUS_COLOURS = {"pending": "amber", "delivered": "green", "failed": "red"}
 
 
 def coloured_badge(value: rx.Var[str], colours: dict[str, str], **props) -> rx.Component:

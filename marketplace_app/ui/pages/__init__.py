@@ -3,6 +3,7 @@
 from marketplace_app.ui.pages import (
     admin,
     admin_queues,
+    admin_webhooks,
     auth,
     company,
     company_credits,
@@ -10,11 +11,13 @@ from marketplace_app.ui.pages import (
     company_projects,
     company_requests,
     company_review,
+    company_webhooks,
     homes,
     operator,
     operator_earnings,
     operator_work,
 )
 
-__all__ = ["admin", "admin_queues", "auth", "company", "company_credits", "company_keys", "company_projects",
-           "company_requests", "company_review", "homes", "operator", "operator_earnings", "operator_work"]
+__all__ = ["admin", "admin_queues", "admin_webhooks", "auth", "company", "company_credits", "company_keys",
+           "company_projects", "company_requests", "company_review", "company_webhooks", "homes", "operator",
+           "operator_earnings", "operator_work"]
