@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import func, or_, select
-from starlette.concurrency import run_in_threadpool
 
 from marketplace_app.core.db import unit_of_work
 from marketplace_app.events.models import Event
@@ -75,7 +74,7 @@ class EventHub:
         if self._task is not None and not self._task.done() and self._loop is loop:
             return
         self._loop = loop
-        self.cursor = await run_in_threadpool(_max_seq)
+        self.cursor = await asyncio.to_thread(_max_seq)
         self._gaps.clear()
         self._task = loop.create_task(self._run(), name="handoff-event-hub")
 
@@ -91,7 +90,7 @@ class EventHub:
     async def poll(self) -> int:
         """Fetch what is new (and any gap that filled in) and hand it out; return how many."""
         cursor, gaps = self.cursor or 0, list(self._gaps)
-        rows = await run_in_threadpool(_fetch, cursor, gaps)
+        rows = await asyncio.to_thread(_fetch, cursor, gaps)
         moment = time.monotonic()
         self._gaps = {seq: deadline for seq, deadline in self._gaps.items() if deadline > moment}
         for row in rows:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import pytest
 from fastapi import FastAPI
-from fastapi.routing import APIRoute, iter_route_contexts
+from fastapi.routing import APIRoute, APIWebSocketRoute, iter_route_contexts
 
 from marketplace_app.api.access import ACCESS_KEY, LEVELS
 from marketplace_app.api.app import create_api
@@ -32,6 +32,7 @@ class Entry:
     level: str | None
     in_schema: bool
     framework: bool
+    websocket: bool = False
 
 
 def inventory(api: FastAPI) -> list[Entry]:
@@ -41,10 +42,17 @@ def inventory(api: FastAPI) -> list[Entry]:
     for context in iter_route_contexts(api.routes):
         route = context.original_route
         is_api_route = isinstance(route, APIRoute)
-        extra = (context.openapi_extra or {}) if is_api_route else {}
+        is_websocket = isinstance(route, APIWebSocketRoute)
+        if is_api_route:
+            extra = context.openapi_extra or {}
+        elif is_websocket:  # no OpenAPI operation: the declaration sits on the endpoint function
+            extra = getattr(route.endpoint, "openapi_extra", None) or {}
+        else:
+            extra = {}
         entries.append(Entry(path=context.path, methods=frozenset(context.methods or ()),
                              level=extra.get(ACCESS_KEY), in_schema=is_api_route and context.include_in_schema,
-                             framework=not is_api_route and context.path in framework_paths))
+                             framework=not is_api_route and not is_websocket and context.path in framework_paths,
+                             websocket=is_websocket))
     return entries
 
 
@@ -85,11 +93,43 @@ def test_the_inventory_check_catches_an_undeclared_route():
     def forgotten() -> None:
         return None
 
+    @api.websocket("/v1/forgotten-ws")
+    async def forgotten_ws(websocket) -> None:
+        await websocket.close()
+
     # when
     missing = undeclared(api)
 
     # then
-    assert [entry.path for entry in missing] == ["/v1/forgotten"]
+    assert [entry.path for entry in missing] == ["/v1/forgotten", "/v1/forgotten-ws"]
+
+
+WEBSOCKETS = sorted((entry.path, entry.level) for entry in inventory(API) if entry.websocket)
+
+
+def test_the_inventory_sees_the_websocket_stream_and_its_declaration():
+    # then
+    assert ("/v1/ws", "api_key") in WEBSOCKETS
+    assert all(level in LEVELS for _path, level in WEBSOCKETS)
+
+
+@pytest.mark.parametrize(("path", "level"), [item for item in WEBSOCKETS if item[1] == "api_key"])
+def test_websocket_routes_for_keys_refuse_missing_malformed_and_session_tokens(client, path, level):
+    # given (a WebSocket cannot send an Authorization header from a browser: the key is the `token` parameter)
+    with unit_of_work() as session:
+        person = identity.create_session(session, user=factories.make_user(session))
+    tokens = [None, "", "garbage", "ses_malformed", "pk_live_not_a_real_key", "pk_test_", person]
+
+    for token in tokens:
+        # when
+        query = "" if token is None else f"?token={token}"
+        with client.websocket_connect(f"{path}{query}") as websocket:
+            frame = websocket.receive_json()
+            closed = websocket.receive()
+
+        # then
+        assert frame["error"]["code"] == "unauthorized", (token, frame)
+        assert closed == {"type": "websocket.close", "code": 4401, "reason": "unauthorized"}, token
 
 
 def test_the_openapi_document_publishes_the_access_of_every_operation():

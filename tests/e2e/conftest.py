@@ -9,19 +9,24 @@ from __future__ import annotations
 
 import os
 import socket
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwright
+from reflex.config import get_config
 from reflex.testing import AppHarness
 
+from marketplace_app.events.hub import hub
 from marketplace_app.settings import PROJECT_ROOT, get_settings
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
                  "--no-first-run", "--disable-quic"]
+HUB_STOP_TIMEOUT_SECONDS = 5.0
 # The first page of a cold dev server compiles on demand; later ones are quick.
 NAVIGATION_TIMEOUT_MS = 45_000
 EXPECT_TIMEOUT_MS = 15_000
@@ -106,3 +111,26 @@ def _page(browser: Browser, **options) -> Iterator[Page]:
 def url(app: LocalhostHarness):
     """Build an absolute frontend URL from a route."""
     return lambda route: app_url(app) + route
+
+
+@pytest.fixture
+def api(app: LocalhostHarness) -> Iterator[httpx.Client]:
+    """An HTTP client for the harness backend itself (the `/v1` API the agents call)."""
+    with httpx.Client(base_url=get_config().api_url, timeout=30) as client:
+        yield client
+
+
+@pytest.fixture(autouse=True)
+def fresh_event_hub() -> None:
+    """Stop the live-event poller left by the previous test: its cursor points into that test's database.
+
+    The backend runs in this process, so the poller is this module's `hub`; the next page that
+    follows events starts it again, with its cursor at the end of this test's event log.
+    """
+    task, loop = hub._task, hub._loop
+    if task is None or task.done() or loop is None or loop.is_closed():
+        return
+    loop.call_soon_threadsafe(task.cancel)
+    deadline = time.monotonic() + HUB_STOP_TIMEOUT_SECONDS
+    while not task.done() and time.monotonic() < deadline:
+        time.sleep(0.01)

@@ -202,10 +202,11 @@ def holds_by_state() -> dict[str, int]:
         return dict(session.execute(select(LedgerHold.state, func.count()).group_by(LedgerHold.state)).all())
 
 
-def event_types(request_id: str) -> list[str]:
-    """The request's events, oldest first."""
+def event_types(request_id: str, *, prefix: str = "request.") -> list[str]:
+    """The request's `request.*` events (or another `prefix`), oldest first."""
     with unit_of_work(read_only=True) as session:
-        return list(session.execute(select(Event.type).where(Event.request_id == request_id)
+        return list(session.execute(select(Event.type).where(Event.request_id == request_id,
+                                                             Event.type.startswith(prefix))
                                     .order_by(Event.seq)).scalars())
 
 

@@ -95,7 +95,7 @@ def test_optional_extras_are_accepted():
         title="NDA review", location="Madrid", deadline=(T0 + timedelta(hours=2)).isoformat(),
         proof_requirements=["Quote the clause", "Name the statute"],
         output_schema={"type": "object", "properties": {"compliant": {"type": "boolean"}}},
-        callback_url="https://agent.example.com/callback"))
+        callback_url="https://93.184.216.34/callback"))
 
     # then
     assert body.deadline == T0 + timedelta(hours=2)

@@ -15,6 +15,7 @@ import contextlib
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from starlette.concurrency import run_in_threadpool
 
+from marketplace_app.api.access import access
 from marketplace_app.companies.keys import KeyContext, authenticate_key, touch_last_used
 from marketplace_app.core.db import unit_of_work
 from marketplace_app.core.errors import HandoffError, NotFound
@@ -75,6 +76,11 @@ async def stream(websocket: WebSocket) -> None:
         pass
     finally:
         events_hub.hub.unsubscribe(subscription)
+
+
+# A WebSocket route has no OpenAPI operation to carry `x-handoff-access`: the declaration sits on
+# the endpoint instead (the route inventory reads it), and the route checks the `token` itself.
+stream.openapi_extra = access("api_key")  # type: ignore[attr-defined]
 
 
 async def _pump(websocket: WebSocket, subscription: events_hub.Subscription, sent: set[str]) -> None:

@@ -75,3 +75,14 @@ def loading(label: str = "Loading…") -> rx.Component:
     """A centred spinner while the page checks the session or fetches data."""
     return rx.center(rx.hstack(rx.spinner(size="3"), rx.text(label, color_scheme="gray"), align="center"),
                      width="100%", padding="4rem 0")
+
+
+def live_badge(live: rx.Var[bool]) -> rx.Component:
+    """A green dot and "Live" while the page follows events as they happen."""
+    return rx.cond(
+        live,
+        rx.badge(rx.box(width="0.45rem", height="0.45rem", border_radius="9999px",
+                        background_color=rx.color("green", 9)),
+                 "Live", color_scheme="green", variant="soft", radius="full", id="live-indicator",
+                 title="This page updates by itself as events happen"),
+    )

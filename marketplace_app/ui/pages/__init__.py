@@ -2,11 +2,13 @@
 
 from marketplace_app.ui.pages import (
     admin,
+    admin_disputes,
     admin_queues,
     admin_webhooks,
     auth,
     company,
     company_credits,
+    company_disputes,
     company_keys,
     company_projects,
     company_requests,
@@ -14,10 +16,13 @@ from marketplace_app.ui.pages import (
     company_webhooks,
     homes,
     operator,
+    operator_disputes,
     operator_earnings,
+    operator_jury,
     operator_work,
 )
 
-__all__ = ["admin", "admin_queues", "admin_webhooks", "auth", "company", "company_credits", "company_keys",
-           "company_projects", "company_requests", "company_review", "company_webhooks", "homes", "operator",
-           "operator_earnings", "operator_work"]
+__all__ = ["admin", "admin_disputes", "admin_queues", "admin_webhooks", "auth", "company", "company_credits",
+           "company_disputes", "company_keys", "company_projects", "company_requests", "company_review",
+           "company_webhooks", "homes", "operator", "operator_disputes", "operator_earnings", "operator_jury",
+           "operator_work"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from marketplace_app.ui import routes
-from marketplace_app.ui.components.common import loading, stat, welcome_header
+from marketplace_app.ui.components.common import live_badge, loading, stat, welcome_header
 from marketplace_app.ui.components.data import empty_state, request_status_badge
 from marketplace_app.ui.components.layout import dashboard_page
 from marketplace_app.ui.state.company import OverviewState
@@ -28,6 +28,7 @@ def company_home() -> rx.Component:
 def overview() -> rx.Component:
     """The figures, once read."""
     return rx.vstack(
+        rx.hstack(live_badge(OverviewState.live), justify="end", width="100%", min_height="1.25rem"),
         rx.grid(
             stat("Available credit", rx.text(OverviewState.available, id="overview-available"), "ready to spend"),
             stat("Escrowed", rx.text(OverviewState.escrowed, id="overview-escrowed"), "held for open requests"),

@@ -6,7 +6,7 @@ import reflex as rx
 
 from marketplace_app.requests.models import RequestStatus
 from marketplace_app.ui import routes
-from marketplace_app.ui.components.common import loading, page_header
+from marketplace_app.ui.components.common import live_badge, loading, page_header
 from marketplace_app.ui.components.data import (
     cell,
     data_table,
@@ -30,7 +30,7 @@ STATUS_CHOICES = ((ALL, "All statuses"), (OPEN, "Open (not finished)"),
 def requests_list() -> rx.Component:
     """The company's requests, newest first, 20 per page."""
     return rx.vstack(
-        page_header("Requests", "Everything your agents asked for, newest first."),
+        page_header("Requests", "Everything your agents asked for, newest first.", live_badge(RequestsState.live)),
         filters(),
         rx.cond(
             RequestsState.loaded,
@@ -116,7 +116,7 @@ def detail_body() -> rx.Component:
     state = RequestDetailState
     return rx.vstack(
         page_header(rx.cond(state.title != "", state.title, "Request"), state.shown_id,
-                    request_status_badge(state.status, size="3", id="request-status"),
+                    request_status_badge(state.status, size="3", id="request-status"), live_badge(state.live),
                     rx.cond(state.can_cancel, cancel_button())),
         rx.cond(state.status == "needs_review", rx.callout(
             rx.text("The automatic checks were unsure about this result. ",

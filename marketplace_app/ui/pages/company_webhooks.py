@@ -113,8 +113,9 @@ def endpoint_card(endpoint: rx.Var[dict[str, str]]) -> rx.Component:
 
 def _fact(label: str, value: rx.Component | rx.Var, field: str) -> rx.Component:
     return rx.vstack(rx.text(label, size="1", color_scheme="gray", weight="medium"),
-                     rx.box(value, font_size="var(--font-size-2)", word_break="break-word"),
-                     spacing="1", custom_attrs={"data-field": field})
+                     rx.box(value, font_size="var(--font-size-2)", word_break="break-word",
+                            custom_attrs={"data-field": field}),
+                     spacing="1")
 
 
 def endpoint_actions(endpoint: rx.Var[dict[str, str]]) -> rx.Component:
@@ -227,7 +228,7 @@ def event_types_choice() -> rx.Component:
         "Events",
         rx.vstack(
             rx.el.label(rx.hstack(rx.switch(checked=State.all_events, on_change=State.set_all_events,
-                                            id="all-events"),
+                                            custom_attrs={"data-control": "all-events"}),
                                   rx.text("All events, including types added later", size="2"), align="center")),
             rx.cond(~State.all_events, rx.grid(
                 *[rx.checkbox(name, name=f"type:{name}", size="2", custom_attrs={"data-type": name})

@@ -161,7 +161,7 @@ class OverviewState(live.LiveUpdates, CompanyState):
         if redirect:
             return redirect
         await self._live_refresh()
-        return OverviewState.follow_events
+        return self._follow()
 
     async def _live_matcher(self) -> live.Matcher | None:
         return await self._company_events()

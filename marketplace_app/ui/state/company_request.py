@@ -107,7 +107,7 @@ class RequestDetailState(LiveUpdates, CompanyState):
             return redirect
         self.shown_id = self.router.url.path.rstrip("/").rsplit("/", 1)[-1][:64]
         self.loaded, self.score, self.rate_error, self.busy = False, 0, "", False
-        return [event for event in (await self._refresh(), RequestDetailState.follow_events) if event is not None]
+        return [event for event in (await self._refresh(), self._follow()) if event is not None]
 
     async def _live_matcher(self) -> Matcher | None:
         return await self._company_events(request_id=self.shown_id) if self.found else None

@@ -70,7 +70,7 @@ class RequestsState(LiveUpdates, Pages, CompanyState):
         self.status_filter = status if status in STATUS_FILTERS else ALL
         self.skill_filter = self.project_filter = ALL
         self._first_page()
-        return [event for event in (await self._fetch(), RequestsState.follow_events) if event is not None]
+        return [event for event in (await self._fetch(), self._follow()) if event is not None]
 
     async def _live_matcher(self) -> Matcher | None:
         return await self._company_events()

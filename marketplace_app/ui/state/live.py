@@ -72,9 +72,18 @@ def company_of(user_id: str) -> str:
 
 
 class LiveUpdates(rx.State, mixin=True):
-    """Follow the event log while the page is open; each using state defines the two hooks below."""
+    """Follow the event log while the page is open; each using state defines the two hooks below.
 
+    `live` turns true once the page is subscribed (the page shows it as a "Live" badge).
+    """
+
+    live: bool = False
     _live_generation: int = 0
+
+    def _follow(self) -> Any:
+        """End a page's loader with this: the page is not live until the new follower has subscribed."""
+        self.live = False
+        return type(self).follow_events
 
     async def _live_matcher(self) -> Matcher | None:
         """Which events concern this page (None: follow nothing)."""
@@ -89,13 +98,17 @@ class LiveUpdates(rx.State, mixin=True):
         """Re-read the page whenever a matching event is logged, until the page is left."""
         async with self:
             self._live_generation += 1
-            generation = self._live_generation
+            generation, self.live = self._live_generation, False
             token, path = self.router.session.client_token, self.router.url.path
         matches = await self._live_matcher()
         if matches is None:
             return
         subscription = await hub.subscribe(matches)
         try:
+            async with self:
+                if not self._same_page(generation, path):
+                    return
+                self.live = True
             while True:
                 try:
                     await asyncio.wait_for(subscription.queue.get(), timeout=CHECK_SECONDS)

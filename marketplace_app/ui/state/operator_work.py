@@ -127,7 +127,7 @@ class FeedState(LiveUpdates, OperatorState):
             return redirect
         await self._refresh()
         self.loaded = True
-        return FeedState.follow_events
+        return self._follow()
 
     async def _live_matcher(self) -> Matcher | None:
         return live_request_events

@@ -1,0 +1,197 @@
+"""Disputes in the company dashboard: the list page, and the dispute button and section of a
+request's detail page (open, read the rulings, appeal, offer or accept a settlement)."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from marketplace_app.settings import get_settings
+from marketplace_app.ui import routes
+from marketplace_app.ui.components.common import loading, page_header
+from marketplace_app.ui.components.data import cell, data_table, empty_state, pager
+from marketplace_app.ui.components.disputes import counted_text_area, dispute_panel, dispute_status_badge
+from marketplace_app.ui.components.forms import inline_error, labelled, money_field
+from marketplace_app.ui.components.layout import dashboard_page
+from marketplace_app.ui.state.company_disputes import CompanyDisputesState, RequestDisputeState
+from marketplace_app.ui.state.disputes import MAX_REASON_CHARACTERS
+
+State = RequestDisputeState
+COLUMNS = ("Request", "Status", "Tier", "Refund", "Opened")
+
+
+def dispute_button() -> rx.Component:
+    """"Dispute" on a completed request while the window is open, with the reason form."""
+    return rx.cond(
+        State.can_dispute & State.can_write,
+        rx.dialog.root(
+            rx.dialog.trigger(rx.button(rx.icon("scale", size=16), "Dispute", color_scheme="red", variant="soft",
+                                        id="open-dispute")),
+            rx.dialog.content(
+                rx.dialog.title("Dispute this result"),
+                rx.dialog.description(
+                    rx.text("Say what is wrong with the result. An automated triage rules at once, with its "
+                            "reasoning; either side may then appeal to a peer jury. You have ", State.window_left,
+                            " left to dispute."), size="2", color_scheme="gray"),
+                rx.form(
+                    rx.vstack(
+                        inline_error(State.open_error, error_id="dispute-error"),
+                        labelled("Reason", counted_text_area(
+                            name="reason", area_id="dispute-reason", maximum=MAX_REASON_CHARACTERS,
+                            length=State.reason_length, on_change=State.count_reason,
+                            placeholder="What the result gets wrong or leaves out"), html_for="dispute-reason"),
+                        rx.flex(
+                            rx.dialog.close(rx.button("Cancel", type="button", variant="soft", color_scheme="gray",
+                                                      size="3")),
+                            rx.button("Open dispute", type="submit", color_scheme="red", size="3",
+                                      loading=State.busy, id="dispute-submit"),
+                            justify="end", spacing="3", width="100%", wrap="wrap",
+                        ),
+                        spacing="3", width="100%",
+                    ),
+                    on_submit=State.open_dispute, reset_on_submit=False,
+                ),
+                max_width="32rem",
+            ),
+            open=State.dialog_open, on_open_change=State.set_dialog,
+        ),
+    )
+
+
+def dispute_section() -> rx.Component:
+    """The request's dispute, when it has one, with the actions the company may take."""
+    return rx.cond(
+        State.has_dispute,
+        rx.card(
+            rx.vstack(
+                rx.hstack(rx.icon("scale", size=18), rx.heading("Dispute", size="4"), align="center"),
+                dispute_panel(State.dispute, State.rulings, State.history),
+                rx.cond(State.can_write & (State.dispute["open"] != ""), company_actions()),
+                spacing="4", width="100%",
+            ),
+            width="100%", id="request-dispute",
+        ),
+        rx.cond(State.can_dispute, rx.callout(
+            rx.text("Not what you asked for? You can dispute this result for another ", State.window_left, "."),
+            icon="scale", color_scheme="gray", width="100%", id="dispute-window")),
+    )
+
+
+def company_actions() -> rx.Component:
+    """Appeal while a ruling awaits appeal; offer or accept a settlement while the dispute is open."""
+    return rx.vstack(
+        rx.separator(width="100%"),
+        rx.cond(State.dispute["awaiting_appeal"] != "", appeal_form()),
+        rx.cond(State.dispute["offer_by"] == "operator", accept_card()),
+        offer_form(),
+        spacing="4", width="100%",
+    )
+
+
+def appeal_form() -> rx.Component:
+    """Appeal the current ruling with a reason."""
+    return rx.form(
+        rx.vstack(
+            rx.heading("Appeal this ruling", size="3"),
+            rx.text("The next tier takes the dispute. Without an appeal the ruling becomes final when the window "
+                    "closes.", size="2", color_scheme="gray"),
+            inline_error(State.appeal_error, error_id="appeal-error"),
+            counted_text_area(name="reason", area_id="appeal-reason", maximum=MAX_REASON_CHARACTERS,
+                              length=State.appeal_length, on_change=State.count_appeal,
+                              placeholder="Why the ruling is wrong", rows="3"),
+            rx.button(rx.icon("undo-2", size=16), "Appeal", type="submit", id="appeal-submit"),
+            spacing="2", width="100%",
+        ),
+        on_submit=State.appeal, reset_on_submit=False, width="100%",
+    )
+
+
+def accept_card() -> rx.Component:
+    """The operator's standing offer, with the button that settles on it."""
+    return rx.callout(
+        rx.flex(
+            rx.text("The operator offers to settle for a refund of ", rx.text.strong(State.dispute["offer"]), "."),
+            rx.alert_dialog.root(
+                rx.alert_dialog.trigger(rx.button("Accept offer", color_scheme="green", size="2",
+                                                  id="accept-offer")),
+                rx.alert_dialog.content(
+                    rx.alert_dialog.title("Settle for this refund?"),
+                    rx.alert_dialog.description(rx.text("You receive ", State.dispute["offer"],
+                                                        " and the dispute ends here."), size="2"),
+                    rx.hstack(
+                        rx.alert_dialog.cancel(rx.button("Not yet", variant="soft", color_scheme="gray")),
+                        rx.alert_dialog.action(rx.button("Accept and settle", color_scheme="green",
+                                                         on_click=State.accept_offer, id="confirm-accept-offer")),
+                        justify="end", spacing="3", margin_top="1rem",
+                    ),
+                    max_width="28rem",
+                ),
+            ),
+            direction={"initial": "column", "sm": "row"}, gap="3", justify="between", align={"sm": "center"},
+            width="100%",
+        ),
+        icon="handshake", color_scheme="green", width="100%", id="operator-offer",
+    )
+
+
+def offer_form() -> rx.Component:
+    """Propose a refund that would settle the dispute."""
+    return rx.form(
+        rx.vstack(
+            rx.heading("Offer a settlement", size="3"),
+            rx.text("Name the refund you would accept (from 0 to ", State.dispute["price"], "). If the operator "
+                    "accepts, the dispute ends with that refund.", size="2", color_scheme="gray"),
+            rx.cond(State.dispute["offer_by"] == "company",
+                    rx.text("Your offer of ", State.dispute["offer"], " is waiting for the operator.", size="2",
+                            id="company-offer-waiting")),
+            inline_error(State.offer_error, error_id="offer-error"),
+            rx.flex(
+                rx.box(money_field("Refund", "refund", get_settings().currency, placeholder="5.00",
+                                   required=True), flex="1", min_width="10rem"),
+                rx.button(rx.icon("handshake", size=16), "Send offer", type="submit", variant="soft",
+                          id="offer-submit", align_self="end"),
+                spacing="3", width="100%", wrap="wrap", align="end",
+            ),
+            spacing="2", width="100%",
+        ),
+        on_submit=State.offer, reset_on_submit=False, width="100%",
+    )
+
+
+@dashboard_page(routes.COMPANY_DISPUTES, "Disputes", role="company", on_load=CompanyDisputesState.load)
+def company_disputes() -> rx.Component:
+    """The company's disputes, newest first, 20 per page."""
+    state = CompanyDisputesState
+    return rx.vstack(
+        page_header("Disputes", "Results you disputed, with their tier, status and refund."),
+        rx.cond(
+            state.loaded,
+            rx.cond(
+                state.rows.length() > 0,
+                rx.vstack(
+                    data_table(COLUMNS, rx.foreach(state.rows, _dispute_row), table_id="disputes-table",
+                               min_width="40rem"),
+                    pager(state.page, state.has_more, on_previous=state.previous_page, on_next=state.next_page,
+                          pager_id="disputes-pager"),
+                    spacing="3", width="100%",
+                ),
+                empty_state("scale", "No disputes", "Open a dispute from a completed request's page within 24 hours "
+                            "of its completion.", rx.link("See your requests", href=routes.COMPANY_REQUESTS))),
+            loading(),
+        ),
+        spacing="5", width="100%",
+    )
+
+
+def _dispute_row(row: rx.Var[dict[str, str]]) -> rx.Component:
+    return rx.table.row(
+        rx.table.row_header_cell(rx.link(
+            rx.vstack(rx.text(row["label"], weight="medium", size="2"),
+                      rx.code(row["request_id"], size="1", variant="ghost", color_scheme="gray"), spacing="0"),
+            href=routes.COMPANY_REQUESTS + "/" + row["request_id"], underline="hover", color="inherit",
+        ), max_width="22rem"),
+        cell(dispute_status_badge(row["status"], row["status_words"]), "status"),
+        cell(rx.text(row["tier"], white_space="nowrap"), "tier"),
+        cell(rx.text(row["shown_refund"], white_space="nowrap"), "refund"),
+        cell(rx.text(row["created"], white_space="nowrap"), "opened"),
+        align="center", custom_attrs={"data-dispute": row["id"]},
+    )

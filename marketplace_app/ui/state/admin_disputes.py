@@ -1,0 +1,171 @@
+"""Staff dispute queues: the specialist (tier 2) and the board (tier 3) read the case and rule.
+
+A ruling goes through `disputes.staff_rule`; the readers here only join in what staff need
+to recognise a case (company, operator, the request's brief and result) as plain strings.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from typing import Any
+
+import reflex as rx
+from sqlalchemy import select
+from sqlmodel import Session
+
+from marketplace_app.companies.models import Company
+from marketplace_app.core.errors import HandoffError, ValidationFailed
+from marketplace_app.disputes import service as disputes
+from marketplace_app.disputes.models import DisputeStatus, Ruling
+from marketplace_app.identity.models import User
+from marketplace_app.requests.models import Request
+from marketplace_app.ui.state.admin_queues import StaffState
+from marketplace_app.ui.state.base import error_toast
+from marketplace_app.ui.state.disputes import (
+    MAX_REASON_CHARACTERS,
+    STATUS_WORDS,
+    dispute_fields,
+    parse_refund,
+)
+from marketplace_app.ui.state.forms import clean_text
+
+QUEUE_TIERS = (2, 3)
+RULINGS = tuple(ruling.value for ruling in Ruling)
+
+
+@dataclasses.dataclass
+class StaffCase:
+    """One dispute waiting for staff, with what they need to rule."""
+
+    dispute: dict[str, str] = dataclasses.field(default_factory=dict)
+    rulings: list[dict[str, str]] = dataclasses.field(default_factory=list)
+    history: list[dict[str, str]] = dataclasses.field(default_factory=list)
+    company: str = ""
+    operator: str = ""
+    title: str = ""
+    context: str = ""
+    answer: str = ""
+
+
+def staff_queues(session: Session) -> dict[str, Any]:
+    """Both queues (soonest deadline first) and how many disputes wait elsewhere, by status."""
+    queues = {tier: disputes.staff_queue(session, tier=tier) for tier in QUEUE_TIERS}
+    rows = [row for tier in QUEUE_TIERS for row in queues[tier]]
+    companies = _names(session, select(Company.id, Company.name).where(
+        Company.id.in_({row["company_id"] for row in rows}))) if rows else {}
+    people = _names(session, select(User.id, User.email).where(
+        User.id.in_({row["operator_id"] for row in rows if row["operator_id"]}))) if rows else {}
+    briefs = {row.id: row for row in session.execute(select(Request.id, Request.title, Request.context,
+                                                            Request.result).where(
+        Request.id.in_([row["request_id"] for row in rows])))} if rows else {}
+    counts = disputes.open_count(session)
+    return {
+        "specialist": [_case(session, row, companies, people, briefs) for row in queues[2]],
+        "board": [_case(session, row, companies, people, briefs) for row in queues[3]],
+        "elsewhere": [{"status": STATUS_WORDS.get(status, status), "count": str(counts[status])}
+                      for status in (DisputeStatus.ai_review, DisputeStatus.awaiting_appeal,
+                                     DisputeStatus.jury_review) if counts.get(status)],
+    }
+
+
+def _names(session: Session, statement: Any) -> dict[str, str]:
+    return {key: value for key, value in session.execute(statement).all()}
+
+
+def _case(session: Session, row: Mapping[str, Any], companies: Mapping[str, str], people: Mapping[str, str],
+          briefs: Mapping[str, Any]) -> StaffCase:
+    shown = dispute_fields(session, row)
+    brief = briefs.get(row["request_id"])
+    result = (brief.result if brief is not None else None) or {}
+    context = " ".join(str(brief.context if brief is not None else "").split())
+    return StaffCase(
+        dispute=shown["dispute"], rulings=shown["rulings"], history=shown["history"],
+        company=companies.get(row["company_id"], ""), operator=people.get(row["operator_id"] or "", "—"),
+        title=(brief.title if brief is not None else "") or context[:100], context=context,
+        answer=str(result.get("answer") or ""))
+
+
+def rule(session: Session, *, staff_id: str, dispute_id: str, ruling: str, refund_cents: int | None,
+         reasoning: str) -> str:
+    """Rule on a dispute in specialist or board review; returns its status afterwards."""
+    return str(disputes.staff_rule(session, dispute_id=dispute_id, staff_id=staff_id, ruling=ruling,
+                                   refund_cents=refund_cents, reasoning=reasoning)["status"])
+
+
+class StaffDisputesState(StaffState):
+    """The specialist and board queues and the ruling dialog."""
+
+    specialist: list[StaffCase] = []
+    board: list[StaffCase] = []
+    elsewhere: list[dict[str, str]] = []
+    loaded: bool = False
+    ruling_for: dict[str, str] = {}
+    ruling_choice: str = ""
+    reasoning_length: int = 0
+    ruling_error: str = ""
+
+    @rx.event
+    async def load(self):
+        """Guard the page for staff, then read both queues."""
+        redirect = await self._require("admin")
+        if redirect:
+            return redirect
+        await self._read()
+        self.ruling_for, self.loaded = {}, True
+        return None
+
+    async def _read(self) -> None:
+        queues = await self._call(staff_queues)
+        self.specialist, self.board, self.elsewhere = queues["specialist"], queues["board"], queues["elsewhere"]
+
+    @rx.event
+    def start_ruling(self, dispute: dict[str, str]):
+        """Open the ruling dialog for one case (its `dispute` fields)."""
+        self.ruling_for = {"id": dispute["id"], "tier": dispute["tier"], "price": dispute["price"],
+                           "final": "yes" if dispute["status"] == DisputeStatus.board_review else ""}
+        self.ruling_choice, self.reasoning_length, self.ruling_error = "", 0, ""
+
+    @rx.event
+    def close_ruling(self, _open: bool = False):
+        """Close the ruling dialog."""
+        self.ruling_for, self.ruling_error = {}, ""
+
+    @rx.event
+    def set_ruling_choice(self, value: str):
+        """For the company, for the operator, or a split."""
+        self.ruling_choice = value if value in RULINGS else ""
+
+    @rx.event
+    def count_reasoning(self, text: str):
+        """The reasoning's length, for the counter."""
+        self.reasoning_length = len(text)
+
+    @rx.event
+    async def rule(self, form: dict[str, Any]):
+        """Rule on the open case with the choice, refund (for a split) and reasoning from the dialog."""
+        try:
+            if self.ruling_choice not in RULINGS:
+                raise ValidationFailed("Choose a ruling: for the company, for the operator, or a split")
+            refund = parse_refund(form.get("refund")) if self.ruling_choice == Ruling.split else None
+            reasoning = clean_text(form.get("reasoning"), field="reasoning", maximum=MAX_REASON_CHARACTERS,
+                                   multiline=True)
+            staff_id = await self._staff_id()
+            status = await self._call(rule, staff_id=staff_id, dispute_id=self.ruling_for.get("id", ""),
+                                      ruling=self.ruling_choice, refund_cents=refund, reasoning=reasoning)
+        except HandoffError as exc:
+            self.ruling_error = exc.message
+            return None
+        self.ruling_for = {}
+        await self._read()
+        return rx.toast.success("Ruled: the dispute is resolved" if status == DisputeStatus.resolved else
+                                "Ruled: either party may appeal within 48 hours", close_button=True)
+
+    @rx.event
+    async def refresh(self):
+        """Read both queues again."""
+        try:
+            await self._read()
+        except HandoffError as exc:
+            return error_toast(exc)
+        return None

@@ -1,0 +1,279 @@
+"""Disputes in the company dashboard: the dispute section of a request (open, appeal, settle)
+and the list of the company's disputes.
+
+Opening, appealing and settling move money, so only owners and admins may do them (as for
+approving results); every member may read.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from typing import Any
+
+import reflex as rx
+from sqlalchemy import and_, or_, select
+from sqlmodel import Session
+
+from marketplace_app.companies.access import CompanyActor, require_writer
+from marketplace_app.core.clock import now
+from marketplace_app.core.errors import HandoffError, NotFound
+from marketplace_app.disputes import service as disputes
+from marketplace_app.disputes.models import Dispute, Party
+from marketplace_app.requests import service as requests
+from marketplace_app.requests.models import Request, RequestStatus
+from marketplace_app.settings import get_settings
+from marketplace_app.ui.state import live
+from marketplace_app.ui.state.base import error_toast
+from marketplace_app.ui.state.company import CompanyState, Pages, scope
+from marketplace_app.ui.state.company_request import RequestDetailState
+from marketplace_app.ui.state.display import aware, time_left, when
+from marketplace_app.ui.state.disputes import (
+    MAX_REASON_CHARACTERS,
+    dispute_fields,
+    parse_refund,
+    summary,
+)
+from marketplace_app.ui.state.forms import clean_text
+
+DISPUTES = Dispute.__table__
+REQUESTS = Request.__table__
+DISPUTES_PER_PAGE = 20
+DISPUTE_EVENT_PREFIX = "dispute."
+WRITE_WHAT = "open, appeal or settle disputes"
+
+
+def request_dispute(session: Session, actor: CompanyActor, *, request_id: str) -> dict[str, Any]:
+    """The dispute of one of the company's requests, or whether one may still be opened.
+
+    Raises:
+        NotFound: Not a request of this company.
+    """
+    row = requests.get_request(session, ctx=scope(actor), request_id=request_id)
+    found = session.execute(select(DISPUTES).where(DISPUTES.c.request_id == request_id)).mappings().one_or_none()
+    base = {"can_write": actor.can_write, "window_left": "", "can_dispute": False}
+    if found is not None:
+        return {**base, **dispute_fields(session, found), "offer_cents": found["offer_cents"]}
+    closes = aware(row["completed_at"]) + timedelta(hours=get_settings().dispute_window_hours) \
+        if row["completed_at"] else None
+    open_window = row["status"] == RequestStatus.completed and closes is not None and closes > now()
+    return {**base, "dispute": {}, "rulings": [], "history": [], "offer_cents": None, "can_dispute": open_window,
+            "window_left": time_left(closes) if open_window else ""}
+
+
+def open_dispute(session: Session, actor: CompanyActor, *, request_id: str, reason: str) -> str:
+    """Dispute a completed request; returns the new dispute's status."""
+    require_writer(actor, WRITE_WHAT)
+    return str(disputes.open_by_company(session, ctx=scope(actor), request_id=request_id, reason=reason)["status"])
+
+
+def appeal(session: Session, actor: CompanyActor, *, request_id: str, reason: str) -> str:
+    """Appeal the current ruling; returns the dispute's new status."""
+    require_writer(actor, WRITE_WHAT)
+    dispute = disputes.for_request(session, ctx=scope(actor), request_id=request_id)
+    return str(disputes.appeal(session, dispute_id=dispute["id"], party=Party.company, actor_id=actor.user_id,
+                               reason=reason)["status"])
+
+
+def offer(session: Session, actor: CompanyActor, *, request_id: str, refund_cents: int) -> None:
+    """Offer to settle for a refund of `refund_cents`."""
+    require_writer(actor, WRITE_WHAT)
+    dispute = disputes.for_request(session, ctx=scope(actor), request_id=request_id)
+    disputes.propose_settlement(session, dispute_id=dispute["id"], party=Party.company, actor_id=actor.user_id,
+                                refund_cents=refund_cents)
+
+
+def accept(session: Session, actor: CompanyActor, *, request_id: str, refund_cents: int | None) -> None:
+    """Accept the operator's standing offer (the amount the page showed)."""
+    require_writer(actor, WRITE_WHAT)
+    dispute = disputes.for_request(session, ctx=scope(actor), request_id=request_id)
+    disputes.accept_settlement(session, dispute_id=dispute["id"], party=Party.company, actor_id=actor.user_id,
+                               refund_cents=refund_cents)
+
+
+def dispute_page(session: Session, actor: CompanyActor, *, starting_after: str | None) -> dict[str, Any]:
+    """One page of the company's disputes, newest first, with the request each is about."""
+    statement = select(DISPUTES, REQUESTS.c.title, REQUESTS.c.context).join(
+        REQUESTS, REQUESTS.c.id == DISPUTES.c.request_id).where(DISPUTES.c.company_id == actor.company_id)
+    if starting_after:
+        anchor = session.execute(select(DISPUTES.c.created_at, DISPUTES.c.id).where(
+            DISPUTES.c.id == starting_after, DISPUTES.c.company_id == actor.company_id)).one_or_none()
+        if anchor is not None:
+            statement = statement.where(or_(DISPUTES.c.created_at < anchor.created_at, and_(
+                DISPUTES.c.created_at == anchor.created_at, DISPUTES.c.id < anchor.id)))
+    rows = list(session.execute(statement.order_by(DISPUTES.c.created_at.desc(), DISPUTES.c.id.desc())
+                                .limit(DISPUTES_PER_PAGE + 1)).mappings())
+    shown = rows[:DISPUTES_PER_PAGE]
+    return {"rows": [_list_row(row) for row in shown], "has_more": len(rows) > DISPUTES_PER_PAGE,
+            "last_id": shown[-1]["id"] if shown else ""}
+
+
+def _list_row(row: Any) -> dict[str, str]:
+    context = " ".join(str(row["context"]).split())
+    fields = summary(row)
+    return {**fields, "label": row["title"] or (context[:80] + ("…" if len(context) > 80 else "")),
+            "created": when(row["created_at"]), "shown_refund": fields["refund"] or fields["ruling_refund"] or "—"}
+
+
+class RequestDisputeState(live.LiveUpdates, CompanyState):
+    """The dispute section of the request detail page, kept live by the dispute's events."""
+
+    request_id: str = ""
+    loaded: bool = False
+    can_write: bool = False
+    can_dispute: bool = False
+    window_left: str = ""
+    dispute: dict[str, str] = {}
+    rulings: list[dict[str, str]] = []
+    history: list[dict[str, str]] = []
+    dialog_open: bool = False
+    reason_length: int = 0
+    appeal_length: int = 0
+    open_error: str = ""
+    appeal_error: str = ""
+    offer_error: str = ""
+    busy: bool = False
+    _offer_cents: int | None = None
+
+    @rx.var
+    def has_dispute(self) -> bool:
+        """Whether the request has a dispute."""
+        return "id" in self.dispute
+
+    @rx.event
+    async def load(self):
+        """Read the dispute of the request in the URL (the detail page's own loader guards the page)."""
+        if await self._require("company") is not None:
+            return None  # the detail page's loader redirects
+        self.request_id = self.router.url.path.rstrip("/").rsplit("/", 1)[-1][:64]
+        self.loaded, self.dialog_open, self.busy = False, False, False
+        self.open_error = self.appeal_error = self.offer_error = ""
+        self.reason_length = self.appeal_length = 0
+        return [event for event in (await self._refresh(), self._follow()) if event is not None]
+
+    async def _refresh(self):
+        try:
+            found = await self._as_member(request_dispute, request_id=self.request_id)
+        except NotFound:
+            self.dispute, self.can_dispute, self.loaded = {}, False, True
+            return None
+        except HandoffError as exc:
+            return error_toast(exc)
+        self.dispute, self.rulings, self.history = found["dispute"], found["rulings"], found["history"]
+        self.can_write, self.can_dispute, self.window_left = (found["can_write"], found["can_dispute"],
+                                                              found["window_left"])
+        self._offer_cents, self.loaded = found["offer_cents"], True
+        return None
+
+    async def _live_matcher(self) -> live.Matcher | None:
+        try:
+            company_id = await asyncio.to_thread(live.company_of, self._user_id)
+        except HandoffError:
+            return None
+        request_id = self.request_id
+
+        def matches(row: Any) -> bool:
+            return (row["company_id"] == company_id and row["request_id"] == request_id
+                    and str(row["type"]).startswith(DISPUTE_EVENT_PREFIX))
+
+        return matches
+
+    async def _live_refresh(self):
+        return await self._refresh()
+
+    async def _after_change(self, message: str):
+        """Read the dispute and the request again, then confirm."""
+        await self._refresh()
+        detail = await self.get_state(RequestDetailState)
+        await detail._refresh()
+        return rx.toast.success(message, close_button=True)
+
+    @rx.event
+    def set_dialog(self, open_: bool):
+        """Open or close the dispute form (a fresh form each time)."""
+        self.dialog_open, self.open_error, self.reason_length = open_, "", 0
+
+    @rx.event
+    def count_reason(self, text: str):
+        """The reason's length, for the counter."""
+        self.reason_length = len(text)
+
+    @rx.event
+    def count_appeal(self, text: str):
+        """The appeal's length, for the counter."""
+        self.appeal_length = len(text)
+
+    @rx.event
+    async def open_dispute(self, form: dict[str, Any]):
+        """Dispute the request with the reason from the form; tier 0 rules at once."""
+        if self.busy:
+            return
+        self.busy, self.open_error = True, ""
+        yield
+        try:
+            reason = clean_text(form.get("reason"), field="reason", maximum=MAX_REASON_CHARACTERS, multiline=True)
+            status = await self._as_member(open_dispute, request_id=self.request_id, reason=reason)
+        except HandoffError as exc:
+            self.busy, self.open_error = False, exc.message
+            return
+        self.busy, self.dialog_open = False, False
+        yield await self._after_change("Dispute opened and settled as a small claim" if status == "resolved" else
+                                       "Dispute opened: the automated triage has ruled")
+
+    @rx.event
+    async def appeal(self, form: dict[str, Any]):
+        """Appeal the current ruling: the next tier takes the dispute."""
+        try:
+            reason = clean_text(form.get("reason"), field="reason", maximum=MAX_REASON_CHARACTERS, multiline=True)
+            await self._as_member(appeal, request_id=self.request_id, reason=reason)
+        except HandoffError as exc:
+            self.appeal_error = exc.message
+            return None
+        self.appeal_error, self.appeal_length = "", 0
+        return await self._after_change("Appeal sent: the next tier takes the dispute")
+
+    @rx.event
+    async def offer(self, form: dict[str, Any]):
+        """Offer to settle for the refund typed in the form."""
+        try:
+            refund_cents = parse_refund(form.get("refund"))
+            await self._as_member(offer, request_id=self.request_id, refund_cents=refund_cents)
+        except HandoffError as exc:
+            self.offer_error = exc.message
+            return None
+        self.offer_error = ""
+        return await self._after_change("Offer sent: the operator may accept it")
+
+    @rx.event
+    async def accept_offer(self):
+        """Accept the operator's offer as shown: the dispute is resolved."""
+        try:
+            await self._as_member(accept, request_id=self.request_id, refund_cents=self._offer_cents)
+        except HandoffError as exc:
+            await self._refresh()
+            return error_toast(exc)
+        return await self._after_change("Settled: the dispute is resolved")
+
+
+class CompanyDisputesState(Pages, CompanyState):
+    """The company's disputes, newest first, 20 per page."""
+
+    rows: list[dict[str, str]] = []
+    loaded: bool = False
+
+    @rx.event
+    async def load(self):
+        """Guard the page, then read the first page."""
+        redirect = await self._require("company")
+        if redirect:
+            return redirect
+        self._first_page()
+        return await self._fetch()
+
+    async def _fetch(self):
+        try:
+            page = await self._as_member(dispute_page, starting_after=self._cursor())
+        except HandoffError as exc:
+            return error_toast(exc)
+        self.rows, self.has_more, self._last_id, self.loaded = page["rows"], page["has_more"], page["last_id"], True
+        return None

@@ -1,0 +1,113 @@
+"""How every dashboard words a dispute: status, tier, rulings, money, deadline and history.
+
+The company, operator and staff pages all show a dispute through `dispute_fields`, which
+reads its history and returns plain strings, so the pages never hold a database row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlmodel import Session
+
+from marketplace_app.core.money import parse_money
+from marketplace_app.disputes import service as disputes
+from marketplace_app.disputes.models import DisputeStatus
+from marketplace_app.settings import get_settings
+from marketplace_app.ui.state.display import NEVER, money, time_left, when
+
+TIER_NAMES = {0: "automated triage", 1: "peer jury", 2: "specialist", 3: "board"}
+STATUS_WORDS = {"ai_review": "automated review", "awaiting_appeal": "awaiting appeal", "jury_review": "jury review",
+                "specialist_review": "specialist review", "board_review": "board review", "resolved": "resolved"}
+RULING_WORDS = {"for_company": "for the company", "for_operator": "for the operator", "split": "split"}
+RESOLUTION_WORDS = {"dismissed": "dismissed: the operator keeps the reward", "full_refund": "full refund",
+                    "split": "split refund"}
+DEADLINE_WORDS = {"awaiting_appeal": "Appeal window closes", "jury_review": "Jury votes due",
+                  "specialist_review": "Specialist rules by", "board_review": "Board rules by"}
+STEP_WORDS = {"opened": "Opened", "ruling": "Ruling", "escalation": "Escalated", "offer": "Settlement offer",
+              "settled": "Settlement accepted", "statement": "Operator's statement", "resolved": "Resolved",
+              "small_claims": "Small claim", "jurors_replaced": "Jurors replaced"}
+ACTOR_WORDS = {"company": "company", "operator": "operator", "system": "Handoff", "staff": "staff"}
+MAX_REASON_CHARACTERS = disputes.MAX_REASON_LENGTH
+MAX_COMMENT_CHARACTERS = disputes.MAX_COMMENT_LENGTH
+
+
+def tier_label(tier: int) -> str:
+    """"Tier 1 · peer jury"."""
+    return f"Tier {tier} · {TIER_NAMES.get(tier, 'unknown')}"
+
+
+def ruling_words(ruling: str | None) -> str:
+    """A ruling in words ("for the company"), or empty."""
+    return RULING_WORDS.get(ruling or "", ruling or "")
+
+
+def dispute_fields(session: Session, row: Mapping[str, Any]) -> dict[str, Any]:
+    """One dispute as the pages show it: `dispute` (strings), `rulings` and `history` (lists of strings)."""
+    steps = disputes.history(session, row["id"])
+    return {"dispute": summary(row), "rulings": rulings(steps), "history": history(steps)}
+
+
+def summary(row: Mapping[str, Any]) -> dict[str, str]:
+    """The dispute's own fields, worded for people."""
+    status = row["status"]
+    resolved = status == DisputeStatus.resolved
+    deadline = row["deadline_at"]
+    left = time_left(deadline) if deadline and not resolved else ""
+    return {
+        "id": row["id"], "request_id": row["request_id"], "status": status,
+        "status_words": STATUS_WORDS.get(status, status), "tier": tier_label(row["current_tier"]),
+        "skill": row["skill"].replace("_", " "), "price": money(row["price_cents"]),
+        "reason": row["reason"], "operator_statement": row["operator_statement"] or "",
+        "ai_ruling": ruling_words(row["ai_ruling"]), "ai_reasoning": row["ai_ruling_reasoning"] or "",
+        "jury_result": ruling_words(row["jury_result"]), "ruling": ruling_words(row["ruling"]),
+        "ruling_refund": _money_or_empty(row["ruling_refund_cents"]),
+        "resolution": RESOLUTION_WORDS.get(row["resolution"] or "", ""),
+        "refund": _money_or_empty(row["refund_cents"]) if resolved else "",
+        "deadline_label": DEADLINE_WORDS.get(status, "Deadline"), "deadline": when(deadline) if left else "",
+        "time_left": left, "offer": "" if row["offer_cents"] is None else money(row["offer_cents"]),
+        "offer_by": row["offer_by"] or "", "opened": when(row["created_at"]), "resolved": when(row["resolved_at"]),
+        "small_claims": "yes" if row["small_claims"] else "", "open": "" if resolved else "yes",
+        "awaiting_appeal": "yes" if status == DisputeStatus.awaiting_appeal and left not in ("", "over") else "",
+    }
+
+
+def rulings(steps: list[Mapping[str, Any]]) -> list[dict[str, str]]:
+    """Every ruling so far, oldest first, with its reasoning."""
+    return [{"tier": tier_label(step["from_tier"] or 0), "ruling": ruling_words(step["ruling"]),
+             "refund": _money_or_empty(step["refund_cents"]), "reasoning": step["text"] or "",
+             "by": ACTOR_WORDS.get(step["actor_type"], step["actor_type"]), "at": when(step["created_at"])}
+            for step in steps if step["kind"] == "ruling"]
+
+
+def history(steps: list[Mapping[str, Any]]) -> list[dict[str, str]]:
+    """Every step (opened, rulings, escalations, offers, resolution), oldest first."""
+    return [{"kind": STEP_WORDS.get(step["kind"], step["kind"].replace("_", " ")),
+             "actor": ACTOR_WORDS.get(step["actor_type"], step["actor_type"]),
+             "tiers": _tiers(step), "text": step["text"] or "", "at": when(step["created_at"])}
+            for step in steps]
+
+
+def _tiers(step: Mapping[str, Any]) -> str:
+    if step["kind"] == "escalation":
+        return f"tier {step['from_tier']} → tier {step['to_tier']}"
+    return f"tier {step['from_tier']}" if step["from_tier"] is not None else ""
+
+
+def _money_or_empty(cents: int | None) -> str:
+    return "" if cents is None else money(cents)
+
+
+def parse_refund(text: object, *, field: str = "refund") -> int:
+    """A refund typed by a person ("4", "4.50", "4,50 EUR") in cents; zero is allowed.
+
+    Raises:
+        ValidationFailed: Not an amount in the platform currency.
+    """
+    cleaned = str(text or "").strip().replace(",", ".").replace(" ", "")
+    return parse_money(cleaned, currency=get_settings().currency, field=field)
+
+
+__all__ = ["MAX_COMMENT_CHARACTERS", "MAX_REASON_CHARACTERS", "NEVER", "dispute_fields", "parse_refund",
+           "ruling_words", "tier_label"]

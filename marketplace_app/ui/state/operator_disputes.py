@@ -1,0 +1,289 @@
+"""The operator's side of disputes: disputes about their work (statement, appeal, settlement)
+and jury duty (read the case, vote once).
+
+Reads run as the signed-in operator; writes re-read the session first (a sign-out elsewhere
+ends them here too) and check the dispute is theirs before acting.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import reflex as rx
+from sqlalchemy import select
+from sqlmodel import Session
+
+from marketplace_app.core.errors import HandoffError, NotFound, ValidationFailed
+from marketplace_app.disputes import service as disputes
+from marketplace_app.disputes import views
+from marketplace_app.disputes.models import DisputeStatus, Party, Ruling
+from marketplace_app.requests.models import Request
+from marketplace_app.ui.state import live
+from marketplace_app.ui.state.base import error_toast
+from marketplace_app.ui.state.display import time_left, when
+from marketplace_app.ui.state.disputes import (
+    MAX_COMMENT_CHARACTERS,
+    MAX_REASON_CHARACTERS,
+    STATUS_WORDS,
+    dispute_fields,
+    parse_refund,
+    ruling_words,
+    summary,
+)
+from marketplace_app.ui.state.forms import clean_text
+from marketplace_app.ui.state.operator import OperatorState
+
+DISPUTE_EVENT_PREFIX = "dispute."
+VOTES = (Ruling.for_company.value, Ruling.for_operator.value)
+
+
+def my_disputes(session: Session, *, operator_id: str) -> list[dict[str, str]]:
+    """Disputes about the operator's work, newest first, with the request's title."""
+    rows = disputes.operator_disputes(session, operator_id=operator_id)
+    titles = dict(session.execute(select(Request.id, Request.title).where(
+        Request.id.in_([row["request_id"] for row in rows]))).all()) if rows else {}
+    return [{**summary(row), "title": titles.get(row["request_id"]) or row["request_id"]} for row in rows]
+
+
+def my_dispute(session: Session, *, operator_id: str, dispute_id: str) -> dict[str, Any]:
+    """One dispute about the operator's work, with its rulings and history.
+
+    Raises:
+        NotFound: Not a dispute about this operator's work.
+    """
+    row = disputes.for_operator(session, operator_id=operator_id, dispute_id=dispute_id)
+    return {**dispute_fields(session, row), "offer_cents": row["offer_cents"]}
+
+
+def act(session: Session, *, operator_id: str, dispute_id: str, action: str, text: str = "",
+        refund_cents: int | None = None) -> None:
+    """Add a statement, appeal, offer or accept, on a dispute about the operator's own work."""
+    disputes.for_operator(session, operator_id=operator_id, dispute_id=dispute_id)
+    common = {"dispute_id": dispute_id, "party": Party.operator, "actor_id": operator_id}
+    if action == "statement":
+        disputes.add_statement(session, dispute_id=dispute_id, operator_id=operator_id, statement=text)
+    elif action == "appeal":
+        disputes.appeal(session, **common, reason=text)
+    elif action == "offer":
+        disputes.propose_settlement(session, **common, refund_cents=refund_cents)
+    elif action == "accept":
+        disputes.accept_settlement(session, **common, refund_cents=refund_cents)
+    else:
+        raise ValidationFailed(f"unknown action {action}")
+
+
+def jury_cases(session: Session, *, juror_id: str) -> list[dict[str, str]]:
+    """The disputes this operator sits on, newest first, as a juror sees them (no party names)."""
+    return [_case(views.juror_case(session, row)) for row in disputes.jury_duty(session, juror_id=juror_id)]
+
+
+def _case(case: Mapping[str, Any]) -> dict[str, str]:
+    result = case["result"]
+    status = case["status"]
+    return {
+        "id": case["dispute_id"], "status": status, "status_words": STATUS_WORDS.get(status, status),
+        "skill": case["skill"].replace("_", " "), "price": money_text(case["price"]),
+        "deadline": when(case["deadline_at"]) if status == DisputeStatus.jury_review else "",
+        "time_left": time_left(case["deadline_at"]) if status == DisputeStatus.jury_review else "",
+        "context": case["context"] or "", "proof_requirements": ", ".join(case["proof_requirements"] or []),
+        "answer": result.get("answer") or "", "confidence": result.get("confidence") or "",
+        "proof_notes": result.get("proof_notes") or "", "company_statement": case["company_statement"] or "",
+        "operator_statement": case["operator_statement"] or "", "my_vote": case["my_vote"] or "",
+        "my_vote_words": ruling_words(case["my_vote"]),
+        "can_vote": "yes" if status == DisputeStatus.jury_review and not case["my_vote"] else "",
+    }
+
+
+def money_text(wire: str) -> str:
+    """"20.00EUR" (the views' wire format) → "20.00 EUR"."""
+    return f"{wire[:-3]} {wire[-3:]}" if wire and wire[-3:].isalpha() else wire
+
+
+def cast_vote(session: Session, *, juror_id: str, dispute_id: str, vote_for: str, comment: str) -> str:
+    """Vote once; returns the dispute's status afterwards (the third vote rules)."""
+    return str(disputes.vote(session, dispute_id=dispute_id, juror_id=juror_id, vote_for=vote_for,
+                             comment=comment or None)["status"])
+
+
+class OperatorDisputesState(live.LiveUpdates, OperatorState):
+    """Disputes about the operator's work; one is opened at a time with its actions."""
+
+    items: list[dict[str, str]] = []
+    selected_id: str = ""
+    dispute: dict[str, str] = {}
+    rulings: list[dict[str, str]] = []
+    history: list[dict[str, str]] = []
+    loaded: bool = False
+    statement_length: int = 0
+    appeal_length: int = 0
+    error: str = ""
+    _offer_cents: int | None = None
+
+    @rx.event
+    async def load(self):
+        """Guard the page for operators, read the list and open the first open dispute (or `?dispute=`)."""
+        redirect = await self._require("operator")
+        if redirect:
+            return redirect
+        self.items = await self._call(my_disputes, operator_id=self._user_id)
+        wanted = self.router.url.query_parameters.get("dispute", "")
+        ids = [item["id"] for item in self.items]
+        first_open = next((item["id"] for item in self.items if item["open"]), ids[0] if ids else "")
+        self.selected_id = wanted if wanted in ids else first_open
+        self.error, self.statement_length, self.appeal_length = "", 0, 0
+        await self._read_selected()
+        self.loaded = True
+        return self._follow()
+
+    async def _read_selected(self) -> None:
+        if not self.selected_id:
+            self.dispute, self.rulings, self.history, self._offer_cents = {}, [], [], None
+            return
+        found = await self._call(my_dispute, operator_id=self._user_id, dispute_id=self.selected_id)
+        self.dispute, self.rulings, self.history = found["dispute"], found["rulings"], found["history"]
+        self._offer_cents = found["offer_cents"]
+
+    async def _live_matcher(self) -> live.Matcher | None:
+        request_ids = {item["request_id"] for item in self.items}
+        return lambda row: row["request_id"] in request_ids and str(row["type"]).startswith(DISPUTE_EVENT_PREFIX)
+
+    async def _live_refresh(self):
+        self.items = await self._call(my_disputes, operator_id=self._user_id)
+        await self._read_selected()
+
+    @rx.event
+    async def select(self, dispute_id: str):
+        """Open one dispute."""
+        self.selected_id, self.error, self.statement_length, self.appeal_length = dispute_id, "", 0, 0
+        try:
+            await self._read_selected()
+        except NotFound as exc:
+            self.selected_id = ""
+            return error_toast(exc)
+        return None
+
+    @rx.event
+    def count_statement(self, text: str):
+        """The statement's length, for the counter."""
+        self.statement_length = len(text)
+
+    @rx.event
+    def count_appeal(self, text: str):
+        """The appeal's length, for the counter."""
+        self.appeal_length = len(text)
+
+    async def _act(self, action: str, message: str, **values: Any):
+        try:
+            operator_id = await self._operator_id()
+            await self._call(act, operator_id=operator_id, dispute_id=self.selected_id, action=action, **values)
+        except HandoffError as exc:
+            self.error = exc.message
+            await self._live_refresh()
+            return error_toast(exc)
+        self.error = ""
+        await self._live_refresh()
+        return rx.toast.success(message, close_button=True)
+
+    @rx.event
+    async def add_statement(self, form: dict[str, Any]):
+        """Give (or replace) your side of the story; jurors and staff read it."""
+        try:
+            text = clean_text(form.get("statement"), field="statement", maximum=MAX_REASON_CHARACTERS, multiline=True)
+        except HandoffError as exc:
+            self.error = exc.message
+            return None
+        return await self._act("statement", "Statement saved", text=text)
+
+    @rx.event
+    async def appeal(self, form: dict[str, Any]):
+        """Appeal the current ruling: the next tier takes the dispute."""
+        try:
+            text = clean_text(form.get("reason"), field="reason", maximum=MAX_REASON_CHARACTERS, multiline=True)
+        except HandoffError as exc:
+            self.error = exc.message
+            return None
+        return await self._act("appeal", "Appeal sent: the next tier takes the dispute", text=text)
+
+    @rx.event
+    async def offer(self, form: dict[str, Any]):
+        """Offer to settle for the refund typed in the form."""
+        try:
+            refund_cents = parse_refund(form.get("refund"))
+        except HandoffError as exc:
+            self.error = exc.message
+            return None
+        return await self._act("offer", "Offer sent: the company may accept it", refund_cents=refund_cents)
+
+    @rx.event
+    async def accept_offer(self):
+        """Accept the company's offer as shown: the dispute is resolved."""
+        return await self._act("accept", "Settled: the dispute is resolved", refund_cents=self._offer_cents)
+
+
+class JuryState(live.LiveUpdates, OperatorState):
+    """Jury duty: each case with the brief, the result and both statements; one vote each."""
+
+    cases: list[dict[str, str]] = []
+    loaded: bool = False
+    voting: dict[str, str] = {}
+    comment_length: int = 0
+    vote_error: str = ""
+
+    @rx.var
+    def waiting_count(self) -> int:
+        """Cases still waiting for this juror's vote."""
+        return sum(1 for case in self.cases if case["can_vote"])
+
+    @rx.event
+    async def load(self):
+        """Guard the page for operators, then read their cases."""
+        redirect = await self._require("operator")
+        if redirect:
+            return redirect
+        self.cases, self.voting, self.loaded = await self._call(jury_cases, juror_id=self._user_id), {}, True
+        return self._follow()
+
+    async def _live_matcher(self) -> live.Matcher | None:
+        ids = {case["id"] for case in self.cases}
+        return lambda row: str(row["type"]).startswith(DISPUTE_EVENT_PREFIX) and (row["data"] or {}).get(
+            "dispute_id") in ids
+
+    async def _live_refresh(self):
+        self.cases = await self._call(jury_cases, juror_id=self._user_id)
+
+    @rx.event
+    def start_vote(self, dispute_id: str, vote_for: str):
+        """Open the confirmation for a vote on one case."""
+        if vote_for not in VOTES:
+            return
+        self.voting = {"id": dispute_id, "vote": vote_for, "words": ruling_words(vote_for)}
+        self.comment_length, self.vote_error = 0, ""
+
+    @rx.event
+    def close_vote(self, _open: bool = False):
+        """Close the confirmation without voting."""
+        self.voting, self.vote_error = {}, ""
+
+    @rx.event
+    def count_comment(self, text: str):
+        """The comment's length, for the counter."""
+        self.comment_length = len(text)
+
+    @rx.event
+    async def vote(self, form: dict[str, Any]):
+        """Cast the vote being confirmed, with the optional comment."""
+        try:
+            comment = clean_text(form.get("comment"), field="comment", maximum=MAX_COMMENT_CHARACTERS,
+                                 multiline=True, required=False)
+            juror_id = await self._operator_id()
+            status = await self._call(cast_vote, juror_id=juror_id, dispute_id=self.voting.get("id", ""),
+                                      vote_for=self.voting.get("vote", ""), comment=comment)
+        except HandoffError as exc:
+            self.vote_error = exc.message
+            return None
+        words = self.voting.get("words", "")
+        self.voting = {}
+        await self._live_refresh()
+        done = " The jury has ruled." if status != DisputeStatus.jury_review else ""
+        return rx.toast.success(f"You voted {words}.{done}", close_button=True)
