@@ -228,7 +228,8 @@ def add_business_days(start: datetime, days: int) -> datetime:
 # ---------------------------------------------------------------------------------------------- jury
 
 def _seat_jurors(session: Session, dispute: Mapping[str, Any], count: int) -> int:
-    """Add up to `count` eligible jurors; return how many are seated (active) now."""
+    """Fill the jury to `count` with eligible jurors and return `count`; when there are too few to
+    fill it, seat nobody (the dispute escalates instead) and return how many could have sat."""
     taken = select(JURORS.c.juror_id).where(JURORS.c.dispute_id == dispute["id"])
     worked = select(ASSIGNMENTS.c.operator_id).where(ASSIGNMENTS.c.request_id == dispute["request_id"])
     candidates = session.execute(select(PROFILES.c.user_id, PROFILES.c.skills).where(
@@ -240,6 +241,8 @@ def _seat_jurors(session: Session, dispute: Mapping[str, Any], count: int) -> in
     random.shuffle(eligible)
     active = _active_jurors(session, dispute["id"])
     chosen = eligible[:max(count - len(active), 0)]
+    if len(active) + len(chosen) < count:
+        return len(active) + len(chosen)  # a partial jury cannot rule: seat nobody on a case they won't decide
     if chosen:
         moment = now()
         session.execute(insert(JURORS), [{"dispute_id": dispute["id"], "juror_id": user,

@@ -25,6 +25,9 @@ ALLOWED_PORTS = frozenset({443, 8443})
 LOCALHOST_NAMES = frozenset({"localhost"})
 MAX_URL_LENGTH = 2048
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+# Ranges `is_global` calls global that still must not be called: the local-use NAT64 prefix
+# (RFC 8215; its IPv4 part may be anything the local translator reaches).
+NOT_GLOBAL = (ipaddress.ip_network("64:ff9b:1::/48"),)
 Resolver = Callable[[str, int], list[str]]
 
 
@@ -58,7 +61,7 @@ def check_url(url: object, *, allow_localhost: bool, resolve: Resolver = system_
     local = allow_localhost and host in LOCALHOST_NAMES | {"127.0.0.1", "::1"}
     if parts.scheme != "https" and not (local and parts.scheme == "http"):
         raise UnsafeDestination("webhook URLs must use https://")
-    port = parts.port or (443 if parts.scheme == "https" else 80)
+    port = parts.port if parts.port is not None else (443 if parts.scheme == "https" else 80)
     if not local and port not in ALLOWED_PORTS:
         raise UnsafeDestination(f"webhook URLs may use port 443 or 8443, not {port}")
     literal = _ip_literal(host)
@@ -67,6 +70,8 @@ def check_url(url: object, *, allow_localhost: bool, resolve: Resolver = system_
     else:
         if not _is_host_name(host):
             raise UnsafeDestination("webhook URL host is not a valid host name")
+        if not local and _is_localhost_name(host):  # RFC 6761: always loopback, whatever DNS says
+            raise UnsafeDestination(f"webhook host {host} is a loopback name")
         try:
             addresses = resolve(host, port)
         except (OSError, UnicodeError) as exc:
@@ -75,7 +80,8 @@ def check_url(url: object, *, allow_localhost: bool, resolve: Resolver = system_
             raise UnsafeDestination(f"webhook host {host} does not resolve")
     for address in addresses:
         ip = _unwrap(ipaddress.ip_address(address.split("%")[0]))
-        if not (ip.is_global or (local and ip.is_loopback)):
+        public = ip.is_global and not ip.is_multicast and not any(ip in net for net in NOT_GLOBAL)
+        if not (public or (local and ip.is_loopback)):
             raise UnsafeDestination(f"webhook host {host} resolves to a non-public address")
     target = parts._replace(netloc=_netloc(addresses[0], port)).geturl()
     return Destination(url=str(url), scheme=parts.scheme, host=host, port=port, target=target,
@@ -130,6 +136,11 @@ def _is_host_name(host: str) -> bool:
         and all(ch.isalnum() or ch in "-_" for ch in label) for label in labels)
 
 
+def _is_localhost_name(host: str) -> bool:
+    name = host.rstrip(".").lower()
+    return name in LOCALHOST_NAMES or name.endswith(".localhost")
+
+
 def _unwrap(ip: IPAddress) -> IPAddress:
     """The IPv4 address inside an IPv4-mapped, IPv4-compatible, 6to4 or Teredo IPv6 address."""
     if isinstance(ip, ipaddress.IPv6Address):
@@ -142,6 +153,8 @@ def _unwrap(ip: IPAddress) -> IPAddress:
         if int(ip) >> 32 == 0 and int(ip) > 1:  # ::a.b.c.d (deprecated IPv4-compatible)
             return ipaddress.IPv4Address(int(ip))
         if int(ip) >> 32 == 0x0064FF9B << 64:  # 64:ff9b::/96 NAT64
+            return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+        if int(ip) >> 32 == 0xFFFF0000:  # ::ffff:0:a.b.c.d (IPv4-translated, SIIT)
             return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
     return ip
 

@@ -102,6 +102,7 @@ def test_submit_on_someone_elses_request_is_404_and_changes_nothing(client, oper
 
 @pytest.mark.parametrize("body", [
     {"answer": w.GOOD_ANSWER, "confidence": "certain"}, {"answer": "", "confidence": "high"},
+    {"answer": " \n\t ", "confidence": "high"},
     {"answer": w.GOOD_ANSWER}, {"answer": "x" * 20_001, "confidence": "high"},
     {"answer": w.GOOD_ANSWER, "confidence": "high", "file_ids": [f"upl_{i}" for i in range(11)]},
     {"answer": w.GOOD_ANSWER, "confidence": "high", "status": "completed"},

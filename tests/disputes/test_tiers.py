@@ -425,9 +425,10 @@ def test_five_business_days_skip_the_weekend(start, end):
         "no-reasoning", "long-reasoning"])
 def test_a_bad_staff_ruling_is_refused_and_changes_nothing(api, agent, worker, body, status, code):
     _request_id, dispute_id = _at_specialist(api, agent, worker)
+    staff = w.staff_headers()
     before = w.snapshot()
 
-    response = api.post(f"/v1/admin/disputes/{dispute_id}/ruling", json=body, headers=w.staff_headers())
+    response = api.post(f"/v1/admin/disputes/{dispute_id}/ruling", json=body, headers=staff)
 
     assert_error(response, status=status, code=code)
     assert d.row(dispute_id)["status"] == "specialist_review"

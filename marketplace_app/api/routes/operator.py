@@ -79,6 +79,13 @@ class SubmitIn(BaseModel):
     def _text(cls, value: str | None) -> str | None:
         return reject_control_characters(value, multiline=True)
 
+    @field_validator("answer")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("answer must not be blank")
+        return value
+
 
 class PayoutIn(BaseModel):
     model_config = ConfigDict(extra="forbid")

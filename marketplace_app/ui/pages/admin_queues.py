@@ -1,4 +1,4 @@
-"""Staff queues: KYC review, payouts to settle, and disputed requests (read-only for now)."""
+"""Staff queues: KYC review and payouts to settle (the dispute queues live in `admin_disputes`)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from marketplace_app.ui import routes
 from marketplace_app.ui.components.common import loading, page_header
 from marketplace_app.ui.components.layout import dashboard_page
 from marketplace_app.ui.components.status import empty_card, reason_dialog, status_badge
-from marketplace_app.ui.state.admin_queues import DisputesState, KycQueueState, PayoutQueueState
+from marketplace_app.ui.state.admin_queues import KycQueueState, PayoutQueueState
 
 
 def _row(label: str, value: rx.Component | rx.Var | str) -> rx.Component:
@@ -154,48 +154,6 @@ def _settled_payout(payout: rx.Var[dict[str, str]]) -> rx.Component:
             rx.text("Settled ", payout["resolved"], size="1", color_scheme="gray"),
             rx.cond(payout["reason"] != "", rx.text("Reason: ", payout["reason"], size="2", color_scheme="red")),
             spacing="1", width="100%",
-        ),
-        width="100%",
-    )
-
-
-@dashboard_page(routes.ADMIN_DISPUTES, "Disputes", role="admin", on_load=DisputesState.load)
-def admin_disputes() -> rx.Component:
-    """Requests in dispute, escrow still held (resolution arrives with the dispute tiers)."""
-    return rx.vstack(
-        page_header("Disputes", "Requests whose result was rejected or failed verification; their escrow stays "
-                                "held. Resolution tools arrive with the dispute tiers.", _refresh(DisputesState.load)),
-        rx.cond(
-            DisputesState.loaded,
-            rx.cond(DisputesState.items.length() > 0,
-                    rx.vstack(rx.foreach(DisputesState.items, _dispute_card), spacing="3", width="100%",
-                              id="disputes"),
-                    empty_card("scale", "No disputes", "No request is in dispute.")),
-            loading(),
-        ),
-        spacing="5", width="100%",
-    )
-
-
-def _dispute_card(item: rx.Var[dict[str, str]]) -> rx.Component:
-    return rx.card(
-        rx.vstack(
-            rx.flex(
-                rx.flex(rx.badge(item["skill"], variant="soft"), rx.text(item["company"], weight="bold", size="2"),
-                        spacing="2", wrap="wrap", align="center", min_width="0"),
-                rx.text(item["price"], weight="bold", white_space="nowrap"),
-                justify="between", align="center", spacing="3", width="100%",
-            ),
-            rx.text(item["title"], size="2"),
-            rx.data_list.root(
-                _row("Request", rx.code(item["id"])),
-                _row("Operator", rx.cond(item["operator"] != "", item["operator"], "—")),
-                _row("Score", rx.cond(item["score"] != "", item["score"] + "/100", "—")),
-                _row("Why", rx.text(item["note"], color_scheme="red")),
-                _row("Since", item["disputed"]),
-                orientation={"initial": "vertical", "sm": "horizontal"}, size="2",
-            ),
-            spacing="3", width="100%",
         ),
         width="100%",
     )

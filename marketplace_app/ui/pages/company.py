@@ -19,7 +19,9 @@ TOOLTIP_FORMATTER = "(value, name, item) => [item.payload.amount, 'Spend']"
 def company_home() -> rx.Component:
     """The company overview."""
     return rx.vstack(
-        welcome_header(),
+        rx.box(welcome_header(), rx.box(live_badge(OverviewState.live), position="absolute", top="0.75rem",
+                                        right="0.75rem"),
+               position="relative", width="100%"),
         rx.cond(OverviewState.loaded, overview(), loading("Reading your figures…")),
         spacing="6", width="100%",
     )
@@ -28,7 +30,6 @@ def company_home() -> rx.Component:
 def overview() -> rx.Component:
     """The figures, once read."""
     return rx.vstack(
-        rx.hstack(live_badge(OverviewState.live), justify="end", width="100%", min_height="1.25rem"),
         rx.grid(
             stat("Available credit", rx.text(OverviewState.available, id="overview-available"), "ready to spend"),
             stat("Escrowed", rx.text(OverviewState.escrowed, id="overview-escrowed"), "held for open requests"),

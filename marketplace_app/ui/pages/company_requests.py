@@ -18,6 +18,8 @@ from marketplace_app.ui.components.data import (
 )
 from marketplace_app.ui.components.forms import inline_error, labelled
 from marketplace_app.ui.components.layout import dashboard_page
+from marketplace_app.ui.pages.company_disputes import dispute_button, dispute_section
+from marketplace_app.ui.state.company_disputes import RequestDisputeState
 from marketplace_app.ui.state.company_request import SCORES, RequestDetailState
 from marketplace_app.ui.state.company_requests import ALL, OPEN, RequestsState
 
@@ -94,7 +96,8 @@ def _request_row(row: rx.Var[dict[str, str]]) -> rx.Component:
     )
 
 
-@dashboard_page(routes.COMPANY_REQUEST, "Request", role="company", on_load=RequestDetailState.load)
+@dashboard_page(routes.COMPANY_REQUEST, "Request", role="company",
+                on_load=[RequestDetailState.load, RequestDisputeState.load])
 def request_detail() -> rx.Component:
     """One request: fields, timeline, result and operator, cancel and rate."""
     return rx.vstack(
@@ -117,11 +120,12 @@ def detail_body() -> rx.Component:
     return rx.vstack(
         page_header(rx.cond(state.title != "", state.title, "Request"), state.shown_id,
                     request_status_badge(state.status, size="3", id="request-status"), live_badge(state.live),
-                    rx.cond(state.can_cancel, cancel_button())),
+                    rx.cond(state.can_cancel, cancel_button()), dispute_button()),
         rx.cond(state.status == "needs_review", rx.callout(
             rx.text("The automatic checks were unsure about this result. ",
                     rx.link("Approve or reject it in Review", href=routes.COMPANY_REVIEW), "."),
             icon="clipboard-check", color_scheme="orange", width="100%")),
+        dispute_section(),
         rx.grid(
             rx.vstack(
                 rx.card(rx.heading("Context", size="3", margin_bottom="0.5rem"),

@@ -88,7 +88,7 @@ def endpoint_card(endpoint: rx.Var[dict[str, str]]) -> rx.Component:
                     spacing="1", min_width="0", flex="1",
                 ),
                 rx.cond(State.can_write, endpoint_actions(endpoint)),
-                direction={"initial": "column", "md": "row"}, gap="3", width="100%",
+                direction={"initial": "column", "md": "row"}, spacing="3", width="100%",
             ),
             rx.cond(endpoint["reason"] != "", rx.callout(endpoint["reason"], icon="circle-alert", color_scheme="red",
                                                          size="1", width="100%", class_name="disabled-reason")),
@@ -136,7 +136,7 @@ def endpoint_actions(endpoint: rx.Var[dict[str, str]]) -> rx.Component:
                           on_click=State.set_enabled(endpoint["id"], True), class_name="enable-endpoint")),
         rx.button(rx.icon("trash-2", size=14), "Delete", size="1", variant="soft", color_scheme="red",
                   on_click=State.ask("delete", endpoint["id"], endpoint["url"]), class_name="delete-endpoint"),
-        gap="2", wrap="wrap", align="start", justify={"initial": "start", "md": "end"},
+        spacing="2", wrap="wrap", align="start", justify={"initial": "start", "md": "end"},
     )
 
 
@@ -158,12 +158,12 @@ def delivery_log() -> rx.Component:
                               id="refresh-log"),
                     spacing="2",
                 ),
-                direction={"initial": "column", "sm": "row"}, gap="3", width="100%", align={"sm": "end"},
+                direction={"initial": "column", "sm": "row"}, spacing="3", width="100%", align={"sm": "end"},
             ),
             rx.cond(
                 State.log_rows.length() > 0,
                 data_table(LOG_COLUMNS, rx.foreach(State.log_rows, _delivery_row), table_id="deliveries-table",
-                           min_width="72rem"),
+                           min_width="78rem"),
                 rx.card(rx.text("No deliveries yet.", color_scheme="gray"), width="100%"),
             ),
             pager(State.page, State.has_more, on_previous=State.previous_page, on_next=State.next_page,
@@ -182,7 +182,7 @@ def _delivery_row(row: rx.Var[dict[str, str]]) -> rx.Component:
         cell(coloured_badge(row["status"], DELIVERY_STATUS_COLOURS), "status"),
         cell(row["attempts"], "attempts"),
         cell(row["code"], "code"),
-        cell(rx.text(row["error"], size="1", word_break="break-word"), "error", max_width="14rem"),
+        cell(rx.text(row["error"], size="1", word_break="break-word"), "error", min_width="12rem", max_width="18rem"),
         cell(rx.text(row["next"], white_space="nowrap"), "next"),
         cell(rx.button("Details", size="1", variant="soft", on_click=State.open_delivery(row["id"])), "actions"),
         align="center", custom_attrs={"data-delivery": row["id"], "data-event-type": row["type"]},

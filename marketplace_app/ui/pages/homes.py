@@ -36,7 +36,8 @@ def admin_home() -> rx.Component:
         rx.grid(
             _admin_link(routes.ADMIN_KYC, "id-card", "KYC queue", "Approve or reject operator identity checks."),
             _admin_link(routes.ADMIN_PAYOUTS, "banknote", "Payouts", "Mark requested payouts paid or failed."),
-            _admin_link(routes.ADMIN_DISPUTES, "scale", "Disputes", "Requests in dispute, escrow still held."),
+            _admin_link(routes.ADMIN_DISPUTES, "scale", "Disputes",
+                        "Specialist and board queues: read the case and rule."),
             _admin_link(routes.ADMIN_SCHEDULER, "timer", "Scheduler", "Heartbeat of every timer job and its lease."),
             _admin_link(routes.ADMIN_LEDGER, "book-open-check", "Ledger health",
                         "Proof that every balance equals its entries and all balances sum to zero."),
@@ -44,7 +45,6 @@ def admin_home() -> rx.Component:
         ),
         next_steps(
             "What comes next",
-            ("scale", "Dispute tiers", "Queues by tier for specialists and the board."),
             ("shield-off", "Kill switch", "Freeze or unfreeze any account, project or agent."),
             ("scroll-text", "Audit log", "Every staff and money action, who did it and when."),
         ),

@@ -1,4 +1,4 @@
-"""Staff queues: KYC submissions to review, payouts to settle, disputed requests to read.
+"""Staff queues: KYC submissions to review and payouts to settle (disputes: `admin_disputes`).
 
 Decisions go through the KYC and payout services; the readers here only join in the
 names staff need to recognise people (e-mail, company) and render plain strings.
@@ -13,21 +13,18 @@ import reflex as rx
 from sqlalchemy import select
 from sqlmodel import Session
 
-from marketplace_app.companies.models import Company
 from marketplace_app.core.errors import HandoffError, NotFound, Unauthorized
 from marketplace_app.earnings import payouts
 from marketplace_app.identity.models import User
 from marketplace_app.kyc import service as kyc
 from marketplace_app.kyc.models import KycSubmission
-from marketplace_app.requests.models import Request, RequestEvent, RequestStatus
 from marketplace_app.ui.state.base import AppState, error_toast
-from marketplace_app.ui.state.display import label, money, when
+from marketplace_app.ui.state.display import money, when
 from marketplace_app.ui.state.forms import clean_text
 from marketplace_app.uploads import service as uploads
 from marketplace_app.uploads.models import Upload
 
 MAX_REASON_CHARACTERS = 500
-DISPUTES_SHOWN = 100
 RECENT_PAYOUTS = 20
 KILOBYTE = 1024
 
@@ -92,33 +89,6 @@ def payout_rows(session: Session) -> dict[str, list[dict[str, str]]]:
                 "display_name": person.display_name if person else ""}
 
     return {"waiting": [row(payout) for payout in waiting], "recent": [row(payout) for payout in recent]}
-
-
-def dispute_rows(session: Session) -> list[dict[str, str]]:
-    """Requests in dispute, newest first, with the company and the note that put them there."""
-    requests = Request.__table__
-    rows = session.execute(
-        select(requests, Company.name.label("company_name")).join(Company, Company.id == requests.c.company_id)
-        .where(requests.c.status == RequestStatus.disputed).order_by(requests.c.created_at.desc())
-        .limit(DISPUTES_SHOWN)).mappings().all()
-    notes = _dispute_notes(session, [row["id"] for row in rows])
-    people = _people(session, {row["operator_id"] for row in rows if row["operator_id"]})
-    return [{
-        "id": row["id"], "company": row["company_name"], "skill": label(row["skill"]),
-        "price": money(row["max_price_cents"]), "title": row["title"] or " ".join(str(row["context"]).split())[:100],
-        "operator": people[row["operator_id"]].email if row["operator_id"] in people else "",
-        "score": str(((row["result"] or {}).get("verification") or {}).get("score", "")),
-        "note": notes.get(row["id"], ("", ""))[0], "disputed": notes.get(row["id"], ("", ""))[1],
-    } for row in rows]
-
-
-def _dispute_notes(session: Session, request_ids: list[str]) -> dict[str, tuple[str, str]]:
-    if not request_ids:
-        return {}
-    lines = session.execute(select(RequestEvent.request_id, RequestEvent.note, RequestEvent.created_at).where(
-        RequestEvent.request_id.in_(request_ids), RequestEvent.to_status == RequestStatus.disputed,
-    ).order_by(RequestEvent.id)).all()
-    return {line.request_id: (line.note or "", when(line.created_at)) for line in lines}
 
 
 class StaffState(AppState):
@@ -269,19 +239,3 @@ class PayoutQueueState(StaffState):
         self.failing = {}
         await self._read()
         return rx.toast.success("Marked failed: the amount is back in the operator's available balance")
-
-
-class DisputesState(StaffState):
-    """Requests in dispute (read-only until the dispute tiers exist)."""
-
-    items: list[dict[str, str]] = []
-    loaded: bool = False
-
-    @rx.event
-    async def load(self):
-        """Guard the page for staff, then read the disputed requests."""
-        redirect = await self._require("admin")
-        if redirect:
-            return redirect
-        self.items, self.loaded = await self._call(dispute_rows), True
-        return None
