@@ -1,6 +1,10 @@
 """Payouts from `available`: the amount is held (available → payout escrow) when the operator
 asks, then posted to the provider's external account when paid, or voided back with a
-reason when it fails. Each step is one conditional update plus one balanced transfer."""
+reason when it fails. Each step is one conditional update plus one balanced transfer.
+
+The provider is never called inside a transaction: `send_pending` (a scheduler job) picks
+committed payouts not yet sent, calls the provider with the deterministic idempotency key
+`payout:<id>` (so a crash and a second call never pay twice), then records its answer."""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from sqlmodel import Session
 
 from marketplace_app.companies.access import checked_id
 from marketplace_app.core.clock import now
+from marketplace_app.core.db import unit_of_work
 from marketplace_app.core.errors import InsufficientFunds, InvalidState, NotFound, ValidationFailed
 from marketplace_app.core.ids import new_id
 from marketplace_app.core.money import display_money
@@ -19,6 +24,7 @@ from marketplace_app.ledger import service as ledger
 from marketplace_app.settings import get_settings
 
 PAYOUTS = Payout.__table__
+SEND_BATCH = 50
 
 
 def _money(cents: int) -> str:
@@ -46,10 +52,31 @@ def request_payout(session: Session, *, operator_id: str, amount_cents: int) -> 
     except InsufficientFunds as exc:
         raise InsufficientFunds(f"You can pay out at most {_money(exc.balance_cents)} (your available balance)",
                                 account_id=exc.account_id, balance_cents=exc.balance_cents) from exc
-    result = provider.send(payout_id=payout.id, operator_id=operator_id, amount_cents=amount_cents,
-                           idempotency_key=f"payout:{payout.id}")
-    payout.provider_reference = result.reference
     return payout
+
+
+def send_pending(limit: int = SEND_BATCH) -> int:
+    """Hand committed, unsent payouts to their provider and record what it said; return how many."""
+    with unit_of_work(read_only=True) as session:
+        due = session.execute(select(PAYOUTS.c.id, PAYOUTS.c.operator_id, PAYOUTS.c.amount_cents).where(
+            PAYOUTS.c.status == PayoutStatus.requested, PAYOUTS.c.provider_reference.is_(None))
+            .order_by(PAYOUTS.c.created_at).limit(limit)).all()
+    provider = current_provider()
+    for payout in due:
+        result = provider.send(payout_id=payout.id, operator_id=payout.operator_id,
+                               amount_cents=payout.amount_cents, idempotency_key=f"payout:{payout.id}")
+        with unit_of_work() as session:
+            session.execute(update(PAYOUTS).where(PAYOUTS.c.id == payout.id, PAYOUTS.c.provider_reference.is_(None))
+                            .values(provider_reference=result.reference or f"{provider.name}:{payout.id}"))
+            try:
+                if result.state == "paid":
+                    mark_paid(session, payout_id=payout.id, staff_id=provider.name)
+                elif result.state == "failed":
+                    mark_failed(session, payout_id=payout.id, staff_id=provider.name,
+                                reason=result.failure_reason or "the provider refused the payout")
+            except InvalidState:
+                pass  # staff settled it meanwhile; theirs stands
+    return len(due)
 
 
 def mark_paid(session: Session, *, payout_id: str, staff_id: str) -> Payout:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from sqlmodel import Session
 
 from marketplace_app.disputes import service as disputes
+from marketplace_app.earnings import payouts
 from marketplace_app.earnings import service as earnings
 from marketplace_app.idempotency import service as idempotency
 from marketplace_app.identity import service as identity
@@ -54,6 +55,8 @@ JOBS: list[Job] = [
         webhook_delivery.deliver_due, batch_size=webhook_delivery.BATCH_SIZE, transactional=False),
     Job("dispute_deadlines", "Finalize unappealed rulings; replace or escalate late juries, specialists, boards", 60,
         disputes.sweep_due, batch_size=disputes.BATCH_SIZE),
+    Job("send_payouts", "Hand requested payouts to the payment provider after commit", 5,
+        payouts.send_pending, batch_size=payouts.SEND_BATCH, transactional=False),
     Job("simulate_test_mode", "Advance pk_test_ requests with the simulated operator", 1, simulator.simulate),
     Job("purge_rate_limit_windows", "Delete rate-limit counters of past windows", 600, ratelimit.purge_old_windows),
     Job("purge_idempotency_records", "Delete Idempotency-Key records past their 24 h", 3600,

@@ -43,9 +43,12 @@ def test_a_payout_holds_the_amount_from_available_until_staff_settle_it(operator
     # when
     payout = ask(operator, 1_200)
 
-    # then
+    # then it is held, and reaches the provider only after commit, from the sending job
     assert (payout.status, payout.amount_cents, payout.provider, payout.provider_reference) == (
-        "requested", 1_200, "manual", f"manual:{payout.id}")
+        "requested", 1_200, "manual", None)
+    assert payouts.send_pending() == 1
+    assert w.payouts_of(operator.user_id)[0].provider_reference == f"manual:{payout.id}"
+    assert payouts.send_pending() == 0
     assert (w.available_cents(operator.user_id), w.in_payout_cents(operator.user_id)) == (3_800, 1_200)
     assert hold_state(f"hold_{payout.id}") == "pending"
     assert_ledger_balanced()
@@ -65,6 +68,8 @@ def test_the_provider_gets_a_deterministic_idempotency_key_per_payout(operator, 
 
     # when
     payout = ask(operator, 1_000)
+    assert calls == []  # nothing is sent inside the requesting transaction
+    payouts.send_pending()
 
     # then
     assert calls == [{"payout_id": payout.id, "operator_id": operator.user_id, "amount_cents": 1_000,
@@ -199,5 +204,31 @@ def test_20_concurrent_settlements_settle_a_payout_exactly_once(database, operat
     assert transfer_count(kind="escrow_post") + transfer_count(kind="escrow_void") == 1
     expected = (3_000, 2_000) if status == "paid" else (5_000, 0)
     assert (w.available_cents(operator.user_id), w.paid_out_cents()) == expected
+    assert w.in_payout_cents(operator.user_id) == 0
+    assert_ledger_balanced()
+
+
+@pytest.mark.parametrize(("state", "status", "available"), [("paid", "paid", 3_000), ("failed", "failed", 5_000)])
+def test_a_provider_that_settles_at_once_settles_the_payout_exactly_once(operator, monkeypatch, state, status,
+                                                                          available):
+    # given a provider that answers paid (or failed) straight away
+    class Instant(ManualProvider):
+        name = "instant"
+
+        def send(self, **call):
+            return SendResult(state=state, reference=f"instant:{call['payout_id']}", failure_reason="closed account")
+
+    monkeypatch.setattr(payouts, "current_provider", Instant)
+    w.give_available(operator.user_id, cents=5_000)
+    payout = ask(operator, 2_000)
+
+    # when the sending job runs twice
+    assert payouts.send_pending() == 1
+    assert payouts.send_pending() == 0
+
+    # then the payout settled once, as the provider said
+    settled = w.payouts_of(operator.user_id)[0]
+    assert (settled.status, settled.provider_reference) == (status, f"instant:{payout.id}")
+    assert w.available_cents(operator.user_id) == available
     assert w.in_payout_cents(operator.user_id) == 0
     assert_ledger_balanced()
