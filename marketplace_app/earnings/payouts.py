@@ -20,6 +20,7 @@ from marketplace_app.core.money import display_money
 from marketplace_app.earnings import accounts
 from marketplace_app.earnings.models import Payout, PayoutStatus
 from marketplace_app.earnings.providers import current_provider
+from marketplace_app.events import service as events
 from marketplace_app.ledger import service as ledger
 from marketplace_app.settings import get_settings
 
@@ -52,6 +53,7 @@ def request_payout(session: Session, *, operator_id: str, amount_cents: int) -> 
     except InsufficientFunds as exc:
         raise InsufficientFunds(f"You can pay out at most {_money(exc.balance_cents)} (your available balance)",
                                 account_id=exc.account_id, balance_cents=exc.balance_cents) from exc
+    _event(session, payout, "payout.requested")
     return payout
 
 
@@ -85,6 +87,7 @@ def mark_paid(session: Session, *, payout_id: str, staff_id: str) -> Payout:
     ledger.post_hold(session, hold_id=f"hold_{payout.id}", payees=[(accounts.provider_payouts(payout.provider),
                                                                     payout.amount_cents)],
                      reason=f"Payout {payout.id} paid")
+    _event(session, payout, "payout.paid")
     return payout
 
 
@@ -94,7 +97,15 @@ def mark_failed(session: Session, *, payout_id: str, staff_id: str, reason: str)
         raise ValidationFailed("A failed payout needs a reason the operator can act on")
     payout = _resolve(session, payout_id=payout_id, status=PayoutStatus.failed, staff_id=staff_id, reason=reason)
     ledger.void_hold(session, hold_id=f"hold_{payout.id}", reason=f"Payout {payout.id} failed: {reason.strip()}")
+    _event(session, payout, "payout.failed", reason=reason.strip()[:300])
     return payout
+
+
+def _event(session: Session, payout: Payout, event_type: str, **extra: str) -> None:
+    """Payout events belong to the operator (no project): dashboards see them, webhooks do not."""
+    events.emit(session, [events.NewEvent(type=event_type, project_id=None, company_id=None, data={
+        "payout_id": payout.id, "operator_id": payout.operator_id, "amount_cents": payout.amount_cents,
+        "status": payout.status, **extra})])
 
 
 def _resolve(session: Session, *, payout_id: str, status: PayoutStatus, staff_id: str, reason: str | None) -> Payout:

@@ -46,7 +46,7 @@ MAX_ENDPOINTS_PER_PROJECT = 10
 SUBSCRIBABLE_TYPES = (
     "request.matching", "request.in_progress", "request.submitted", "request.needs_review", "request.completed",
     "request.expired", "request.cancelled", "request.disputed", "dispute.opened", "dispute.ruling",
-    "dispute.appealed", "dispute.resolved", "payout.paid", "payout.failed", "key.created", "key.revoked",
+    "dispute.appealed", "dispute.resolved", "key.created", "key.revoked",
     "key.rotated",
 )
 INTERNAL_PREFIX = "webhook."  # pings and tests go to one endpoint only, never fanned out
@@ -99,10 +99,10 @@ def create_endpoint(*, actor: CompanyActor, project_id: str, url: str, types: Se
             and `save_disabled` is false.
     """
     require_writer(actor, "manage webhooks")
+    with unit_of_work(read_only=True) as session:  # another company's project is not_found, whatever the body
+        _project(session, actor, project_id)
     chosen = event_types(types)
     check_destination(url)
-    with unit_of_work(read_only=True) as session:
-        _project(session, actor, project_id)
     secret = new_secret()
     problem = ping(url, secret)
     if problem and not save_disabled:
