@@ -1,4 +1,4 @@
-"""`python -m bench [create|get|sweep|list|all] [--db sqlite|postgres|both]`: print figures.
+"""`python -m bench [create|get|sweep|list|kill9|all] [--db sqlite|postgres|both]`: print figures.
 
 Each benchmark prints Handoff's figure, the reference figure measured in the same run and
 the ratio (PRODUCT.md section 10), then a summary table. Everything runs on loopback and
@@ -27,7 +27,7 @@ from bench.loadgen import CLIENTS
 from bench.options import Options
 from marketplace_app.core.db import normalize_url
 
-BENCHMARKS = ("create", "get", "sweep", "list")
+BENCHMARKS = ("create", "get", "sweep", "list", "kill9")
 EXTRAS = ("phases",)  # explanations, not figures: only when asked for
 
 
@@ -70,9 +70,10 @@ def postgres_reachable() -> bool:
 
 def run(benchmark: str, kind: str, options: Options) -> list[report.Figure]:
     """Run one benchmark on one database kind."""
-    from bench import create, listing, phases, reads, sweep
+    from bench import create, listing, phases, reads, sweep, webhook_kill9
 
-    modules = {"create": create, "get": reads, "sweep": sweep, "list": listing, "phases": phases}
+    modules = {"create": create, "get": reads, "sweep": sweep, "list": listing, "phases": phases,
+               "kill9": webhook_kill9}
     return modules[benchmark].run(kind, options)
 
 

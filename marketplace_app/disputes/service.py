@@ -261,14 +261,18 @@ def vote(session: Session, *, dispute_id: str, juror_id: str, vote_for: object, 
         raise ValidationFailed("vote must be for_company or for_operator")
     note = None if comment in (None, "") else _text(comment, "comment", MAX_COMMENT_LENGTH)
     checked_id(dispute_id, "Dispute")
-    dispute = _load(session, dispute_id)
+    # Lock the dispute first: concurrent last votes must count each other (else no one rules), and
+    # a vote must not interleave with the deadline sweep replacing jurors (PostgreSQL; SQLite
+    # writers are serialised by BEGIN IMMEDIATE already).
+    dispute = _load(session, dispute_id, lock=True)
     seat = session.execute(select(JURORS).where(JURORS.c.dispute_id == dispute_id, JURORS.c.juror_id == juror_id,
                                                 JURORS.c.status == JurorStatus.active)).mappings().one_or_none()
     if seat is None:
         raise NotFound(f"Dispute {dispute_id} not found in your jury duty")
     if dispute["status"] != DisputeStatus.jury_review:
         raise InvalidState(f"Dispute {dispute_id} is {dispute['status']}; the jury has finished", status=409)
-    voted = session.execute(update(JURORS).where(JURORS.c.id == seat["id"], JURORS.c.vote.is_(None)).values(
+    voted = session.execute(update(JURORS).where(JURORS.c.id == seat["id"], JURORS.c.vote.is_(None),
+                                                 JURORS.c.status == JurorStatus.active).values(
         vote=Ruling(vote_for), comment=note, voted_at=now())).rowcount
     if voted != 1:
         raise InvalidState("You have already voted on this dispute", status=409)
@@ -458,10 +462,11 @@ def _on_deadline(session: Session, dispute: Mapping[str, Any]) -> None:
 def _late_jury(session: Session, dispute: Mapping[str, Any], guard: list[Any]) -> None:
     size = get_settings().jury_size
     if not dispute["jury_replaced"]:
-        missing = [juror["id"] for juror in _active_jurors(session, dispute["id"]) if juror["vote"] is None]
         moved = _move(session, dispute["id"], [DisputeStatus.jury_review], {
             "jury_replaced": True, "deadline_at": now() + timedelta(hours=get_settings().jury_vote_hours)},
             conditions=guard)
+        # Read the missing votes only once the dispute row is ours: a vote committed meanwhile counts.
+        missing = [juror["id"] for juror in _active_jurors(session, dispute["id"]) if juror["vote"] is None]
         session.execute(update(JURORS).where(JURORS.c.id.in_(missing)).values(status=JurorStatus.replaced))
         if _seat_jurors(session, moved, size) == size:
             _step(session, dispute["id"], "jurors_replaced", actor_type=Party.system,
@@ -521,8 +526,9 @@ def open_count(session: Session) -> dict[str, int]:
 
 # ---------------------------------------------------------------------------------------------- plumbing
 
-def _load(session: Session, dispute_id: str) -> RowMapping:
-    dispute = session.execute(select(DISPUTES).where(DISPUTES.c.id == dispute_id)).mappings().one_or_none()
+def _load(session: Session, dispute_id: str, *, lock: bool = False) -> RowMapping:
+    statement = select(DISPUTES).where(DISPUTES.c.id == dispute_id)
+    dispute = session.execute(statement.with_for_update() if lock else statement).mappings().one_or_none()
     if dispute is None:
         raise NotFound(f"Dispute {dispute_id} not found")
     return dispute

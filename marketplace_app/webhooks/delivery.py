@@ -97,8 +97,10 @@ def _send(row: Mapping[str, Any]) -> transport.Outcome:
     endpoint = row["endpoint"]
     if endpoint is not None and endpoint.status != EndpointStatus.enabled:
         return transport.Outcome(None, 0, "endpoint disabled")
+    # An endpoint's deliveries go to its current URL (a changed URL applies to retries and replays too).
+    url = endpoint.url if endpoint is not None else row["url"]
     try:
-        destination = service.check_destination(row["url"])
+        destination = service.check_destination(url)
     except ValidationFailed as exc:
         return transport.Outcome(None, 0, f"refused: {exc.message}"[:transport.MAX_ERROR_LENGTH])
     body = json.dumps(render(row["event"]), separators=(",", ":"), ensure_ascii=False).encode()

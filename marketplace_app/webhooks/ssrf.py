@@ -53,9 +53,11 @@ def system_resolver(host: str, port: int) -> list[str]:
     return sorted({str(info[4][0]) for info in infos})
 
 
-def check_url(url: object, *, allow_localhost: bool, resolve: Resolver = system_resolver) -> Destination:
+def check_url(url: object, *, allow_localhost: bool, resolve: Resolver | None = None) -> Destination:
     """Return the destination if `url` may be called; otherwise raise `UnsafeDestination`
-    naming the reason (never reaching the host)."""
+    naming the reason (never reaching the host). `resolve` defaults to `system_resolver`
+    (looked up at call time, so tests can stand in for DNS)."""
+    resolve = resolve or system_resolver
     parts = _parse(url)
     host = parts.hostname or ""
     local = allow_localhost and host in LOCALHOST_NAMES | {"127.0.0.1", "::1"}
@@ -88,7 +90,7 @@ def check_url(url: object, *, allow_localhost: bool, resolve: Resolver = system_
                        addresses=tuple(addresses))
 
 
-def validate_url(url: object, *, allow_localhost: bool, resolve: Resolver = system_resolver) -> str:
+def validate_url(url: object, *, allow_localhost: bool, resolve: Resolver | None = None) -> str:
     """`check_url` for saving: return the URL text if it is allowed."""
     return check_url(url, allow_localhost=allow_localhost, resolve=resolve).url
 

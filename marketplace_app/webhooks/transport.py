@@ -3,6 +3,8 @@ never follow redirects, never read more than a little of the answer."""
 
 from __future__ import annotations
 
+import functools
+import ssl
 import time
 from dataclasses import dataclass
 
@@ -32,7 +34,7 @@ def post(destination: Destination, body: bytes, headers: dict[str, str], *, time
     host_header = destination.host if destination.port in (443, 80) else f"{destination.host}:{destination.port}"
     started = time.perf_counter()
     try:
-        with httpx.Client(timeout=timeout, follow_redirects=False, trust_env=False) as client:
+        with httpx.Client(timeout=timeout, follow_redirects=False, trust_env=False, verify=_tls()) as client:
             request = client.build_request(
                 "POST", destination.target, content=body,
                 headers={"Host": host_header, "Content-Type": "application/json", "User-Agent": USER_AGENT,
@@ -52,6 +54,12 @@ def post(destination: Destination, body: bytes, headers: dict[str, str], *, time
     if not 200 <= status < 300:
         return Outcome(status, latency, f"receiver answered {status}")
     return Outcome(status, latency, None)
+
+
+@functools.cache
+def _tls() -> ssl.SSLContext:
+    """One verifying TLS context for every send (building one loads the CA bundle: ~35 ms each)."""
+    return httpx.create_ssl_context(trust_env=False)
 
 
 def _elapsed(started: float) -> int:

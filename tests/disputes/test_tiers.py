@@ -93,7 +93,7 @@ def test_an_unappealed_ruling_for_the_operator_is_dismissed_and_the_earning_rele
 
 def test_a_frozen_earning_is_not_released_while_its_dispute_runs(api, agent, worker):
     # given a dispute appealed to a specialist (no jurors exist) that nobody rules on for 8 days
-    request_id, body = d.disputed(api, agent, worker)
+    request_id, _body = d.disputed(api, agent, worker)
     d.ok(d.appeal_as_company(api, agent, request_id))
     clock.freeze(w.T0 + timedelta(days=8))
 
@@ -366,7 +366,7 @@ def test_an_unappealed_specialist_split_becomes_final(api, agent, worker):
 def test_a_silent_specialist_escalates_to_the_board_and_a_silent_board_lets_the_last_ruling_stand(
         api, agent, worker):
     # given a dispute at the specialist since Monday 10:00 (tier 0 ruled for the operator)
-    request_id, dispute_id = _at_specialist(api, agent, worker)
+    request_id, _dispute_id = _at_specialist(api, agent, worker)
 
     # when 72 h pass without a ruling
     clock.advance(d.SPECIALIST_WINDOW - timedelta(seconds=1))

@@ -1,8 +1,9 @@
-"""Webhook tests run against real loopback receivers with the development localhost setting on."""
+"""Webhook tests run against real loopback receivers with the development localhost setting on
+(`allow_localhost`); the SSRF tests leave it off."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 from fastapi.testclient import TestClient
@@ -21,10 +22,23 @@ def allow_localhost(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 
 @pytest.fixture
-def receiver(allow_localhost: None) -> Iterator[Receiver]:
-    server = Receiver().start()
-    yield server
-    server.stop()
+def make_receiver() -> Iterator[Callable[..., Receiver]]:
+    """Start as many loopback receivers as a test needs; all stop afterwards."""
+    started: list[Receiver] = []
+
+    def make(**options: object) -> Receiver:
+        receiver = Receiver(**options).start()  # type: ignore[arg-type]
+        started.append(receiver)
+        return receiver
+
+    yield make
+    for receiver in started:
+        receiver.stop()
+
+
+@pytest.fixture
+def receiver(allow_localhost: None, make_receiver: Callable[..., Receiver]) -> Receiver:
+    return make_receiver()
 
 
 @pytest.fixture

@@ -42,10 +42,10 @@ async def stream(websocket: WebSocket) -> None:
     """Stream the key's project events; `since` replays from the log first."""
     token = websocket.query_params.get("token")
     since = websocket.query_params.get("since")
-    await websocket.accept()
     try:
         ctx = await run_in_threadpool(_authenticate, token)
     except HandoffError as exc:
+        await websocket.accept()
         await websocket.send_json(exc.envelope())
         await websocket.close(code=UNAUTHORIZED_CLOSE, reason=exc.code)
         return
@@ -56,21 +56,27 @@ async def stream(websocket: WebSocket) -> None:
 
     subscription = await events_hub.hub.subscribe(matches)
     try:
+        # Accepted only once subscribed: every event committed after the client sees the
+        # connection open reaches it.
+        await websocket.accept()
         sent: set[str] = set()
         if since:
             filters = [EVENTS.c.project_id == ctx.project_id, EVENTS.c.mode == ctx.mode,
                        EVENTS.c.type.not_like(f"{INTERNAL_PREFIX}%")]
-            try:
-                missed = await run_in_threadpool(events_hub.replay, after_event_id=since[:40], matches_sql=filters,
-                                                 up_to=events_hub.hub.cursor or 0)
-            except LookupError:
-                error = NotFound(f"Event {since[:40]} not found for this key; list GET /v1/requests to resync")
-                await websocket.send_json(error.envelope())
-                await websocket.close(code=NOT_FOUND_CLOSE, reason="not_found")
-                return
-            for event in missed:
-                sent.add(event["event_id"])
-                await websocket.send_json(_public(event))
+            after, up_to = since[:40], events_hub.hub.cursor or 0
+            while after is not None:  # page through the log: a long absence may have missed many
+                try:
+                    missed = await run_in_threadpool(events_hub.replay, after_event_id=after, matches_sql=filters,
+                                                     up_to=up_to)
+                except LookupError:
+                    error = NotFound(f"Event {since[:40]} not found for this key; list GET /v1/requests to resync")
+                    await websocket.send_json(error.envelope())
+                    await websocket.close(code=NOT_FOUND_CLOSE, reason="not_found")
+                    return
+                for event in missed:
+                    sent.add(event["event_id"])
+                    await websocket.send_json(_public(event))
+                after = missed[-1]["event_id"] if len(missed) == events_hub.BATCH else None
         await _pump(websocket, subscription, sent)
     except WebSocketDisconnect:
         pass

@@ -77,7 +77,7 @@ def dispute_summary(dispute: rx.Var[dict[str, str]]) -> rx.Component:
 def statements(dispute: rx.Var[dict[str, str]]) -> rx.Component:
     """The company's complaint and the operator's statement."""
     return rx.grid(
-        _quote("The company's complaint", dispute["reason"], "dispute-reason"),
+        _quote("Why it was disputed", dispute["reason"], "dispute-reason"),
         _quote("The operator's statement", rx.cond(dispute["operator_statement"] != "",
                                                   dispute["operator_statement"], "No statement yet."),
                "dispute-statement"),

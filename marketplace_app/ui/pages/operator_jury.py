@@ -70,7 +70,7 @@ def case_card(case: rx.Var[dict[str, str]]) -> rx.Component:
                      rx.cond(case["proof_notes"] != "", rx.text("Proof notes: ", case["proof_notes"], size="1",
                                                                 color_scheme="gray"))),
             rx.grid(
-                _section("The company says", _body(case["company_statement"], "case-company")),
+                _section("The complaint", _body(case["company_statement"], "case-company")),
                 _section("The operator says", rx.cond(case["operator_statement"] != "",
                                                       _body(case["operator_statement"], "case-operator"),
                                                       rx.text("No statement.", size="2", color_scheme="gray"))),

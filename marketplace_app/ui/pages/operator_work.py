@@ -44,12 +44,14 @@ def operator_feed() -> rx.Component:
 
 
 def live_indicator() -> rx.Component:
-    """A pulse that the list is live, and the client-side timer that keeps it so."""
+    """A green dot while the feed follows new requests as they come, and the slow timer that counts time down."""
     return rx.hstack(
-        rx.box(width="0.5rem", height="0.5rem", border_radius="9999px", background_color=rx.color("green", 9)),
-        rx.text("Live · updated ", FeedState.refreshed_at, size="1", color_scheme="gray"),
+        rx.box(width="0.5rem", height="0.5rem", border_radius="9999px",
+               background_color=rx.cond(FeedState.live, rx.color("green", 9), rx.color("gray", 8))),
+        rx.text(rx.cond(FeedState.live, "Live", "Connecting"), " · updated ", FeedState.refreshed_at, size="1",
+                color_scheme="gray"),
         rx.moment(interval=FEED_REFRESH_MS, format="HH:mm:ss", on_change=FeedState.tick, display="none"),
-        align="center", spacing="2",
+        align="center", spacing="2", id="feed-live", custom_attrs={"data-live": rx.cond(FeedState.live, "yes", "no")},
     )
 
 
@@ -289,7 +291,8 @@ def result_card() -> rx.Component:
                 ("needs_review", rx.callout("The company will review your result (it is approved automatically "
                                             "if they stay silent).", icon="hourglass", color_scheme="amber",
                                             width="100%")),
-                ("disputed", rx.callout("Verification failed; staff will look at this request.",
+                ("disputed", rx.callout(rx.text("This request is disputed. Give your side, appeal or settle in ",
+                                                rx.link("My disputes", href=routes.OPERATOR_DISPUTES), "."),
                                         icon="triangle-alert", color_scheme="red", width="100%")),
                 rx.fragment(),
             ),

@@ -54,8 +54,8 @@ def request_dispute(session: Session, actor: CompanyActor, *, request_id: str) -
     base = {"can_write": actor.can_write, "window_left": "", "can_dispute": False}
     if found is not None:
         return {**base, **dispute_fields(session, found), "offer_cents": found["offer_cents"]}
-    closes = aware(row["completed_at"]) + timedelta(hours=get_settings().dispute_window_hours) \
-        if row["completed_at"] else None
+    window = timedelta(hours=get_settings().dispute_window_hours)
+    closes = aware(row["completed_at"]) + window if row["completed_at"] else None
     open_window = row["status"] == RequestStatus.completed and closes is not None and closes > now()
     return {**base, "dispute": {}, "rulings": [], "history": [], "offer_cents": None, "can_dispute": open_window,
             "window_left": time_left(closes) if open_window else ""}

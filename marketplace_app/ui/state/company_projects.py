@@ -46,7 +46,7 @@ def project_row(project: Project, titles: dict[str, str], endpoints: int = 0) ->
 
 def _endpoint_count(count: int) -> str:
     if not count:
-        return "Add one"
+        return "None yet"
     return "1 endpoint" if count == 1 else f"{count} endpoints"
 
 

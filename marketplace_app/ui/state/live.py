@@ -22,6 +22,7 @@ from typing import Any
 import reflex as rx
 from reflex_base.registry import RegistrationContext
 
+from marketplace_app.companies.access import resolve_actor
 from marketplace_app.core.db import unit_of_work
 from marketplace_app.core.errors import HandoffError
 from marketplace_app.events.hub import hub
@@ -65,8 +66,6 @@ def drain(queue: asyncio.Queue) -> None:
 
 def company_of(user_id: str) -> str:
     """The company the signed-in user acts for."""
-    from marketplace_app.companies.access import resolve_actor
-
     with unit_of_work(read_only=True) as session:
         return resolve_actor(session, user_id).company_id
 
