@@ -56,6 +56,7 @@ class EventHub:
         self._subscribers: dict[int, Subscription] = {}
         self._task: asyncio.Task[None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._starting: tuple[asyncio.AbstractEventLoop, asyncio.Lock] | None = None
         self.cursor: int | None = None
         self._gaps: dict[int, float] = {}
 
@@ -69,14 +70,27 @@ class EventHub:
     def unsubscribe(self, subscription: Subscription) -> None:
         self._subscribers.pop(subscription.id, None)
 
+    def stop(self) -> asyncio.Task[None] | None:
+        """Stop polling (from any thread) and return the poller's task, to wait on if need be; the
+        next subscription starts afresh at the log's end. Tests call this between databases."""
+        task, loop = self._task, self._loop
+        self._task = None
+        if task is None or task.done() or loop is None or loop.is_closed():
+            return None
+        loop.call_soon_threadsafe(task.cancel)
+        return task
+
     async def _ensure_running(self) -> None:
         loop = asyncio.get_running_loop()
-        if self._task is not None and not self._task.done() and self._loop is loop:
-            return
-        self._loop = loop
-        self.cursor = await asyncio.to_thread(_max_seq)
-        self._gaps.clear()
-        self._task = loop.create_task(self._run(), name="handoff-event-hub")
+        if self._starting is None or self._starting[0] is not loop:
+            self._starting = (loop, asyncio.Lock())
+        async with self._starting[1]:  # subscribers arriving together must not start two pollers
+            if self._task is not None and not self._task.done() and self._loop is loop:
+                return
+            self._loop = loop
+            self.cursor = await asyncio.to_thread(_max_seq)
+            self._gaps.clear()
+            self._task = loop.create_task(self._run(), name="handoff-event-hub")
 
     async def _run(self) -> None:
         while True:

@@ -52,6 +52,10 @@ SUBSCRIBABLE_TYPES = (
 INTERNAL_PREFIX = "webhook."  # pings and tests go to one endpoint only, never fanned out
 
 
+class PingFailed(ValidationFailed):
+    """The endpoint did not answer the verification ping (422); it may be saved disabled instead."""
+
+
 @dataclass(frozen=True, slots=True)
 class SavedEndpoint:
     """An endpoint just created or given a new secret: `secret` is shown this once."""
@@ -106,7 +110,7 @@ def create_endpoint(*, actor: CompanyActor, project_id: str, url: str, types: Se
     secret = new_secret()
     problem = ping(url, secret)
     if problem and not save_disabled:
-        raise ValidationFailed(_ping_message(problem))
+        raise PingFailed(_ping_message(problem))
     moment = now()
     with unit_of_work() as session:
         _project(session, actor, project_id)
@@ -146,7 +150,7 @@ def update_endpoint(*, actor: CompanyActor, endpoint_id: str, changes: Mapping[s
     if enabling:
         problem = ping(url, unseal(current.secret_sealed))
         if problem and not save_disabled:
-            raise ValidationFailed(_ping_message(problem))
+            raise PingFailed(_ping_message(problem))
         values.update(status=EndpointStatus.disabled if problem else EndpointStatus.enabled,
                       disabled_reason=f"verification ping failed: {problem}" if problem else None,
                       consecutive_failures=0)

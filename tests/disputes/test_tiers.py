@@ -102,7 +102,8 @@ def test_a_frozen_earning_is_not_released_while_its_dispute_runs(api, agent, wor
 
     # then the reward stays in pending
     assert d.earning(request_id).status == EarningStatus.pending
-    assert w.pending_cents(worker.user_id) == d.REWARD
+    d.assert_books(agent, worker, **PAID)
+    assert w.available_cents(worker.user_id) == 0
 
 
 # ------------------------------------------------------------------------------------------ jury
@@ -197,6 +198,7 @@ def test_too_few_eligible_jurors_sends_the_appeal_straight_to_a_specialist(api, 
             state["escalation_history"]] == [(0, 1, "company"), (1, 2, "system")]
     assert state["escalation_history"][1]["reason"] == "not enough eligible jurors"
     assert d.seated(body["dispute_id"]) == {}
+    d.assert_books(agent, worker, **PAID)
 
 
 def test_a_jury_that_does_not_vote_is_replaced_once_then_escalated_to_a_specialist(api, agent, worker):
@@ -277,6 +279,7 @@ def test_a_late_jury_with_no_one_left_to_replace_it_goes_to_a_specialist_at_once
 
     # then there is nobody to seat: a specialist has it
     assert d.shown(api, agent, request_id)["status"] == "specialist_review"
+    d.assert_books(agent, worker, **PAID)
 
 
 # ------------------------------------------------------------------------------------------ staff

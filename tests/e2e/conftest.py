@@ -127,10 +127,9 @@ def fresh_event_hub() -> None:
     The backend runs in this process, so the poller is this module's `hub`; the next page that
     follows events starts it again, with its cursor at the end of this test's event log.
     """
-    task, loop = hub._task, hub._loop
-    if task is None or task.done() or loop is None or loop.is_closed():
+    task = hub.stop()
+    if task is None:
         return
-    loop.call_soon_threadsafe(task.cancel)
     deadline = time.monotonic() + HUB_STOP_TIMEOUT_SECONDS
     while not task.done() and time.monotonic() < deadline:
         time.sleep(0.01)

@@ -15,6 +15,7 @@ from marketplace_app.ui.state import webhook_views as views
 from marketplace_app.ui.state.base import error_toast
 from marketplace_app.ui.state.company import CompanyState, Pages
 from marketplace_app.ui.state.forms import clean_text
+from marketplace_app.webhooks.service import PingFailed
 
 MAX_URL_CHARACTERS = 2048
 MAX_DESCRIPTION_CHARACTERS = 200
@@ -131,7 +132,7 @@ class WebhooksState(Pages, CompanyState):
                                             description=str(pending["description"]), save_disabled=save_disabled)
         except HandoffError as exc:
             self.adding, self.add_error = False, exc.message
-            self.ping_failed = isinstance(exc, ValidationFailed) and views.PING_REFUSAL in exc.message
+            self.ping_failed = isinstance(exc, PingFailed)
             return
         self.adding, self.add_open, self._pending = False, False, {}
         note = f"Saved disabled: the verification ping failed ({saved['ping_error']})." if saved["ping_error"] else ""

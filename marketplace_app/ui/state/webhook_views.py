@@ -24,8 +24,6 @@ DELIVERIES_PER_PAGE = 20
 ALL = "all"
 LOG_FILTERS = (ALL, *DeliveryStatus)
 ALL_EVENTS = "All events"
-# The service words a failed verification ping with this; only then may the member save the endpoint disabled.
-PING_REFUSAL = "webhook.ping"
 
 
 def subscribed(types: Sequence[str]) -> str:
