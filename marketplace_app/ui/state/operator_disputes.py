@@ -39,11 +39,12 @@ VOTES = (Ruling.for_company.value, Ruling.for_operator.value)
 
 
 def my_disputes(session: Session, *, operator_id: str) -> list[dict[str, str]]:
-    """Disputes about the operator's work, newest first, with the request's title."""
+    """Disputes about the operator's work, newest first, with the request's title (or its brief)."""
     rows = disputes.operator_disputes(session, operator_id=operator_id)
-    titles = dict(session.execute(select(Request.id, Request.title).where(
-        Request.id.in_([row["request_id"] for row in rows]))).all()) if rows else {}
-    return [{**summary(row), "title": titles.get(row["request_id"]) or row["request_id"]} for row in rows]
+    briefs = {brief.id: brief.title or " ".join(brief.context.split())[:80] for brief in session.execute(
+        select(Request.id, Request.title, Request.context).where(
+            Request.id.in_([row["request_id"] for row in rows])))} if rows else {}
+    return [{**summary(row), "title": briefs.get(row["request_id"]) or row["request_id"]} for row in rows]
 
 
 def my_dispute(session: Session, *, operator_id: str, dispute_id: str) -> dict[str, Any]:
