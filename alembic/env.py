@@ -29,11 +29,30 @@ def run_migrations_offline() -> None:
 def run_migrations_online() -> None:
     engine = make_engine(database_url())
     with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # SQLite changes a column by rebuilding the table (batch mode); with foreign keys on, the
+            # DROP of a referenced table fails once it holds rows. Checked again below.
+            _raw_sqlite(connection, "PRAGMA foreign_keys=OFF")
         context.configure(connection=connection, target_metadata=metadata, render_as_batch=True,
                           compare_type=True)
         with context.begin_transaction():
             context.run_migrations()
+        if sqlite:
+            broken = _raw_sqlite(connection, "PRAGMA foreign_key_check")
+            _raw_sqlite(connection, "PRAGMA foreign_keys=ON")
+            if broken:
+                raise RuntimeError(f"migration left rows that break foreign keys: {broken[:5]}")
     engine.dispose()
+
+
+def _raw_sqlite(connection, statement: str) -> list:
+    """Run a PRAGMA outside any transaction (SQLite ignores foreign_keys inside one)."""
+    cursor = connection.connection.driver_connection.cursor()
+    try:
+        return cursor.execute(statement).fetchall()
+    finally:
+        cursor.close()
 
 
 if context.is_offline_mode():
