@@ -69,7 +69,7 @@ def endpoints_list() -> rx.Component:
         State.endpoints.length() > 0,
         rx.vstack(rx.foreach(State.endpoints, endpoint_card), spacing="3", width="100%", id="endpoints"),
         empty_state("webhook", "No endpoints yet", "Add a URL and Handoff will POST this project's events to it: "
-                    "requests matched, submitted, completed, disputes, payouts and key changes."),
+                    "requests matched, submitted, completed, disputes and key changes."),
     )
 
 
