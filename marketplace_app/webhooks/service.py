@@ -43,6 +43,7 @@ PROJECTS = Project.__table__
 EVENTS = Event.__table__
 PING_TIMEOUT_SECONDS = 5.0
 MAX_ENDPOINTS_PER_PROJECT = 10
+MAX_ROW_ID = 2**31 - 1  # delivery ids are 32-bit integers on PostgreSQL
 SUBSCRIBABLE_TYPES = (
     "request.matching", "request.in_progress", "request.submitted", "request.needs_review", "request.completed",
     "request.expired", "request.cancelled", "request.disputed", "dispute.opened", "dispute.ruling",
@@ -234,7 +235,7 @@ def list_deliveries(session: Session, *, actor: CompanyActor, endpoint_id: str, 
     statement = select(DELIVERIES).where(DELIVERIES.c.endpoint_id == endpoint_id)
     if status is not None:
         statement = statement.where(DELIVERIES.c.status == status)
-    if starting_after is not None:
+    if starting_after is not None and starting_after <= MAX_ROW_ID:  # above it, every id qualifies
         statement = statement.where(DELIVERIES.c.id < starting_after)
     rows = session.execute(statement.order_by(DELIVERIES.c.id.desc()).limit(limit + 1)).mappings().all()
     return list(rows[:limit]), len(rows) > limit
@@ -243,6 +244,8 @@ def list_deliveries(session: Session, *, actor: CompanyActor, endpoint_id: str, 
 def get_delivery(session: Session, *, actor: CompanyActor, delivery_id: int) -> tuple[Mapping[str, Any],
                                                                                     list[Mapping[str, Any]]]:
     """One delivery of the actor's company (endpoint or callback) with its attempts, oldest first."""
+    if not 0 < delivery_id <= MAX_ROW_ID:  # PostgreSQL would refuse to compare it with the column
+        raise NotFound(f"Webhook delivery {delivery_id} not found")
     row = session.execute(
         select(DELIVERIES).join(PROJECTS, PROJECTS.c.id == DELIVERIES.c.project_id)
         .where(DELIVERIES.c.id == delivery_id, PROJECTS.c.company_id == actor.company_id)).mappings().one_or_none()

@@ -386,3 +386,24 @@ def test_webhook_routes_refuse_agent_keys_and_anonymous_callers(client, receiver
         assert_error(response, status=401, code="unauthorized")
     assert {k: v for k, v in row_counts().items() if k != "rate_limit_counter"} == {
         k: v for k, v in before.items() if k != "rate_limit_counter"}
+
+
+@pytest.mark.parametrize("delivery_id", [2**31 - 1, 2**31, 2**62])
+def test_delivery_ids_beyond_the_columns_range_are_simply_not_found(client, receiver, delivery_id):
+    # given (delivery ids are 32-bit on PostgreSQL; the API accepts up to 2^62)
+    tenant, agent = tenant_with_agent()
+    endpoint = create_endpoint(client, tenant, agent.project_id, receiver.url)
+    emit(agent, ["request.completed"])
+    deliver_until_idle()
+
+    # when
+    shown = client.get(DELIVERY.format(delivery_id=delivery_id), headers=tenant.headers())
+    replayed = client.post(f"{DELIVERY.format(delivery_id=delivery_id)}/replay", headers=tenant.headers())
+    listed = client.get(f"{ENDPOINT.format(endpoint_id=endpoint['id'])}/deliveries",
+                        params={"starting_after": delivery_id}, headers=tenant.headers())
+
+    # then
+    assert_error(shown, status=404, code="not_found")
+    assert_error(replayed, status=404, code="not_found")
+    assert listed.status_code == 200, listed.text
+    assert len(listed.json()["data"]) == 1
