@@ -84,7 +84,7 @@ def create_key(page: Page, url) -> str:
     expect(page.get_by_text("This is the only time the key is shown")).to_be_visible()
     value = secret.inner_text()
     snap(page, "company-key-secret")
-    page.locator("#secret-done").click()
+    page.locator("#new-secret-done").click()
 
     expect(page.get_by_role("dialog")).to_have_count(0)
     row = page.locator("#keys-table [data-key='production agent']")

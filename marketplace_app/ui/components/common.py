@@ -86,3 +86,30 @@ def live_badge(live: rx.Var[bool]) -> rx.Component:
                  "Live", color_scheme="green", variant="soft", radius="full", id="live-indicator",
                  title="This page updates by itself as events happen"),
     )
+
+
+def show_once_dialog(state: type, *, title: str, warning: str, id_prefix: str) -> rx.Component:
+    """The show-once secret dialog for a `ShowOnceSecret` state: the secret, a note, Copy and done.
+    Element ids are `<id_prefix>`, `<id_prefix>-note`, `copy-<id_prefix>` and `<id_prefix>-done`."""
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.dialog.title(title),
+            rx.vstack(
+                rx.callout(warning, icon="triangle-alert", color_scheme="amber", width="100%"),
+                rx.box(rx.code(state.secret, size="3", id=id_prefix, word_break="break-all"),
+                       padding="0.75rem", border_radius="var(--radius-3)", background_color=rx.color("gray", 3),
+                       width="100%"),
+                rx.cond(state.secret_note != "",
+                        rx.callout(state.secret_note, icon="info", width="100%", id=f"{id_prefix}-note")),
+                rx.hstack(
+                    rx.button(rx.icon("copy", size=16), "Copy", variant="soft", on_click=state.copy_secret,
+                              id=f"copy-{id_prefix}"),
+                    rx.dialog.close(rx.button("I have stored it", id=f"{id_prefix}-done")),
+                    justify="end", width="100%", spacing="3",
+                ),
+                spacing="4", width="100%",
+            ),
+            max_width="36rem", width="100%",
+        ),
+        open=state.secret_open, on_open_change=state.set_secret_open,
+    )

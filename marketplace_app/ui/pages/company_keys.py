@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from marketplace_app.ui import routes
-from marketplace_app.ui.components.common import loading, page_header
+from marketplace_app.ui.components.common import loading, page_header, show_once_dialog
 from marketplace_app.ui.components.data import KEY_STATUS_COLOURS, cell, coloured_badge, data_table, mode_badge, pager
 from marketplace_app.ui.components.forms import inline_error, labelled, text_field
 from marketplace_app.ui.components.layout import dashboard_page
@@ -118,29 +118,9 @@ def create_dialog() -> rx.Component:
 
 def secret_dialog() -> rx.Component:
     """The new key's secret, this once, with a copy button."""
-    return rx.dialog.root(
-        rx.dialog.content(
-            rx.dialog.title("Copy your new key"),
-            rx.vstack(
-                rx.callout("This is the only time the key is shown. Handoff stores only a hash of it: copy it now "
-                           "and keep it somewhere safe.", icon="triangle-alert", color_scheme="amber", width="100%"),
-                rx.box(rx.code(KeysState.secret, size="3", id="new-secret", word_break="break-all"),
-                       padding="0.75rem", border_radius="var(--radius-3)", background_color=rx.color("gray", 3),
-                       width="100%"),
-                rx.cond(KeysState.secret_note != "",
-                        rx.callout(KeysState.secret_note, icon="info", width="100%", id="secret-note")),
-                rx.hstack(
-                    rx.button(rx.icon("copy", size=16), "Copy", variant="soft", on_click=KeysState.copy_secret,
-                              id="copy-secret"),
-                    rx.dialog.close(rx.button("I have stored it", id="secret-done")),
-                    justify="end", width="100%", spacing="3",
-                ),
-                spacing="4", width="100%",
-            ),
-            max_width="36rem", width="100%",
-        ),
-        open=KeysState.secret_open, on_open_change=KeysState.set_secret_open,
-    )
+    return show_once_dialog(KeysState, title="Copy your new key", id_prefix="new-secret",
+                            warning="This is the only time the key is shown. Handoff stores only a hash of it: "
+                                    "copy it now and keep it somewhere safe.")
 
 
 def confirm_dialog() -> rx.Component:

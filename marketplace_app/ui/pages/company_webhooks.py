@@ -6,7 +6,7 @@ from __future__ import annotations
 import reflex as rx
 
 from marketplace_app.ui import routes
-from marketplace_app.ui.components.common import loading, page_header
+from marketplace_app.ui.components.common import loading, page_header, show_once_dialog
 from marketplace_app.ui.components.data import (
     DELIVERY_STATUS_COLOURS,
     ENDPOINT_STATUS_COLOURS,
@@ -242,30 +242,10 @@ def event_types_choice() -> rx.Component:
 
 def secret_dialog() -> rx.Component:
     """The endpoint's signing secret, this once, with a copy button."""
-    return rx.dialog.root(
-        rx.dialog.content(
-            rx.dialog.title("Copy the signing secret"),
-            rx.vstack(
-                rx.callout("This is the only time the secret is shown. Your receiver checks each delivery's "
-                           "X-Handoff-Signature header with it: copy it now and keep it somewhere safe.",
-                           icon="triangle-alert", color_scheme="amber", width="100%"),
-                rx.box(rx.code(State.secret, size="3", id="endpoint-secret", word_break="break-all"),
-                       padding="0.75rem", border_radius="var(--radius-3)", background_color=rx.color("gray", 3),
-                       width="100%"),
-                rx.cond(State.secret_note != "",
-                        rx.callout(State.secret_note, icon="info", width="100%", id="endpoint-secret-note")),
-                rx.hstack(
-                    rx.button(rx.icon("copy", size=16), "Copy", variant="soft", on_click=State.copy_secret,
-                              id="copy-endpoint-secret"),
-                    rx.dialog.close(rx.button("I have stored it", id="endpoint-secret-done")),
-                    justify="end", width="100%", spacing="3",
-                ),
-                spacing="4", width="100%",
-            ),
-            max_width="36rem", width="100%",
-        ),
-        open=State.secret_open, on_open_change=State.set_secret_open,
-    )
+    return show_once_dialog(State, title="Copy the signing secret", id_prefix="endpoint-secret",
+                            warning="This is the only time the secret is shown. Your receiver checks each "
+                                    "delivery's X-Handoff-Signature header with it: copy it now and keep it "
+                                    "somewhere safe.")
 
 
 def confirm_dialog() -> rx.Component:

@@ -15,6 +15,7 @@ from marketplace_app.core.errors import HandoffError
 from marketplace_app.settings import get_settings
 from marketplace_app.ui.state.base import error_toast
 from marketplace_app.ui.state.company import CompanyState, Pages, when
+from marketplace_app.ui.state.forms import ShowOnceSecret
 
 KEYS_PER_PAGE = 20
 ACTIVE = "active"
@@ -66,7 +67,7 @@ def lifetime_days(value: str) -> int | str | None:
     return int(value) if value.isascii() and value.isdigit() else value
 
 
-class KeysState(Pages, CompanyState):
+class KeysState(ShowOnceSecret, Pages, CompanyState):
     """The keys page, its create dialog, the show-once secret dialog and the confirm dialog."""
 
     keys: list[dict[str, str]] = []
@@ -77,9 +78,7 @@ class KeysState(Pages, CompanyState):
     new_project_id: str = ""
     new_mode: str = "live"
     creating: bool = False
-    secret: str = ""
-    secret_open: bool = False
-    secret_note: str = ""
+    _copied_message: str = "Key copied to the clipboard"
     confirm_open: bool = False
     confirm_action: str = ""
     confirm_name: str = ""
@@ -145,19 +144,6 @@ class KeysState(Pages, CompanyState):
         self._first_page()
         yield await self._fetch()
 
-    def _show_secret(self, secret: str, note: str) -> None:
-        self.secret, self.secret_note, self.secret_open = secret, note, True
-
-    @rx.event
-    def set_secret_open(self, is_open: bool):
-        """Closing the secret dialog forgets the secret: it is never shown again."""
-        if not is_open:
-            self.secret, self.secret_note, self.secret_open = "", "", False
-
-    @rx.event
-    def copy_secret(self):
-        """Put the secret on the clipboard."""
-        return [rx.set_clipboard(self.secret), rx.toast.success("Key copied to the clipboard")]
 
     @rx.event
     def ask(self, action: str, key_id: str, name: str):

@@ -14,7 +14,7 @@ from marketplace_app.settings import get_settings
 from marketplace_app.ui.state import webhook_views as views
 from marketplace_app.ui.state.base import error_toast
 from marketplace_app.ui.state.company import CompanyState, Pages
-from marketplace_app.ui.state.forms import clean_text
+from marketplace_app.ui.state.forms import ShowOnceSecret, clean_text
 from marketplace_app.webhooks.service import PingFailed
 
 MAX_URL_CHARACTERS = 2048
@@ -22,7 +22,7 @@ MAX_DESCRIPTION_CHARACTERS = 200
 CONFIRMABLE = ("delete", "rotate")
 
 
-class WebhooksState(Pages, CompanyState):
+class WebhooksState(ShowOnceSecret, Pages, CompanyState):
     """Endpoints of the chosen project and, below them, one endpoint's delivery log (paginated)."""
 
     projects: list[dict[str, str]] = []
@@ -35,9 +35,7 @@ class WebhooksState(Pages, CompanyState):
     ping_failed: bool = False
     adding: bool = False
     all_events: bool = True
-    secret: str = ""
-    secret_open: bool = False
-    secret_note: str = ""
+    _copied_message: str = "Signing secret copied to the clipboard"
     confirm_open: bool = False
     confirm_action: str = ""
     confirm_url: str = ""
@@ -139,19 +137,6 @@ class WebhooksState(Pages, CompanyState):
         self._show_secret(saved["secret"], note)
         yield await self._refresh()
 
-    def _show_secret(self, secret: str, note: str) -> None:
-        self.secret, self.secret_note, self.secret_open = secret, note, True
-
-    @rx.event
-    def set_secret_open(self, is_open: bool):
-        """Closing the secret dialog forgets the secret: it is never shown again."""
-        if not is_open:
-            self.secret, self.secret_note, self.secret_open = "", "", False
-
-    @rx.event
-    def copy_secret(self):
-        """Put the signing secret on the clipboard."""
-        return [rx.set_clipboard(self.secret), rx.toast.success("Signing secret copied to the clipboard")]
 
     @rx.event
     def ask(self, action: str, endpoint_id: str, url: str):

@@ -53,3 +53,26 @@ class UploadProgress(rx.State, mixin=True):
     def set_upload_progress(self, progress: dict):
         """The upload's progress, from the browser."""
         self.upload_percent = min(int(float(progress.get("progress", 0)) * 100), 100)
+
+
+class ShowOnceSecret(rx.State, mixin=True):
+    """A secret shown once in a dialog (API keys, webhook signing secrets), forgotten on close."""
+
+    secret: str = ""
+    secret_open: bool = False
+    secret_note: str = ""
+    _copied_message: str = "Copied to the clipboard"
+
+    def _show_secret(self, secret: str, note: str) -> None:
+        self.secret, self.secret_note, self.secret_open = secret, note, True
+
+    @rx.event
+    def set_secret_open(self, is_open: bool):
+        """Closing the secret dialog forgets the secret: it is never shown again."""
+        if not is_open:
+            self.secret, self.secret_note, self.secret_open = "", "", False
+
+    @rx.event
+    def copy_secret(self):
+        """Put the secret on the clipboard."""
+        return [rx.set_clipboard(self.secret), rx.toast.success(self._copied_message)]
