@@ -49,6 +49,7 @@ def emit(session: Session, events: Sequence[NewEvent]) -> list[str]:
 
 
 def render(event: Event | Any) -> dict[str, Any]:
-    """The wire shape (as in the seed): `type`, `request_id`, `timestamp`, `data`, plus `event_id`."""
+    """The wire shape (as in the seed): `type`, `request_id`, `timestamp`, `data`, plus `event_id` and
+    `livemode` (false for events of `pk_test_` keys, which reach the same endpoints)."""
     return {"event_id": event.id, "type": event.type, "request_id": event.request_id,
-            "timestamp": isoformat(event.created_at), "data": event.data}
+            "timestamp": isoformat(event.created_at), "livemode": event.mode == "live", "data": event.data}

@@ -36,7 +36,7 @@ def assert_received_exactly_the_log(receiver, request_id: str, secret: str) -> N
         assert call.headers["x-handoff-event-id"] == call.json["event_id"]
         assert call.headers["x-handoff-event"] == call.json["type"]
         assert call.headers["content-type"] == "application/json"
-        assert set(call.json) == {"event_id", "type", "request_id", "timestamp", "data"}
+        assert set(call.json) == {"event_id", "type", "request_id", "timestamp", "livemode", "data"}
     assert {row["status"] for row in deliveries(DELIVERIES.c.request_id == request_id)} == {"delivered"}
 
 

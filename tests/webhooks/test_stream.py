@@ -80,8 +80,8 @@ def test_a_test_key_sees_its_request_matching_in_progress_and_completed_within_1
     assert elapsed < 10
     assert [item["event_id"] for item in frames] == [event["id"] for event in events_of(
         EVENTS.c.request_id == request_id)]
-    assert all(item["request_id"] == request_id and set(item) == {"event_id", "type", "request_id", "timestamp",
-                                                                   "data"} for item in frames)
+    assert all(item["request_id"] == request_id and item["livemode"] is False and set(item) == {
+        "event_id", "type", "request_id", "timestamp", "livemode", "data"} for item in frames)
 
 
 @pytest.mark.parametrize("token", ["", "pk_test_nope", "pk_live_" + "x" * 43, "ses_not_a_key", "x" * 5_000])
