@@ -31,6 +31,7 @@ ON_POSTGRES = DATABASE_URL.startswith("postgres")
 # Seeded by migrations: on PostgreSQL each test gets them back as the migrations left them.
 REFERENCE_TABLES = frozenset({"skill"})
 _reference_rows: dict[str, list[dict]] = {}
+_sequences: list[str] = []
 
 
 def migrate(url: str) -> None:
@@ -63,14 +64,28 @@ def schema_source(tmp_path_factory: pytest.TempPathFactory) -> str:
     return str(template)
 
 
+def _empty_postgres(connection) -> None:
+    """Delete every row and restart every id sequence, as TRUNCATE … RESTART IDENTITY would, but about
+    ten times faster on small tables (TRUNCATE makes new files). Triggers and foreign-key checks are off
+    for this transaction only (`session_replication_role`, superuser), so the append-only guards of the
+    ledger do not refuse the reset."""
+    connection.execute(text("SET LOCAL session_replication_role = replica"))
+    for table in reversed(metadata.sorted_tables):
+        connection.execute(text(f'DELETE FROM "{table.name}"'))
+    if not _sequences:
+        _sequences.extend(connection.execute(text(
+            "SELECT sequencename FROM pg_sequences WHERE schemaname = 'public'")).scalars())
+    for sequence in _sequences:
+        connection.execute(text(f'ALTER SEQUENCE "{sequence}" RESTART'))
+
+
 @pytest.fixture(autouse=True)
 def database(schema_source: str, tmp_path: Path) -> Iterator[str]:
     """Give each test an empty migrated database and point the app at it."""
     if ON_POSTGRES:
-        tables = ", ".join(f'"{table.name}"' for table in metadata.sorted_tables)
         engine = db.configure(schema_source)
         with engine.begin() as connection:
-            connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+            _empty_postgres(connection)
             for name, rows in _reference_rows.items():
                 if rows:
                     connection.execute(metadata.tables[name].insert(), rows)
