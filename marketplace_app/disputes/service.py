@@ -14,14 +14,14 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import RowMapping, func, insert, select, update
+from sqlalchemy import RowMapping, insert, select, update
 from sqlmodel import Session
 
 from marketplace_app.companies.access import checked_id
-from marketplace_app.companies.service import available_account
 from marketplace_app.core.clock import now
 from marketplace_app.core.errors import Forbidden, InvalidState, NotFound, ValidationFailed
 from marketplace_app.core.ids import new_id
+from marketplace_app.disputes import money
 from marketplace_app.disputes.models import (
     Dispute,
     DisputeJuror,
@@ -34,11 +34,8 @@ from marketplace_app.disputes.models import (
     Ruling,
 )
 from marketplace_app.disputes.triage import current_triage
-from marketplace_app.earnings import accounts
-from marketplace_app.earnings import service as earnings
 from marketplace_app.earnings.models import Earning, EarningStatus
 from marketplace_app.events import service as events
-from marketplace_app.ledger import service as ledger
 from marketplace_app.operators.models import KycStatus, OperatorProfile
 from marketplace_app.requests import service as requests
 from marketplace_app.requests import status as machine
@@ -292,15 +289,6 @@ def _jury_rules(session: Session, dispute: Mapping[str, Any], votes: list[str]) 
                  extra={"jury_result": ruling})
 
 
-def jury_duty(session: Session, *, juror_id: str) -> list[RowMapping]:
-    """The disputes this operator sits on, newest first, with their vote."""
-    return list(session.execute(
-        select(DISPUTES, JURORS.c.vote.label("my_vote"), JURORS.c.assigned_at)
-        .join(JURORS, JURORS.c.dispute_id == DISPUTES.c.id)
-        .where(JURORS.c.juror_id == juror_id, JURORS.c.status == JurorStatus.active)
-        .order_by(JURORS.c.id.desc()).limit(100)).mappings())
-
-
 # ---------------------------------------------------------------------------------------------- staff
 
 def staff_rule(session: Session, *, dispute_id: str, staff_id: str, ruling: object, refund_cents: object = None,
@@ -319,11 +307,6 @@ def staff_rule(session: Session, *, dispute_id: str, staff_id: str, ruling: obje
     return _rule(session, dispute, tier=dispute["current_tier"], ruling=chosen,
                  refund_cents=refund_cents if chosen is Ruling.split else None, reasoning=text,
                  actor_type=Party.staff, actor_id=staff_id, sources=[DisputeStatus(dispute["status"])])
-
-
-def staff_queue(session: Session, *, tier: int, limit: int = 100) -> list[RowMapping]:
-    return list(session.execute(select(DISPUTES).where(DISPUTES.c.status == REVIEW_STATUS[tier])
-                                .order_by(DISPUTES.c.deadline_at).limit(limit)).mappings())
 
 
 # ---------------------------------------------------------------------------------------------- settlement
@@ -384,44 +367,11 @@ def resolve(session: Session, *, dispute_id: str, resolution: Resolution, refund
     moved = _move(session, dispute_id, sources, {"status": DisputeStatus.resolved, "resolution": resolution,
                                                   "refund_cents": refund_cents, "resolved_at": now(),
                                                   "deadline_at": None}, conditions=conditions)
-    _settle_money(session, moved, resolution, refund_cents)
+    money.settle(session, moved, resolution, refund_cents)
     _step(session, dispute_id, "resolved", actor_type=Party.system, ruling=None, refund_cents=refund_cents,
           text=f"{resolution}: {note}")
     _emit(session, moved, "dispute.resolved", resolution=str(resolution), refund_cents=refund_cents)
     return moved
-
-
-def _settle_money(session: Session, dispute: Mapping[str, Any], resolution: Resolution, refund: int) -> None:
-    if dispute["money_state"] == MoneyState.none:
-        return
-    request = session.execute(select(REQUESTS).where(REQUESTS.c.id == dispute["request_id"])).mappings().one()
-    price, fee = request["max_price_cents"], request["fee_cents"]
-    reward = price - fee
-    reward_back = refund * reward // price if price else 0
-    fee_back = refund - reward_back
-    operator = request["operator_id"]
-    reason = f"Dispute {dispute['id']} on request {request['id']}: {resolution}"
-    if dispute["money_state"] == MoneyState.held:
-        if resolution is Resolution.full_refund:
-            ledger.void_hold(session, hold_id=request["hold_id"], reason=reason)
-            return
-        ledger.post_hold(session, hold_id=request["hold_id"], reason=reason, payees=[
-            (accounts.operator_pending(operator), reward - reward_back), (accounts.PLATFORM_REVENUE, fee - fee_back)])
-        if reward - reward_back > 0:
-            earnings.record(session, operator_id=operator, request_id=request["id"], amount_cents=reward - reward_back)
-        return
-    # Posted: the reward sits frozen in the operator's pending; refunds come back from there and the fee.
-    company = ledger.account_id(session, available_account(request["company_id"]))
-    legs = [ledger.Leg(ledger.account_id(session, ref), company, amount) for ref, amount in (
-        (accounts.operator_pending(operator), reward_back), (accounts.PLATFORM_REVENUE, fee_back)) if amount > 0]
-    if legs:
-        ledger.transfer(session, idempotency_key=f"dispute:{dispute['id']}:refund", kind="dispute_refund",
-                        reason=reason, legs=legs, reference_type="request", reference_id=request["id"])
-    remaining = reward - reward_back
-    session.execute(update(EARNINGS).where(EARNINGS.c.request_id == request["id"],
-                                           EARNINGS.c.status == EarningStatus.pending).values(
-        amount_cents=remaining, frozen=False,
-        **({"status": EarningStatus.clawed_back} if remaining == 0 else {})))
 
 
 # ---------------------------------------------------------------------------------------------- timers
@@ -476,52 +426,6 @@ def _late_jury(session: Session, dispute: Mapping[str, Any], guard: list[Any]) -
         guard = [DISPUTES.c.deadline_at == moved["deadline_at"]]
     _escalate(session, dispute, to_tier=2, by=Party.system, actor_id=None,
               reason="the jury did not complete its vote", sources=[DisputeStatus.jury_review], conditions=guard)
-
-
-# ---------------------------------------------------------------------------------------------- reading
-
-def for_request(session: Session, *, ctx: requests.Reader, request_id: str) -> RowMapping:
-    """The dispute of one of the caller's requests."""
-    requests.get_request(session, ctx=ctx, request_id=request_id)
-    dispute = session.execute(select(DISPUTES).where(DISPUTES.c.request_id == request_id)).mappings().one_or_none()
-    if dispute is None:
-        raise NotFound(f"Request {request_id} has no dispute")
-    return dispute
-
-
-def for_operator(session: Session, *, operator_id: str, dispute_id: str) -> RowMapping:
-    checked_id(dispute_id, "Dispute")
-    dispute = session.execute(select(DISPUTES).where(DISPUTES.c.id == dispute_id,
-                                                     DISPUTES.c.operator_id == operator_id)).mappings().one_or_none()
-    if dispute is None:
-        raise NotFound(f"Dispute {dispute_id} not found")
-    return dispute
-
-
-def operator_disputes(session: Session, *, operator_id: str) -> list[RowMapping]:
-    return list(session.execute(select(DISPUTES).where(DISPUTES.c.operator_id == operator_id)
-                                .order_by(DISPUTES.c.created_at.desc()).limit(100)).mappings())
-
-
-def company_disputes(session: Session, *, company_id: str, limit: int = 100) -> list[RowMapping]:
-    return list(session.execute(select(DISPUTES).where(DISPUTES.c.company_id == company_id)
-                                .order_by(DISPUTES.c.created_at.desc()).limit(limit)).mappings())
-
-
-def history(session: Session, dispute_id: str) -> list[RowMapping]:
-    return list(session.execute(select(STEPS).where(STEPS.c.dispute_id == dispute_id)
-                                .order_by(STEPS.c.id)).mappings())
-
-
-def jurors(session: Session, dispute_id: str) -> list[RowMapping]:
-    return list(session.execute(select(JURORS).where(JURORS.c.dispute_id == dispute_id)
-                                .order_by(JURORS.c.id)).mappings())
-
-
-def open_count(session: Session) -> dict[str, int]:
-    rows = session.execute(select(DISPUTES.c.status, func.count()).where(DISPUTES.c.status.in_(OPEN))
-                           .group_by(DISPUTES.c.status)).all()
-    return {status: count for status, count in rows}
 
 
 # ---------------------------------------------------------------------------------------------- plumbing

@@ -8,7 +8,6 @@ attempt now, then +5 min, +30 min, +2 h (±10 % jitter), then `failed`.
 
 from __future__ import annotations
 
-import json
 import logging
 import random
 from collections import defaultdict
@@ -103,7 +102,7 @@ def _send(row: Mapping[str, Any]) -> transport.Outcome:
         destination = service.check_destination(url)
     except ValidationFailed as exc:
         return transport.Outcome(None, 0, f"refused: {exc.message}"[:transport.MAX_ERROR_LENGTH])
-    body = json.dumps(render(row["event"]), separators=(",", ":"), ensure_ascii=False).encode()
+    body = service.encode(render(row["event"]))
     return transport.post(destination, body, _headers(row, body), timeout=SEND_TIMEOUT_SECONDS)
 
 
@@ -118,7 +117,7 @@ def _headers(row: Mapping[str, Any], body: bytes) -> dict[str, str]:
             secrets.append(unseal(endpoint.previous_secret_sealed))
     headers = {"X-Handoff-Event": row["event_type"], "X-Handoff-Event-Id": row["event_id"],
                "X-Handoff-Delivery": str(row["id"])}
-    headers.update(service._signature_headers(body, secrets))
+    headers.update(service.signature_headers(body, secrets))
     return headers
 
 

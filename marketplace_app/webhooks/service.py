@@ -87,9 +87,9 @@ def event_types(values: Iterable[str] | None) -> list[str]:
 def ping(url: str, secret: str) -> str | None:
     """Send a signed `webhook.ping`; return None on a 2xx within 5 s, else why not."""
     destination = check_destination(url)
-    body = _body({"event_id": new_id("evt"), "type": "webhook.ping", "request_id": None,
+    body = encode({"event_id": new_id("evt"), "type": "webhook.ping", "request_id": None,
                   "timestamp": isoformat(now()), "data": {"url": url}})
-    outcome = transport.post(destination, body, _signature_headers(body, [secret]), timeout=PING_TIMEOUT_SECONDS)
+    outcome = transport.post(destination, body, signature_headers(body, [secret]), timeout=PING_TIMEOUT_SECONDS)
     return None if outcome.ok else (outcome.error or "no 2xx answer")
 
 
@@ -333,14 +333,16 @@ def new_secret() -> str:
     return f"whsec_{secrets.token_urlsafe(32)}"
 
 
-def _signature_headers(body: bytes, signing_secrets: Sequence[str]) -> dict[str, str]:
+def signature_headers(body: bytes, signing_secrets: Sequence[str]) -> dict[str, str]:
+    """The `X-Handoff-Signature` header for `body` now (none when there is no secret to sign with)."""
     if not signing_secrets:
         return {}
     timestamp = int(now().timestamp())
     return {signing.SIGNATURE_HEADER: signing.signature_header(body, signing_secrets, timestamp)}
 
 
-def _body(payload: Mapping[str, Any]) -> bytes:
+def encode(payload: Mapping[str, Any]) -> bytes:
+    """The exact bytes we send (and sign): compact JSON, UTF-8."""
     return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
 
 

@@ -17,8 +17,8 @@ from marketplace_app.api.deps import AdminUser, require_role
 from marketplace_app.api.idempotent import fingerprint, run_idempotent
 from marketplace_app.core.db import unit_of_work
 from marketplace_app.core.money import parse_money
+from marketplace_app.disputes import queries, views
 from marketplace_app.disputes import service as disputes
-from marketplace_app.disputes import views
 from marketplace_app.disputes.models import Party
 from marketplace_app.identity.models import Role, User
 from marketplace_app.settings import get_settings
@@ -72,14 +72,14 @@ def _cents(text: str | None) -> int | None:
 
 
 def _shown(session: Session, dispute: Mapping[str, Any]) -> dict[str, Any]:
-    return views.render(dispute, disputes.history(session, dispute["id"]))
+    return views.render(dispute, queries.history(session, dispute["id"]))
 
 
 def _agent_action(agent: Any, request_id: str, act: Callable[[Session, Mapping[str, Any]], Any]) -> dict[str, Any]:
     with unit_of_work() as session:
-        dispute = disputes.for_request(session, ctx=agent, request_id=request_id)
+        dispute = queries.for_request(session, ctx=agent, request_id=request_id)
         act(session, dispute)
-        return _shown(session, disputes.for_request(session, ctx=agent, request_id=request_id))
+        return _shown(session, queries.for_request(session, ctx=agent, request_id=request_id))
 
 
 # ------------------------------------------------------------------------------------------ the company's agent
@@ -92,7 +92,7 @@ def open_dispute(request_id: RequestId, body: ReasonIn, agent: Agent,
 
     def action(session: Session) -> dict[str, Any]:
         dispute = disputes.open_by_company(session, ctx=agent, request_id=request_id, reason=body.reason)
-        return _shown(session, disputes.for_request(session, ctx=agent, request_id=dispute["request_id"]))
+        return _shown(session, queries.for_request(session, ctx=agent, request_id=dispute["request_id"]))
 
     return run_idempotent(principal=agent.project_id, key=idempotency_key,
                           request_hash=fingerprint(f"/v1/requests/{request_id}/dispute", body),
@@ -103,7 +103,7 @@ def open_dispute(request_id: RequestId, body: ReasonIn, agent: Agent,
 def get_dispute(request_id: RequestId, agent: Agent) -> dict[str, Any]:
     """Status, tier, rulings, jury result, refund amount and escalation history."""
     with unit_of_work(read_only=True) as session:
-        return _shown(session, disputes.for_request(session, ctx=agent, request_id=request_id))
+        return _shown(session, queries.for_request(session, ctx=agent, request_id=request_id))
 
 
 @router.post("/requests/{request_id}/dispute/appeal", openapi_extra=AGENT, responses=ERRORS)
@@ -135,21 +135,21 @@ def accept_as_company(request_id: RequestId, body: OfferIn, agent: Agent) -> dic
 def my_disputes(user: Operator) -> dict[str, Any]:
     """Disputes about my work, newest first."""
     with unit_of_work(read_only=True) as session:
-        return {"data": [_shown(session, row) for row in disputes.operator_disputes(session, operator_id=user.id)]}
+        return {"data": [_shown(session, row) for row in queries.operator_disputes(session, operator_id=user.id)]}
 
 
 def _operator_action(user: User, dispute_id: str, act: Callable[[Session], Any]) -> dict[str, Any]:
     with unit_of_work() as session:
-        disputes.for_operator(session, operator_id=user.id, dispute_id=dispute_id)
+        queries.for_operator(session, operator_id=user.id, dispute_id=dispute_id)
         act(session)
-        return _shown(session, disputes.for_operator(session, operator_id=user.id, dispute_id=dispute_id))
+        return _shown(session, queries.for_operator(session, operator_id=user.id, dispute_id=dispute_id))
 
 
 @router.get("/operator/disputes/{dispute_id}", openapi_extra=OPERATOR, responses=ERRORS)
 def my_dispute(dispute_id: DisputeId, user: Operator) -> dict[str, Any]:
     """One dispute about my work."""
     with unit_of_work(read_only=True) as session:
-        return _shown(session, disputes.for_operator(session, operator_id=user.id, dispute_id=dispute_id))
+        return _shown(session, queries.for_operator(session, operator_id=user.id, dispute_id=dispute_id))
 
 
 @router.post("/operator/disputes/{dispute_id}/statement", openapi_extra=OPERATOR, responses=ERRORS)
@@ -184,7 +184,7 @@ def accept_as_operator(dispute_id: DisputeId, body: OfferIn, user: Operator) -> 
 def jury_duty(user: Operator) -> dict[str, Any]:
     """Disputes I sit on as a juror, with my vote (null until I vote)."""
     with unit_of_work(read_only=True) as session:
-        rows = disputes.jury_duty(session, juror_id=user.id)
+        rows = queries.jury_duty(session, juror_id=user.id)
         return {"data": [views.juror_case(session, row) for row in rows]}
 
 
@@ -204,7 +204,7 @@ def staff_queue(_staff: AdminUser, tier: Annotated[int | None, Query(ge=2, le=3)
     """Disputes waiting for staff: specialist (tier 2) and board (tier 3), soonest deadline first."""
     tiers = [tier] if tier else [2, 3]
     with unit_of_work(read_only=True) as session:
-        return {"data": [_shown(session, row) for level in tiers for row in disputes.staff_queue(session, tier=level)]}
+        return {"data": [_shown(session, row) for level in tiers for row in queries.staff_queue(session, tier=level)]}
 
 
 @router.post("/admin/disputes/{dispute_id}/ruling", openapi_extra=ADMIN, responses=ERRORS)

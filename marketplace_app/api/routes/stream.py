@@ -21,13 +21,13 @@ from marketplace_app.core.db import unit_of_work
 from marketplace_app.core.errors import HandoffError, NotFound
 from marketplace_app.events import hub as events_hub
 from marketplace_app.events.hub import EVENTS
+from marketplace_app.webhooks.service import INTERNAL_PREFIX
 
 router = APIRouter(tags=["events"])
 UNAUTHORIZED_CLOSE = 4401
 NOT_FOUND_CLOSE = 4404
 BEHIND_CLOSE = 4008
 MAX_TOKEN_LENGTH = 200
-INTERNAL_PREFIX = "webhook."
 
 
 def _authenticate(token: str | None) -> KeyContext:

@@ -16,6 +16,7 @@ from sqlmodel import Session
 
 from marketplace_app.companies.models import Company
 from marketplace_app.core.errors import HandoffError, ValidationFailed
+from marketplace_app.disputes import queries
 from marketplace_app.disputes import service as disputes
 from marketplace_app.disputes.models import DisputeStatus, Ruling
 from marketplace_app.identity.models import User
@@ -50,7 +51,7 @@ class StaffCase:
 
 def staff_queues(session: Session) -> dict[str, Any]:
     """Both queues (soonest deadline first) and how many disputes wait elsewhere, by status."""
-    queues = {tier: disputes.staff_queue(session, tier=tier) for tier in QUEUE_TIERS}
+    queues = {tier: queries.staff_queue(session, tier=tier) for tier in QUEUE_TIERS}
     rows = [row for tier in QUEUE_TIERS for row in queues[tier]]
     companies = _names(session, select(Company.id, Company.name).where(
         Company.id.in_({row["company_id"] for row in rows}))) if rows else {}
@@ -59,7 +60,7 @@ def staff_queues(session: Session) -> dict[str, Any]:
     briefs = {row.id: row for row in session.execute(select(Request.id, Request.title, Request.context,
                                                             Request.result).where(
         Request.id.in_([row["request_id"] for row in rows])))} if rows else {}
-    counts = disputes.open_count(session)
+    counts = queries.open_count(session)
     return {
         "specialist": [_case(session, row, companies, people, briefs) for row in queues[2]],
         "board": [_case(session, row, companies, people, briefs) for row in queues[3]],

@@ -18,6 +18,7 @@ from sqlmodel import Session
 from marketplace_app.companies.access import CompanyActor, require_writer
 from marketplace_app.core.clock import now
 from marketplace_app.core.errors import HandoffError, NotFound
+from marketplace_app.disputes import queries
 from marketplace_app.disputes import service as disputes
 from marketplace_app.disputes.models import Dispute, Party
 from marketplace_app.requests import service as requests
@@ -70,7 +71,7 @@ def open_dispute(session: Session, actor: CompanyActor, *, request_id: str, reas
 def appeal(session: Session, actor: CompanyActor, *, request_id: str, reason: str) -> str:
     """Appeal the current ruling; returns the dispute's new status."""
     require_writer(actor, WRITE_WHAT)
-    dispute = disputes.for_request(session, ctx=scope(actor), request_id=request_id)
+    dispute = queries.for_request(session, ctx=scope(actor), request_id=request_id)
     return str(disputes.appeal(session, dispute_id=dispute["id"], party=Party.company, actor_id=actor.user_id,
                                reason=reason)["status"])
 
@@ -78,7 +79,7 @@ def appeal(session: Session, actor: CompanyActor, *, request_id: str, reason: st
 def offer(session: Session, actor: CompanyActor, *, request_id: str, refund_cents: int) -> None:
     """Offer to settle for a refund of `refund_cents`."""
     require_writer(actor, WRITE_WHAT)
-    dispute = disputes.for_request(session, ctx=scope(actor), request_id=request_id)
+    dispute = queries.for_request(session, ctx=scope(actor), request_id=request_id)
     disputes.propose_settlement(session, dispute_id=dispute["id"], party=Party.company, actor_id=actor.user_id,
                                 refund_cents=refund_cents)
 
@@ -86,7 +87,7 @@ def offer(session: Session, actor: CompanyActor, *, request_id: str, refund_cent
 def accept(session: Session, actor: CompanyActor, *, request_id: str, refund_cents: int | None) -> None:
     """Accept the operator's standing offer (the amount the page showed)."""
     require_writer(actor, WRITE_WHAT)
-    dispute = disputes.for_request(session, ctx=scope(actor), request_id=request_id)
+    dispute = queries.for_request(session, ctx=scope(actor), request_id=request_id)
     disputes.accept_settlement(session, dispute_id=dispute["id"], party=Party.company, actor_id=actor.user_id,
                                refund_cents=refund_cents)
 

@@ -12,6 +12,7 @@ from typing import Any
 from sqlmodel import Session
 
 from marketplace_app.core.money import parse_money
+from marketplace_app.disputes import queries
 from marketplace_app.disputes import service as disputes
 from marketplace_app.disputes.models import DisputeStatus
 from marketplace_app.settings import get_settings
@@ -45,7 +46,7 @@ def ruling_words(ruling: str | None) -> str:
 
 def dispute_fields(session: Session, row: Mapping[str, Any]) -> dict[str, Any]:
     """One dispute as the pages show it: `dispute` (strings), `rulings` and `history` (lists of strings)."""
-    steps = disputes.history(session, row["id"])
+    steps = queries.history(session, row["id"])
     return {"dispute": summary(row), "rulings": rulings(steps), "history": history(steps)}
 
 

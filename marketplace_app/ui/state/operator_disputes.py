@@ -15,8 +15,8 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from marketplace_app.core.errors import HandoffError, NotFound, ValidationFailed
+from marketplace_app.disputes import queries, views
 from marketplace_app.disputes import service as disputes
-from marketplace_app.disputes import views
 from marketplace_app.disputes.models import DisputeStatus, Party, Ruling
 from marketplace_app.requests.models import Request
 from marketplace_app.ui.state import live
@@ -40,7 +40,7 @@ VOTES = (Ruling.for_company.value, Ruling.for_operator.value)
 
 def my_disputes(session: Session, *, operator_id: str) -> list[dict[str, str]]:
     """Disputes about the operator's work, newest first, with the request's title (or its brief)."""
-    rows = disputes.operator_disputes(session, operator_id=operator_id)
+    rows = queries.operator_disputes(session, operator_id=operator_id)
     briefs = {brief.id: brief.title or " ".join(brief.context.split())[:80] for brief in session.execute(
         select(Request.id, Request.title, Request.context).where(
             Request.id.in_([row["request_id"] for row in rows])))} if rows else {}
@@ -53,14 +53,14 @@ def my_dispute(session: Session, *, operator_id: str, dispute_id: str) -> dict[s
     Raises:
         NotFound: Not a dispute about this operator's work.
     """
-    row = disputes.for_operator(session, operator_id=operator_id, dispute_id=dispute_id)
+    row = queries.for_operator(session, operator_id=operator_id, dispute_id=dispute_id)
     return {**dispute_fields(session, row), "offer_cents": row["offer_cents"]}
 
 
 def act(session: Session, *, operator_id: str, dispute_id: str, action: str, text: str = "",
         refund_cents: int | None = None) -> None:
     """Add a statement, appeal, offer or accept, on a dispute about the operator's own work."""
-    disputes.for_operator(session, operator_id=operator_id, dispute_id=dispute_id)
+    queries.for_operator(session, operator_id=operator_id, dispute_id=dispute_id)
     common = {"dispute_id": dispute_id, "party": Party.operator, "actor_id": operator_id}
     if action == "statement":
         disputes.add_statement(session, dispute_id=dispute_id, operator_id=operator_id, statement=text)
@@ -76,7 +76,7 @@ def act(session: Session, *, operator_id: str, dispute_id: str, action: str, tex
 
 def jury_cases(session: Session, *, juror_id: str) -> list[dict[str, str]]:
     """The disputes this operator sits on, newest first, as a juror sees them (no party names)."""
-    return [_case(views.juror_case(session, row)) for row in disputes.jury_duty(session, juror_id=juror_id)]
+    return [_case(views.juror_case(session, row)) for row in queries.jury_duty(session, juror_id=juror_id)]
 
 
 def _case(case: Mapping[str, Any]) -> dict[str, str]:

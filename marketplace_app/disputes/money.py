@@ -1,0 +1,61 @@
+"""The money a dispute resolution moves, only through the ledger.
+
+Escrow still held (verification failed or review rejected): the hold is posted (reward to the
+operator's pending, fee to revenue, any refund back to the company) or voided. Request already
+completed: the frozen reward and the fee come back to the company by one refund transfer, and the
+earning shrinks (or is clawed back). A split refund is taken from reward and fee in proportion.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlmodel import Session
+
+from marketplace_app.companies.service import available_account
+from marketplace_app.disputes.models import MoneyState, Resolution
+from marketplace_app.earnings import accounts
+from marketplace_app.earnings import service as earnings
+from marketplace_app.earnings.models import Earning, EarningStatus
+from marketplace_app.ledger import service as ledger
+from marketplace_app.requests.models import Request
+
+REQUESTS = Request.__table__
+EARNINGS = Earning.__table__
+
+
+def settle(session: Session, dispute: Mapping[str, Any], resolution: Resolution, refund: int) -> None:
+    """Move the money a resolution decides, in the caller's transaction (the resolution itself is the
+    conditional status update that makes this run once)."""
+    if dispute["money_state"] == MoneyState.none:
+        return
+    request = session.execute(select(REQUESTS).where(REQUESTS.c.id == dispute["request_id"])).mappings().one()
+    price, fee = request["max_price_cents"], request["fee_cents"]
+    reward = price - fee
+    reward_back = refund * reward // price if price else 0
+    fee_back = refund - reward_back
+    operator = request["operator_id"]
+    reason = f"Dispute {dispute['id']} on request {request['id']}: {resolution}"
+    if dispute["money_state"] == MoneyState.held:
+        if resolution is Resolution.full_refund:
+            ledger.void_hold(session, hold_id=request["hold_id"], reason=reason)
+            return
+        ledger.post_hold(session, hold_id=request["hold_id"], reason=reason, payees=[
+            (accounts.operator_pending(operator), reward - reward_back), (accounts.PLATFORM_REVENUE, fee - fee_back)])
+        if reward - reward_back > 0:
+            earnings.record(session, operator_id=operator, request_id=request["id"], amount_cents=reward - reward_back)
+        return
+    # Posted: the reward sits frozen in the operator's pending; refunds come back from there and the fee.
+    company = ledger.account_id(session, available_account(request["company_id"]))
+    legs = [ledger.Leg(ledger.account_id(session, ref), company, amount) for ref, amount in (
+        (accounts.operator_pending(operator), reward_back), (accounts.PLATFORM_REVENUE, fee_back)) if amount > 0]
+    if legs:
+        ledger.transfer(session, idempotency_key=f"dispute:{dispute['id']}:refund", kind="dispute_refund",
+                        reason=reason, legs=legs, reference_type="request", reference_id=request["id"])
+    remaining = reward - reward_back
+    session.execute(update(EARNINGS).where(EARNINGS.c.request_id == request["id"],
+                                           EARNINGS.c.status == EarningStatus.pending).values(
+        amount_cents=remaining, frozen=False,
+        **({"status": EarningStatus.clawed_back} if remaining == 0 else {})))

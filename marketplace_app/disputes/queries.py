@@ -1,0 +1,74 @@
+"""Reading disputes: a party's, a juror's and staff's views of them (no writes)."""
+
+from __future__ import annotations
+
+from sqlalchemy import RowMapping, func, select
+from sqlmodel import Session
+
+from marketplace_app.companies.access import checked_id
+from marketplace_app.core.errors import NotFound
+from marketplace_app.disputes.models import Dispute, DisputeJuror, DisputeStep, JurorStatus
+from marketplace_app.disputes.service import OPEN, REVIEW_STATUS
+from marketplace_app.requests import service as requests
+
+DISPUTES = Dispute.__table__
+JURORS = DisputeJuror.__table__
+STEPS = DisputeStep.__table__
+
+
+def for_request(session: Session, *, ctx: requests.Reader, request_id: str) -> RowMapping:
+    """The dispute of one of the caller's requests."""
+    requests.get_request(session, ctx=ctx, request_id=request_id)
+    dispute = session.execute(select(DISPUTES).where(DISPUTES.c.request_id == request_id)).mappings().one_or_none()
+    if dispute is None:
+        raise NotFound(f"Request {request_id} has no dispute")
+    return dispute
+
+
+def for_operator(session: Session, *, operator_id: str, dispute_id: str) -> RowMapping:
+    checked_id(dispute_id, "Dispute")
+    dispute = session.execute(select(DISPUTES).where(DISPUTES.c.id == dispute_id,
+                                                     DISPUTES.c.operator_id == operator_id)).mappings().one_or_none()
+    if dispute is None:
+        raise NotFound(f"Dispute {dispute_id} not found")
+    return dispute
+
+
+def operator_disputes(session: Session, *, operator_id: str) -> list[RowMapping]:
+    return list(session.execute(select(DISPUTES).where(DISPUTES.c.operator_id == operator_id)
+                                .order_by(DISPUTES.c.created_at.desc()).limit(100)).mappings())
+
+
+def company_disputes(session: Session, *, company_id: str, limit: int = 100) -> list[RowMapping]:
+    return list(session.execute(select(DISPUTES).where(DISPUTES.c.company_id == company_id)
+                                .order_by(DISPUTES.c.created_at.desc()).limit(limit)).mappings())
+
+
+def history(session: Session, dispute_id: str) -> list[RowMapping]:
+    return list(session.execute(select(STEPS).where(STEPS.c.dispute_id == dispute_id)
+                                .order_by(STEPS.c.id)).mappings())
+
+
+def jurors(session: Session, dispute_id: str) -> list[RowMapping]:
+    return list(session.execute(select(JURORS).where(JURORS.c.dispute_id == dispute_id)
+                                .order_by(JURORS.c.id)).mappings())
+
+
+def open_count(session: Session) -> dict[str, int]:
+    rows = session.execute(select(DISPUTES.c.status, func.count()).where(DISPUTES.c.status.in_(OPEN))
+                           .group_by(DISPUTES.c.status)).all()
+    return {status: count for status, count in rows}
+
+
+def jury_duty(session: Session, *, juror_id: str) -> list[RowMapping]:
+    """The disputes this operator sits on, newest first, with their vote."""
+    return list(session.execute(
+        select(DISPUTES, JURORS.c.vote.label("my_vote"), JURORS.c.assigned_at)
+        .join(JURORS, JURORS.c.dispute_id == DISPUTES.c.id)
+        .where(JURORS.c.juror_id == juror_id, JURORS.c.status == JurorStatus.active)
+        .order_by(JURORS.c.id.desc()).limit(100)).mappings())
+
+
+def staff_queue(session: Session, *, tier: int, limit: int = 100) -> list[RowMapping]:
+    return list(session.execute(select(DISPUTES).where(DISPUTES.c.status == REVIEW_STATUS[tier])
+                                .order_by(DISPUTES.c.deadline_at).limit(limit)).mappings())
