@@ -3,12 +3,19 @@
 SQLite runs in WAL mode with `busy_timeout`, `foreign_keys=ON`, one connection
 per process and `BEGIN IMMEDIATE` for every write transaction, so concurrent
 writers queue instead of failing with "database is locked" or losing updates.
+Writers from different processes (app, scheduler, scripts) wait in a kernel
+queue — an exclusive `flock` on `<database>-writer.lock` taken before `BEGIN
+IMMEDIATE` and let go when the connection goes back to the pool — because
+SQLite's own busy handler polls with sleeps of up to 100 ms: under a burst of
+200 writers some lost that lottery for longer than any sane timeout.
 PostgreSQL runs at READ COMMITTED; money code relies on conditional updates and
 row locks, never on read-then-write.
 """
 
 from __future__ import annotations
 
+import fcntl
+import os
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -17,6 +24,7 @@ from typing import Any
 from sqlalchemy import Engine, MetaData, Table, create_engine, event
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import make_url
 from sqlalchemy.pool import QueuePool
 from sqlmodel import Session, SQLModel
 
@@ -57,14 +65,22 @@ def make_engine(url: str) -> Engine:
             connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
             poolclass=QueuePool, pool_size=1, max_overflow=0, pool_timeout=120,
         )
-        _tune_sqlite(engine)
+        _tune_sqlite(engine, writer_lock_path=_writer_lock_path(url))
         return engine
     return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True, pool_timeout=60)
 
 
-def _tune_sqlite(engine: Engine) -> None:
+def _writer_lock_path(url: str) -> str | None:
+    """The sidecar lock file for a file-backed SQLite database (none in memory)."""
+    database = make_url(url).database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return os.path.abspath(database) + "-writer.lock"
+
+
+def _tune_sqlite(engine: Engine, *, writer_lock_path: str | None) -> None:
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+    def _on_connect(dbapi_connection: Any, record: Any) -> None:
         # Take transaction control from the driver so BEGIN is ours to issue.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
@@ -72,11 +88,55 @@ def _tune_sqlite(engine: Engine) -> None:
                        "synchronous=NORMAL"):
             cursor.execute(f"PRAGMA {pragma}")
         cursor.close()
+        if writer_lock_path is not None:
+            record.info[_WRITER_LOCK] = _WriterLock(writer_lock_path)
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
         read_only = connection.get_execution_options().get(READ_ONLY_OPTION, False)
+        if not read_only and (lock := connection.connection.info.get(_WRITER_LOCK)):
+            lock.acquire()
         connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        if lock := record.info.get(_WRITER_LOCK):
+            lock.release()
+
+    @event.listens_for(engine, "close")
+    def _on_close(_dbapi_connection: Any, record: Any) -> None:
+        if lock := record.info.pop(_WRITER_LOCK, None):
+            lock.close()
+
+
+_WRITER_LOCK = "handoff_writer_lock"
+
+
+class _WriterLock:
+    """One connection's place in the cross-process queue of SQLite writers.
+
+    `flock` blocks in the kernel (the GIL is released) and is freed by the
+    kernel if the process dies, so a crashed writer never wedges the others.
+    Locks belong to the open file, so two connections of one process queue too.
+    """
+
+    def __init__(self, path: str) -> None:
+        self._fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        self._held = False
+
+    def acquire(self) -> None:
+        if not self._held:
+            fcntl.flock(self._fd, fcntl.LOCK_EX)
+            self._held = True
+
+    def release(self) -> None:
+        if self._held:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            self._held = False
+
+    def close(self) -> None:
+        os.close(self._fd)
+        self._held = False
 
 
 def configure(url: str | None = None) -> Engine:
