@@ -2,7 +2,7 @@
 
 `DATABASE_URL` chooses the database (CI runs the suite once on each). SQLite:
 the schema is migrated once into a template file and copied for every test.
-PostgreSQL: migrated once, then every table is truncated before each test.
+PostgreSQL: migrated once, then every table is emptied before each test.
 Tests really commit, so race tests see what other connections see.
 """
 
@@ -83,7 +83,7 @@ def _empty_postgres(connection) -> None:
 def database(schema_source: str, tmp_path: Path) -> Iterator[str]:
     """Give each test an empty migrated database and point the app at it."""
     if ON_POSTGRES:
-        engine = db.configure(schema_source)
+        engine = db.configure(schema_source, reuse=True)
         with engine.begin() as connection:
             _empty_postgres(connection)
             for name, rows in _reference_rows.items():

@@ -3,17 +3,37 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from functools import cache
 from typing import Any, TypeVar
 
 import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 import marketplace_app.models  # noqa: F401  (registers every table)
+from marketplace_app.api.app import create_api
 from marketplace_app.core.db import metadata, unit_of_work
 
 T = TypeVar("T")
+
+
+@cache
+def shared_api() -> FastAPI:
+    """One API app for the whole run: building it costs ~0.1 s and it keeps no state of its own
+    (settings and the database are read per request), so tests share it. A test that overrides
+    dependencies builds its own with `create_api()`."""
+    return create_api()
+
+
+@contextmanager
+def api_client() -> Iterator[TestClient]:
+    """A client of the shared app that sees server errors as responses, as a real caller would."""
+    with TestClient(shared_api(), raise_server_exceptions=False) as test_client:
+        yield test_client
 
 
 def row_counts() -> dict[str, int]:

@@ -139,13 +139,19 @@ class _WriterLock:
         self._held = False
 
 
-def configure(url: str | None = None) -> Engine:
-    """(Re)create the process engine for `url` (default: settings), disposing the old one."""
+def configure(url: str | None = None, *, reuse: bool = False) -> Engine:
+    """(Re)create the process engine for `url` (default: settings), disposing the old one.
+
+    With `reuse`, an engine already pointing at `url` is kept (its pool emptied, not rebuilt).
+    """
     global _engine
+    url = url or get_settings().database_url
     with _engine_lock:
         if _engine is not None:
             _engine.dispose()
-        _engine = make_engine(url or get_settings().database_url)
+            if reuse and _engine.url == make_url(normalize_url(url)):
+                return _engine
+        _engine = make_engine(url)
         return _engine
 
 

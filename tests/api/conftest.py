@@ -1,4 +1,4 @@
-"""An HTTP client for the JSON API, built fresh for every test."""
+"""An HTTP client for the JSON API, fresh for every test (over the run's one app)."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from marketplace_app.api.app import create_api
+from tests.support import api_client
 
 
 @pytest.fixture
 def client() -> Iterator[TestClient]:
     """A client that sees server errors as responses (as a real caller would)."""
-    with TestClient(create_api(), raise_server_exceptions=False) as test_client:
+    with api_client() as test_client:
         yield test_client

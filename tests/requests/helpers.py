@@ -38,7 +38,7 @@ from marketplace_app.requests import views
 from marketplace_app.requests.models import Request, RequestStatus
 from tests import factories
 from tests.ledger.helpers import balance
-from tests.support import row_counts
+from tests.support import row_counts, shared_api
 
 REQUESTS_PATH = "/v1/requests"
 SEED_BODY: dict[str, Any] = {
@@ -140,7 +140,7 @@ def request_body(**overrides: Any) -> dict[str, Any]:
 
 def client(app: FastAPI | None = None) -> TestClient:
     """A client that sees server errors as responses, as a real caller would."""
-    return TestClient(app or create_api(), raise_server_exceptions=False)
+    return TestClient(app or shared_api(), raise_server_exceptions=False)
 
 
 def warmed_app() -> FastAPI:

@@ -8,8 +8,8 @@ from collections.abc import Callable, Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from marketplace_app.api.app import create_api
 from marketplace_app.settings import get_settings
+from tests.support import api_client
 from tests.webhooks.receiver import Receiver
 
 
@@ -43,5 +43,5 @@ def receiver(allow_localhost: None, make_receiver: Callable[..., Receiver]) -> R
 
 @pytest.fixture
 def client() -> Iterator[TestClient]:
-    with TestClient(create_api(), raise_server_exceptions=False) as test_client:
+    with api_client() as test_client:
         yield test_client
