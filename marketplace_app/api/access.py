@@ -6,7 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 ACCESS_KEY = "x-handoff-access"
-LEVELS = frozenset({"public", "session", "company", "operator", "agent_owner", "admin", "api_key"})
+LEVELS = frozenset({"public", "session", "company", "operator", "agent_owner", "admin", "api_key",
+                    "api_key_or_session"})
 
 
 def access(level: str) -> dict[str, Any]:

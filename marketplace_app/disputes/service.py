@@ -459,7 +459,7 @@ def _step(session: Session, dispute_id: str, kind: str, *, actor_type: Party, ac
 def _emit(session: Session, dispute: Mapping[str, Any], event_type: str, **data: Any) -> None:
     events.emit(session, [events.NewEvent(
         type=event_type, project_id=dispute["project_id"], company_id=dispute["company_id"],
-        request_id=dispute["request_id"], mode=dispute["mode"],
+        request_id=dispute["request_id"], operator_id=dispute["operator_id"], mode=dispute["mode"],
         data={"dispute_id": dispute["id"], "status": dispute["status"], "current_tier": dispute["current_tier"],
               **data})])
 

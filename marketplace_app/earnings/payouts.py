@@ -103,9 +103,10 @@ def mark_failed(session: Session, *, payout_id: str, staff_id: str, reason: str)
 
 def _event(session: Session, payout: Payout, event_type: str, **extra: str) -> None:
     """Payout events belong to the operator (no project): dashboards see them, webhooks do not."""
-    events.emit(session, [events.NewEvent(type=event_type, project_id=None, company_id=None, data={
-        "payout_id": payout.id, "operator_id": payout.operator_id, "amount_cents": payout.amount_cents,
-        "status": payout.status, **extra})])
+    data = {"payout_id": payout.id, "operator_id": payout.operator_id, "amount_cents": payout.amount_cents,
+            "status": payout.status, **extra}
+    events.emit(session, [events.NewEvent(type=event_type, project_id=None, company_id=None,
+                                          operator_id=payout.operator_id, data=data)])
 
 
 def _resolve(session: Session, *, payout_id: str, status: PayoutStatus, staff_id: str, reason: str | None) -> Payout:

@@ -25,6 +25,7 @@ class NewEvent:
     project_id: str | None
     company_id: str | None
     request_id: str | None = None
+    operator_id: str | None = None
     mode: str = "live"
     data: dict[str, Any] = field(default_factory=dict)
     callback_url: str | None = None
@@ -39,7 +40,8 @@ def emit(session: Session, events: Sequence[NewEvent]) -> list[str]:
         return []
     moment = now()
     rows = [{"id": new_id("evt"), "type": event.type, "project_id": event.project_id,
-             "company_id": event.company_id, "request_id": event.request_id, "mode": event.mode,
+             "company_id": event.company_id, "request_id": event.request_id,
+             "operator_id": event.operator_id, "mode": event.mode,
              "data": event.data, "created_at": moment} for event in events]
     session.execute(insert(EVENTS), rows)
     enqueue(session, [{**row, "callback_url": event.callback_url,

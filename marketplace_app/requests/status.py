@@ -108,7 +108,7 @@ def record_creation(session: Session, row: Mapping[str, Any], *, actor: Actor) -
 def event_for(row: Mapping[str, Any], status: S) -> events.NewEvent:
     """The `request.<status>` event for a request row."""
     return events.NewEvent(type=f"request.{status}", project_id=row["project_id"], company_id=row["company_id"],
-                           request_id=row["id"], mode=row["mode"],
+                           request_id=row["id"], operator_id=row.get("operator_id"), mode=row["mode"],
                            data={"status": str(status), "skill": row["skill"]},
                            callback_url=row.get("callback_url"),
                            callback_secret_sealed=row.get("callback_secret_sealed"))

@@ -26,6 +26,7 @@ from marketplace_app.core.db import unit_of_work
 from marketplace_app.core.errors import InvalidState, NotFound, ValidationFailed
 from marketplace_app.core.ids import new_id
 from marketplace_app.events.models import Event
+from marketplace_app.events.scopes import INTERNAL_PREFIX
 from marketplace_app.settings import get_settings
 from marketplace_app.webhooks import signing, ssrf, transport
 from marketplace_app.webhooks.models import (
@@ -50,7 +51,6 @@ SUBSCRIBABLE_TYPES = (
     "dispute.appealed", "dispute.resolved", "key.created", "key.revoked",
     "key.rotated",
 )
-INTERNAL_PREFIX = "webhook."  # pings and tests go to one endpoint only, never fanned out
 
 
 class PingFailed(ValidationFailed):

@@ -11,6 +11,7 @@ from fastapi.routing import APIRoute, APIWebSocketRoute, iter_route_contexts
 
 from marketplace_app.api.access import ACCESS_KEY, LEVELS
 from marketplace_app.api.app import create_api
+from marketplace_app.api.deps import SESSION_COOKIE
 from marketplace_app.core.db import unit_of_work
 from marketplace_app.identity import service as identity
 from marketplace_app.identity.models import Role
@@ -109,27 +110,39 @@ WEBSOCKETS = sorted((entry.path, entry.level) for entry in inventory(API) if ent
 
 def test_the_inventory_sees_the_websocket_stream_and_its_declaration():
     # then
-    assert ("/v1/ws", "api_key") in WEBSOCKETS
+    assert ("/v1/ws", "api_key_or_session") in WEBSOCKETS
     assert all(level in LEVELS for _path, level in WEBSOCKETS)
 
 
-@pytest.mark.parametrize(("path", "level"), [item for item in WEBSOCKETS if item[1] == "api_key"])
-def test_websocket_routes_for_keys_refuse_missing_malformed_and_session_tokens(client, path, level):
+STREAMS = [item for item in WEBSOCKETS if item[1] in ("api_key", "api_key_or_session")]
+
+
+def assert_refused(client, url: str, *, cookies: dict[str, str] | None = None) -> None:
+    client.cookies.clear()
+    for name, value in (cookies or {}).items():
+        client.cookies.set(name, value)
+    with client.websocket_connect(url) as websocket:
+        frame = websocket.receive_json()
+        closed = websocket.receive()
+    assert frame["error"]["code"] == "unauthorized", (url, cookies, frame)
+    assert closed == {"type": "websocket.close", "code": 4401, "reason": "unauthorized"}, (url, cookies)
+
+
+@pytest.mark.parametrize(("path", "level"), STREAMS)
+def test_websocket_streams_refuse_missing_malformed_and_session_tokens(client, path, level):
     # given (a WebSocket cannot send an Authorization header from a browser: the key is the `token` parameter)
     with unit_of_work() as session:
         person = identity.create_session(session, user=factories.make_user(session))
-    tokens = [None, "", "garbage", "ses_malformed", "pk_live_not_a_real_key", "pk_test_", person]
+    tokens = ["", "garbage", "ses_malformed", "pk_live_not_a_real_key", "pk_test_", person]
 
+    # then (a session is never accepted as a `token`, even a real one)
     for token in tokens:
-        # when
-        query = "" if token is None else f"?token={token}"
-        with client.websocket_connect(f"{path}{query}") as websocket:
-            frame = websocket.receive_json()
-            closed = websocket.receive()
-
-        # then
-        assert frame["error"]["code"] == "unauthorized", (token, frame)
-        assert closed == {"type": "websocket.close", "code": 4401, "reason": "unauthorized"}, token
+        assert_refused(client, f"{path}?token={token}")
+    # and without a token, only a real dashboard session cookie is a credential
+    assert_refused(client, path)
+    if level == "api_key_or_session":
+        for cookie in ("", "garbage", "ses_malformed", "pk_live_not_a_real_key"):
+            assert_refused(client, path, cookies={SESSION_COOKIE: cookie})
 
 
 def test_the_openapi_document_publishes_the_access_of_every_operation():

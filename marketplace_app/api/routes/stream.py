@@ -1,10 +1,14 @@
-"""`GET /v1/ws?token=pk_…`: the key's project events, live, over a WebSocket.
+"""`GET /v1/ws`: events, live, over a WebSocket — for agents (`?token=pk_…`) and for dashboards.
 
-Frames are JSON: each event as in webhooks (`event_id`, `type`, `request_id`, `timestamp`,
-`data`). A `pk_test_` key sees test-mode events, a `pk_live_` key live ones. `since=<event_id>`
-first replays what the client missed from the event log. A bad token gets an error frame in
-the envelope and close code 4401. A client that falls too far behind is closed with 4008
-and reconnects with `since=` its last `event_id`.
+With `token`, the key's project events of its mode (a `pk_test_` key sees test-mode events).
+Without it, the browser's dashboard session cookie decides: a company member sees every event
+of the company's projects (both modes; `livemode` tells them apart), an operator the events of
+the requests and disputes they work on and of their payouts, staff everything. Frames are JSON:
+each event as in webhooks (`event_id`, `type`, `request_id`, `timestamp`, `livemode`, `data`).
+`since=<event_id>` first replays what the client missed from the event log. A bad credential
+gets an error frame in the envelope and close code 4401 (4403 for a session with no scope). A
+client that falls too far behind is closed with 4008 and reconnects with `since=` its last
+`event_id`.
 """
 
 from __future__ import annotations
@@ -16,60 +20,73 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from starlette.concurrency import run_in_threadpool
 
 from marketplace_app.api.access import access
-from marketplace_app.companies.keys import KeyContext, authenticate_key, touch_last_used
+from marketplace_app.api.deps import SESSION_COOKIE
+from marketplace_app.companies.access import resolve_actor
+from marketplace_app.companies.keys import authenticate_key, touch_last_used
 from marketplace_app.core.db import unit_of_work
-from marketplace_app.core.errors import HandoffError, NotFound
+from marketplace_app.core.errors import Forbidden, HandoffError, NotFound
 from marketplace_app.events import hub as events_hub
-from marketplace_app.events.hub import EVENTS
-from marketplace_app.webhooks.service import INTERNAL_PREFIX
+from marketplace_app.events import scopes
+from marketplace_app.identity import service as identity
+from marketplace_app.identity.models import Role
 
 router = APIRouter(tags=["events"])
 UNAUTHORIZED_CLOSE = 4401
+FORBIDDEN_CLOSE = 4403
 NOT_FOUND_CLOSE = 4404
 BEHIND_CLOSE = 4008
 MAX_TOKEN_LENGTH = 200
 
 
-def _authenticate(token: str | None) -> KeyContext:
+def _key_scope(token: str) -> scopes.Scope:
     with unit_of_work() as session:
-        ctx = authenticate_key(session, token[:MAX_TOKEN_LENGTH] if token else None)
+        ctx = authenticate_key(session, token[:MAX_TOKEN_LENGTH])
         touch_last_used(session, ctx.key_id)
-    return ctx
+    return scopes.project_key(ctx.project_id, ctx.mode)
+
+
+def _session_scope(token: str | None) -> scopes.Scope:
+    with unit_of_work(read_only=True) as session:
+        user = identity.user_for_token(session, token[:MAX_TOKEN_LENGTH] if token else None)
+        if user.role == Role.admin:
+            return scopes.staff()
+        if user.role == Role.operator:
+            return scopes.operator(user.id)
+        return scopes.company(resolve_actor(session, user.id).company_id)
 
 
 @router.websocket("/ws")
 async def stream(websocket: WebSocket) -> None:
-    """Stream the key's project events; `since` replays from the log first."""
+    """Stream the caller's events; `since` replays from the log first."""
     token = websocket.query_params.get("token")
     since = websocket.query_params.get("since")
     try:
-        ctx = await run_in_threadpool(_authenticate, token)
+        if token is not None:
+            scope = await run_in_threadpool(_key_scope, token)
+        else:
+            scope = await run_in_threadpool(_session_scope, websocket.cookies.get(SESSION_COOKIE))
     except HandoffError as exc:
         await websocket.accept()
         await websocket.send_json(exc.envelope())
-        await websocket.close(code=UNAUTHORIZED_CLOSE, reason=exc.code)
+        close = FORBIDDEN_CLOSE if isinstance(exc, Forbidden) else UNAUTHORIZED_CLOSE
+        await websocket.close(code=close, reason=exc.code)
         return
 
-    def matches(row) -> bool:
-        return (row["project_id"] == ctx.project_id and row["mode"] == ctx.mode
-                and not row["type"].startswith(INTERNAL_PREFIX))
-
-    subscription = await events_hub.hub.subscribe(matches)
+    subscription = await events_hub.hub.subscribe(scope.matches)
     try:
         # Accepted only once subscribed: every event committed after the client sees the
         # connection open reaches it.
         await websocket.accept()
         sent: set[str] = set()
         if since:
-            filters = [EVENTS.c.project_id == ctx.project_id, EVENTS.c.mode == ctx.mode,
-                       EVENTS.c.type.not_like(f"{INTERNAL_PREFIX}%")]
             after, up_to = since[:40], events_hub.hub.cursor or 0
             while after is not None:  # page through the log: a long absence may have missed many
                 try:
-                    missed = await run_in_threadpool(events_hub.replay, after_event_id=after, matches_sql=filters,
+                    missed = await run_in_threadpool(events_hub.replay, after_event_id=after, matches_sql=scope.filters,
                                                      up_to=up_to)
                 except LookupError:
-                    error = NotFound(f"Event {since[:40]} not found for this key; list GET /v1/requests to resync")
+                    error = NotFound(f"Event {since[:40]} not found for {scope.describe}; "
+                                     "read the current state again (GET /v1/requests) and reconnect without since")
                     await websocket.send_json(error.envelope())
                     await websocket.close(code=NOT_FOUND_CLOSE, reason="not_found")
                     return
@@ -85,8 +102,8 @@ async def stream(websocket: WebSocket) -> None:
 
 
 # A WebSocket route has no OpenAPI operation to carry `x-handoff-access`: the declaration sits on
-# the endpoint instead (the route inventory reads it), and the route checks the `token` itself.
-stream.openapi_extra = access("api_key")  # type: ignore[attr-defined]
+# the endpoint instead (the route inventory reads it), and the route checks its credential itself.
+stream.openapi_extra = access("api_key_or_session")  # type: ignore[attr-defined]
 
 
 async def _pump(websocket: WebSocket, subscription: events_hub.Subscription, sent: set[str]) -> None:
