@@ -26,6 +26,7 @@ from marketplace_app.api.routes import (
     webhooks,
 )
 from marketplace_app.core.errors import MethodNotAllowed, NotFound
+from marketplace_app.mcp_server.http import MCP_PATH, McpEndpoint
 
 API_PREFIX = "/v1"
 ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD", "TRACE"]
@@ -46,6 +47,7 @@ def create_api() -> FastAPI:
         v1.include_router(module.router)
     api.include_router(v1)
     api.include_router(agent_hooks.router)
+    api.router.add_route(MCP_PATH, McpEndpoint(api), methods=["POST"], include_in_schema=False)
     _add_json_404(api)
     api.add_middleware(RateLimitHeaders)
     api.add_middleware(BodySizeLimit)

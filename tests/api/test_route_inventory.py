@@ -46,10 +46,8 @@ def inventory(api: FastAPI) -> list[Entry]:
         is_websocket = isinstance(route, APIWebSocketRoute)
         if is_api_route:
             extra = context.openapi_extra or {}
-        elif is_websocket:  # no OpenAPI operation: the declaration sits on the endpoint function
-            extra = getattr(route.endpoint, "openapi_extra", None) or {}
-        else:
-            extra = {}
+        else:  # no OpenAPI operation (a WebSocket, an ASGI endpoint): the declaration sits on the endpoint
+            extra = getattr(getattr(route, "endpoint", None), "openapi_extra", None) or {}
         entries.append(Entry(path=context.path, methods=frozenset(context.methods or ()),
                              level=extra.get(ACCESS_KEY), in_schema=is_api_route and context.include_in_schema,
                              framework=not is_api_route and not is_websocket and context.path in framework_paths,
