@@ -10,6 +10,7 @@ from marketplace_app.api.access import PUBLIC
 from marketplace_app.api.agent import RateLimitHeaders
 from marketplace_app.api.errors import install_error_handlers
 from marketplace_app.api.limits import BodySizeLimit
+from marketplace_app.api.mcp.http import MCP_PATH, McpEndpoint
 from marketplace_app.api.routes import (
     account,
     admin,
@@ -26,7 +27,6 @@ from marketplace_app.api.routes import (
     webhooks,
 )
 from marketplace_app.core.errors import MethodNotAllowed, NotFound
-from marketplace_app.mcp_server.http import MCP_PATH, McpEndpoint
 
 API_PREFIX = "/v1"
 ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD", "TRACE"]

@@ -27,10 +27,10 @@ def over_http(base_url: str, key: str | None) -> Client:
 
 
 def over_stdio(base_url: str, key: str) -> Client:
-    """An MCP client of `python -m marketplace_app.mcp_server` started with `key`, calling `base_url`."""
+    """An MCP client of `python -m marketplace_app.api.mcp` started with `key`, calling `base_url`."""
     env = {name: value for name, value in os.environ.items() if name in ("PATH", "HOME", "LANG", "SYSTEMROOT")}
     env.update({"HANDOFF_API_KEY": key, "HANDOFF_API_URL": base_url, "PYTHONPATH": str(PROJECT_ROOT)})
-    return Client(StdioServerParameters(command=sys.executable, args=["-m", "marketplace_app.mcp_server"],
+    return Client(StdioServerParameters(command=sys.executable, args=["-m", "marketplace_app.api.mcp"],
                                         env=env, cwd=str(PROJECT_ROOT)))
 
 

@@ -164,7 +164,7 @@ def test_the_stdio_server_calls_the_api_with_its_environment_key(live_api):
 
 def test_the_stdio_server_without_a_key_stops_with_a_clear_message():
     # when
-    done = subprocess.run([sys.executable, "-m", "marketplace_app.mcp_server"], capture_output=True, text=True,
+    done = subprocess.run([sys.executable, "-m", "marketplace_app.api.mcp"], capture_output=True, text=True,
                           env={"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(PROJECT_ROOT)},
                           cwd=PROJECT_ROOT, timeout=60)
 

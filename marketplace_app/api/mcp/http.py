@@ -22,10 +22,10 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from marketplace_app.api.access import access
 from marketplace_app.api.agent import api_key
 from marketplace_app.api.errors import error_response
+from marketplace_app.api.mcp.server import TIMEOUT_SECONDS, build_server, headers_of
 from marketplace_app.companies.keys import authenticate_key
 from marketplace_app.core.db import unit_of_work
 from marketplace_app.core.errors import HandoffError
-from marketplace_app.mcp_server.server import TIMEOUT_SECONDS, build_server, headers_of
 
 MCP_PATH = "/v1/mcp"
 # Callers authenticate with a project key on every call; there is no ambient (cookie) credential

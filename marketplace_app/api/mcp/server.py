@@ -7,7 +7,7 @@ idempotency, validation and the error envelope are exactly the REST ones. Served
 - **HTTP**, mounted at `/v1/mcp` (Streamable HTTP, stateless, JSON responses): the MCP client
   sends its key as `Authorization: Bearer pk_…` (or `X-API-Key`) and each tool calls the API
   in-process through ASGI, forwarding that header.
-- **stdio** (`python -m marketplace_app.mcp_server`): an MCP host starts it with
+- **stdio** (`python -m marketplace_app.api.mcp`): an MCP host starts it with
   `HANDOFF_API_KEY` (and `HANDOFF_API_URL`, default `http://localhost:8000`) and each tool
   calls that Handoff over HTTP.
 

@@ -1,6 +1,6 @@
-"""`python -m marketplace_app.mcp_server`: the MCP tools on stdio, for MCP hosts that start a command.
+"""`python -m marketplace_app.api.mcp`: the MCP tools on stdio, for MCP hosts that start a command.
 
-    HANDOFF_API_KEY=pk_live_…  HANDOFF_API_URL=https://handoff.example  python -m marketplace_app.mcp_server
+    HANDOFF_API_KEY=pk_live_…  HANDOFF_API_URL=https://handoff.example  python -m marketplace_app.api.mcp
 
 Each tool calls that Handoff's JSON API with the key (default URL `http://localhost:8000`,
 what `make run` serves). Nothing is read from or written to a database here.
@@ -14,7 +14,7 @@ from collections.abc import Mapping
 
 import httpx
 
-from marketplace_app.mcp_server.server import TIMEOUT_SECONDS, build_server
+from marketplace_app.api.mcp.server import TIMEOUT_SECONDS, build_server
 
 DEFAULT_API_URL = "http://localhost:8000"
 
