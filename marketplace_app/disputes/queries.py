@@ -7,8 +7,9 @@ from sqlmodel import Session
 
 from marketplace_app.companies.access import checked_id
 from marketplace_app.core.errors import NotFound
-from marketplace_app.disputes.models import Dispute, DisputeJuror, DisputeStep, JurorStatus
+from marketplace_app.disputes.models import Dispute, DisputeJuror, DisputeStatus, DisputeStep, JurorStatus
 from marketplace_app.disputes.service import OPEN, REVIEW_STATUS
+from marketplace_app.identity import staff
 from marketplace_app.requests import service as requests
 
 DISPUTES = Dispute.__table__
@@ -69,6 +70,10 @@ def jury_duty(session: Session, *, juror_id: str) -> list[RowMapping]:
         .order_by(JURORS.c.id.desc()).limit(100)).mappings())
 
 
-def staff_queue(session: Session, *, tier: int, limit: int = 100) -> list[RowMapping]:
-    return list(session.execute(select(DISPUTES).where(DISPUTES.c.status == REVIEW_STATUS[tier])
-                                .order_by(DISPUTES.c.deadline_at).limit(limit)).mappings())
+def staff_queue(session: Session, *, tier: int, staff_id: str | None = None, limit: int = 100) -> list[RowMapping]:
+    """Disputes waiting for staff at `tier`, soonest deadline first; with `staff_id`, the specialist
+    queue holds only the skills they specialise in (and those nobody on staff does)."""
+    statement = select(DISPUTES).where(DISPUTES.c.status == REVIEW_STATUS[tier])
+    if staff_id is not None and REVIEW_STATUS[tier] == DisputeStatus.specialist_review:
+        statement = statement.where(staff.specialist_condition(DISPUTES.c.skill, staff_id))
+    return list(session.execute(statement.order_by(DISPUTES.c.deadline_at).limit(limit)).mappings())

@@ -36,6 +36,7 @@ from marketplace_app.disputes.models import (
 from marketplace_app.disputes.triage import current_triage
 from marketplace_app.earnings.models import Earning, EarningStatus
 from marketplace_app.events import service as events
+from marketplace_app.identity import staff
 from marketplace_app.operators.models import KycStatus, OperatorProfile
 from marketplace_app.requests import service as requests
 from marketplace_app.requests import status as machine
@@ -304,6 +305,9 @@ def staff_rule(session: Session, *, dispute_id: str, staff_id: str, ruling: obje
     if dispute["status"] not in (DisputeStatus.specialist_review, DisputeStatus.board_review):
         raise InvalidState(f"Dispute {dispute_id} is {dispute['status']}; staff rule in specialist or board review",
                            status=409)
+    if dispute["status"] == DisputeStatus.specialist_review and not staff.may_rule_as_specialist(
+            session, staff_id=staff_id, skill=dispute["skill"]):
+        raise Forbidden(f"Dispute {dispute_id} is for a specialist in {dispute['skill']}")
     return _rule(session, dispute, tier=dispute["current_tier"], ruling=chosen,
                  refund_cents=refund_cents if chosen is Ruling.split else None, reasoning=text,
                  actor_type=Party.staff, actor_id=staff_id, sources=[DisputeStatus(dispute["status"])])

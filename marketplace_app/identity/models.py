@@ -38,6 +38,16 @@ class User(SQLModel, table=True):
     last_login_at: datetime | None = None
 
 
+class StaffSkill(SQLModel, table=True):
+    """A skill a staff member is a specialist in (tier-2 disputes of that skill are theirs)."""
+
+    __tablename__ = "staff_skill"
+
+    user_id: str = Field(foreign_key="user_account.id", primary_key=True, max_length=40)
+    skill: str = Field(foreign_key="skill.name", primary_key=True, max_length=40, index=True)
+    created_at: datetime = Field(default_factory=now)
+
+
 class AuthSession(SQLModel, table=True):
     """A login. Only the keyed hash of the `ses_…` token is stored."""
 

@@ -150,8 +150,15 @@ def test_staff_rule_a_split_from_the_specialist_queue(page: Page, url: Url):
     assert dispute_of(request_id).status == "specialist_review"
     sign_in_as(page, url, make_user(role=Role.admin, display_name="Sam Specialist"), routes.ADMIN_HOME)
 
-    # when staff rule a split of 5.00 EUR with their reasoning
+    # when staff mark themselves as legal specialists (it sticks across a reload)
     page.goto(url(routes.ADMIN_DISPUTES))
+    specialty = page.locator("#specialty-legal_review")
+    specialty.click()
+    expect(specialty).to_have_attribute("data-state", "checked")
+    page.reload()
+    expect(page.locator("#specialty-legal_review")).to_have_attribute("data-state", "checked")
+
+    # and rule a split of 5.00 EUR with their reasoning
     card = page.locator(f"#specialist-queue [data-dispute='{dispute_id}']")
     expect(card).to_contain_text(COMPLAINT)
     card.locator(".rule-dispute").click()

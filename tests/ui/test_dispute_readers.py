@@ -114,10 +114,11 @@ def test_a_juror_sees_the_case_votes_once_and_staff_rule_a_split_at_tier_two():
                                                              vote_for="for_operator"))
     w.in_unit(lambda session: disputes.appeal(session, dispute_id=case["id"], party=Party.company, actor_id=None,
                                               reason="The jury missed clause 4"))
-    queues = w.in_unit(admin_disputes.staff_queues)
+    staff_id = w.in_unit(lambda session: factories.make_user(session, role=Role.admin).id)
+    queues = w.in_unit(lambda session: admin_disputes.staff_queues(session, staff_id=staff_id))
     assert [item.dispute["id"] for item in queues["specialist"]] == [case["id"]] and queues["board"] == []
     assert queues["specialist"][0].dispute["jury_result"] == "for the operator"
-    staff_id = w.in_unit(lambda session: factories.make_user(session, role=Role.admin).id)
+    assert queues["my_skills"] == [] and "legal_review" in {skill["name"] for skill in queues["skills"]}
     status = w.in_unit(lambda session: admin_disputes.rule(session, staff_id=staff_id, dispute_id=case["id"],
                                                            ruling="split", refund_cents=500, reasoning="Half done"))
 

@@ -14,6 +14,7 @@ from marketplace_app.api.routes.operator import payout_view
 from marketplace_app.core.clock import isoformat
 from marketplace_app.core.db import unit_of_work
 from marketplace_app.earnings import payouts
+from marketplace_app.identity import staff
 from marketplace_app.kyc import service as kyc
 from marketplace_app.requests.models import Request, RequestStatus
 from marketplace_app.requests.views import summary
@@ -55,6 +56,26 @@ def reject_kyc(submission_id: str, body: ReasonIn, staff: AdminUser) -> dict[str
         kyc.review(session, submission_id=submission_id[:40], reviewer_id=staff.id, approve=False,
                    reason=body.reason)
     return {"id": submission_id, "status": "rejected"}
+
+
+class SkillsIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    skills: list[StrictStr] = Field(max_length=staff.MAX_SKILLS)
+
+
+@router.get("/staff/{user_id}/skills", openapi_extra=ADMIN, responses=ERRORS)
+def staff_skills(user_id: str, _staff: AdminUser) -> dict[str, Any]:
+    """A staff member's specialties: tier-2 disputes of these skills are theirs."""
+    with unit_of_work(read_only=True) as session:
+        return {"user_id": user_id[:40], "skills": staff.skills_of(session, user_id[:40])}
+
+
+@router.put("/staff/{user_id}/skills", openapi_extra=ADMIN, responses=ERRORS)
+def set_staff_skills(user_id: str, body: SkillsIn, _staff: AdminUser) -> dict[str, Any]:
+    """Replace a staff member's specialties (known skills only; an empty list clears them)."""
+    with unit_of_work() as session:
+        return {"user_id": user_id[:40], "skills": staff.set_skills(session, staff_id=user_id, skills=body.skills)}
 
 
 @router.get("/payouts", openapi_extra=ADMIN, responses=ERRORS)

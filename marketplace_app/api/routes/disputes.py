@@ -200,11 +200,13 @@ def cast_vote(dispute_id: DisputeId, body: VoteIn, user: Operator) -> dict[str, 
 # ------------------------------------------------------------------------------------------ staff
 
 @router.get("/admin/disputes", openapi_extra=ADMIN, responses=ERRORS)
-def staff_queue(_staff: AdminUser, tier: Annotated[int | None, Query(ge=2, le=3)] = None) -> dict[str, Any]:
-    """Disputes waiting for staff: specialist (tier 2) and board (tier 3), soonest deadline first."""
+def staff_queue(staff: AdminUser, tier: Annotated[int | None, Query(ge=2, le=3)] = None) -> dict[str, Any]:
+    """Disputes waiting for you: specialist (tier 2: your skills, and skills nobody on staff has) and
+    board (tier 3), soonest deadline first."""
     tiers = [tier] if tier else [2, 3]
     with unit_of_work(read_only=True) as session:
-        return {"data": [_shown(session, row) for level in tiers for row in queries.staff_queue(session, tier=level)]}
+        return {"data": [_shown(session, row) for level in tiers
+                         for row in queries.staff_queue(session, tier=level, staff_id=staff.id)]}
 
 
 @router.post("/admin/disputes/{dispute_id}/ruling", openapi_extra=ADMIN, responses=ERRORS)

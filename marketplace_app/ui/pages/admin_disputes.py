@@ -36,8 +36,9 @@ def admin_disputes() -> rx.Component:
                     rx.foreach(State.elsewhere, lambda item: rx.badge(item["count"], " in ", item["status"],
                                                                        variant="soft", color_scheme="gray")),
                     spacing="2", wrap="wrap", align="center", id="disputes-elsewhere")),
+                _specialties(),
                 _queue("Specialist · tier 2", State.specialist, "specialist-queue",
-                       "No dispute is waiting for a specialist."),
+                       "No dispute is waiting for a specialist in your skills."),
                 _queue("Board · tier 3", State.board, "board-queue", "No dispute is waiting for the board."),
                 spacing="5", width="100%",
             ),
@@ -46,6 +47,19 @@ def admin_disputes() -> rx.Component:
         ruling_dialog(),
         spacing="5", width="100%",
     )
+
+
+def _specialties() -> rx.Component:
+    """Your skills as a specialist: tier-2 disputes of these skills (and of skills no one on staff has) are yours."""
+    return rx.card(rx.vstack(
+        rx.text("Your specialties", weight="medium"),
+        rx.text("Tier-2 disputes of these skills come to you; a skill no one on staff has is open to everyone.",
+                size="2", color_scheme="gray"),
+        rx.flex(rx.foreach(State.skills, lambda skill: rx.checkbox(
+            skill["title"], checked=State.my_skills.contains(skill["name"]),
+            on_change=lambda checked: State.toggle_skill(skill["name"], checked),
+            id="specialty-" + skill["name"])), spacing="4", wrap="wrap"),
+        spacing="2", width="100%"), width="100%", id="specialties")
 
 
 def _queue(title: str, cases: rx.Var[list[StaffCase]], queue_id: str, empty: str) -> rx.Component:

@@ -14,11 +14,13 @@ import reflex as rx
 from sqlalchemy import select
 from sqlmodel import Session
 
+from marketplace_app.catalogue.models import Skill
 from marketplace_app.companies.models import Company
 from marketplace_app.core.errors import HandoffError, ValidationFailed
 from marketplace_app.disputes import queries
 from marketplace_app.disputes import service as disputes
 from marketplace_app.disputes.models import DisputeStatus, Ruling
+from marketplace_app.identity import staff
 from marketplace_app.identity.models import User
 from marketplace_app.requests.models import Request
 from marketplace_app.ui.state.admin_queues import StaffState
@@ -49,9 +51,10 @@ class StaffCase:
     answer: str = ""
 
 
-def staff_queues(session: Session) -> dict[str, Any]:
-    """Both queues (soonest deadline first) and how many disputes wait elsewhere, by status."""
-    queues = {tier: queries.staff_queue(session, tier=tier) for tier in QUEUE_TIERS}
+def staff_queues(session: Session, *, staff_id: str) -> dict[str, Any]:
+    """Both queues (soonest deadline first; the specialist one by this staff member's specialties),
+    how many disputes wait elsewhere, by status, and the specialties with every skill to choose from."""
+    queues = {tier: queries.staff_queue(session, tier=tier, staff_id=staff_id) for tier in QUEUE_TIERS}
     rows = [row for tier in QUEUE_TIERS for row in queues[tier]]
     companies = _names(session, select(Company.id, Company.name).where(
         Company.id.in_({row["company_id"] for row in rows}))) if rows else {}
@@ -67,6 +70,9 @@ def staff_queues(session: Session) -> dict[str, Any]:
         "elsewhere": [{"status": STATUS_WORDS.get(status, status), "count": str(counts[status])}
                       for status in (DisputeStatus.ai_review, DisputeStatus.awaiting_appeal,
                                      DisputeStatus.jury_review) if counts.get(status)],
+        "my_skills": staff.skills_of(session, staff_id),
+        "skills": [{"name": name, "title": title} for name, title in session.execute(
+            select(Skill.name, Skill.title).where(Skill.active).order_by(Skill.title))],
     }
 
 
@@ -105,6 +111,8 @@ class StaffDisputesState(StaffState):
     ruling_choice: str = ""
     reasoning_length: int = 0
     ruling_error: str = ""
+    my_skills: list[str] = []
+    skills: list[dict[str, str]] = []
 
     @rx.event
     async def load(self):
@@ -117,8 +125,21 @@ class StaffDisputesState(StaffState):
         return None
 
     async def _read(self) -> None:
-        queues = await self._call(staff_queues)
+        queues = await self._call(staff_queues, staff_id=await self._staff_id())
         self.specialist, self.board, self.elsewhere = queues["specialist"], queues["board"], queues["elsewhere"]
+        self.my_skills, self.skills = queues["my_skills"], queues["skills"]
+
+    @rx.event
+    async def toggle_skill(self, name: str, checked: bool):
+        """Add or drop one of your specialties; the specialist queue follows at once."""
+        wanted = sorted({*self.my_skills, name} if checked else set(self.my_skills) - {name})
+        try:
+            staff_id = await self._staff_id()
+            self.my_skills = await self._call(staff.set_skills, staff_id=staff_id, skills=wanted)
+            await self._read()
+        except HandoffError as exc:
+            return error_toast(exc.message)
+        return None
 
     @rx.event
     def start_ruling(self, dispute: dict[str, str]):
