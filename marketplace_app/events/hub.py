@@ -5,6 +5,9 @@ The log is the source of truth, so a subscriber that disconnects loses nothing i
 read again (`since=` replays from the log). On PostgreSQL a sequence number can become
 visible after a higher one (transactions commit out of order); the poller remembers such
 gaps for `GAP_SECONDS` and fetches them when they appear, so late commits are still sent.
+
+The hub serves one event loop: the process's (uvicorn, or granian with one runtime thread per
+worker process, as Reflex runs it). A subscriber on another loop starts a poller there.
 """
 
 from __future__ import annotations

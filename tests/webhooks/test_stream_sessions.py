@@ -5,8 +5,10 @@ on and of their payouts, staff everything; nobody sees another tenant's events o
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
 
 from marketplace_app.api.deps import SESSION_COOKIE
 from marketplace_app.companies.models import KeyMode
@@ -24,13 +26,16 @@ from tests.work import helpers as wh
 QUIET_SECONDS = 1.5
 
 
-@contextmanager
-def stream_as(session_token: str, query: str = "") -> Iterator[object]:
-    """A WebSocket opened by a browser signed in with `session_token` (the cookie, no `token`)."""
+@pytest.fixture
+def stream_as() -> Iterator[Callable[..., Any]]:
+    """Open WebSockets as browsers signed in with a session (the cookie, no `token`). All of a test's
+    sockets share one client, so one event loop: the hub serves the loop of the process, as in the app."""
     with api_client() as client:
-        client.cookies.set(SESSION_COOKIE, session_token)
-        with client.websocket_connect(f"/v1/ws{query}") as websocket:
-            yield websocket
+        def open_as(session_token: str, query: str = ""):
+            return client.websocket_connect(f"/v1/ws{query}",
+                                            headers={"cookie": f"{SESSION_COOKIE}={session_token}"})
+
+        yield open_as
 
 
 def frames_until_quiet(websocket) -> list[dict]:
@@ -54,7 +59,7 @@ def assert_quiet(websocket) -> None:
     raise AssertionError(f"unexpected message {message}")
 
 
-def test_a_company_session_sees_all_its_projects_in_both_modes_and_nothing_else():
+def test_a_company_session_sees_all_its_projects_in_both_modes_and_nothing_else(stream_as):
     # given a company with two projects, and another company
     tenant, agent = tenant_with_agent(mode=KeyMode.test)
     sibling = add_project_agent(agent, mode=KeyMode.live)
@@ -75,7 +80,7 @@ def test_a_company_session_sees_all_its_projects_in_both_modes_and_nothing_else(
     assert [item["livemode"] for item in seen] == [False, True, True]
 
 
-def test_an_operator_session_sees_the_requests_it_works_on_and_its_payouts_only():
+def test_an_operator_session_sees_the_requests_it_works_on_and_its_payouts_only(stream_as):
     # given a request the operator will take, and another operator watching too
     agent = wh.make_agent()
     worker, bystander = wh.make_operators(count=2)
@@ -99,7 +104,7 @@ def test_an_operator_session_sees_the_requests_it_works_on_and_its_payouts_only(
     assert seen[3]["data"]["operator_id"] == worker.user_id
 
 
-def test_staff_see_every_tenants_events_but_not_internal_ones():
+def test_staff_see_every_tenants_events_but_not_internal_ones(stream_as):
     # given two companies
     _first, first = tenant_with_agent(mode=KeyMode.test)
     _second, second = tenant_with_agent(mode=KeyMode.live, name="Second")
@@ -118,7 +123,7 @@ def test_staff_see_every_tenants_events_but_not_internal_ones():
     assert seen == expected
 
 
-def test_since_replays_a_sessions_missed_events_within_its_scope_only():
+def test_since_replays_a_sessions_missed_events_within_its_scope_only(stream_as):
     # given a member who saw one event, then disconnected while more happened (some not theirs)
     tenant, agent = tenant_with_agent(mode=KeyMode.test)
     _other_tenant, other = tenant_with_agent(mode=KeyMode.test, name="Other")
@@ -135,7 +140,7 @@ def test_since_replays_a_sessions_missed_events_within_its_scope_only():
     assert replayed == missed
 
 
-def test_since_cannot_point_into_another_tenants_log():
+def test_since_cannot_point_into_another_tenants_log(stream_as):
     # given an event of another company
     tenant, _agent = tenant_with_agent(mode=KeyMode.test)
     _other_tenant, other = tenant_with_agent(mode=KeyMode.test, name="Other")
@@ -149,7 +154,7 @@ def test_since_cannot_point_into_another_tenants_log():
     assert closed["code"] == 4404
 
 
-def test_a_session_of_a_user_with_no_company_is_refused_with_4403():
+def test_a_session_of_a_user_with_no_company_is_refused_with_4403(stream_as):
     # given an agent-owner account that belongs to no company
     with unit_of_work() as session:
         user = factories.make_user(session, role=Role.agent_owner)
