@@ -31,16 +31,22 @@ def at_specialist(api, agent, worker) -> tuple[str, str]:
     return request_id, body["dispute_id"]
 
 
+def legal_and_translation_specialists(api) -> tuple[dict[str, str], dict[str, str]]:
+    """Headers of two staff members: one specialised in this skill, one in translation."""
+    legal, legal_id = staff_member(api)
+    translator, translator_id = staff_member(api)
+    d.ok(set_skills(api, legal, legal_id, [SKILL]))
+    d.ok(set_skills(api, legal, translator_id, ["translation"]))
+    return legal, translator
+
+
 def queue(api, staff: dict[str, str], tier: int = 2) -> list[str]:
     return [item["dispute_id"] for item in d.ok(api.get(f"/v1/admin/disputes?tier={tier}", headers=staff))["data"]]
 
 
 def test_a_specialist_in_the_skill_gets_the_dispute_and_others_neither_see_nor_rule_it(api, agent, worker):
     # given a legal specialist and a translation specialist on staff
-    legal, legal_id = staff_member(api)
-    translator, translator_id = staff_member(api)
-    d.ok(set_skills(api, legal, legal_id, [SKILL]))
-    d.ok(set_skills(api, legal, translator_id, ["translation"]))
+    legal, translator = legal_and_translation_specialists(api)
     _request_id, dispute_id = at_specialist(api, agent, worker)
     before = row_counts()
 
@@ -68,10 +74,7 @@ def test_a_skill_nobody_on_staff_has_is_open_to_any_staff_member(api, agent, wor
 
 def test_the_board_is_any_staff_member(api, agent, worker):
     # given a dispute the specialist ruled and the operator appealed to the board
-    legal, legal_id = staff_member(api)
-    translator, translator_id = staff_member(api)
-    d.ok(set_skills(api, legal, legal_id, [SKILL]))
-    d.ok(set_skills(api, legal, translator_id, ["translation"]))
+    legal, translator = legal_and_translation_specialists(api)
     _request_id, dispute_id = at_specialist(api, agent, worker)
     d.ok(d.staff_rule(api, legal, dispute_id, "for_company"))
     assert d.ok(d.appeal_as_operator(api, worker, dispute_id))["status"] == "board_review"
