@@ -36,8 +36,13 @@ def describe_validation(exc: RequestValidationError) -> str:
     return "; ".join(parts) or "The request is not valid"
 
 
-async def _handoff_error(_request: Request, exc: HandoffError) -> JSONResponse:
+def handoff_error_response(exc: HandoffError) -> JSONResponse:
+    """A domain refusal as its envelope, status and headers."""
     return JSONResponse(exc.envelope(), status_code=exc.status, headers=exc.headers)
+
+
+async def _handoff_error(_request: Request, exc: HandoffError) -> JSONResponse:
+    return handoff_error_response(exc)
 
 
 async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -9,7 +9,6 @@ party may appeal within 48 h; otherwise the ruling becomes final at the deadline
 
 from __future__ import annotations
 
-import random
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -21,7 +20,7 @@ from marketplace_app.companies.access import checked_id
 from marketplace_app.core.clock import now
 from marketplace_app.core.errors import Forbidden, InvalidState, NotFound, ValidationFailed
 from marketplace_app.core.ids import new_id
-from marketplace_app.disputes import money
+from marketplace_app.disputes import jury, money
 from marketplace_app.disputes.models import (
     Dispute,
     DisputeJuror,
@@ -37,20 +36,16 @@ from marketplace_app.disputes.triage import current_triage
 from marketplace_app.earnings.models import Earning, EarningStatus
 from marketplace_app.events import service as events
 from marketplace_app.identity import staff
-from marketplace_app.operators.models import KycStatus, OperatorProfile
 from marketplace_app.requests import service as requests
 from marketplace_app.requests import status as machine
 from marketplace_app.requests.models import Request, RequestStatus
 from marketplace_app.settings import get_settings
-from marketplace_app.work.models import WorkAssignment
 
 DISPUTES = Dispute.__table__
 JURORS = DisputeJuror.__table__
 STEPS = DisputeStep.__table__
 REQUESTS = Request.__table__
 EARNINGS = Earning.__table__
-PROFILES = OperatorProfile.__table__
-ASSIGNMENTS = WorkAssignment.__table__
 MAX_REASON_LENGTH = 1000
 MAX_COMMENT_LENGTH = 500
 BATCH_SIZE = 200
@@ -206,7 +201,7 @@ def _escalate(session: Session, dispute: Mapping[str, Any], *, to_tier: int, by:
                                                      "offer_by": None}, conditions=conditions)
     _step(session, dispute["id"], "escalation", actor_type=by, actor_id=actor_id,
           from_tier=dispute["current_tier"], to_tier=to_tier, text=reason)
-    if to_tier == 1 and _seat_jurors(session, moved, settings.jury_size) < settings.jury_size:
+    if to_tier == 1 and jury.seat(session, moved, settings.jury_size) < settings.jury_size:
         # Not enough eligible operators for a jury: a specialist takes it instead.
         return _escalate(session, moved, to_tier=2, by=Party.system, actor_id=None,
                          reason="not enough eligible jurors", sources=[DisputeStatus.jury_review])
@@ -224,34 +219,6 @@ def add_business_days(start: datetime, days: int) -> datetime:
 
 
 # ---------------------------------------------------------------------------------------------- jury
-
-def _seat_jurors(session: Session, dispute: Mapping[str, Any], count: int) -> int:
-    """Fill the jury to `count` with eligible jurors and return `count`; when there are too few to
-    fill it, seat nobody (the dispute escalates instead) and return how many could have sat."""
-    taken = select(JURORS.c.juror_id).where(JURORS.c.dispute_id == dispute["id"])
-    worked = select(ASSIGNMENTS.c.operator_id).where(ASSIGNMENTS.c.request_id == dispute["request_id"])
-    candidates = session.execute(select(PROFILES.c.user_id, PROFILES.c.skills).where(
-        PROFILES.c.kyc_status == KycStatus.verified, PROFILES.c.user_id.not_in(taken),
-        PROFILES.c.user_id.not_in(worked),
-        *([PROFILES.c.user_id != dispute["operator_id"]] if dispute["operator_id"] else []),
-    )).all()
-    eligible = [user for user, skills in candidates if dispute["skill"] in (skills or [])]
-    random.shuffle(eligible)
-    active = _active_jurors(session, dispute["id"])
-    chosen = eligible[:max(count - len(active), 0)]
-    if len(active) + len(chosen) < count:
-        return len(active) + len(chosen)  # a partial jury cannot rule: seat nobody on a case they won't decide
-    if chosen:
-        moment = now()
-        session.execute(insert(JURORS), [{"dispute_id": dispute["id"], "juror_id": user,
-                                          "status": JurorStatus.active, "assigned_at": moment} for user in chosen])
-    return len(active) + len(chosen)
-
-
-def _active_jurors(session: Session, dispute_id: str) -> list[RowMapping]:
-    return list(session.execute(select(JURORS).where(JURORS.c.dispute_id == dispute_id,
-                                                     JURORS.c.status == JurorStatus.active)).mappings())
-
 
 def vote(session: Session, *, dispute_id: str, juror_id: str, vote_for: object, comment: object = None) -> RowMapping:
     """A seated juror votes once (`for_company` or `for_operator`); the third vote rules by majority."""
@@ -274,7 +241,7 @@ def vote(session: Session, *, dispute_id: str, juror_id: str, vote_for: object, 
         vote=Ruling(vote_for), comment=note, voted_at=now())).rowcount
     if voted != 1:
         raise InvalidState("You have already voted on this dispute", status=409)
-    jurors = _active_jurors(session, dispute_id)
+    jurors = jury.active(session, dispute_id)
     votes = [juror["vote"] for juror in jurors if juror["vote"]]
     if len(votes) < get_settings().jury_size:
         return _load(session, dispute_id)
@@ -420,9 +387,9 @@ def _late_jury(session: Session, dispute: Mapping[str, Any], guard: list[Any]) -
             "jury_replaced": True, "deadline_at": now() + timedelta(hours=get_settings().jury_vote_hours)},
             conditions=guard)
         # Read the missing votes only once the dispute row is ours: a vote committed meanwhile counts.
-        missing = [juror["id"] for juror in _active_jurors(session, dispute["id"]) if juror["vote"] is None]
+        missing = [juror["id"] for juror in jury.active(session, dispute["id"]) if juror["vote"] is None]
         session.execute(update(JURORS).where(JURORS.c.id.in_(missing)).values(status=JurorStatus.replaced))
-        if _seat_jurors(session, moved, size) == size:
+        if jury.seat(session, moved, size) == size:
             _step(session, dispute["id"], "jurors_replaced", actor_type=Party.system,
                   text=f"{len(missing)} juror(s) did not vote in 48 hours and were replaced")
             return

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import ColumnElement, delete, exists, insert, select
+from sqlalchemy import ColumnElement, delete, exists, insert, literal, select
 from sqlmodel import Session
 
 from marketplace_app.catalogue.models import Skill
@@ -59,6 +59,5 @@ def specialist_condition(skill_column: ColumnElement[str], staff_id: str) -> Col
 
 
 def may_rule_as_specialist(session: Session, *, staff_id: str, skill: str) -> bool:
-    """Whether this staff member may take a tier-2 dispute of `skill`."""
-    specialists = set(session.execute(select(STAFF_SKILLS.c.user_id).where(STAFF_SKILLS.c.skill == skill)).scalars())
-    return not specialists or staff_id in specialists
+    """Whether this staff member may take a tier-2 dispute of `skill` (the queue's rule, asked once)."""
+    return bool(session.execute(select(specialist_condition(literal(skill), staff_id))).scalar())

@@ -21,7 +21,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from marketplace_app.api.access import access
 from marketplace_app.api.agent import api_key
-from marketplace_app.api.errors import error_response
+from marketplace_app.api.errors import handoff_error_response
 from marketplace_app.api.mcp.server import TIMEOUT_SECONDS, build_server, headers_of
 from marketplace_app.companies.keys import authenticate_key
 from marketplace_app.core.db import unit_of_work
@@ -49,7 +49,7 @@ class McpEndpoint:
         try:
             await run_in_threadpool(_check_key, api_key(Request(scope)))
         except HandoffError as exc:
-            await error_response(exc.status, exc.code, exc.message, exc.headers)(scope, receive, send)
+            await handoff_error_response(exc)(scope, receive, send)
             return
         # MCPServer has no public handle on its protocol server; a manager per request needs it.
         manager = StreamableHTTPSessionManager(app=self.server._lowlevel_server,

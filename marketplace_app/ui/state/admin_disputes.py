@@ -132,10 +132,9 @@ class StaffDisputesState(StaffState):
     @rx.event
     async def toggle_skill(self, name: str, checked: bool):
         """Add or drop one of your specialties; the specialist queue follows at once."""
-        wanted = sorted({*self.my_skills, name} if checked else set(self.my_skills) - {name})
+        wanted = {*self.my_skills, name} if checked else set(self.my_skills) - {name}
         try:
-            staff_id = await self._staff_id()
-            self.my_skills = await self._call(staff.set_skills, staff_id=staff_id, skills=wanted)
+            await self._call(staff.set_skills, staff_id=await self._staff_id(), skills=list(wanted))
             await self._read()
         except HandoffError as exc:
             return error_toast(exc.message)

@@ -144,7 +144,6 @@ class KeysState(ShowOnceSecret, Pages, CompanyState):
         self._first_page()
         yield await self._fetch()
 
-
     @rx.event
     def ask(self, action: str, key_id: str, name: str):
         """Ask to confirm a revoke or a rotate."""

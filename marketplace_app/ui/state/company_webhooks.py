@@ -137,7 +137,6 @@ class WebhooksState(ShowOnceSecret, Pages, CompanyState):
         self._show_secret(saved["secret"], note)
         yield await self._refresh()
 
-
     @rx.event
     def ask(self, action: str, endpoint_id: str, url: str):
         """Ask to confirm deleting an endpoint or rotating its secret."""
