@@ -15,7 +15,7 @@ export REFLEX_TELEMETRY_ENABLED := false
 export NPM_CONFIG_REGISTRY ?= $(shell npm config get registry 2>/dev/null)
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help setup migrate demo run run-prod test test-fast test-e2e test-slow test-nightly lint bench clean
+.PHONY: help browser setup migrate demo run run-prod test test-fast test-e2e test-slow test-nightly lint bench clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -33,6 +33,17 @@ help:  ## List the targets
 	reflex init --no-agents --loglevel warning
 	touch $@
 
+# The browser tests drive Debian's Chromium (Playwright cannot download a browser here).
+CHROMIUM_PATH ?= /usr/bin/chromium
+browser:  ## Install Debian's chromium for the browser tests when it is missing
+	@if [ -x "$(CHROMIUM_PATH)" ]; then exit 0; fi; \
+	if [ "$$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then \
+		echo "The browser tests need Chromium at $(CHROMIUM_PATH): run 'apt-get install chromium' as root" \
+		     "(or set CHROMIUM_PATH to a Chromium binary)."; exit 1; fi; \
+	echo "installing Debian's chromium for the browser tests"; \
+	DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+
 setup: .venv/.installed .tools/.installed .web/.handoff-ready  ## Install everything into the project folder
 
 migrate: .venv/.installed  ## Bring the database to the newest schema
@@ -47,14 +58,14 @@ run: setup demo  ## Run Handoff: dashboards on :3000, API on :8000
 run-prod: setup demo  ## Run the production build on one port (:3000, API under /v1)
 	reflex run --env prod --single-port --frontend-port 3000 --backend-port 3000
 
-test: setup  ## The whole suite: unit, API and database tests, then browser tests
+test: setup browser  ## The whole suite: unit, API and database tests, then browser tests
 	python -m pytest -m "not e2e and not slow"
 	python -m pytest -m e2e
 
 test-fast: .venv/.installed  ## Everything but the browser and slow tests
 	python -m pytest -m "not e2e and not slow"
 
-test-e2e: setup  ## Browser tests in headless Chromium
+test-e2e: setup browser  ## Browser tests in headless Chromium
 	python -m pytest -m e2e
 
 test-slow: .venv/.installed  ## The long repetitions (run by .ci/run)
