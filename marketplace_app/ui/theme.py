@@ -1,4 +1,4 @@
-"""The look of every dashboard: Radix Themes with one accent colour and no external assets."""
+"""The look of every dashboard: Radix Themes with one accent colour; the only files are our own `assets/`."""
 
 from __future__ import annotations
 
@@ -14,5 +14,14 @@ THEME = rx.theme(appearance="light", accent_color=ACCENT, gray_color=GRAY, radiu
 
 # Kept empty on purpose: every style comes from Radix Themes, so pages load nothing from the web.
 STYLESHEETS: list[str] = []
+
+# Served from assets/: the tab icon (SVG where the browser takes it, favicon.ico otherwise) and the
+# image link previews show.
+HEAD = [
+    rx.el.link(rel="icon", href="/favicon.svg", type="image/svg+xml"),
+    rx.el.meta(property="og:site_name", content="Handoff"),
+]
+SOCIAL_IMAGE = "/social.png"
+LOGO = "/logo.svg"
 
 BORDER = f"1px solid {rx.color(GRAY, 5)}"

@@ -14,7 +14,7 @@ import reflex as rx
 from marketplace_app.ui.components.common import loading
 from marketplace_app.ui.components.nav import sidebar, top_bar
 from marketplace_app.ui.state.base import AppState
-from marketplace_app.ui.theme import CONTENT_MAX_WIDTH
+from marketplace_app.ui.theme import CONTENT_MAX_WIDTH, SOCIAL_IMAGE
 
 PAGE_TITLE_SUFFIX = " · Handoff"
 
@@ -37,7 +37,7 @@ def dashboard_page(route: str, title: str, *, role: str, on_load: rx.event.Event
             return shell(role, body())
 
         page.__name__ = body.__name__
-        rx.page(route=route, title=title + PAGE_TITLE_SUFFIX,
+        rx.page(route=route, title=title + PAGE_TITLE_SUFFIX, image=SOCIAL_IMAGE,
                 on_load=on_load if on_load is not None else AppState.require_role(role))(page)
         return page
 

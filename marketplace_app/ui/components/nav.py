@@ -8,7 +8,7 @@ import reflex as rx
 
 from marketplace_app.ui import routes
 from marketplace_app.ui.state.base import AppState
-from marketplace_app.ui.theme import BORDER, SIDEBAR_WIDTH
+from marketplace_app.ui.theme import BORDER, LOGO, SIDEBAR_WIDTH
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,8 +77,7 @@ def _nav_entry(item: NavItem) -> rx.Component:
 def brand() -> rx.Component:
     """The product name with its mark."""
     return rx.hstack(
-        rx.center(rx.icon("handshake", size=18, color="white"), background_color=rx.color("accent", 9),
-                  border_radius="var(--radius-3)", width="2rem", height="2rem"),
+        rx.image(src=LOGO, alt="", width="2rem", height="2rem"),
         rx.heading("Handoff", size="5", weight="bold"),
         align="center", spacing="2",
     )

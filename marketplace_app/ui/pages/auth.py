@@ -10,6 +10,7 @@ from marketplace_app.ui.components.layout import PAGE_TITLE_SUFFIX, centered_pag
 from marketplace_app.ui.components.nav import brand
 from marketplace_app.ui.state.auth import LoginState, SignUpState
 from marketplace_app.ui.state.base import AppState
+from marketplace_app.ui.theme import SOCIAL_IMAGE
 
 ROLE_CHOICES = (
     ("company", "building-2", "Company", "Hand work to verified humans and agents"),
@@ -18,13 +19,13 @@ ROLE_CHOICES = (
 )
 
 
-@rx.page(route="/", title="Handoff", on_load=AppState.go_home)
+@rx.page(route="/", title="Handoff", image=SOCIAL_IMAGE, on_load=AppState.go_home)
 def index() -> rx.Component:
     """Nothing to show: the on_load handler redirects to the user's home or to login."""
     return loading("Opening Handoff…")
 
 
-@rx.page(route=routes.LOGIN, title="Sign in" + PAGE_TITLE_SUFFIX, on_load=LoginState.load)
+@rx.page(route=routes.LOGIN, title="Sign in" + PAGE_TITLE_SUFFIX, image=SOCIAL_IMAGE, on_load=LoginState.load)
 def login() -> rx.Component:
     """E-mail and password sign-in."""
     return centered_page(
@@ -49,7 +50,8 @@ def login() -> rx.Component:
     )
 
 
-@rx.page(route=routes.SIGNUP, title="Create an account" + PAGE_TITLE_SUFFIX, on_load=SignUpState.load)
+@rx.page(route=routes.SIGNUP, title="Create an account" + PAGE_TITLE_SUFFIX, image=SOCIAL_IMAGE,
+         on_load=SignUpState.load)
 def signup() -> rx.Component:
     """Open a company, operator or agent-owner account."""
     return centered_page(
