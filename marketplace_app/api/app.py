@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, FastAPI, Request
-from starlette.routing import Match
+from starlette.routing import Match, Mount
 
 from marketplace_app import __version__
 from marketplace_app.api.access import PUBLIC
@@ -68,7 +68,12 @@ def _add_json_404(api: FastAPI) -> None:
 
 
 def _allowed_methods(api: FastAPI, scope: dict) -> list[str]:
-    """The methods some real route accepts for this path (the catch-all itself excluded)."""
-    routes = [route for route in api.routes if getattr(route, "path", None) != API_PREFIX + "/{path:path}"]
+    """The methods some real route accepts for this path.
+
+    Only our own routes count: the catch-all itself is excluded, and so is the Reflex app that
+    Reflex mounts at "" behind the API (a mount matches every path for every method).
+    """
+    routes = [route for route in api.routes
+              if not isinstance(route, Mount) and getattr(route, "path", None) != API_PREFIX + "/{path:path}"]
     return [method for method in ALL_METHODS
             if any(route.matches({**scope, "method": method})[0] is Match.FULL for route in routes)]

@@ -121,3 +121,28 @@ def test_an_unexpected_failure_is_a_500_envelope_without_details():
     message = assert_error(response, status=500, code="internal_error")
     assert "secret detail" not in response.text
     assert "RuntimeError" not in message
+
+
+def test_unknown_api_paths_stay_404_once_reflex_is_mounted_behind_the_api():
+    # given the API as Reflex builds it: its own app mounted at "" behind our routes, which
+    # matches every path for every method
+    api = create_api()
+    api.mount("", _AnswerEverything())
+    client = TestClient(api)
+
+    # when
+    unknown = client.get("/v1/nope")
+    wrong_method = client.delete("/v1/health")
+
+    # then
+    assert_error(unknown, status=404, code="not_found")
+    assert_error(wrong_method, status=405, code="method_not_allowed")
+    assert wrong_method.headers["allow"] == "GET"
+
+
+class _AnswerEverything:
+    """A stand-in for the Reflex app Reflex mounts behind the API: an ASGI app that answers 200."""
+
+    async def __call__(self, scope, receive, send) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"reflex"})
