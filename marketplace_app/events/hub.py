@@ -38,14 +38,22 @@ Matcher = Callable[[Mapping[str, Any]], bool]
 
 @dataclass(eq=False)
 class Subscription:
-    """A subscriber's queue of rendered events (with `seq`); `overflowed` when it fell behind."""
+    """A subscriber's queue of rendered events (with `seq`); `overflowed` when it fell behind.
+
+    `after_seq` is where the log stood when it subscribed: it receives only events after it, and
+    the sequence numbers in `late` (below it, but not yet committed then).
+    """
 
     matches: Matcher
+    after_seq: int = 0
+    late: frozenset[int] = frozenset()
     queue: asyncio.Queue[dict[str, Any]] = field(default_factory=lambda: asyncio.Queue(QUEUE_SIZE))
     overflowed: bool = False
     id: int = field(default_factory=itertools.count().__next__)
 
     def offer(self, event: dict[str, Any]) -> None:
+        if event["seq"] <= self.after_seq and event["seq"] not in self.late:
+            return
         try:
             self.queue.put_nowait(event)
         except asyncio.QueueFull:
@@ -66,7 +74,11 @@ class EventHub:
     async def subscribe(self, matches: Matcher) -> Subscription:
         """Start receiving events from now on that `matches` accepts (a row mapping of the log)."""
         await self._ensure_running()
-        subscription = Subscription(matches)
+        if not self._subscribers:
+            # The poller does not read while nobody listens, so its cursor may be far behind.
+            self.cursor = await asyncio.to_thread(_max_seq)
+            self._gaps.clear()
+        subscription = Subscription(matches, after_seq=self.cursor or 0, late=frozenset(self._gaps))
         self._subscribers[subscription.id] = subscription
         return subscription
 

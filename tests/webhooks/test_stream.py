@@ -232,3 +232,42 @@ def test_clients_subscribing_at_the_same_moment_start_one_poller_and_get_each_ev
 
     # then
     assert received == [ids, ids]
+
+
+def test_a_new_connection_starts_from_now_even_after_the_hub_sat_idle(client):
+    # given a hub that ran once, then had no listener while events happened
+    _tenant, agent = tenant_with_agent(mode=KeyMode.test)
+    with client.websocket_connect(f"/v1/ws?token={agent.key}") as websocket:
+        [seen] = emit(agent, ["request.matching"])
+        assert frame(websocket)["event_id"] == seen
+    time.sleep(3 * hub_module.POLL_SECONDS)  # the poller is idle now, its cursor left behind
+    emit(agent, ["request.in_progress", "request.completed"])
+
+    # when a new client connects without since= and one more event happens
+    with client.websocket_connect(f"/v1/ws?token={agent.key}") as websocket:
+        [after] = emit(agent, ["request.cancelled"])
+        first = frame(websocket)
+
+    # then the first frame is the event after it connected, not one from before
+    assert first["event_id"] == after
+
+
+def test_since_sends_strictly_newer_events_after_the_hub_sat_idle(client):
+    # given a hub that ran once and then sat idle while events happened; the client learnt the
+    # newest of them elsewhere (a webhook, GET /v1/requests), then more happened
+    _tenant, agent = tenant_with_agent(mode=KeyMode.test)
+    with client.websocket_connect(f"/v1/ws?token={agent.key}") as websocket:
+        [seen] = emit(agent, ["request.matching"])
+        assert frame(websocket)["event_id"] == seen
+    time.sleep(3 * hub_module.POLL_SECONDS)
+    _older, cursor = emit(agent, ["request.in_progress", "request.submitted"])
+    missed = emit(agent, ["request.needs_review"])
+
+    # when it connects with since= that event
+    with client.websocket_connect(f"/v1/ws?token={agent.key}&since={cursor}") as websocket:
+        replayed = frame(websocket)
+        [after] = emit(agent, ["request.completed"])
+        live = frame(websocket)
+
+    # then it gets what came after it, never the cursor event or older ones
+    assert [replayed["event_id"], live["event_id"]] == [*missed, after]

@@ -79,7 +79,7 @@ async def stream(websocket: WebSocket) -> None:
         await websocket.accept()
         sent: set[str] = set()
         if since:
-            after, up_to = since[:40], events_hub.hub.cursor or 0
+            after, up_to = since[:40], subscription.after_seq
             while after is not None:  # page through the log: a long absence may have missed many
                 try:
                     missed = await run_in_threadpool(events_hub.replay, after_event_id=after, matches_sql=scope.filters,
