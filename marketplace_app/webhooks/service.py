@@ -20,13 +20,14 @@ from sqlmodel import Session
 
 from marketplace_app.companies.access import CompanyActor, checked_id, require_writer
 from marketplace_app.companies.models import Project
-from marketplace_app.core.clock import isoformat, now
+from marketplace_app.core.clock import now
 from marketplace_app.core.crypto import seal, unseal
 from marketplace_app.core.db import unit_of_work
 from marketplace_app.core.errors import InvalidState, NotFound, ValidationFailed
 from marketplace_app.core.ids import new_id
 from marketplace_app.events.models import Event
 from marketplace_app.events.scopes import INTERNAL_PREFIX
+from marketplace_app.events.service import render
 from marketplace_app.settings import get_settings
 from marketplace_app.webhooks import signing, ssrf, transport
 from marketplace_app.webhooks.models import (
@@ -87,8 +88,9 @@ def event_types(values: Iterable[str] | None) -> list[str]:
 def ping(url: str, secret: str) -> str | None:
     """Send a signed `webhook.ping`; return None on a 2xx within 5 s, else why not."""
     destination = check_destination(url)
-    body = encode({"event_id": new_id("evt"), "type": "webhook.ping", "request_id": None,
-                  "timestamp": isoformat(now()), "data": {"url": url}})
+    # Rendered like every event; a ping belongs to no mode's business, so it is not live.
+    body = encode(render(Event(id=new_id("evt"), type="webhook.ping", mode="test", created_at=now(),
+                               data={"url": url})))
     outcome = transport.post(destination, body, signature_headers(body, [secret]), timeout=PING_TIMEOUT_SECONDS)
     return None if outcome.ok else (outcome.error or "no 2xx answer")
 

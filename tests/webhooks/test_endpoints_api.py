@@ -52,6 +52,8 @@ def test_creating_an_endpoint_pings_it_and_shows_the_secret_once(client, receive
     assert secret.startswith("whsec_") and len(secret) >= 40 and body["secret_last4"] == secret[-4:]
     [ping] = receiver.calls
     assert ping.json["type"] == "webhook.ping" and ping.json["data"] == {"url": receiver.url}
+    assert set(ping.json) == {"event_id", "type", "request_id", "timestamp", "livemode", "data"}
+    assert ping.json["livemode"] is False
     verify_signature(ping.body, ping.signature, secret)
     assert secret not in database_text()
 
