@@ -19,7 +19,7 @@ from marketplace_app.ledger import service as ledger
 from marketplace_app.ledger.models import OwnerType, Purpose
 from marketplace_app.operators import service as operators
 from marketplace_app.operators.models import KycStatus
-from marketplace_app.settings import VAR_DIR, get_settings
+from marketplace_app.settings import VAR_DIR, Environment, get_settings
 
 DEMO_PASSWORD = "handoff-demo-2026"
 DEMO_CREDIT_CENTS = 50_000
@@ -98,13 +98,17 @@ def _fund(session, *, company_id: str) -> None:
 
 def main() -> None:
     """Seed and print the demo logins (and the API key, which is shown only this once)."""
+    settings = get_settings()
+    if settings.environment is Environment.production:
+        print("Demo data is never loaded in production: its passwords are public. Create the first staff "
+              "account with `python -m marketplace_app.identity.create_staff --email … --name …`.")
+        return
     key = seed()
     if key is None:
         print("Demo data already loaded. Logins are listed in README.md (password: handoff-demo-2026).")
         return
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     (VAR_DIR / "demo-api-key.txt").write_text(key + "\n")
-    settings = get_settings()
     print("Demo data loaded. Sign in at", settings.app_url + "/login", "with password", DEMO_PASSWORD)
     for demo in DEMO_USERS:
         print(f"  {demo.role:<12} {demo.email}")
