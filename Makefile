@@ -55,8 +55,9 @@ demo: migrate  ## Load the demo accounts (once)
 run: setup demo  ## Run Handoff: dashboards on :3000, API on :8000
 	reflex run --env dev --frontend-port 3000 --backend-port 8000
 
+PROD_PORT ?= 3000
 run-prod: setup demo  ## Run the production build on one port (:3000, API under /v1; no demo data in production)
-	reflex run --env prod --single-port --frontend-port 3000 --backend-port 3000
+	reflex run --env prod --single-port --frontend-port $(PROD_PORT) --backend-port $(PROD_PORT)
 
 test: setup browser  ## The whole suite: unit, API and database tests, then browser tests
 	python -m pytest -m "not e2e and not slow"

@@ -8,13 +8,15 @@ from marketplace_app.settings import get_settings
 from marketplace_app.ui.theme import THEME
 
 settings = get_settings()
+# Ports only when set: a frontend port in the config makes `reflex run --backend-only` refuse to start.
+ports = {name: value for name, value in (("frontend_port", settings.frontend_port),
+                                         ("backend_port", settings.backend_port)) if value is not None}
 
 config = rx.Config(
     app_name="marketplace_app",
     db_url=normalize_url(settings.database_url),
     redis_url=settings.redis_url,
-    frontend_port=settings.frontend_port,
-    backend_port=settings.backend_port,
+    **ports,
     telemetry_enabled=False,
     show_built_with_reflex=False,
     plugins=[rx.plugins.RadixThemesPlugin(theme=THEME)],

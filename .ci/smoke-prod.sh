@@ -2,7 +2,8 @@
 # Smoke test of the production build: `make run-prod` with ENVIRONMENT=production on a scratch
 # SQLite database serves the dashboards, /v1/health and the API on one port; unknown API paths
 # are 404 in the envelope; a staff account made by create_staff signs in; production refuses
-# test credit and the demo accounts. Exits non-zero on the first failed check.
+# test credit and the demo accounts; `reflex run --env prod --backend-only` (the separate backend)
+# starts with the project's rxconfig. Exits non-zero on the first failed check.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PORT="${SMOKE_PORT:-3999}"
@@ -62,4 +63,20 @@ check "company sign-up" 201 -H 'content-type: application/json' \
 token=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["token"])' "$work/body")
 check "no test credit in production" 403 -H "authorization: Bearer $token" -H 'content-type: application/json' \
     -d '{"amount":"100.00EUR"}' "$base/v1/credits/deposit-test"
+kill -- -"$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true
+
+# The separate deployment's backend: starts with the project's rxconfig and answers the API alone.
+set -m
+REFLEX_USE_SYSTEM_BUN=1 REFLEX_TELEMETRY_ENABLED=false REFLEX_CHECK_LATEST_VERSION=0 \
+    .venv/bin/reflex run --env prod --backend-only --backend-port "$PORT" >"$log" 2>&1 &
+server=$!
+set +m
+started=$(date +%s)
+until curl -fsS "$base/v1/health" >/dev/null 2>&1; do
+    kill -0 "$server" 2>/dev/null || fail "reflex run --env prod --backend-only exited"
+    [ $(( $(date +%s) - started )) -lt 300 ] || fail "the backend-only server did not answer in 5 minutes"
+    sleep 2
+done
+check "backend-only health" 200 "$base/v1/health"
+check "backend-only unknown API path" 404 "$base/v1/no-such-route"
 echo "smoke: production build passed"

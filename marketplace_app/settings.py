@@ -42,8 +42,10 @@ class Settings(BaseSettings):
 
     app_url: str = "http://localhost:3000"
     api_url: str = "http://localhost:8000"
-    frontend_port: int = 3000
-    backend_port: int = 8000
+    # Unset: Reflex's defaults (3000 and 8000) or the command line's --frontend-port/--backend-port.
+    # Setting FRONTEND_PORT pins it, which `reflex run --backend-only` refuses.
+    frontend_port: int | None = None
+    backend_port: int | None = None
 
     payment_provider: str = "manual"
     scheduler_enabled: bool = True
