@@ -211,10 +211,12 @@ def my_work(session: Session, *, operator_id: str, limit: int = 50) -> list[dict
 
 
 def briefs(session: Session, *, operator_id: str, request_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
-    """Requests by id as this operator may see each (lists that name a request, e.g. their disputes)."""
+    """Those of `request_ids` assigned to this operator, as they may see each (lists that name their
+    requests, e.g. their disputes); other ids are left out."""
     if not request_ids:
         return {}
     rows = session.execute(select(REQUESTS, PROJECTS.c.redaction_terms)
                            .join(PROJECTS, PROJECTS.c.id == REQUESTS.c.project_id)
-                           .where(REQUESTS.c.id.in_(list(request_ids)))).mappings().all()
+                           .where(REQUESTS.c.id.in_(list(request_ids)), REQUESTS.c.operator_id == operator_id)
+                           ).mappings().all()
     return {row["id"]: _shown(session, row, operator_id=operator_id) for row in rows}
