@@ -13,8 +13,8 @@ from marketplace_app.core.clock import isoformat
 from marketplace_app.core.money import format_money
 from marketplace_app.disputes.models import DisputeStatus
 from marketplace_app.disputes.service import APPEAL_INSTRUCTIONS
+from marketplace_app.requests import visibility
 from marketplace_app.requests.models import Request
-from marketplace_app.requests.redaction import redact
 from marketplace_app.settings import get_settings
 
 ESCALATION_KINDS = frozenset({"escalation"})
@@ -52,18 +52,24 @@ def render(dispute: Mapping[str, Any], steps: Sequence[Mapping[str, Any]]) -> di
 
 
 def juror_case(session: Session, row: Mapping[str, Any]) -> dict[str, Any]:
-    """What a juror sees: the brief (redacted unless the project's policy is open), the result and
-    both statements; never who the parties are."""
+    """What a juror sees: the brief under the request's information policy (a juror is never its
+    assignee: redacted is masked, sandboxed withheld), the result and both statements masked the
+    same way; never who the parties are."""
     request = session.execute(select(Request.__table__).where(Request.id == row["request_id"])).mappings().one()
     terms = session.execute(select(Project.redaction_terms).where(Project.id == row["project_id"])).scalar_one()
-    context = request["context"] if request["information_policy"] == "open" else redact(request["context"], terms=terms)
+    brief = visibility.operator_view(request, assigned=False, terms=terms)
+    mask = visibility.quoted_text_mask(request, assigned=False, terms=terms)
     result = request["result"] or {}
     return {"dispute_id": row["id"], "status": row["status"], "deadline_at": isoformat(row["deadline_at"]),
             "skill": row["skill"], "price": _money(row["price_cents"], get_settings().currency),
-            "context": context, "proof_requirements": request["proof_requirements"],
-            "result": {key: result.get(key) for key in ("answer", "confidence", "proof_notes")},
-            "company_statement": row["reason"], "operator_statement": row["operator_statement"],
-            "my_vote": row["my_vote"]}
+            **{name: brief[name] for name in visibility.AGENT_TEXT_FIELDS}, "notice": brief.get("notice"),
+            "result": {key: _masked(result.get(key), mask) for key in ("answer", "confidence", "proof_notes")},
+            "company_statement": _masked(row["reason"], mask),
+            "operator_statement": _masked(row["operator_statement"], mask), "my_vote": row["my_vote"]}
+
+
+def _masked(text: str | None, mask: visibility.Mask) -> str | None:
+    return None if text is None else mask(text)
 
 
 def _money(cents: int | None, currency: str) -> str | None:

@@ -3,6 +3,7 @@ request state machine; money moves only in `completion`."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -17,10 +18,8 @@ from marketplace_app.disputes import service as disputes
 from marketplace_app.disputes.models import Party
 from marketplace_app.operators.models import KycStatus, OperatorProfile
 from marketplace_app.requests import status as machine
+from marketplace_app.requests import visibility
 from marketplace_app.requests.models import Request, RequestStatus
-from marketplace_app.requests.redaction import redact
-from marketplace_app.requests.schemas import format_duration
-from marketplace_app.requests.views import price
 from marketplace_app.settings import get_settings
 from marketplace_app.uploads.service import UploadPurpose, owned_uploads
 from marketplace_app.work import completion
@@ -64,51 +63,33 @@ def feed(session: Session, *, operator_id: str, limit: int = 50) -> list[dict[st
             REQUESTS.c.skill.in_(profile.skills), REQUESTS.c.match_deadline_at > now(),
         ).order_by(REQUESTS.c.match_deadline_at, REQUESTS.c.created_at.desc()).limit(min(limit, FEED_LIMIT))
     ).mappings().all()
-    return [operator_view(row, terms=row["redaction_terms"], assigned=False) for row in rows]
+    return [_shown(session, row, operator_id=operator_id) for row in rows]
 
 
-def operator_view(row: Any, *, terms: list[str], assigned: bool) -> dict[str, Any]:
-    """A request as an operator sees it: the information policy decides the context."""
-    policy = row["information_policy"]
-    reveal = assigned or policy == "open"
-    body: dict[str, Any] = {
-        "request_id": row["id"], "status": str(row["status"]), "skill": row["skill"], "urgency": row["urgency"],
-        "duration": format_duration(row["duration_seconds"]), "information_policy": policy,
-        "reward": price(row["max_price_cents"] - row["fee_cents"]),
-        "reward_cents": row["max_price_cents"] - row["fee_cents"],
-        "expires_at": isoformat(row["match_deadline_at"]) if row["status"] == RequestStatus.matching else None,
-        "work_deadline_at": isoformat(row["work_deadline_at"]), "created_at": isoformat(row["created_at"]),
-        "proof_requirements": row["proof_requirements"], "output_schema": row["output_schema"],
-    }
-    if reveal:
-        body.update(context=row["context"], title=row["title"], location=row["location"])
-    elif policy == "redacted":
-        body.update(context=redact(row["context"], terms=terms),
-                    title=redact(row["title"], terms=terms) if row["title"] else None,
-                    location=redact(row["location"], terms=terms) if row["location"] else None)
-    else:
-        body.update(context=None, title=None, location=None,
-                    notice="Sandboxed: the task's details are shown to the operator who accepts it")
-    return body
+def _shown(session: Session, row: Any, *, operator_id: str) -> dict[str, Any]:
+    """`row` as this operator may see it now; what only its assignee may read is logged when shown."""
+    assigned = row["operator_id"] == operator_id
+    if assigned and visibility.withheld_from_others(row):
+        session.execute(insert(ContextView.__table__).values(request_id=row["id"], operator_id=operator_id,
+                                                            viewed_at=now()))
+    return visibility.operator_view(row, assigned=assigned, terms=row["redaction_terms"])
 
 
 def view(session: Session, *, operator_id: str, request_id: str) -> dict[str, Any]:
-    """One request for the operator: the full task once it is theirs, else as the feed shows it.
+    """One request for the operator: the whole task and their `result` once it is theirs, else as
+    the feed shows it.
 
     Raises:
         NotFound: Neither assigned to them nor open to them.
     """
     row = _load(session, request_id)
     if row is not None and row["operator_id"] == operator_id:
-        if row["information_policy"] == "sandboxed":
-            session.execute(insert(ContextView.__table__).values(request_id=row["id"], operator_id=operator_id,
-                                                                viewed_at=now()))
-        return operator_view(row, terms=row["redaction_terms"], assigned=True)
+        return {**_shown(session, row, operator_id=operator_id), "result": row["result"]}
     profile = working_profile(session, operator_id)
     if row is None or row["status"] != RequestStatus.matching or row["mode"] != "live" \
             or row["skill"] not in profile.skills:
         raise NotFound(f"Request {request_id} not found")
-    return operator_view(row, terms=row["redaction_terms"], assigned=False)
+    return {**_shown(session, row, operator_id=operator_id), "result": None}
 
 
 def _load(session: Session, request_id: str) -> RowMapping | None:
@@ -222,8 +203,20 @@ def my_work(session: Session, *, operator_id: str, limit: int = 50) -> list[dict
     items = []
     for row in rows:
         mine = row["operator_id"] == operator_id
-        item = operator_view(row, terms=row["redaction_terms"], assigned=mine)
+        item = _shown(session, row, operator_id=operator_id)
         item.update(outcome=row["outcome"], accepted_at=isoformat(row["assigned_at"]),
                     ended_at=isoformat(row["ended_at"]), result=row["result"] if mine else None)
         items.append(item)
     return items
+
+
+def briefs(session: Session, *, operator_id: str, request_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """Those of `request_ids` assigned to this operator, as they may see each (lists that name their
+    requests, e.g. their disputes); other ids are left out."""
+    if not request_ids:
+        return {}
+    rows = session.execute(select(REQUESTS, PROJECTS.c.redaction_terms)
+                           .join(PROJECTS, PROJECTS.c.id == REQUESTS.c.project_id)
+                           .where(REQUESTS.c.id.in_(list(request_ids)), REQUESTS.c.operator_id == operator_id)
+                           ).mappings().all()
+    return {row["id"]: _shown(session, row, operator_id=operator_id) for row in rows}

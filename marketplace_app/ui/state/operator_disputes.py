@@ -11,14 +11,12 @@ from collections.abc import Mapping
 from typing import Any
 
 import reflex as rx
-from sqlalchemy import select
 from sqlmodel import Session
 
 from marketplace_app.core.errors import HandoffError, NotFound, ValidationFailed
 from marketplace_app.disputes import queries, views
 from marketplace_app.disputes import service as disputes
 from marketplace_app.disputes.models import DisputeStatus, Party, Ruling
-from marketplace_app.requests.models import Request
 from marketplace_app.ui.state import live
 from marketplace_app.ui.state.base import error_toast
 from marketplace_app.ui.state.display import time_left, when
@@ -33,6 +31,7 @@ from marketplace_app.ui.state.disputes import (
 )
 from marketplace_app.ui.state.forms import clean_text
 from marketplace_app.ui.state.operator import OperatorState
+from marketplace_app.work import service as work
 
 DISPUTE_EVENT_PREFIX = "dispute."
 VOTES = (Ruling.for_company.value, Ruling.for_operator.value)
@@ -41,10 +40,15 @@ VOTES = (Ruling.for_company.value, Ruling.for_operator.value)
 def my_disputes(session: Session, *, operator_id: str) -> list[dict[str, str]]:
     """Disputes about the operator's work, newest first, with the request's title (or its brief)."""
     rows = queries.operator_disputes(session, operator_id=operator_id)
-    briefs = {brief.id: brief.title or " ".join(brief.context.split())[:80] for brief in session.execute(
-        select(Request.id, Request.title, Request.context).where(
-            Request.id.in_([row["request_id"] for row in rows])))} if rows else {}
-    return [{**summary(row), "title": briefs.get(row["request_id"]) or row["request_id"]} for row in rows]
+    briefs = work.briefs(session, operator_id=operator_id, request_ids=[row["request_id"] for row in rows])
+    return [{**summary(row), "title": headline(briefs.get(row["request_id"]), row["request_id"])} for row in rows]
+
+
+def headline(brief: Mapping[str, Any] | None, request_id: str) -> str:
+    """A request's title, else the start of its brief, else its id (when the policy withholds both)."""
+    if brief is None:
+        return request_id
+    return brief["title"] or " ".join((brief["context"] or "").split())[:80] or request_id
 
 
 def my_dispute(session: Session, *, operator_id: str, dispute_id: str) -> dict[str, Any]:
@@ -87,7 +91,8 @@ def _case(case: Mapping[str, Any]) -> dict[str, str]:
         "skill": case["skill"].replace("_", " "), "price": money_text(case["price"]),
         "deadline": when(case["deadline_at"]) if status == DisputeStatus.jury_review else "",
         "time_left": time_left(case["deadline_at"]) if status == DisputeStatus.jury_review else "",
-        "context": case["context"] or "", "proof_requirements": ", ".join(case["proof_requirements"] or []),
+        "context": case["context"] or case["notice"] or "",
+        "proof_requirements": ", ".join(case["proof_requirements"] or []),
         "answer": result.get("answer") or "", "confidence": result.get("confidence") or "",
         "proof_notes": result.get("proof_notes") or "", "company_statement": case["company_statement"] or "",
         "operator_statement": case["operator_statement"] or "", "my_vote": case["my_vote"] or "",

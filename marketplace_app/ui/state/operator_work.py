@@ -13,12 +13,11 @@ from collections.abc import Mapping
 from typing import Any
 
 import reflex as rx
-from sqlalchemy import select
 from sqlmodel import Session
 
 from marketplace_app.core.clock import now
 from marketplace_app.core.errors import Forbidden, HandoffError, NotFound, ValidationFailed
-from marketplace_app.requests.models import Request, RequestStatus
+from marketplace_app.requests.models import RequestStatus
 from marketplace_app.ui import routes
 from marketplace_app.ui.state.base import error_toast
 from marketplace_app.ui.state.display import label, money, time_left, when
@@ -36,7 +35,6 @@ MAX_PROOF_FILES = 10
 MAX_ANSWER_CHARACTERS = 20_000
 MAX_NOTES_CHARACTERS = 5000
 CONFIDENCE_LEVELS = ("low", "medium", "high")
-REQUESTS = Request.__table__
 
 
 def card(item: Mapping[str, Any]) -> dict[str, str]:
@@ -73,10 +71,8 @@ def read_work(session: Session, *, operator_id: str) -> list[dict[str, str]]:
 def read_task(session: Session, *, operator_id: str, request_id: str) -> dict[str, Any]:
     """One task for its page: the request as the operator may see it, and their result once handed in."""
     item = work.view(session, operator_id=operator_id, request_id=request_id)
-    result = session.execute(select(REQUESTS.c.result).where(
-        REQUESTS.c.id == request_id, REQUESTS.c.operator_id == operator_id)).scalar_one_or_none()
     return {"task": card(item), "proof": list(item.get("proof_requirements") or []),
-            "mine": item["status"] != RequestStatus.matching, "result": result_view(result)}
+            "mine": item["status"] != RequestStatus.matching, "result": result_view(item["result"])}
 
 
 def result_view(result: Mapping[str, Any] | None) -> dict[str, Any]:
