@@ -9,7 +9,7 @@ fails while a column of `request` is in none of the three, so a new agent field 
 - `open`: the agent's words as written.
 - `redacted`: e-mail addresses, phones, IBANs, card numbers, secret URLs and the project's
   redaction terms masked in every one of them (each proof requirement, every string and key of
-  the output schema), until the operator is assigned.
+  the output schema), for every operator, the assignee included.
 - `sandboxed` (and any policy this code does not know): none of them until the operator is
   assigned; the caller logs what the assignee is then shown (`withheld_from_others`).
 """
@@ -84,11 +84,14 @@ def _as_written(text: str) -> str:
 def agent_text_mask(row: Mapping[str, Any], *, assigned: bool, terms: Sequence[str]) -> Mask | None:
     """How this operator may read the agent's words: a mask to apply, or None when they are withheld."""
     policy = row["information_policy"]
-    if assigned or policy == InformationPolicy.open:
+    if policy == InformationPolicy.open:
         return _as_written
     if policy == InformationPolicy.redacted:
+        # PRODUCT §4: masked "before any operator sees it", the one who does the work included.
         return partial(redact, terms=terms)
-    return None  # sandboxed, or a policy this code does not know: fail closed
+    if assigned and policy == InformationPolicy.sandboxed:
+        return _as_written
+    return None  # sandboxed and not assigned, or a policy this code does not know: fail closed
 
 
 def withheld_from_others(row: Mapping[str, Any]) -> bool:

@@ -48,8 +48,9 @@ def test_the_operator_api_applies_the_policy_to_every_agent_text_field(client, p
     after = _get(client, operator, f"/requests/{request_id}")
     (work_item,) = _get(client, operator, "/work")["data"]
 
-    # then the assignee sees every field as written; each sandboxed view is logged; nobody else sees it
-    assert text.agent_text(after) == text.agent_text(work_item) == text.WRITTEN
+    # then the assignee sees every field as the policy shows it to them (redacted stays masked);
+    # each sandboxed view is logged; nobody else sees it
+    assert text.agent_text(after) == text.agent_text(work_item) == text.AFTER_ACCEPT[policy]
     assert text.CALLBACK not in json.dumps([after, work_item])
     assert text.context_views(request_id) == (2 if policy == "sandboxed" else 0)
     assert client.get(f"/v1/operator/requests/{request_id}", headers=other.headers()).status_code == 404

@@ -49,6 +49,9 @@ REDACTED = fields(MASKED, "[email redacted]")
 HIDDEN = dict.fromkeys(AGENT_TEXT_FIELDS)
 # What an operator who is not assigned sees under each policy.
 BEFORE_ACCEPT = {"open": WRITTEN, "redacted": REDACTED, "sandboxed": HIDDEN}
+# Redacted stays masked for the assignee too (PRODUCT §4: "before any operator sees it"); sandboxed
+# reveals the brief to the assignee only.
+AFTER_ACCEPT = {"open": WRITTEN, "redacted": REDACTED, "sandboxed": WRITTEN}
 
 
 def request_fields(policy: str) -> dict[str, Any]:

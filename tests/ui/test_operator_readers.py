@@ -50,9 +50,10 @@ def test_the_feed_cards_and_the_task_page_follow_the_policy_until_the_task_is_th
     w.submit(operator, request_id, answer=("Photo attached; signed copy checked", "high"))
     page = read_task(operator, request_id)
 
-    # then the page shows the whole task and their result, as the service returns them
-    assert shown_in_card(page["task"]) == written_in_card(text.WRITTEN)
-    assert page["proof"] == text.WRITTEN["proof_requirements"] and page["mine"]
+    # then the page shows the task as the policy shows it to the assignee, and their result
+    after = text.AFTER_ACCEPT[policy]
+    assert shown_in_card(page["task"]) == written_in_card(after)
+    assert page["proof"] == after["proof_requirements"] and page["mine"]
     assert page["result"]["answer"] == "Photo attached; signed copy checked"
     assert text.context_views(request_id) == (1 if policy == "sandboxed" else 0)
 
@@ -74,7 +75,7 @@ def test_the_dispute_list_names_the_task_for_its_worker_and_the_jury_page_follow
 
     # then the worker's list named the task (a logged view when sandboxed), and the juror sees the
     # brief as any operator who is not assigned would: the notice when it is sandboxed
-    assert mine["title"] == text.WRITTEN["title"]
+    assert mine["title"] == text.AFTER_ACCEPT[policy]["title"]
     assert text.context_views(request_id) == (1 if policy == "sandboxed" else 0)
     before = text.BEFORE_ACCEPT[policy]
     assert case["context"] == (before["context"] or "Sandboxed: the task's details are shown to the operator "
