@@ -145,6 +145,8 @@ def _reason(reason: object) -> str:
 
 
 def _reference(reference: object) -> str:
+    if isinstance(reference, str) and _CONTROL.search(reference):
+        raise ValidationFailed("reference must be one line without control characters")
     text = " ".join(reference.split()) if isinstance(reference, str) else ""
     if not text:
         raise ValidationFailed("reference is required: the bank transfer's reference or id")
