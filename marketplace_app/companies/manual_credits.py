@@ -10,7 +10,7 @@ gets the first credit back instead of a second one.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import select
@@ -60,6 +60,40 @@ class ManualCredit:
     replayed: bool
 
 
+@dataclass(frozen=True, slots=True)
+class Preview:
+    """A checked manual credit not yet made: what staff confirm before crediting."""
+
+    company_id: str
+    company_name: str
+    amount_cents: int
+    reason: str
+    reference: str
+    already_credited: bool
+
+
+@dataclass(frozen=True, slots=True)
+class RecentCredit:
+    """A manual credit as the staff console lists it."""
+
+    audit_id: int
+    created_at: datetime
+    company_id: str
+    company_name: str
+    amount_cents: int
+    reason: str
+    reference: str
+    staff_email: str
+
+
+@dataclass(frozen=True, slots=True)
+class RecentPage:
+    """Manual credits, newest first."""
+
+    credits: list[RecentCredit]
+    has_more: bool
+
+
 def credit_company(session: Session, *, staff_id: str, company_id: str, amount: str, reason: str,
                    reference: str) -> ManualCredit:
     """Credit `amount` to the company for a bank transfer received by hand, once per reference.
@@ -78,32 +112,70 @@ def credit_company(session: Session, *, staff_id: str, company_id: str, amount: 
         ValidationFailed: A malformed or out-of-range amount, or a missing or malformed reason or reference.
         Conflict: The reference was already credited with another amount.
     """
-    require_staff(session, staff_id)
-    company = _company(session, company_id)
-    amount_cents = _amount(amount)
-    reason = _reason(reason)
-    reference = _reference(reference)
-    key = idempotency_key(company.id, reference)
+    checked = _checked(session, staff_id=staff_id, company_id=company_id, amount=amount, reason=reason,
+                       reference=reference)
+    key = idempotency_key(checked.company_id, checked.reference)
     earlier = _credited(session, key)
     if earlier is not None:
-        return _replayed(session, earlier, amount_cents=amount_cents)
+        return _replayed(session, earlier, amount_cents=checked.amount_cents)
     try:
         transfer_id = ledger.transfer(
-            session, idempotency_key=key, kind=KIND, reason=statement_line(reason), reference_type=REFERENCE_TYPE,
-            reference_id=reference, legs=[ledger.Leg(ledger.account_id(session, MANUAL_DEPOSITS),
-                                                     ledger.account_id(session, available_account(company.id)),
-                                                     amount_cents)])
+            session, idempotency_key=key, kind=KIND, reason=statement_line(checked.reason),
+            reference_type=REFERENCE_TYPE, reference_id=checked.reference,
+            legs=[ledger.Leg(ledger.account_id(session, MANUAL_DEPOSITS),
+                             ledger.account_id(session, available_account(checked.company_id)), checked.amount_cents)])
     except IntegrityError:
         # A concurrent credit of the same reference committed first; only our savepoint rolled back.
         earlier = _credited(session, key)
         if earlier is None:
             raise
-        return _replayed(session, earlier, amount_cents=amount_cents)
+        return _replayed(session, earlier, amount_cents=checked.amount_cents)
     audit_id = audit.record(session, actor_user_id=staff_id, action=ACTION, subject_type="company",
-                            subject_id=company.id, transfer_id=transfer_id, detail={
-                                "amount_cents": amount_cents, "currency": get_settings().currency,
-                                "reason": reason, "reference": reference})
+                            subject_id=checked.company_id, transfer_id=transfer_id, detail={
+                                "amount_cents": checked.amount_cents, "currency": get_settings().currency,
+                                "reason": checked.reason, "reference": checked.reference})
     return _credit(session, audit_queries.entry(session, audit_id), replayed=False)
+
+
+def preview(session: Session, *, staff_id: str, company_id: str, amount: str, reason: str,
+            reference: str) -> Preview:
+    """Check a manual credit without making it, so staff confirm the company and amount first.
+
+    Raises:
+        The refusals of `credit_company`, including `Conflict` for a reference credited with another amount.
+    """
+    checked = _checked(session, staff_id=staff_id, company_id=company_id, amount=amount, reason=reason,
+                       reference=reference)
+    earlier = _credited(session, idempotency_key(checked.company_id, checked.reference))
+    if earlier is None:
+        return checked
+    _replayed(session, earlier, amount_cents=checked.amount_cents)
+    return replace(checked, already_credited=True)
+
+
+def recent(session: Session, *, staff_id: str, limit: int = 20, starting_after: int | None = None) -> RecentPage:
+    """Manual credits newest first, with each company's name (staff only).
+
+    Raises:
+        Forbidden: `staff_id` is not active staff.
+    """
+    require_staff(session, staff_id)
+    page = audit_queries.entries(session, limit=limit, starting_after=starting_after, action=ACTION)
+    ids = {entry.subject_id for entry in page.entries}
+    names = dict(session.execute(select(Company.id, Company.name).where(Company.id.in_(ids))).all()) if ids else {}
+    return RecentPage(has_more=page.has_more, credits=[RecentCredit(
+        audit_id=entry.id, created_at=entry.created_at, company_id=entry.subject_id,
+        company_name=names.get(entry.subject_id, ""), amount_cents=entry.detail["amount_cents"],
+        reason=entry.detail["reason"], reference=entry.detail["reference"], staff_email=entry.actor_email)
+        for entry in page.entries])
+
+
+def _checked(session: Session, *, staff_id: str, company_id: str, amount: str, reason: str,
+             reference: str) -> Preview:
+    require_staff(session, staff_id)
+    company = _company(session, company_id)
+    return Preview(company_id=company.id, company_name=company.name, amount_cents=_amount(amount),
+                   reason=_reason(reason), reference=_reference(reference), already_credited=False)
 
 
 def statement_line(reason: str) -> str:
