@@ -249,3 +249,70 @@ def test_the_manual_deposits_account_mirrors_the_bank_and_goes_negative(given):
     assert balance(manual_credits.MANUAL_DEPOSITS) == -10_000
     with unit_of_work(read_only=True) as session:
         assert ledger.balance_cents(session, available_account(given.company_id)) == 10_000
+
+
+def test_a_preview_checks_everything_and_moves_nothing(given):
+    # given
+    journal = journal_counts()
+
+    # when
+    with unit_of_work(read_only=True) as session:
+        shown = manual_credits.preview(session, staff_id=given.staff_id, company_id=given.company_id,
+                                       amount="100.00", reason=f"  {REASON} ", reference="SEPA-0001")
+
+    # then
+    assert shown == manual_credits.Preview(company_id=given.company_id, company_name="Acme", amount_cents=10_000,
+                                           reason=REASON, reference="SEPA-0001", already_credited=False)
+    assert (journal_counts(), audit_count()) == (journal, 0)
+
+
+def test_a_preview_says_when_the_reference_was_already_credited_and_refuses_another_amount(given):
+    # given
+    credit(given)
+
+    with unit_of_work(read_only=True) as session:
+        # when
+        same = manual_credits.preview(session, staff_id=given.staff_id, company_id=given.company_id,
+                                      amount="100.00EUR", reason=REASON, reference="sepa-0001")
+
+        # then
+        assert same.already_credited is True
+        with pytest.raises(Conflict):
+            manual_credits.preview(session, staff_id=given.staff_id, company_id=given.company_id,
+                                   amount="99.00EUR", reason=REASON, reference="SEPA-0001")
+
+
+def test_a_preview_refuses_what_the_credit_refuses(given):
+    with unit_of_work(read_only=True) as session:
+        with pytest.raises(NotFound):
+            manual_credits.preview(session, staff_id=given.staff_id, company_id="com_missing", amount="1.00EUR",
+                                   reason=REASON, reference="R")
+        with pytest.raises(ValidationFailed):
+            manual_credits.preview(session, staff_id=given.staff_id, company_id=given.company_id, amount="1.00EUR",
+                                   reason="", reference="R")
+        with pytest.raises(Forbidden):
+            manual_credits.preview(session, staff_id="usr_nobody", company_id=given.company_id, amount="1.00EUR",
+                                   reason=REASON, reference="R")
+
+
+def test_recent_lists_manual_credits_newest_first_with_company_names_for_staff_only(given):
+    # given
+    with unit_of_work() as session:
+        other = factories.make_company(session, name="Other").id
+    first = credit(given, reference="R-1")
+    second = credit(given, company_id=other, reference="R-2", amount="5.00EUR")
+
+    with unit_of_work(read_only=True) as session:
+        # when
+        page = manual_credits.recent(session, staff_id=given.staff_id, limit=1)
+        rest = manual_credits.recent(session, staff_id=given.staff_id, starting_after=page.credits[-1].audit_id)
+
+        # then
+        assert [(item.audit_id, item.company_name, item.amount_cents, item.reference) for item in page.credits] == [
+            (second.audit_id, "Other", 500, "R-2")]
+        assert page.has_more is True
+        assert [(item.audit_id, item.company_name, item.staff_email.endswith("@example.com"))
+                for item in rest.credits] == [(first.audit_id, "Acme", True)]
+        assert rest.has_more is False
+        with pytest.raises(Forbidden):
+            manual_credits.recent(session, staff_id="usr_nobody")
