@@ -223,8 +223,8 @@ def _reference(reference: object) -> str:
     if not text:
         raise ValidationFailed("reference is required: the bank transfer's reference or id")
     if len(text) > MAX_REFERENCE_CHARACTERS or not _REFERENCE.fullmatch(text):
-        raise ValidationFailed(f"reference must be at most {MAX_REFERENCE_CHARACTERS} characters: letters, digits, "
-                               f"spaces and / ? : ( ) . , ' + _ # -")
+        raise ValidationFailed(f"reference must be at most {MAX_REFERENCE_CHARACTERS} characters, starting with a "
+                               f"letter or digit: letters, digits, spaces and / ? : ( ) . , ' + _ # -")
     return text
 
 
