@@ -129,7 +129,8 @@ def test_an_unknown_company_is_404(client, staff, company_id):
     response = client.post(credits_path(company_id), json=BODY, headers=staff)
 
     # then
-    assert_error(response, status=404, code="not_found")
+    message = assert_error(response, status=404, code="not_found")
+    assert message.startswith("Company ")
     assert row_counts() == before
 
 
