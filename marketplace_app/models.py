@@ -1,5 +1,6 @@
 """Imports every table so `SQLModel.metadata` is complete (Alembic and tests use this)."""
 
+from marketplace_app.audit.models import AuditEntry
 from marketplace_app.catalogue.models import Skill
 from marketplace_app.companies.models import ApiKey, Company, CompanyMember, Project
 from marketplace_app.disputes.models import Dispute, DisputeJuror, DisputeStep
@@ -19,7 +20,8 @@ from marketplace_app.webhooks.models import WebhookAttempt, WebhookDelivery, Web
 from marketplace_app.work.models import ContextView, WorkAssignment
 
 __all__ = [
-    "ApiKey", "AuthSession", "Company", "CompanyMember", "ContextView", "Dispute", "DisputeJuror", "DisputeStep",
+    "ApiKey", "AuditEntry",
+    "AuthSession", "Company", "CompanyMember", "ContextView", "Dispute", "DisputeJuror", "DisputeStep",
     "Earning", "Event", "IdempotencyRecord", "KycSubmission", "LedgerAccount", "LedgerEntry", "LedgerHold",
     "LedgerTransfer", "LoginTicket", "OperatorProfile", "Payout", "Project", "RateLimitCounter", "Request",
     "RequestEvent", "SchedulerJob", "SchedulerLease", "Skill", "Upload", "User", "WaitlistEntry", "WebhookAttempt",

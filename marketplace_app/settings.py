@@ -80,6 +80,21 @@ class Settings(BaseSettings):
     small_claims_limit_cents: int = 500
     jury_size: int = 3
 
+    # Credit (sec-credit). SANDBOX: whether this deployment holds no real money, so companies may
+    # add test credit. Unset, it follows ENVIRONMENT (development and test are sandboxes, production
+    # is not); a staging deployment that runs with ENVIRONMENT=production sets SANDBOX=true explicitly.
+    sandbox: bool | None = None
+    # Staff credit bank transfers by hand; one credit above this is refused as a likely typo.
+    manual_credit_max_cents: int = Field(default=10_000_000, gt=0)
+    # Where companies send a bank transfer (IBAN, bank, beneficiary), shown on the credits page.
+    bank_transfer_details: str = ""
+
+    @model_validator(mode="after")
+    def _sandbox_follows_environment(self) -> Settings:
+        if self.sandbox is None:
+            self.sandbox = self.environment is not Environment.production
+        return self
+
     @model_validator(mode="after")
     def _secret_is_real(self) -> Settings:
         if self.environment is Environment.production:

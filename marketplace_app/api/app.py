@@ -14,7 +14,9 @@ from marketplace_app.api.mcp.http import MCP_PATH, McpEndpoint
 from marketplace_app.api.routes import (
     account,
     admin,
+    admin_credits,
     agent_hooks,
+    audit,
     auth,
     credits,
     dashboard,
@@ -43,7 +45,7 @@ def create_api() -> FastAPI:
     install_error_handlers(api)
     v1 = APIRouter(prefix=API_PREFIX)
     for module in (health, auth, dashboard, webhooks, credits, requests, disputes, account, waitlist, operator, admin,
-                   stream):
+                   stream, admin_credits, audit):
         v1.include_router(module.router)
     api.include_router(v1)
     api.include_router(agent_hooks.router)

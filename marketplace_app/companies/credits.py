@@ -1,5 +1,6 @@
-"""A company's credit: balances, its statement (the ledger lines of its accounts) and the
-development top-up of the manual payment provider."""
+"""A company's credit: balances, its statement (the ledger lines of its accounts) and test
+credit, which exists only in sandbox deployments (elsewhere staff credit bank transfers by
+hand: `companies/manual_credits.py`)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from marketplace_app.core.ids import new_id
 from marketplace_app.core.money import format_money, parse_positive_money
 from marketplace_app.ledger import service as ledger
 from marketplace_app.ledger.models import LedgerAccount, LedgerEntry, LedgerTransfer, OwnerType, Purpose
-from marketplace_app.settings import get_settings
+from marketplace_app.settings import Settings, get_settings
 
 ACCOUNTS = LedgerAccount.__table__
 ENTRIES = LedgerEntry.__table__
@@ -27,6 +28,8 @@ MANUAL_CLEARING = ledger.AccountRef(OwnerType.external, "manual", Purpose.provid
 MANUAL_PROVIDER = "manual"
 MAX_TEST_DEPOSIT_CENTS = 1_000_000
 TEST_DEPOSIT_REASON = "Development top-up (manual payment provider — not real money)"
+HOW_TO_ADD_CREDIT = ("Card top-ups are coming; until then, send a bank transfer quoting your company id "
+                     "{company_id} and Handoff staff credit your account when it arrives")
 STATEMENT_PURPOSES = (Purpose.available, Purpose.escrow)
 _LINE_ID = re.compile(r"txn_([0-9]{1,18})_(available|escrow)", re.ASCII)
 
@@ -140,20 +143,47 @@ def _lines_query(accounts: dict[int, str], *, cursor: tuple[int, int] | None, li
     return query.order_by(lines.c.entry_id.desc(), lines.c.account_id.desc()).limit(limit)
 
 
-def deposit_test(session: Session, *, actor: CompanyActor, amount: str) -> Deposit:
-    """Credit a development top-up from the manual provider to the company's available account.
+def test_credit_allowed(settings: Settings) -> bool:
+    """Whether companies may add test credit: only in a sandbox deployment with the manual provider.
 
-    Only while the manual payment provider is active; the ledger line says it is not real money.
+    The one rule for the service, the API route and the dashboard's form.
+    """
+    return bool(settings.sandbox) and settings.payment_provider == MANUAL_PROVIDER
+
+
+def how_to_add_credit(company_id: str) -> str:
+    """How a company adds real credit here, in the words the page and the refusal use."""
+    return HOW_TO_ADD_CREDIT.format(company_id=company_id)
+
+
+def require_test_credit(settings: Settings, *, company_id: str) -> None:
+    """Refuse test credit outside a sandbox, saying how credit is added instead.
 
     Raises:
-        Forbidden: Another payment provider is configured, or the actor is a plain member.
-        ValidationFailed: The amount is malformed, not positive or above 10,000.00.
+        Forbidden: Not a sandbox deployment, or another payment provider is configured.
     """
-    require_writer(actor, "add credits")
+    if test_credit_allowed(settings):
+        return
+    if not settings.sandbox:
+        raise Forbidden(f"Test credit exists only in sandbox deployments, and this deployment is not one. "
+                        f"{how_to_add_credit(company_id)}.")
+    raise Forbidden(f"Development top-ups exist only with the manual payment provider; this deployment uses "
+                    f"'{settings.payment_provider}', so buy credits through it instead")
+
+
+def deposit_test(session: Session, *, actor: CompanyActor, amount: str) -> Deposit:
+    """Credit test money from the manual provider to the company's available account.
+
+    Only in a sandbox deployment with the manual payment provider (`test_credit_allowed`);
+    the ledger line says it is not real money.
+
+    Raises:
+        Forbidden: Not a sandbox, another payment provider, or the actor is a plain member.
+        ValidationFailed: The amount is malformed, not positive or above the per-top-up maximum.
+    """
     settings = get_settings()
-    if settings.payment_provider != MANUAL_PROVIDER:
-        raise Forbidden(f"Development top-ups exist only with the manual payment provider; this deployment uses "
-                        f"'{settings.payment_provider}', so buy credits through it instead")
+    require_test_credit(settings, company_id=actor.company_id)
+    require_writer(actor, "add credits")
     amount_cents = parse_positive_money(amount, currency=settings.currency, field="amount")
     if amount_cents > MAX_TEST_DEPOSIT_CENTS:
         raise ValidationFailed(f"amount must be at most {format_money(MAX_TEST_DEPOSIT_CENTS, settings.currency)} "

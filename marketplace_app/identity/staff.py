@@ -13,8 +13,8 @@ from sqlmodel import Session
 
 from marketplace_app.catalogue.models import Skill
 from marketplace_app.core.clock import now
-from marketplace_app.core.errors import NotFound, ValidationFailed
-from marketplace_app.identity.models import Role, StaffSkill, User
+from marketplace_app.core.errors import Forbidden, NotFound, ValidationFailed
+from marketplace_app.identity.models import Role, StaffSkill, User, UserStatus
 
 STAFF_SKILLS = StaffSkill.__table__
 MAX_SKILLS = 50
@@ -61,3 +61,15 @@ def specialist_condition(skill_column: ColumnElement[str], staff_id: str) -> Col
 def may_rule_as_specialist(session: Session, *, staff_id: str, skill: str) -> bool:
     """Whether this staff member may take a tier-2 dispute of `skill` (the queue's rule, asked once)."""
     return bool(session.execute(select(specialist_condition(literal(skill), staff_id))).scalar())
+
+
+def require_staff(session: Session, staff_id: str) -> User:
+    """The active staff member `staff_id`, for services that act only for staff.
+
+    Raises:
+        Forbidden: No such user, not staff, or frozen.
+    """
+    user = session.get(User, staff_id[:40])
+    if user is None or user.role != Role.admin or user.status != UserStatus.active:
+        raise Forbidden("Only active Handoff staff may do this")
+    return user

@@ -35,6 +35,8 @@ class Purpose(StrEnum):
     provider_clearing = "provider_clearing"
     payouts = "payouts"
     test_faucet = "test_faucet"
+    # Bank transfers received by hand and credited by staff (external: mirrors the bank account).
+    manual_deposits = "manual_deposits"
 
 
 class HoldState(StrEnum):

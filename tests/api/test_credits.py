@@ -131,6 +131,44 @@ def test_top_ups_are_refused_with_another_payment_provider(client, tenant, monke
     assert row_counts() == before
 
 
+@pytest.mark.parametrize("environment", [{"ENVIRONMENT": "production"}, {"ENVIRONMENT": "test", "SANDBOX": "false"},
+                                         {"ENVIRONMENT": "development", "SANDBOX": "false"}],
+                         ids=["production", "test-not-sandbox", "development-not-sandbox"])
+def test_test_credit_is_refused_outside_a_sandbox_and_the_refusal_says_how_credit_is_added(
+        client, tenant, monkeypatch, environment):
+    # given (the manual payment provider, the default everywhere)
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    get_settings.cache_clear()
+    before = row_counts()
+    headers = {**tenant.headers(), "Idempotency-Key": "faucet"}
+
+    # when
+    response = client.post(DEPOSIT, json={"amount": "50.00EUR"}, headers=headers)
+
+    # then
+    message = assert_error(response, status=403, code="forbidden")
+    assert "Test credit exists only in sandbox deployments" in message
+    assert "bank transfer" in message and tenant.company_id in message
+    assert row_counts() == before
+    assert client.get(BALANCE, headers=tenant.headers()).json()["available_cents"] == 0
+
+
+def test_a_production_deployment_marked_as_a_sandbox_allows_test_credit(client, tenant, monkeypatch):
+    # given (a staging deployment: production settings, no real money)
+    monkeypatch.setenv("ENVIRONMENT", "production")
+    monkeypatch.setenv("SANDBOX", "true")
+    get_settings.cache_clear()
+
+    # when
+    response = client.post(DEPOSIT, json={"amount": "50.00EUR"}, headers=tenant.headers())
+
+    # then
+    assert response.status_code == 201, response.text
+    assert response.json()["reason"] == REASON
+    assert_ledger_balanced()
+
+
 def test_members_may_not_top_up(client, tenant):
     # given
     before = row_counts()

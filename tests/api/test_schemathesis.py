@@ -113,7 +113,8 @@ def world() -> World:
     completed = h.created(api.post("/v1/requests", json=h.SEED_BODY, headers=agent.headers()))
     h.complete_by_hand(completed)
     return World(agent_key=issued.secret, tokens=tokens,
-                 ids={"request_id": [matching, completed], "project_id": [project.id], "key_id": [spare.key.id]})
+                 ids={"request_id": [matching, completed], "project_id": [project.id], "key_id": [spare.key.id],
+                      "company_id": [tenant.company_id]})
 
 
 def _assert_safe(case: Any, world: World) -> None:

@@ -10,10 +10,11 @@ from marketplace_app.companies.access import CompanyActor
 from marketplace_app.companies.models import MemberRole
 from marketplace_app.companies.service import available_account, escrow_account
 from marketplace_app.core.db import unit_of_work
-from marketplace_app.core.errors import NotFound
+from marketplace_app.core.errors import Forbidden, NotFound
 from marketplace_app.ledger import service as ledger
 from marketplace_app.ledger.health import ledger_health
 from marketplace_app.ledger.models import LedgerAccount, LedgerEntry, LedgerTransfer
+from marketplace_app.settings import Settings, get_settings
 from tests import factories
 from tests.companies.helpers import owner_actor
 
@@ -39,6 +40,38 @@ def test_a_top_up_is_one_transfer_from_the_manual_provider_to_available(actor):
         assert (target.owner_type, target.owner_id, target.purpose) == ("company", actor.company_id, "available")
         assert entry.amount_cents == 1234 == deposit.amount_cents == deposit.available_cents
         assert ledger_health(session).ok
+
+
+@pytest.mark.parametrize(("values", "allowed"), [
+    ({"environment": "development"}, True),
+    ({"environment": "test"}, True),
+    ({"environment": "production"}, False),
+    ({"environment": "production", "sandbox": True}, True),
+    ({"environment": "development", "sandbox": False}, False),
+    ({"environment": "test", "payment_provider": "stripe"}, False),
+])
+def test_test_credit_is_allowed_only_in_a_sandbox_with_the_manual_provider(values, allowed):
+    # given
+    settings = Settings(_env_file=None, secret_key="s" * 40, **values)
+
+    # then
+    assert credits.test_credit_allowed(settings) is allowed
+
+
+def test_the_service_refuses_test_credit_in_production_whichever_door_calls(actor, monkeypatch):
+    # given
+    monkeypatch.setenv("ENVIRONMENT", "production")
+    get_settings.cache_clear()
+
+    with unit_of_work() as session:
+        # when
+        with pytest.raises(Forbidden) as refused:
+            credits.deposit_test(session, actor=actor, amount="10.00EUR")
+
+        # then
+        assert "only in sandbox deployments" in refused.value.message
+        assert credits.how_to_add_credit(actor.company_id) in refused.value.message
+        assert session.execute(select(LedgerTransfer)).first() is None
 
 
 def test_a_company_without_ledger_accounts_has_an_empty_statement():

@@ -96,7 +96,8 @@ def create_key(page: Page, url) -> str:
 
 def add_test_credit(page: Page, url) -> None:
     open_from_nav(page, url, "Credits", routes.COMPANY_CREDITS)
-    expect(page.get_by_text("manual payment provider — not real money")).to_be_visible()
+    # The test environment is a sandbox: test credit is offered, and says it is not real money.
+    expect(page.get_by_text("sandbox — test credit, not real money")).to_be_visible()
     page.locator("#amount").fill("50.00")
     page.locator("#deposit-submit").click()
     expect(page.locator("#credits-available")).to_have_text("50.00 EUR")

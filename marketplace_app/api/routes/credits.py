@@ -1,5 +1,5 @@
-"""Company credits (`ses_…` session of a company user): balance, statement and the
-development top-up of the manual payment provider."""
+"""Company credits (`ses_…` session of a company user): balance, statement and test credit,
+which exists only in sandbox deployments with the manual payment provider."""
 
 from __future__ import annotations
 
@@ -23,8 +23,8 @@ DEPOSIT_PATH = "/v1/credits/deposit-test"
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=255)]
 ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"description": "No valid session (`unauthorized`)"},
-    403: {"description": "Not a company account, a read-only member, or not the manual payment provider "
-                         "(`forbidden`)"},
+    403: {"description": "Not a company account, a read-only member, or test credit refused: not a sandbox "
+                         "deployment, or not the manual payment provider (`forbidden`)"},
     404: {"description": "`starting_after` is not one of your transactions (`not_found`)"},
     409: {"description": "Idempotency-Key reused with a different body (`conflict`)"},
     422: {"description": "Invalid input (`validation_error`)"},
@@ -111,7 +111,10 @@ def transactions(actor: CompanyCaller, limit: Annotated[int, Query(ge=1, le=100)
 
 @router.post("/deposit-test", status_code=201, response_model=DepositOut, responses=ERRORS, openapi_extra=COMPANY)
 def deposit_test(body: DepositIn, actor: CompanyCaller, idempotency_key: IdempotencyKey = None) -> JSONResponse:
-    """Development top-up, only with the manual payment provider (not real money). Honours `Idempotency-Key`."""
+    """Test credit (not real money), only in a sandbox deployment with the manual payment provider; elsewhere
+    403 says how to add credit (a bank transfer that staff credit). Honours `Idempotency-Key`."""
+    # Refused before the idempotency store is touched; the service refuses on its own as well.
+    credits.require_test_credit(get_settings(), company_id=actor.company_id)
 
     def action(session: Any) -> dict[str, Any]:
         deposit = credits.deposit_test(session, actor=actor, amount=body.amount)

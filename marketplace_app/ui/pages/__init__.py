@@ -2,6 +2,7 @@
 
 from marketplace_app.ui.pages import (
     admin,
+    admin_credits,
     admin_disputes,
     admin_queues,
     admin_webhooks,
@@ -22,7 +23,8 @@ from marketplace_app.ui.pages import (
     operator_work,
 )
 
-__all__ = ["admin", "admin_disputes", "admin_queues", "admin_webhooks", "auth", "company", "company_credits",
+__all__ = ["admin", "admin_credits",
+           "admin_disputes", "admin_queues", "admin_webhooks", "auth", "company", "company_credits",
            "company_disputes", "company_keys", "company_projects", "company_requests", "company_review",
            "company_webhooks", "homes", "operator", "operator_disputes", "operator_earnings", "operator_jury",
            "operator_work"]

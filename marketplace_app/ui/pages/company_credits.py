@@ -1,4 +1,5 @@
-"""Credits: the balances, the development top-up and every ledger line with its reason."""
+"""Credits: the balances, how to add credit (test credit in a sandbox, else a bank transfer staff
+credit by hand) and every ledger line with its reason."""
 
 from __future__ import annotations
 
@@ -33,7 +34,7 @@ def credits_body() -> rx.Component:
             stat("Escrowed", rx.text(CreditsState.escrowed, id="credits-escrowed"), "held for open requests"),
             columns={"initial": "1", "sm": "2"}, spacing="4", width="100%",
         ),
-        rx.cond(CreditsState.manual_provider, test_credit_card()),
+        rx.cond(CreditsState.test_credit, test_credit_card(), bank_transfer_card()),
         rx.heading("Ledger", size="4"),
         rx.cond(
             CreditsState.lines.length() > 0,
@@ -52,16 +53,16 @@ def credits_body() -> rx.Component:
 
 
 def test_credit_card() -> rx.Component:
-    """The manual provider's development top-up, labelled as not real money."""
+    """Test credit, offered only in a sandbox deployment and labelled as not real money."""
     return rx.card(
         rx.form(
             rx.vstack(
                 rx.hstack(rx.heading("Add test credit", size="4"),
-                          rx.badge("manual payment provider — not real money", color_scheme="amber", variant="soft"),
+                          rx.badge("sandbox — test credit, not real money", color_scheme="amber", variant="soft"),
                           align="center", wrap="wrap"),
-                rx.text("This deployment uses the manual payment provider: top-ups are credited at once, for "
-                        "development and demos, up to 10000.00 at a time. No card is charged.", size="2",
-                        color_scheme="gray"),
+                rx.text("This deployment is a sandbox: test credit is added at once, for development and demos, "
+                        "up to ", CreditsState.test_credit_maximum, " at a time. No card is charged and no money "
+                        "moves.", size="2", color_scheme="gray"),
                 inline_error(CreditsState.deposit_error, error_id="deposit-error"),
                 rx.flex(
                     rx.box(money_field("Amount", "amount", CreditsState.currency), flex="1", min_width="12rem"),
@@ -74,6 +75,29 @@ def test_credit_card() -> rx.Component:
             on_submit=CreditsState.deposit, reset_on_submit=False, width="100%",
         ),
         width="100%", id="test-credit",
+    )
+
+
+def bank_transfer_card() -> rx.Component:
+    """How credit is added outside a sandbox: a bank transfer quoting the company id, credited by staff."""
+    return rx.card(
+        rx.vstack(
+            rx.hstack(rx.icon("landmark", size=20), rx.heading("Add credit", size="4"), align="center"),
+            rx.text(CreditsState.bank_transfer, ".", size="2"),
+            rx.data_list.root(
+                rx.data_list.item(rx.data_list.label("Reference to quote"),
+                                  rx.data_list.value(rx.code(CreditsState.company_id, id="bank-reference"))),
+                rx.data_list.item(rx.data_list.label("Pay to"), rx.data_list.value(rx.cond(
+                    CreditsState.bank_details != "",
+                    rx.text(CreditsState.bank_details, white_space="pre-line", id="bank-details"),
+                    rx.text("Ask Handoff support for the bank details.", color_scheme="gray")))),
+                orientation={"initial": "vertical", "sm": "horizontal"},
+            ),
+            rx.text("The credit appears in your ledger as “Credited by Handoff staff”.", size="1",
+                    color_scheme="gray"),
+            spacing="3", width="100%",
+        ),
+        width="100%", id="bank-transfer",
     )
 
 

@@ -36,6 +36,8 @@ def admin_home() -> rx.Component:
         rx.grid(
             _admin_link(routes.ADMIN_KYC, "id-card", "KYC queue", "Approve or reject operator identity checks."),
             _admin_link(routes.ADMIN_PAYOUTS, "banknote", "Payouts", "Mark requested payouts paid or failed."),
+            _admin_link(routes.ADMIN_CREDITS, "hand-coins", "Credits",
+                        "Credit a bank transfer to the company that sent it, once per bank reference."),
             _admin_link(routes.ADMIN_DISPUTES, "scale", "Disputes",
                         "Specialist and board queues: read the case and rule."),
             _admin_link(routes.ADMIN_SCHEDULER, "timer", "Scheduler", "Heartbeat of every timer job and its lease."),

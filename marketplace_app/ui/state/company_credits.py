@@ -1,4 +1,5 @@
-"""Credits: balances, the development top-up (manual provider only) and the company's ledger lines."""
+"""Credits: balances, the company's ledger lines, and how to add credit: test credit in a sandbox
+deployment, a bank transfer that staff credit everywhere else."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from sqlmodel import Session
 from marketplace_app.companies import credits
 from marketplace_app.companies.access import CompanyActor
 from marketplace_app.core.errors import HandoffError
+from marketplace_app.core.money import display_money
 from marketplace_app.settings import get_settings
 from marketplace_app.ui.state.base import error_toast
 from marketplace_app.ui.state.company import CompanyState, Pages, money, signed_money, when
@@ -37,6 +39,15 @@ def credits_snapshot(session: Session, actor: CompanyActor, *, starting_after: s
             "last_id": page.lines[-1].id if page.lines else ""}
 
 
+def ways_to_add_credit(_session: Session, actor: CompanyActor) -> dict[str, Any]:
+    """Whether this deployment offers test credit, else what to quote on a bank transfer."""
+    settings = get_settings()
+    return {"test_credit": credits.test_credit_allowed(settings), "company_id": actor.company_id,
+            "bank_transfer": credits.how_to_add_credit(actor.company_id),
+            "bank_details": settings.bank_transfer_details.strip(),
+            "test_credit_maximum": display_money(credits.MAX_TEST_DEPOSIT_CENTS, settings.currency)}
+
+
 def add_test_credit(session: Session, actor: CompanyActor, *, amount: str) -> str:
     """Credit a development top-up; returns the amount as shown."""
     return money(credits.deposit_test(session, actor=actor, amount=amount).amount_cents)
@@ -49,7 +60,11 @@ class CreditsState(Pages, CompanyState):
     escrowed: str = ""
     lines: list[dict[str, str]] = []
     loaded: bool = False
-    manual_provider: bool = False
+    test_credit: bool = False
+    test_credit_maximum: str = ""
+    company_id: str = ""
+    bank_transfer: str = ""
+    bank_details: str = ""
     currency: str = ""
     deposit_error: str = ""
     depositing: bool = False
@@ -60,9 +75,14 @@ class CreditsState(Pages, CompanyState):
         redirect = await self._require("company")
         if redirect:
             return redirect
-        settings = get_settings()
-        self.manual_provider = settings.payment_provider == credits.MANUAL_PROVIDER
-        self.currency, self.deposit_error = settings.currency, ""
+        self.currency, self.deposit_error = get_settings().currency, ""
+        try:
+            ways = await self._as_member(ways_to_add_credit)
+        except HandoffError as exc:
+            return error_toast(exc)
+        self.test_credit, self.test_credit_maximum = ways["test_credit"], ways["test_credit_maximum"]
+        self.company_id, self.bank_transfer, self.bank_details = (
+            ways["company_id"], ways["bank_transfer"], ways["bank_details"])
         self._first_page()
         return await self._fetch()
 
@@ -78,7 +98,7 @@ class CreditsState(Pages, CompanyState):
 
     @rx.event
     async def deposit(self, form: dict[str, Any]):
-        """Add development credit from the manual provider; a refusal is shown under the field."""
+        """Add test credit (sandbox deployments only; the service refuses elsewhere), a refusal under the field."""
         self.deposit_error, self.depositing = "", True
         yield
         try:
