@@ -43,11 +43,12 @@ def _candidates(session: Session, dispute: Mapping[str, Any]) -> list[tuple[str,
     never assigned to its request, with their skills."""
     taken = select(JURORS.c.juror_id).where(JURORS.c.dispute_id == dispute["id"])
     worked = select(ASSIGNMENTS.c.operator_id).where(ASSIGNMENTS.c.request_id == dispute["request_id"])
-    return [(user, skills) for user, skills in session.execute(select(PROFILES.c.user_id, PROFILES.c.skills).where(
+    rows = session.execute(select(PROFILES.c.user_id, PROFILES.c.skills).where(
         PROFILES.c.kyc_status == KycStatus.verified, PROFILES.c.user_id.not_in(taken),
         PROFILES.c.user_id.not_in(worked),
         *([PROFILES.c.user_id != dispute["operator_id"]] if dispute["operator_id"] else []),
-    ))]
+    ))
+    return [(user, skills) for user, skills in rows]
 
 
 def _draw(candidates: list[tuple[str, list[str] | None]], skill: str) -> list[str]:
