@@ -79,10 +79,25 @@ def apply_bps(amount_cents: int, rate_bps: int) -> int:
 
 
 def split_largest_remainder(total_cents: int, weights: Sequence[int]) -> list[int]:
-    """Split `total_cents` by integer `weights` so the parts sum exactly to the total.
+    """Split `total_cents` in proportion to integer `weights` (Hamilton's largest remainder method).
 
-    Each part gets the floor of its share; the cents left over go one each to the
-    parts with the largest remainders (earlier parts win ties).
+    The one helper for every proportional split of money (a dispute refund taken from reward and
+    fee, a 50 % small-claims refund, milestones). Each part gets the floor of its exact share
+    `total × weight / Σ weights`; the cents left over (fewer than the number of parts) go one each
+    to the parts with the largest remainders. Ties go to the earlier part, so callers list the
+    part that should win a tie first. So the parts sum exactly to the total, none is negative,
+    each is within one cent of its exact share, and none exceeds its weight when the total does
+    not exceed the sum of the weights.
+
+    Args:
+        total_cents: The amount to split (non-negative).
+        weights: One non-negative integer weight per part, with a positive sum.
+
+    Returns:
+        One amount in cents per weight, in the order of `weights`.
+
+    Raises:
+        ValueError: A negative total or weight, no weights, or weights that sum to zero.
     """
     if total_cents < 0 or not weights or any(w < 0 for w in weights) or sum(weights) == 0:
         raise ValueError("split needs a non-negative total and non-negative weights with a positive sum")

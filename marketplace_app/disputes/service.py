@@ -2,9 +2,9 @@
 concurrent callers cannot both win), written with its history step and its event in the
 caller's transaction; a resolution moves the money in that same transaction, exactly once.
 
-Tiers: 0 automated triage (instant) → 1 peer jury (3 verified operators, 48 h) → 2 specialist
-(staff, 72 h) → 3 board (staff, final, 5 business days). After a ruling at tiers 0–2 either
-party may appeal within 48 h; otherwise the ruling becomes final at the deadline (sweep).
+Tiers: 0 automated triage (instant) → 1 peer jury (3 verified uninvolved operators, skilled ones
+first, 48 h) → 2 specialist (staff, 72 h) → 3 board (staff, final, 5 business days). After a ruling
+at tiers 0–2 either party may appeal within 48 h; otherwise the ruling becomes final (sweep).
 """
 
 from __future__ import annotations
@@ -92,7 +92,7 @@ def open_by_company(session: Session, *, ctx: requests.Reader, request_id: str, 
                       money=MoneyState.posted if posted else MoneyState.none, actor_id=actor.id)
     small = get_settings().small_claims_limit_cents
     if moved["max_price_cents"] < small and moved["rating"] is not None and moved["rating"] <= 2:
-        refund = moved["max_price_cents"] // 2
+        refund = money.small_claim_refund(moved["max_price_cents"])
         _step(session, dispute["id"], "small_claims", actor_type=Party.system, refund_cents=refund,
               text=f"Small claim: under {requests.money(small)} and rated {moved['rating']}/5, refunded 50 %")
         session.execute(update(DISPUTES).where(DISPUTES.c.id == dispute["id"]).values(small_claims=True))
@@ -202,9 +202,9 @@ def _escalate(session: Session, dispute: Mapping[str, Any], *, to_tier: int, by:
     _step(session, dispute["id"], "escalation", actor_type=by, actor_id=actor_id,
           from_tier=dispute["current_tier"], to_tier=to_tier, text=reason)
     if to_tier == 1 and jury.seat(session, moved, settings.jury_size) < settings.jury_size:
-        # Not enough eligible operators for a jury: a specialist takes it instead.
-        return _escalate(session, moved, to_tier=2, by=Party.system, actor_id=None,
-                         reason="not enough eligible jurors", sources=[DisputeStatus.jury_review])
+        # Fewer verified uninvolved operators than seats, skilled or not: a specialist takes it instead.
+        return _escalate(session, moved, to_tier=2, by=Party.system, actor_id=None, sources=[DisputeStatus.jury_review],
+                         reason=f"fewer than {settings.jury_size} verified operators uninvolved in the request")
     return moved
 
 

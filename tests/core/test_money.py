@@ -7,6 +7,8 @@ Every amount either parses exactly to `int` cents or is refused with
 from __future__ import annotations
 
 import ast
+import itertools
+import math
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from pathlib import Path
@@ -29,6 +31,7 @@ from marketplace_app.core.money import (
     split_largest_remainder,
 )
 from marketplace_app.settings import PROJECT_ROOT
+from tests.core.helpers import exact_shares, hamilton
 
 PROPERTY = settings(derandomize=True, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -207,6 +210,7 @@ def test_apply_bps_refuses_negative_inputs(amount, rate):
     (101, [50, 50], [51, 50]),
     (7, [1, 2, 4], [1, 2, 4]),
     (10, [1, 2], [3, 7]),            # 3.33 / 6.67: the larger remainder takes the cent
+    (333, [600, 200], [250, 83]),    # 2.4975 / 0.8325: a dispute refund from reward and fee
 ])
 def test_split_examples(total, weights, parts):
     assert split_largest_remainder(total, weights) == parts
@@ -227,6 +231,30 @@ def test_split_sums_to_the_total_and_each_part_is_within_a_cent_of_its_share(tot
         assert abs(part * weight_sum - total * weight) < weight_sum
         if weight == 0:
             assert part == 0
+
+
+# Small weights make equal remainders (ties) common; large ones make every remainder distinct.
+SPLIT_WEIGHTS = st.lists(st.one_of(st.integers(min_value=0, max_value=4), st.integers(min_value=0, max_value=10**9)),
+                         min_size=1, max_size=12).filter(lambda ws: sum(ws) > 0)
+
+
+@settings(PROPERTY, max_examples=3_000)
+@given(total=st.one_of(st.integers(min_value=0, max_value=1_000), st.integers(min_value=0, max_value=MAX_AMOUNT_CENTS)),
+       weights=SPLIT_WEIGHTS)
+def test_split_is_the_largest_remainder_result_of_the_exact_fraction_oracle(total, weights):
+    # when
+    parts = split_largest_remainder(total, weights)
+
+    # then it is Hamilton's apportionment, whole, never negative, each within a cent of its exact share
+    assert parts == hamilton(total, weights)
+    assert sum(parts) == total
+    exact = exact_shares(total, weights)
+    assert all(part >= 0 and abs(part - share) < 1 for part, share in zip(parts, exact, strict=True))
+    # and of two parts with equal remainders, the later one never has a cent the earlier one lacks
+    bumped = [part > math.floor(share) for part, share in zip(parts, exact, strict=True)]
+    for first, second in itertools.combinations(range(len(parts)), 2):
+        if exact[first] - math.floor(exact[first]) == exact[second] - math.floor(exact[second]) and bumped[second]:
+            assert bumped[first], (first, second, parts)
 
 
 @pytest.mark.parametrize(("total", "weights"), [(-1, [1]), (10, []), (10, [0, 0]), (10, [2, -1])])

@@ -82,8 +82,8 @@ def test_the_operator_offers_and_the_company_accepts_during_jury_review(api, age
 @pytest.mark.parametrize(("refund", "resolution", "company", "pending", "revenue"), [
     ("0.00EUR", "dismissed", d.FUNDED - d.PRICE, d.REWARD, d.FEE),
     ("20.00EUR", "full_refund", d.FUNDED, 0, 0),
-    ("0.01EUR", "split", d.FUNDED - d.PRICE + 1, d.REWARD, d.FEE - 1),
-    ("19.99EUR", "split", d.FUNDED - 1, 1, 0),
+    ("0.01EUR", "split", d.FUNDED - d.PRICE + 1, d.REWARD - 1, d.FEE),  # shares 0.82 / 0.18: the reward's cent
+    ("19.99EUR", "split", d.FUNDED - 1, 1, 0),  # shares 1639.18 / 359.82: the fee's cent
 ])
 def test_settling_for_nothing_everything_or_a_cent_moves_exactly_that(api, agent, worker, refund, resolution,
                                                                      company, pending, revenue):

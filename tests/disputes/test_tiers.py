@@ -161,12 +161,12 @@ def test_an_appeal_goes_to_a_jury_whose_majority_rules_and_becomes_final(api, ag
                                             "dispute.ruling", "dispute.resolved"]
 
 
-def test_the_jury_excludes_the_worker_anyone_assigned_and_ineligible_operators(api, agent):
+def test_the_jury_excludes_the_worker_anyone_assigned_and_unverified_operators(api, agent):
     # given operator A took the request and timed out; B then did the work
     first, worker = w.make_operator(), w.make_operator()
     w.make_operator(verified=False)
-    w.make_operator(skills=("translation",))
-    eligible = w.make_operators(count=3)
+    w.make_operator(verified=False, skills=("translation",))
+    eligible = [w.make_operator(skills=("translation",)), *w.make_operators(count=2)]
     request_id = w.create(agent)["id"]
     w.accept(first, request_id)
     clock.advance(timedelta(minutes=23))
@@ -179,12 +179,12 @@ def test_the_jury_excludes_the_worker_anyone_assigned_and_ineligible_operators(a
     # when appealed to a jury
     d.ok(d.appeal_as_company(api, agent, request_id))
 
-    # then only the three eligible, uninvolved operators sit
+    # then only the three verified, uninvolved operators sit (two with the skill, one without)
     assert set(d.seated(body["dispute_id"])) == {juror.user_id for juror in eligible}
 
 
 def test_too_few_eligible_jurors_sends_the_appeal_straight_to_a_specialist(api, agent, worker):
-    # given only two other eligible operators
+    # given only two other verified operators
     w.make_operators(count=2)
     request_id, body = d.disputed(api, agent, worker)
 
@@ -196,7 +196,7 @@ def test_too_few_eligible_jurors_sends_the_appeal_straight_to_a_specialist(api, 
     assert state["deadline_at"] == "2026-03-05T10:00:00Z"
     assert [(item["from_tier"], item["to_tier"], item["requested_by_type"]) for item in
             state["escalation_history"]] == [(0, 1, "company"), (1, 2, "system")]
-    assert state["escalation_history"][1]["reason"] == "not enough eligible jurors"
+    assert state["escalation_history"][1]["reason"] == "fewer than 3 verified operators uninvolved in the request"
     assert d.seated(body["dispute_id"]) == {}
     d.assert_books(agent, worker, **PAID)
 

@@ -1,4 +1,4 @@
-"""Staff endpoints: the KYC queue, payouts to settle, disputed requests awaiting staff."""
+"""Staff endpoints: the KYC queue, payouts to settle, disputed requests awaiting staff, ledger health."""
 
 from __future__ import annotations
 
@@ -11,13 +11,16 @@ from sqlalchemy import select
 from marketplace_app.api.access import ADMIN
 from marketplace_app.api.deps import AdminUser
 from marketplace_app.api.routes.operator import payout_view
-from marketplace_app.core.clock import isoformat
+from marketplace_app.core.clock import isoformat, now
 from marketplace_app.core.db import unit_of_work
+from marketplace_app.core.money import format_money
 from marketplace_app.earnings import payouts
 from marketplace_app.identity import staff
 from marketplace_app.kyc import service as kyc
+from marketplace_app.ledger.health import LedgerHealth, ledger_health
 from marketplace_app.requests.models import Request, RequestStatus
 from marketplace_app.requests.views import summary
+from marketplace_app.settings import get_settings
 
 router = APIRouter(prefix="/admin", tags=["admin"])
 ERRORS = {401: {"description": "Not signed in"}, 403: {"description": "Staff only"},
@@ -108,3 +111,66 @@ def disputed_requests(_staff: AdminUser) -> dict[str, Any]:
         rows = session.execute(select(Request.__table__).where(Request.status == RequestStatus.disputed)
                                .order_by(Request.created_at.desc()).limit(100)).mappings().all()
     return {"data": [summary(row) | {"company_id": row["company_id"]} for row in rows]}
+
+
+class BalanceMismatchOut(BaseModel):
+    """An account whose stored (cached) balance differs from the sum of its entries."""
+
+    account_id: int
+    stored_cents: int
+    entries_cents: int
+
+
+class NegativeAccountOut(BaseModel):
+    """A platform, company or operator account below zero (external accounts may be)."""
+
+    account_id: int
+    balance_cents: int
+
+
+class EscrowMismatchOut(BaseModel):
+    """An escrow account whose balance differs from the sum of its pending holds."""
+
+    account_id: int
+    balance_cents: int
+    held_cents: int
+
+
+class LedgerHealthOut(BaseModel):
+    """The ledger's invariants, as the staff Ledger page shows them; `ok` only when every one holds."""
+
+    ok: bool
+    checked_at: str
+    total: str = Field(description="Σ of every balance, e.g. \"0.00EUR\"; zero in a healthy ledger")
+    total_cents: int
+    account_count: int
+    transfer_count: int
+    entry_count: int
+    balance_mismatches: list[BalanceMismatchOut]
+    negative_accounts: list[NegativeAccountOut]
+    empty_transfers: list[int] = Field(description="Ids of transfers without entries")
+    escrow_mismatches: list[EscrowMismatchOut]
+
+
+@router.get("/ledger/health", response_model=LedgerHealthOut, openapi_extra=ADMIN, responses=ERRORS)
+def ledger_health_check(_staff: AdminUser) -> LedgerHealthOut:
+    """Prove the ledger's invariants from the database: Σ balances = 0, each stored balance = Σ its
+    entries, no non-external account negative, no transfer without entries, escrow = Σ pending holds."""
+    with unit_of_work(read_only=True) as session:
+        return health_view(ledger_health(session))
+
+
+def health_view(health: LedgerHealth) -> LedgerHealthOut:
+    """The wire shape of one health check."""
+    return LedgerHealthOut(
+        ok=health.ok, checked_at=isoformat(now()), total=format_money(health.total_cents, get_settings().currency),
+        total_cents=health.total_cents, account_count=health.account_count, transfer_count=health.transfer_count,
+        entry_count=health.entry_count,
+        balance_mismatches=[BalanceMismatchOut(account_id=account, stored_cents=stored, entries_cents=entries)
+                            for account, stored, entries in health.balance_mismatches],
+        negative_accounts=[NegativeAccountOut(account_id=account, balance_cents=balance)
+                           for account, balance in health.negative_accounts],
+        empty_transfers=list(health.empty_transfers),
+        escrow_mismatches=[EscrowMismatchOut(account_id=account, balance_cents=balance, held_cents=held)
+                           for account, balance, held in health.escrow_mismatches],
+    )
