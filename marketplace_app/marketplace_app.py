@@ -8,6 +8,7 @@ from marketplace_app.api.origins import ForeignOriginHeaders
 from marketplace_app.scheduler.runner import scheduler_lifespan
 from marketplace_app.ui import pages  # noqa: F401  (registers every page)
 from marketplace_app.ui.theme import STYLESHEETS
+from marketplace_app.ui.uploads import SignedInUploads
 
 
 class HandoffApp(rx.App):
@@ -18,5 +19,7 @@ class HandoffApp(rx.App):
         return ForeignOriginHeaders(super().__call__())
 
 
-app = HandoffApp(api_transformer=create_api(), stylesheets=STYLESHEETS)
+# Transformers apply in order: the upload guard wraps Reflex's own routes, then the API is mounted
+# in front of both, so its body limit (which covers `/_upload`) runs before the guard.
+app = HandoffApp(api_transformer=[SignedInUploads, create_api()], stylesheets=STYLESHEETS)
 app.register_lifespan_task(scheduler_lifespan)
