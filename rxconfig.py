@@ -17,6 +17,9 @@ config = rx.Config(
     db_url=normalize_url(settings.database_url),
     redis_url=settings.redis_url,
     **ports,
+    # Reflex's default is "*" with credentials: any site could read cookie-authenticated answers and
+    # ride the dashboard socket. This list feeds its CORS middleware and its `/_event` socket.io server.
+    cors_allowed_origins=list(settings.allowed_origins),
     telemetry_enabled=False,
     show_built_with_reflex=False,
     plugins=[rx.plugins.RadixThemesPlugin(theme=THEME)],

@@ -11,9 +11,11 @@ import secrets
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated
+from urllib.parse import urlsplit
 
-from pydantic import Field, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 VAR_DIR = PROJECT_ROOT / ".var"
@@ -95,6 +97,37 @@ class Settings(BaseSettings):
             self.sandbox = self.environment is not Environment.production
         return self
 
+    # Browser origins and open streams (the sec-origins block). A browser page may call us with its
+    # cookies (CORS, Reflex's `/_event` socket, the cookie-authenticated `/v1/ws`) only from these
+    # origins. Comma-separated `scheme://host[:port]`; left empty, the origins of APP_URL and API_URL.
+    # Production refuses `*`.
+    allowed_origins: Annotated[list[str], NoDecode] = []
+    # How often an open `/v1/ws` stream re-checks the key or session it was opened with: a revoked
+    # key, a rotation past its grace or a logout closes the stream (4401) within this many seconds.
+    stream_credential_check_seconds: float = Field(default=5.0, gt=0, le=60)
+
+    @field_validator("allowed_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        return [part for part in value.split(",") if part.strip()] if isinstance(value, str) else value
+
+    @field_validator("allowed_origins")
+    @classmethod
+    def _origins_are_origins(cls, origins: list[str]) -> list[str]:
+        return [origin_of(origin, exact=True) for origin in origins]
+
+    @model_validator(mode="after")
+    def _origins_are_explicit(self) -> Settings:
+        if not self.allowed_origins:
+            self.allowed_origins = list(dict.fromkeys(origin_of(url) for url in (self.app_url, self.api_url)))
+        if self.environment is Environment.production and "*" in self.allowed_origins:
+            raise ValueError("ALLOWED_ORIGINS must name the public origins in production; '*' is refused")
+        return self
+
+    def allows_origin(self, origin: str) -> bool:
+        """Whether a browser page of `origin` (an `Origin` header) may call us with its cookies."""
+        return "*" in self.allowed_origins or origin.strip().rstrip("/").lower() in self.allowed_origins
+
     @model_validator(mode="after")
     def _secret_is_real(self) -> Settings:
         if self.environment is Environment.production:
@@ -124,6 +157,23 @@ def _development_secret() -> str:
     path.write_text(secret)
     path.chmod(0o600)
     return secret
+
+
+def origin_of(url: str, *, exact: bool = False) -> str:
+    """`scheme://host[:port]` of `url`, lower-cased as browsers send it in `Origin` (`*` stays `*`).
+
+    Raises:
+        ValueError: `url` is not http(s) with a host, or (when `exact`) carries a path, query or user.
+    """
+    text = url.strip().rstrip("/")
+    if text == "*":
+        return text
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"{url!r} is not an http(s) origin such as https://handoff.example")
+    if exact and (parts.path or parts.query or parts.fragment or "@" in parts.netloc):
+        raise ValueError(f"{url!r} is not an origin: give only the scheme, host and port")
+    return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}".lower()
 
 
 @lru_cache

@@ -1,4 +1,8 @@
-"""ASGI middleware that refuses request bodies over 1 MiB with 413 before any route runs."""
+"""ASGI middleware that refuses request bodies over 1 MiB with 413 before any route runs.
+
+The API is mounted in front of Reflex, so this middleware also sees Reflex's own `/_upload`
+(the dashboards' file drops), which has no limit of its own: it gets the API's upload cap.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +11,16 @@ import json
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from marketplace_app.uploads.service import MAX_UPLOAD_BYTES
+
 MAX_BODY_BYTES = 1024 * 1024
-# Uploads carry files up to 10 MiB plus multipart framing; everything else stays at 1 MiB.
-UPLOAD_PATHS = ("/v1/operator/uploads",)
-MAX_UPLOAD_BODY_BYTES = 10 * 1024 * 1024 + 64 * 1024
+LIMITED_PREFIXES = ("/v1/", "/hooks/")
+REFLEX_UPLOAD_PATH = "/_upload"
+# An upload request carries one file's worth (the upload service's limit) plus multipart framing;
+# everything else stays at 1 MiB.
+UPLOAD_PATHS = ("/v1/operator/uploads", REFLEX_UPLOAD_PATH)
+MULTIPART_FRAMING_BYTES = 64 * 1024
+MAX_UPLOAD_BODY_BYTES = MAX_UPLOAD_BYTES + MULTIPART_FRAMING_BYTES
 
 
 class BodySizeLimit:
@@ -21,7 +31,7 @@ class BodySizeLimit:
         self.max_bytes = max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not scope["path"].startswith(("/v1/", "/hooks/")):
+        if scope["type"] != "http" or not (scope["path"].startswith(LIMITED_PREFIXES) or scope["path"] in UPLOAD_PATHS):
             await self.app(scope, receive, send)
             return
         limit = MAX_UPLOAD_BODY_BYTES if scope["path"] in UPLOAD_PATHS else self.max_bytes

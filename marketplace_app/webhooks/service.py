@@ -134,16 +134,22 @@ def create_endpoint(*, actor: CompanyActor, project_id: str, url: str, types: Se
 
 def update_endpoint(*, actor: CompanyActor, endpoint_id: str, changes: Mapping[str, Any],
                     save_disabled: bool = False) -> SavedEndpoint:
-    """Change `url`, `event_types`, `description` or `enabled`. A new URL, or enabling, pings first."""
+    """Change `url`, `event_types`, `description` or `enabled`. A new URL, or enabling, pings first.
+
+    Raises:
+        ValidationFailed: A field is sent empty or null (leave a field out to keep it), or is invalid.
+        PingFailed: The new URL, or the endpoint being enabled, did not answer the ping.
+    """
     require_writer(actor, "manage webhooks")
+    _refuse_blank_changes(changes)
     with unit_of_work(read_only=True) as session:
         current = get_endpoint(session, actor=actor, endpoint_id=endpoint_id)
     values: dict[str, Any] = {}
     if "event_types" in changes:
         values["event_types"] = event_types(changes["event_types"])
     if "description" in changes:
-        values["description"] = changes["description"] or ""
-    url = changes.get("url") or current.url
+        values["description"] = changes["description"]
+    url = changes.get("url", current.url)
     enabling = changes.get("enabled") is True or (
         "url" in changes and current.status == EndpointStatus.enabled and changes.get("enabled") is not False)
     if "url" in changes:
@@ -165,6 +171,16 @@ def update_endpoint(*, actor: CompanyActor, endpoint_id: str, changes: Mapping[s
         endpoint = get_endpoint(session, actor=actor, endpoint_id=endpoint_id)
         session.expunge(endpoint)
     return SavedEndpoint(endpoint=endpoint, secret=None, ping_error=problem)
+
+
+def _refuse_blank_changes(changes: Mapping[str, Any]) -> None:
+    """A field sent empty or null is refused, never read as "unchanged": an empty `url` once
+    re-pinged the old URL and reported success."""
+    for field, value in changes.items():
+        if value is None:
+            raise ValidationFailed(f"{field} must not be null; leave it out to keep the current value")
+    if "url" in changes and not str(changes["url"]).strip():
+        raise ValidationFailed("url must not be empty; leave it out to keep the current URL")
 
 
 def delete_endpoint(session: Session, *, actor: CompanyActor, endpoint_id: str) -> WebhookEndpoint:

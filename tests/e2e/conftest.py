@@ -15,6 +15,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+import reflex.testing
 from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwright
 from reflex.config import get_config
 from reflex.testing import AppHarness
@@ -44,27 +45,52 @@ class _LocalhostAddress:
 
 
 class LocalhostHarness(AppHarness):
-    """AppHarness whose `api_url` says `localhost` instead of `127.0.0.1`.
+    """AppHarness whose `api_url` says `localhost` instead of `127.0.0.1`, with its frontend on a
+    port chosen up front.
 
     Cookies belong to a host name: the page, the websocket and the API route that sets
     the session cookie must all use the same one. Reflex's frontend maps `localhost` in
     `api_url` to the page's own host name, and the dev server announces `localhost`.
+    The frontend's origin must be known before the app is built: only `ALLOWED_ORIGINS` may
+    open the dashboard socket, and AppHarness would otherwise let the dev server pick a port.
     """
+
+    frontend_port: int = 0
 
     def _poll_for_servers(self, timeout=None):
         return _LocalhostAddress(super()._poll_for_servers(timeout))
+
+    def _start_frontend(self):
+        # AppHarness hands the dev server PORT=0 through this function; it is looked up at call time.
+        original = reflex.testing._with_development_condition
+        reflex.testing._with_development_condition = lambda environ: {
+            **original(environ), "PORT": str(self.frontend_port)}
+        try:
+            super()._start_frontend()
+        finally:
+            reflex.testing._with_development_condition = original
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 @pytest.fixture(scope="session")
 def app() -> Iterator[LocalhostHarness]:
     """The whole Handoff app (dashboards and `/v1` API), started once for the session."""
     harness = LocalhostHarness.create(root=Path(PROJECT_ROOT), app_name="marketplace_app")
+    harness.frontend_port = _free_port()
+    os.environ["ALLOWED_ORIGINS"] = f"http://localhost:{harness.frontend_port}"
+    get_settings.cache_clear()
     with harness:
         # The ticket route redirects to `settings.app_url`: point it at this frontend.
         os.environ["APP_URL"] = app_url(harness)
         get_settings.cache_clear()
         yield harness
     os.environ.pop("APP_URL", None)
+    os.environ.pop("ALLOWED_ORIGINS", None)
     get_settings.cache_clear()
 
 

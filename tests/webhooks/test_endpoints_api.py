@@ -10,8 +10,12 @@ import pytest
 from fastapi.routing import APIRoute, iter_route_contexts
 
 from marketplace_app.api.app import create_api
+from marketplace_app.companies.access import resolve_actor
 from marketplace_app.core import clock
 from marketplace_app.core.clock import now
+from marketplace_app.core.db import unit_of_work
+from marketplace_app.core.errors import ValidationFailed
+from marketplace_app.identity import service as identity
 from marketplace_app.webhooks import service
 from marketplace_app.webhooks.signing import verify_signature
 from tests.support import assert_error, row_counts
@@ -162,6 +166,39 @@ def test_event_types_and_description_change_without_a_ping(client, receiver):
     # then
     assert response.status_code == 200, response.text
     assert (response.json()["event_types"], response.json()["description"]) == (["request.expired"], "expiries")
+    assert len(receiver.calls) == 1
+
+
+@pytest.mark.parametrize(("body", "field"), [
+    ({"url": ""}, "url"), ({"url": "   "}, "url"), ({"url": None}, "url"), ({"url": "", "enabled": True}, "url"),
+    ({"enabled": None}, "enabled"), ({"event_types": None}, "event_types"), ({"description": None}, "description"),
+])
+def test_a_field_sent_empty_or_null_is_refused_not_read_as_unchanged(client, receiver, body, field):
+    # given (an empty url once re-pinged the old URL and answered 200)
+    tenant, agent = tenant_with_agent()
+    endpoint = create_endpoint(client, tenant, agent.project_id, receiver.url)
+    before = endpoint_row(endpoint["id"])
+
+    # when
+    response = client.patch(ENDPOINT.format(endpoint_id=endpoint["id"]), json=body, headers=tenant.headers())
+
+    # then
+    assert field in assert_error(response, status=422, code="validation_error")
+    assert [call.json["type"] for call in receiver.calls] == ["webhook.ping"]  # the create's ping only
+    assert endpoint_row(endpoint["id"]) == before
+
+
+@pytest.mark.parametrize("changes", [{"url": ""}, {"url": None}, {"enabled": None}])
+def test_the_service_refuses_an_empty_or_null_change_for_every_door(client, receiver, changes):
+    # given
+    tenant, agent = tenant_with_agent()
+    endpoint = create_endpoint(client, tenant, agent.project_id, receiver.url)
+    with unit_of_work(read_only=True) as session:
+        actor = resolve_actor(session, identity.user_for_token(session, tenant.tokens["owner"]).id)
+
+    # when / then
+    with pytest.raises(ValidationFailed, match=next(iter(changes))):
+        service.update_endpoint(actor=actor, endpoint_id=endpoint["id"], changes=changes)
     assert len(receiver.calls) == 1
 
 

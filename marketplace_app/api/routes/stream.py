@@ -9,6 +9,12 @@ each event as in webhooks (`event_id`, `type`, `request_id`, `timestamp`, `livem
 gets an error frame in the envelope and close code 4401 (4403 for a session with no scope). A
 client that falls too far behind is closed with 4008 and reconnects with `since=` its last
 `event_id`.
+
+The credential is checked again every `STREAM_CREDENTIAL_CHECK_SECONDS`: a key revoked, expired
+or rotated past its grace, or a session logged out or expired, ends the stream with an error
+frame and 4401. A browser riding the session cookie must come from an allowed origin
+(`ALLOWED_ORIGINS`); any other page is refused before the socket opens (4403, an HTTP 403 to the
+browser). A key-authenticated stream carries its own secret, so it may come from anywhere.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ import contextlib
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from starlette.concurrency import run_in_threadpool
+from starlette.websockets import WebSocketState
 
 from marketplace_app.api.access import access
 from marketplace_app.api.deps import SESSION_COOKIE
@@ -28,7 +35,9 @@ from marketplace_app.core.errors import Forbidden, HandoffError, NotFound
 from marketplace_app.events import hub as events_hub
 from marketplace_app.events import scopes
 from marketplace_app.identity import service as identity
+from marketplace_app.identity.credentials import ApiKeyCredential, Credential, SessionCredential
 from marketplace_app.identity.models import Role
+from marketplace_app.settings import get_settings
 
 router = APIRouter(tags=["events"])
 UNAUTHORIZED_CLOSE = 4401
@@ -38,21 +47,37 @@ BEHIND_CLOSE = 4008
 MAX_TOKEN_LENGTH = 200
 
 
-def _key_scope(token: str) -> scopes.Scope:
+def _key_scope(token: str) -> tuple[scopes.Scope, Credential]:
+    credential = ApiKeyCredential(token[:MAX_TOKEN_LENGTH])
     with unit_of_work() as session:
-        ctx = authenticate_key(session, token[:MAX_TOKEN_LENGTH])
+        ctx = authenticate_key(session, credential.secret)
         touch_last_used(session, ctx.key_id)
-    return scopes.project_key(ctx.project_id, ctx.mode)
+    return scopes.project_key(ctx.project_id, ctx.mode), credential
 
 
-def _session_scope(token: str | None) -> scopes.Scope:
+def _session_scope(token: str | None) -> tuple[scopes.Scope, Credential]:
+    credential = SessionCredential(token[:MAX_TOKEN_LENGTH] if token else "")
     with unit_of_work(read_only=True) as session:
-        user = identity.user_for_token(session, token[:MAX_TOKEN_LENGTH] if token else None)
+        user = identity.user_for_token(session, credential.token)
         if user.role == Role.admin:
-            return scopes.staff()
+            return scopes.staff(), credential
         if user.role == Role.operator:
-            return scopes.operator(user.id)
-        return scopes.company(resolve_actor(session, user.id).company_id)
+            return scopes.operator(user.id), credential
+        return scopes.company(resolve_actor(session, user.id).company_id), credential
+
+
+def _recheck(credential: Credential) -> None:
+    with unit_of_work(read_only=True) as session:
+        credential.recheck(session)
+
+
+async def _refuse(websocket: WebSocket, exc: HandoffError) -> None:
+    """Tell the client why in an error frame, then close with 4401 (4403 when forbidden)."""
+    if websocket.client_state is WebSocketState.CONNECTING:
+        await websocket.accept()
+    await websocket.send_json(exc.envelope())
+    close = FORBIDDEN_CLOSE if isinstance(exc, Forbidden) else UNAUTHORIZED_CLOSE
+    await websocket.close(code=close, reason=exc.code)
 
 
 @router.websocket("/ws")
@@ -60,16 +85,18 @@ async def stream(websocket: WebSocket) -> None:
     """Stream the caller's events; `since` replays from the log first."""
     token = websocket.query_params.get("token")
     since = websocket.query_params.get("since")
+    origin = websocket.headers.get("origin")
+    if token is None and origin is not None and not get_settings().allows_origin(origin):
+        # Cross-site WebSocket hijacking: another site's page would stream with our visitor's cookie.
+        await websocket.close(code=FORBIDDEN_CLOSE, reason="origin not allowed")
+        return
     try:
         if token is not None:
-            scope = await run_in_threadpool(_key_scope, token)
+            scope, credential = await run_in_threadpool(_key_scope, token)
         else:
-            scope = await run_in_threadpool(_session_scope, websocket.cookies.get(SESSION_COOKIE))
+            scope, credential = await run_in_threadpool(_session_scope, websocket.cookies.get(SESSION_COOKIE))
     except HandoffError as exc:
-        await websocket.accept()
-        await websocket.send_json(exc.envelope())
-        close = FORBIDDEN_CLOSE if isinstance(exc, Forbidden) else UNAUTHORIZED_CLOSE
-        await websocket.close(code=close, reason=exc.code)
+        await _refuse(websocket, exc)
         return
 
     subscription = await events_hub.hub.subscribe(scope.matches)
@@ -94,7 +121,7 @@ async def stream(websocket: WebSocket) -> None:
                     sent.add(event["event_id"])
                     await websocket.send_json(_public(event))
                 after = missed[-1]["event_id"] if len(missed) == events_hub.BATCH else None
-        await _pump(websocket, subscription, sent)
+        await _pump(websocket, subscription, sent, credential)
     except WebSocketDisconnect:
         pass
     finally:
@@ -106,14 +133,18 @@ async def stream(websocket: WebSocket) -> None:
 stream.openapi_extra = access("api_key_or_session")  # type: ignore[attr-defined]
 
 
-async def _pump(websocket: WebSocket, subscription: events_hub.Subscription, sent: set[str]) -> None:
+async def _pump(websocket: WebSocket, subscription: events_hub.Subscription, sent: set[str],
+                credential: Credential) -> None:
     closed = asyncio.ensure_future(_until_closed(websocket))
+    refused = asyncio.ensure_future(_until_refused(credential))
     try:
         while not closed.done():
             getter = asyncio.ensure_future(subscription.queue.get())
-            done, _ = await asyncio.wait({getter, closed}, return_when=asyncio.FIRST_COMPLETED)
+            done, _ = await asyncio.wait({getter, closed, refused}, return_when=asyncio.FIRST_COMPLETED)
             if getter not in done:
                 getter.cancel()
+                if refused in done:
+                    await _refuse(websocket, refused.result())
                 break
             if subscription.overflowed:
                 await websocket.close(code=BEHIND_CLOSE, reason="too far behind; reconnect with since=")
@@ -122,9 +153,20 @@ async def _pump(websocket: WebSocket, subscription: events_hub.Subscription, sen
             if event["event_id"] not in sent:
                 await websocket.send_json(_public(event))
     finally:
-        closed.cancel()
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await closed
+        for task in (closed, refused):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+
+
+async def _until_refused(credential: Credential) -> HandoffError:
+    """Check the credential again every interval (one indexed read); return the first refusal."""
+    while True:
+        await asyncio.sleep(get_settings().stream_credential_check_seconds)
+        try:
+            await run_in_threadpool(_recheck, credential)
+        except HandoffError as exc:
+            return exc
 
 
 async def _until_closed(websocket: WebSocket) -> None:

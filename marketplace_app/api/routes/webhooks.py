@@ -42,12 +42,15 @@ class EndpointCreate(BaseModel):
 
 
 class EndpointUpdate(BaseModel):
+    """Only the fields sent change; a field sent empty (`url`) or `null` is refused, not ignored."""
+
     model_config = ConfigDict(extra="forbid")
 
-    url: StrictStr | None = Field(default=None, max_length=2048)
-    event_types: list[EventType] | None = Field(default=None, max_length=50)
-    description: StrictStr | None = Field(default=None, max_length=200)
-    enabled: StrictBool | None = None
+    # Not nullable: the `None` defaults only mark a field as left out.
+    url: StrictStr = Field(default=None, min_length=1, max_length=2048)  # type: ignore[assignment]
+    event_types: list[EventType] = Field(default=None, max_length=50)  # type: ignore[assignment]
+    description: StrictStr = Field(default=None, max_length=200)  # type: ignore[assignment]
+    enabled: StrictBool = None  # type: ignore[assignment]
     save_disabled: StrictBool = False
 
 

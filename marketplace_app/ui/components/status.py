@@ -7,6 +7,8 @@ from collections.abc import Callable
 
 import reflex as rx
 
+from marketplace_app.uploads.service import MAX_UPLOAD_BYTES
+
 STATUS_COLOURS = (
     ("matching", "blue"), ("in_progress", "amber"), ("submitted", "amber"), ("needs_review", "orange"),
     ("completed", "green"), ("expired", "gray"), ("cancelled", "gray"), ("disputed", "red"),
@@ -46,10 +48,13 @@ def upload_zone(upload_id: str, *, on_drop: rx.event.EventType, percent: rx.Var[
             rx.vstack(
                 rx.icon("upload", size=24, color=rx.color("accent", 10)),
                 rx.text(prompt, size="2", weight="medium", text_align="center"),
-                rx.text("JPEG, PNG, WebP or PDF, at most 10 MiB", size="1", color_scheme="gray"),
+                rx.text(f"JPEG, PNG, WebP or PDF, at most {MAX_UPLOAD_BYTES // (1024 * 1024)} MiB", size="1",
+                        color_scheme="gray"),
                 align="center", spacing="1",
             ),
-            id=upload_id, multiple=multiple, max_files=10 if multiple else 1,
+            # The browser refuses a file over the limit at once (with a toast) instead of sending it
+            # to be refused with 413; a drop of several files must fit in one upload's limit together.
+            id=upload_id, multiple=multiple, max_files=10 if multiple else 1, max_size=MAX_UPLOAD_BYTES,
             accept={"image/jpeg": [".jpg", ".jpeg"], "image/png": [".png"], "image/webp": [".webp"],
                     "application/pdf": [".pdf"]},
             on_drop=on_drop, width="100%", padding="1.25rem 1rem", cursor="pointer",

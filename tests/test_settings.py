@@ -1,0 +1,91 @@
+"""Settings that guard the deployment: which browser origins may call with cookies, and what
+production refuses to start with."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+from marketplace_app.settings import Environment, Settings
+
+REAL_SECRET = "a-real-production-secret-of-enough-length-0123456789"
+
+
+@pytest.fixture(autouse=True)
+def no_deployment_variables(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("ALLOWED_ORIGINS", "APP_URL", "API_URL"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def production(**values: object) -> Settings:
+    return Settings(environment=Environment.production, secret_key=REAL_SECRET, **values)
+
+
+def test_the_allowed_origins_default_to_the_dashboard_and_api_origins():
+    # when
+    settings = Settings(app_url="https://app.handoff.example/", api_url="https://api.handoff.example/v1")
+
+    # then
+    assert settings.allowed_origins == ["https://app.handoff.example", "https://api.handoff.example"]
+    assert settings.allows_origin("https://app.handoff.example")
+    assert not settings.allows_origin("https://evil.example")
+
+
+def test_the_development_defaults_allow_the_dev_servers_only():
+    # when
+    settings = Settings()
+
+    # then
+    assert settings.allowed_origins == ["http://localhost:3000", "http://localhost:8000"]
+    assert not settings.allows_origin("http://localhost:3001")
+    assert not settings.allows_origin("null")
+
+
+def test_allowed_origins_are_read_from_a_comma_separated_variable(monkeypatch):
+    # given
+    monkeypatch.setenv("ALLOWED_ORIGINS", "https://Handoff.example, https://admin.handoff.example/")
+
+    # when
+    settings = Settings()
+
+    # then (origins compare the way browsers send them: lower case, no trailing slash)
+    assert settings.allowed_origins == ["https://handoff.example", "https://admin.handoff.example"]
+    assert settings.allows_origin("https://handoff.example")
+
+
+@pytest.mark.parametrize("origins", ["https://handoff.example/app", "handoff.example", "ftp://handoff.example",
+                                     "https://user@handoff.example", "https://handoff.example?x=1"])
+def test_something_that_is_not_an_origin_is_refused(origins):
+    # when / then
+    with pytest.raises(ValidationError, match="origin"):
+        Settings(allowed_origins=origins)
+
+
+@pytest.mark.parametrize("origins", ["*", "https://handoff.example,*"])
+def test_production_refuses_any_origin(origins):
+    # when / then
+    with pytest.raises(ValidationError, match="ALLOWED_ORIGINS"):
+        production(allowed_origins=origins)
+
+
+def test_development_may_allow_any_origin():
+    # when
+    settings = Settings(allowed_origins="*")
+
+    # then
+    assert settings.allows_origin("https://anything.example")
+
+
+def test_production_starts_with_its_public_origins():
+    # when
+    settings = production(app_url="https://handoff.example", api_url="https://handoff.example")
+
+    # then
+    assert settings.allowed_origins == ["https://handoff.example"]
+
+
+@pytest.mark.parametrize("secret", ["", "changeme", "short"])
+def test_production_refuses_a_missing_or_placeholder_secret(secret):
+    # when / then
+    with pytest.raises(ValidationError, match="SECRET_KEY"):
+        Settings(environment=Environment.production, secret_key=secret)
