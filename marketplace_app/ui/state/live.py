@@ -74,7 +74,7 @@ def company_of(user_id: str) -> str:
 class LiveUpdates(rx.State, mixin=True):
     """Follow the event log while the page is open; each using state defines the two hooks below.
 
-    `live` turns true once the page is subscribed (the page shows it as a "Live" badge).
+    `live` turns true once the page is subscribed (the page shows it as a "Real-time" badge).
     """
 
     live: bool = False
