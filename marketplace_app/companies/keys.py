@@ -33,6 +33,13 @@ class KeyContext:
         """Test keys get simulated operators and move no credits."""
         return self.mode == "test"
 
+    @property
+    def idempotency_principal(self) -> str:
+        """Whose `Idempotency-Key`s these are: the project's, in this key's mode, so a key sent in
+        test mode never replays a live answer (nor the reverse)."""
+        # Live keeps the bare project id: records stored before the modes were told apart still replay.
+        return self.project_id if self.mode == "live" else f"{self.project_id}:{self.mode}"
+
 
 def authenticate_key(session: Session, secret: str | None) -> KeyContext:
     """Resolve an API key secret to its context.

@@ -1,6 +1,7 @@
 """Read-only figures for the company dashboard: spend per day, open requests, project names.
 
-Every function filters by the caller's `company_id`; none of them writes.
+Every function filters by the caller's `company_id`, and every request figure by one `mode`
+(the dashboard shows test or live, never both in one table or total); none of them writes.
 """
 
 from __future__ import annotations
@@ -46,8 +47,9 @@ def month_start(moment: datetime) -> datetime:
     return moment.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
 
 
-def spend_this_month(session: Session, *, company_id: str, moment: datetime | None = None) -> list[DaySpend]:
-    """Σ `max_price` of the live requests created on each day of this month so far, one entry per day.
+def spend_this_month(session: Session, *, company_id: str, mode: str,
+                     moment: datetime | None = None) -> list[DaySpend]:
+    """Σ `max_price` of the `mode` requests created on each day of this month so far, one entry per day.
 
     Cancelled and expired requests are left out (their escrow comes back), including matching
     ones past their window that the sweep has not expired yet; days without requests are
@@ -58,7 +60,7 @@ def spend_this_month(session: Session, *, company_id: str, moment: datetime | No
     utc_day = _utc_day(session, REQUESTS.c.created_at)
     rows = session.execute(
         select(utc_day.label("day"), func.sum(REQUESTS.c.max_price_cents).label("cents"))
-        .where(REQUESTS.c.company_id == company_id, REQUESTS.c.mode == "live", REQUESTS.c.created_at >= start,
+        .where(REQUESTS.c.company_id == company_id, REQUESTS.c.mode == mode, REQUESTS.c.created_at >= start,
                REQUESTS.c.status.not_in(REFUNDED_STATUSES), _not_overdue())
         .group_by(utc_day)
     ).all()
@@ -88,27 +90,30 @@ def _still_open() -> Any:
     return and_(REQUESTS.c.status.in_(OPEN_STATUSES), _not_overdue())
 
 
-def open_request_count(session: Session, *, company_id: str) -> int:
-    """How many of the company's requests are still under way (matching, in progress, submitted, in review)."""
+def open_request_count(session: Session, *, company_id: str, mode: str) -> int:
+    """How many of the company's `mode` requests are still under way (matching, in progress,
+    submitted, in review)."""
     return int(session.execute(select(func.count()).select_from(REQUESTS).where(
-        REQUESTS.c.company_id == company_id, _still_open())).scalar_one())
+        REQUESTS.c.company_id == company_id, REQUESTS.c.mode == mode, _still_open())).scalar_one())
 
 
-def open_requests(session: Session, *, company_id: str, project_id: str | None = None, skill: str | None = None,
-                  limit: int = 20, starting_after: str | None = None) -> RequestPage:
-    """The company's open requests, newest first, keyset-paginated by request id.
+def open_requests(session: Session, *, company_id: str, mode: str, project_id: str | None = None,
+                  skill: str | None = None, limit: int = 20, starting_after: str | None = None) -> RequestPage:
+    """The company's open `mode` requests, newest first, keyset-paginated by request id.
 
     Raises:
-        NotFound: `starting_after` is not one of this company's requests.
+        NotFound: `starting_after` is not one of this company's `mode` requests.
     """
-    statement = select(REQUESTS).where(REQUESTS.c.company_id == company_id, _still_open())
+    statement = select(REQUESTS).where(REQUESTS.c.company_id == company_id, REQUESTS.c.mode == mode,
+                                       _still_open())
     if project_id:
         statement = statement.where(REQUESTS.c.project_id == project_id)
     if skill:
         statement = statement.where(REQUESTS.c.skill == skill)
     if starting_after:
         anchor = session.execute(select(REQUESTS.c.created_at, REQUESTS.c.id).where(
-            REQUESTS.c.id == starting_after, REQUESTS.c.company_id == company_id)).one_or_none()
+            REQUESTS.c.id == starting_after, REQUESTS.c.company_id == company_id,
+            REQUESTS.c.mode == mode)).one_or_none()
         if anchor is None:
             raise NotFound(f"Request {starting_after} not found")
         statement = statement.where(or_(REQUESTS.c.created_at < anchor.created_at, and_(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import RowMapping, func, select
+from sqlalchemy import RowMapping, and_, func, or_, select
 from sqlmodel import Session
 
 from marketplace_app.companies.access import checked_id
@@ -11,16 +11,18 @@ from marketplace_app.disputes.models import Dispute, DisputeJuror, DisputeStatus
 from marketplace_app.disputes.service import OPEN, REVIEW_STATUS
 from marketplace_app.identity import staff
 from marketplace_app.requests import service as requests
+from marketplace_app.requests.models import Request
 
 DISPUTES = Dispute.__table__
 JURORS = DisputeJuror.__table__
 STEPS = DisputeStep.__table__
+REQUESTS = Request.__table__
 
 
 def for_request(session: Session, *, ctx: requests.Reader, request_id: str) -> RowMapping:
     """The dispute of one of the caller's requests."""
     requests.get_request(session, ctx=ctx, request_id=request_id)
-    dispute = session.execute(select(DISPUTES).where(DISPUTES.c.request_id == request_id)).mappings().one_or_none()
+    dispute = of_request(session, request_id)
     if dispute is None:
         raise NotFound(f"Request {request_id} has no dispute")
     return dispute
@@ -40,9 +42,28 @@ def operator_disputes(session: Session, *, operator_id: str) -> list[RowMapping]
                                 .order_by(DISPUTES.c.created_at.desc()).limit(100)).mappings())
 
 
-def company_disputes(session: Session, *, company_id: str, limit: int = 100) -> list[RowMapping]:
-    return list(session.execute(select(DISPUTES).where(DISPUTES.c.company_id == company_id)
-                                .order_by(DISPUTES.c.created_at.desc()).limit(limit)).mappings())
+def company_disputes(session: Session, *, company_id: str, mode: str, limit: int = 20,
+                     starting_after: str | None = None) -> list[RowMapping]:
+    """The company's disputes in `mode`, newest first, each with its request's title and context;
+    `limit + 1` rows are read so the caller knows whether there is more. An unknown cursor
+    (another company's or mode's dispute) starts from the top."""
+    statement = select(DISPUTES, REQUESTS.c.title, REQUESTS.c.context).join(
+        REQUESTS, REQUESTS.c.id == DISPUTES.c.request_id).where(DISPUTES.c.company_id == company_id,
+                                                               DISPUTES.c.mode == mode)
+    if starting_after:
+        anchor = session.execute(select(DISPUTES.c.created_at, DISPUTES.c.id).where(
+            DISPUTES.c.id == starting_after, DISPUTES.c.company_id == company_id,
+            DISPUTES.c.mode == mode)).one_or_none()
+        if anchor is not None:
+            statement = statement.where(or_(DISPUTES.c.created_at < anchor.created_at, and_(
+                DISPUTES.c.created_at == anchor.created_at, DISPUTES.c.id < anchor.id)))
+    return list(session.execute(statement.order_by(DISPUTES.c.created_at.desc(), DISPUTES.c.id.desc())
+                                .limit(limit + 1)).mappings())
+
+
+def of_request(session: Session, request_id: str) -> RowMapping | None:
+    """The dispute of a request the caller has already found in its own scope, or None."""
+    return session.execute(select(DISPUTES).where(DISPUTES.c.request_id == request_id)).mappings().one_or_none()
 
 
 def history(session: Session, dispute_id: str) -> list[RowMapping]:

@@ -16,7 +16,7 @@ from marketplace_app import fees
 from marketplace_app.catalogue import service as catalogue
 from marketplace_app.companies.access import checked_id
 from marketplace_app.companies.keys import KeyContext
-from marketplace_app.companies.models import Project
+from marketplace_app.companies.models import KeyMode, Project
 from marketplace_app.companies.service import available_account, escrow_account
 from marketplace_app.core.clock import now
 from marketplace_app.core.crypto import seal
@@ -47,29 +47,43 @@ CANCEL_GRACE = timedelta(minutes=2)
 MAX_COMMENT_LENGTH = 500
 SPEND_WINDOW = timedelta(days=30)
 CLOSED_FOR_BUDGET = (RequestStatus.cancelled, RequestStatus.expired)
+MODES = tuple(KeyMode)
 
 
 @dataclass(frozen=True, slots=True)
 class CompanyScope:
-    """A signed-in company member acting in the dashboard: every project of the company,
-    or one project when `project_id` is set."""
+    """A signed-in company member acting in the dashboard, in the mode the dashboard shows:
+    every project of the company, or one project when `project_id` is set.
+
+    Raises:
+        ValidationFailed: `mode` is not `live` or `test`.
+    """
 
     company_id: str
     user_id: str
+    mode: str
     project_id: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.mode not in MODES:
+            raise ValidationFailed(f"mode must be one of: {', '.join(MODES)}")
 
 
 Reader = KeyContext | CompanyScope
 
 
 def scope_of(ctx: Reader) -> dict[str, str]:
-    """Column filters that keep a caller inside its tenant."""
+    """Column filters that keep a caller inside its tenant and its mode.
+
+    Every read and write of a caller's requests filters by these, so test and live are two
+    worlds: a request of the other mode is not found, exactly like another tenant's.
+    """
     if isinstance(ctx, KeyContext):
-        return {"project_id": ctx.project_id}
+        return {"project_id": ctx.project_id, "mode": ctx.mode}
     if ctx.project_id is not None:
         # A dashboard filter by project still stays inside the member's company.
-        return {"company_id": ctx.company_id, "project_id": ctx.project_id}
-    return {"company_id": ctx.company_id}
+        return {"company_id": ctx.company_id, "project_id": ctx.project_id, "mode": ctx.mode}
+    return {"company_id": ctx.company_id, "mode": ctx.mode}
 
 
 def _where(ctx: Reader) -> list[Any]:
@@ -101,7 +115,8 @@ def create_request(session: Session, *, ctx: KeyContext, body: RequestCreate) ->
     _check_policy(project, skill=skill.name, price_cents=price_cents)
     if not ctx.is_test:
         _check_budget(session, project, price_cents=price_cents)
-    quote = fees.human_task_fee(price_cents, trailing_30d_spend_cents=trailing_spend_cents(session, ctx.company_id))
+    quote = fees.human_task_fee(price_cents, trailing_30d_spend_cents=trailing_spend_cents(
+        session, ctx.company_id, mode=ctx.mode))
     row = _new_row(ctx, body, project=project, price_cents=price_cents, quote=quote)
     if not ctx.is_test:
         _escrow(session, ctx, row)
@@ -139,7 +154,7 @@ def _check_budget(session: Session, project: RowMapping, *, price_cents: int) ->
     daily, monthly = project["daily_budget_cents"], project["monthly_budget_cents"]
     if daily is None and monthly is None:
         return
-    day_used, month_used = budget_used_cents(session, project["id"])
+    day_used, month_used = budget_used_cents(session, project["id"], mode="live")
     if daily is not None and day_used + price_cents > daily:
         raise LimitExceeded(f"Daily budget exceeded: {money(day_used)} of {money(daily)} used today, "
                             f"this request needs {money(price_cents)}")
@@ -154,22 +169,24 @@ def period_starts(moment: datetime) -> tuple[datetime, datetime]:
     return day, day.replace(day=1)
 
 
-def budget_used_cents(session: Session, project_id: str) -> tuple[int, int]:
-    """Live spend committed today and this month (escrowed or completed; refunds excluded)."""
+def budget_used_cents(session: Session, project_id: str, *, mode: str) -> tuple[int, int]:
+    """The project's spend in `mode` committed today and this month (escrowed or completed;
+    refunds excluded). Only live spend counts against the caps; test spend is reported to test keys."""
     day, month = period_starts(now())
     day_sum = func.coalesce(func.sum(REQUESTS.c.max_price_cents).filter(REQUESTS.c.created_at >= day), 0)
     month_sum = func.coalesce(func.sum(REQUESTS.c.max_price_cents), 0)
     used = session.execute(select(day_sum, month_sum).where(
-        REQUESTS.c.project_id == project_id, REQUESTS.c.created_at >= month, REQUESTS.c.mode == "live",
+        REQUESTS.c.project_id == project_id, REQUESTS.c.created_at >= month, REQUESTS.c.mode == mode,
         REQUESTS.c.status.not_in(CLOSED_FOR_BUDGET))).one()
     return int(used[0]), int(used[1])
 
 
-def trailing_spend_cents(session: Session, company_id: str) -> int:
-    """The company's completed live spend over the last 30 days (it sets the fee tier)."""
+def trailing_spend_cents(session: Session, company_id: str, *, mode: str) -> int:
+    """The company's completed spend in `mode` over the last 30 days (it sets the fee tier: live
+    spend for live requests; test requests are priced from test spend, so no live figure shows)."""
     total = session.execute(select(func.coalesce(func.sum(REQUESTS.c.max_price_cents), 0)).where(
         REQUESTS.c.company_id == company_id, REQUESTS.c.status == RequestStatus.completed,
-        REQUESTS.c.mode == "live", REQUESTS.c.completed_at >= now() - SPEND_WINDOW)).scalar_one()
+        REQUESTS.c.mode == mode, REQUESTS.c.completed_at >= now() - SPEND_WINDOW)).scalar_one()
     return int(total)
 
 

@@ -144,16 +144,18 @@ def test_test_requests_do_not_use_the_live_budget(api):
     assert response.status_code == 201, response.text
 
 
-def test_live_and_test_keys_of_a_project_list_the_same_requests_with_their_mode(api, live, tester):
+def test_live_and_test_keys_of_a_project_each_list_only_their_own_modes_requests(api, live, tester):
     # given
     live_id = h.created(api.post(REQUESTS, json=h.SEED_BODY, headers=live.headers()))
     test_id = h.created(api.post(REQUESTS, json=h.SEED_BODY, headers=tester.headers()))
 
     # when
-    rows = api.get(REQUESTS, headers=live.headers()).json()["data"]
+    live_rows = api.get(REQUESTS, headers=live.headers()).json()["data"]
+    test_rows = api.get(REQUESTS, headers=tester.headers()).json()["data"]
 
-    # then
-    assert {row["request_id"]: row["mode"] for row in rows} == {live_id: "live", test_id: "test"}
+    # then (tests/api/test_agent_modes.py walks every route in both directions)
+    assert {row["request_id"]: row["mode"] for row in live_rows} == {live_id: "live"}
+    assert {row["request_id"]: row["mode"] for row in test_rows} == {test_id: "test"}
 
 
 def test_the_scheduler_completes_a_test_request_within_ten_seconds_of_real_time(api, tester):

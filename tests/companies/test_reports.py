@@ -55,7 +55,7 @@ def test_spend_sums_live_max_prices_per_utc_day_and_leaves_out_refunded_and_test
     accept(create(live, price="2.50EUR", at=MONTH_DAY_3 - timedelta(days=2, hours=-1)))
     cancelled = create(live, price="5.00EUR", at=MONTH_DAY_3 - timedelta(days=1))
     with unit_of_work() as session:
-        owner = requests.CompanyScope(company_id=found.id, user_id="usr_x")
+        owner = requests.CompanyScope(company_id=found.id, user_id="usr_x", mode="live")
         requests.cancel_request(session, ctx=owner, request_id=cancelled)
     create(test, price="9.00EUR", at=MONTH_DAY_3)
     accept(create(live, price="4.00EUR", at=MONTH_DAY_3 - timedelta(days=40)))
@@ -63,7 +63,8 @@ def test_spend_sums_live_max_prices_per_utc_day_and_leaves_out_refunded_and_test
 
     # when
     with unit_of_work(read_only=True) as session:
-        days = reports.spend_this_month(session, company_id=found.id, moment=MONTH_DAY_3 + timedelta(hours=1))
+        days = reports.spend_this_month(session, company_id=found.id, mode="live",
+                                        moment=MONTH_DAY_3 + timedelta(hours=1))
 
     # then: day 1 has two live requests, day 2 only a cancelled one; test mode and last month do not count
     assert [(day.day.day, day.cents) for day in days] == [(1, 1050), (2, 0), (3, 300)]
@@ -78,9 +79,9 @@ def test_a_matching_request_past_its_window_counts_neither_as_spend_nor_as_open(
     # when: ten minutes later the 1min request is overdue (the sweep has not run)
     clock.freeze(MONTH_DAY_3 + timedelta(minutes=10))
     with unit_of_work(read_only=True) as session:
-        days = reports.spend_this_month(session, company_id=found.id)
-        open_count = reports.open_request_count(session, company_id=found.id)
-        page = reports.open_requests(session, company_id=found.id)
+        days = reports.spend_this_month(session, company_id=found.id, mode="live")
+        open_count = reports.open_request_count(session, company_id=found.id, mode="live")
+        page = reports.open_requests(session, company_id=found.id, mode="live")
 
     # then
     assert days[-1].cents == 700
@@ -96,9 +97,10 @@ def test_open_requests_page_newest_first_by_keyset_and_filters_by_project_and_sk
 
     # when
     with unit_of_work(read_only=True) as session:
-        first = reports.open_requests(session, company_id=found.id, limit=2)
-        second = reports.open_requests(session, company_id=found.id, limit=2, starting_after=first.rows[-1]["id"])
-        translations = reports.open_requests(session, company_id=found.id, skill="translation")
+        first = reports.open_requests(session, company_id=found.id, mode="live", limit=2)
+        second = reports.open_requests(session, company_id=found.id, mode="live", limit=2,
+                                       starting_after=first.rows[-1]["id"])
+        translations = reports.open_requests(session, company_id=found.id, mode="live", skill="translation")
 
     # then
     assert [row["id"] for row in first.rows + second.rows] == ids[::-1][:4]
@@ -118,6 +120,27 @@ def test_another_companys_request_is_no_cursor_and_no_project_name(company):
     # when / then
     with unit_of_work(read_only=True) as session:
         assert list(reports.project_names(session, company_id=found.id).values()) == ["Reports"]
-        assert reports.open_request_count(session, company_id=found.id) == 0
+        assert reports.open_request_count(session, company_id=found.id, mode="live") == 0
         with pytest.raises(NotFound):
-            reports.open_requests(session, company_id=found.id, starting_after=foreign)
+            reports.open_requests(session, company_id=found.id, mode="live", starting_after=foreign)
+
+
+def test_test_mode_figures_count_only_test_requests_and_a_live_id_is_no_test_cursor(company):
+    # given two live and one test request today, all still matching
+    found, live, test = company
+    live_ids = [create(live, price=price, at=MONTH_DAY_3 + timedelta(seconds=index))
+                for index, price in enumerate(("8.00EUR", "2.00EUR"))]
+    test_id = create(test, price="9.00EUR", at=MONTH_DAY_3 + timedelta(seconds=5))
+
+    # when
+    with unit_of_work(read_only=True) as session:
+        figures = {mode: (reports.spend_this_month(session, company_id=found.id, mode=mode)[-1].cents,
+                          reports.open_request_count(session, company_id=found.id, mode=mode),
+                          [row["id"] for row in reports.open_requests(session, company_id=found.id, mode=mode).rows])
+                   for mode in ("live", "test")}
+
+    # then each mode's figures hold its own requests only
+    assert figures["live"] == (1_000, 2, live_ids[::-1])
+    assert figures["test"] == (900, 1, [test_id])
+    with unit_of_work(read_only=True) as session, pytest.raises(NotFound):
+        reports.open_requests(session, company_id=found.id, mode="test", starting_after=live_ids[0])

@@ -54,6 +54,8 @@ def test_a_completed_request_shows_result_and_human_and_takes_one_rating(page: P
     let_the_test_operator_finish()
     sign_in(page, url, email="rae@raters.example")
     page.wait_for_url(url(routes.COMPANY_HOME))
+    page.locator("#mode-switch").click()  # a test request is seen in test mode only
+    expect(page.locator("#test-data-banner")).to_be_visible()
 
     page.goto(url(routes.company_request(request_id)))
     expect(page.locator("#request-status")).to_have_text("completed")

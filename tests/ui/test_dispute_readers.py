@@ -49,14 +49,15 @@ def test_the_company_sees_the_window_then_the_tier0_ruling_and_lists_the_dispute
     request_id = w.completed_request(agent, worker)
 
     # then the company may dispute it, with the time left in its 24 hours
-    before = as_owner(agent.company_id, company_disputes.request_dispute, request_id=request_id)
+    before = as_owner(agent.company_id, company_disputes.request_dispute, mode="live", request_id=request_id)
     assert before["can_dispute"] and before["window_left"] == "24 h 0 min" and before["dispute"] == {}
 
     # when the owner disputes it
-    status = as_owner(agent.company_id, company_disputes.open_dispute, request_id=request_id, reason=UPHELD)
+    status = as_owner(agent.company_id, company_disputes.open_dispute, mode="live", request_id=request_id,
+                      reason=UPHELD)
 
     # then tier 0 has ruled, with its reasoning, and the appeal window counts down
-    shown = as_owner(agent.company_id, company_disputes.request_dispute, request_id=request_id)
+    shown = as_owner(agent.company_id, company_disputes.request_dispute, mode="live", request_id=request_id)
     dispute = shown["dispute"]
     assert status == "awaiting_appeal" and not shown["can_dispute"]
     assert dispute["status_words"] == "awaiting appeal" and dispute["tier"] == "Tier 0 · automated triage"
@@ -64,7 +65,7 @@ def test_the_company_sees_the_window_then_the_tier0_ruling_and_lists_the_dispute
     assert [ruling["tier"] for ruling in shown["rulings"]] == ["Tier 0 · automated triage"]
     assert shown["rulings"][0]["reasoning"].startswith("Automated triage")
     assert [step["kind"] for step in shown["history"]] == ["Opened", "Ruling"]
-    listed = as_owner(agent.company_id, company_disputes.dispute_page, starting_after=None)
+    listed = as_owner(agent.company_id, company_disputes.dispute_page, mode="live", starting_after=None)
     assert [row["request_id"] for row in listed["rows"]] == [request_id] and not listed["has_more"]
 
 
@@ -78,8 +79,9 @@ def test_a_plain_member_reads_but_may_not_dispute():
 
     # when / then
     with pytest.raises(Forbidden):
-        as_owner(agent.company_id, company_disputes.open_dispute, request_id=request_id, reason=UPHELD)
-    assert not as_owner(agent.company_id, company_disputes.request_dispute, request_id=request_id)["can_write"]
+        as_owner(agent.company_id, company_disputes.open_dispute, mode="live", request_id=request_id, reason=UPHELD)
+    assert not as_owner(agent.company_id, company_disputes.request_dispute, mode="live",
+                        request_id=request_id)["can_write"]
 
 
 def test_a_juror_sees_the_case_votes_once_and_staff_rule_a_split_at_tier_two():
@@ -87,7 +89,7 @@ def test_a_juror_sees_the_case_votes_once_and_staff_rule_a_split_at_tier_two():
     agent, worker = w.make_agent(), w.make_operator()
     jurors = w.make_operators(count=3)
     request_id = w.completed_request(agent, worker)
-    as_owner(agent.company_id, company_disputes.open_dispute, request_id=request_id, reason=UPHELD)
+    as_owner(agent.company_id, company_disputes.open_dispute, mode="live", request_id=request_id, reason=UPHELD)
     [mine] = w.in_unit(lambda session: operator_disputes.my_disputes(session, operator_id=worker.user_id))
     w.in_unit(lambda session: operator_disputes.act(session, operator_id=worker.user_id, dispute_id=mine["id"],
                                                     action="statement", text="I checked every clause"))
@@ -124,7 +126,7 @@ def test_a_juror_sees_the_case_votes_once_and_staff_rule_a_split_at_tier_two():
 
     # then the ruling awaits appeal, shown to the company with its refund
     assert status == "awaiting_appeal"
-    shown = as_owner(agent.company_id, company_disputes.request_dispute, request_id=request_id)
+    shown = as_owner(agent.company_id, company_disputes.request_dispute, mode="live", request_id=request_id)
     assert shown["dispute"]["ruling"] == "split" and shown["dispute"]["ruling_refund"] == "5.00 EUR"
     assert shown["dispute"]["tier"] == "Tier 2 · specialist"
     with unit_of_work(read_only=True) as session:

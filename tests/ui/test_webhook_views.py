@@ -127,10 +127,12 @@ def test_live_matchers_keep_to_their_scope():
     row = {"type": "request.cancelled", "company_id": "cmp_a", "request_id": "req_1", "mode": "live"}
 
     # then
-    assert live.company_events("cmp_a")(row)
-    assert live.company_events("cmp_a", request_id="req_1")(row)
-    assert not live.company_events("cmp_a", request_id="req_2")(row)
-    assert not live.company_events("cmp_b")(row)
-    assert not live.company_events("cmp_a")({**row, "type": "key.created"})
+    assert live.company_events("cmp_a", mode="live")(row)
+    assert live.company_events("cmp_a", mode="live", request_id="req_1")(row)
+    assert not live.company_events("cmp_a", mode="live", request_id="req_2")(row)
+    assert not live.company_events("cmp_b", mode="live")(row)
+    assert not live.company_events("cmp_a", mode="live")({**row, "type": "key.created"})
+    assert not live.company_events("cmp_a", mode="test")(row)
+    assert live.company_events("cmp_a", mode="test")({**row, "mode": "test"})
     assert live.live_request_events(row)
     assert not live.live_request_events({**row, "mode": "test"})

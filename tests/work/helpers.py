@@ -10,7 +10,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -18,6 +18,8 @@ import pytest
 from sqlalchemy import RowMapping, func, select, update
 from sqlmodel import Session
 
+from marketplace_app.companies.models import KeyMode
+from marketplace_app.core.clock import now
 from marketplace_app.core.db import unit_of_work
 from marketplace_app.earnings import accounts
 from marketplace_app.earnings.models import Earning, Payout
@@ -27,7 +29,8 @@ from marketplace_app.identity.models import Role
 from marketplace_app.ledger import service as ledger
 from marketplace_app.operators.models import KycStatus, OperatorProfile
 from marketplace_app.requests import service as requests
-from marketplace_app.requests.models import RequestEvent
+from marketplace_app.requests import status as machine
+from marketplace_app.requests.models import RequestEvent, RequestStatus
 from marketplace_app.requests.schemas import RequestCreate
 from marketplace_app.settings import get_settings
 from marketplace_app.uploads import service as uploads
@@ -144,6 +147,41 @@ def completed_request(agent: rh.Agent, operator: Operator, **overrides: Any) -> 
     accept(operator, request_id)
     row = submit(operator, request_id)
     assert row["status"] == "completed", row["result"]
+    return request_id
+
+
+@dataclass(frozen=True, slots=True)
+class TwoModes:
+    """One funded project with a live and a test key (`keys` by mode), and a verified operator."""
+
+    keys: dict[str, rh.Agent]
+    operator: Operator
+
+
+def two_modes(*, funded_cents: int = 100_000) -> TwoModes:
+    """A project with both kinds of key: the closest test and live data can come to each other."""
+    live = make_agent(funded_cents=funded_cents)
+    return TwoModes(keys={"live": live, "test": rh.add_key(live, mode=KeyMode.test)}, operator=make_operator())
+
+
+def request_in(world: TwoModes, mode: str, state: str) -> str:
+    """A request of `mode` in `state` (matching, needs_review or completed): live ones through the
+    operator's real accept and submit (escrow held, then posted), test ones through the state writer
+    (operators never see test requests)."""
+    request_id = create(world.keys[mode])["id"]
+    if state == "matching":
+        return request_id
+    if mode == "live":
+        accept(world.operator, request_id)
+        submit(world.operator, request_id, answer=GOOD if state == "completed" else MEDIOCRE)
+    elif state == "completed":
+        rh.complete_by_hand(request_id)
+    else:
+        rh.accept_by_hand(request_id)
+        in_unit(lambda session: machine.transition(
+            session, request_id=request_id, to=RequestStatus.needs_review, sources=[RequestStatus.in_progress],
+            actor=machine.SYSTEM, values={"submitted_at": now(), "review_deadline_at": now() + timedelta(hours=48)}))
+    assert rh.request_row(request_id)["status"] == state
     return request_id
 
 

@@ -6,10 +6,12 @@ from typing import Any
 
 from fastapi import APIRouter
 from sqlalchemy import select
+from sqlmodel import Session
 
 from marketplace_app.api.access import access
 from marketplace_app.api.agent import Agent
 from marketplace_app.catalogue import service as catalogue
+from marketplace_app.companies.keys import KeyContext
 from marketplace_app.companies.models import Project
 from marketplace_app.companies.service import available_account, escrow_account
 from marketplace_app.core.clock import isoformat
@@ -34,14 +36,23 @@ def _cap(cap_cents: int | None, used_cents: int) -> dict[str, Any]:
             "remaining": price(remaining), "remaining_cents": remaining}
 
 
+def _credits(session: Session, agent: KeyContext) -> tuple[int, int]:
+    """The company's available and escrowed credit; none in test mode, whose requests hold nothing
+    and are never refused for credit (and a test key is shown no live figure)."""
+    if agent.is_test:
+        return 0, 0
+    return (ledger.balance_cents(session, available_account(agent.company_id)),
+            ledger.balance_cents(session, escrow_account(agent.company_id)))
+
+
 @router.get("/limits", openapi_extra=AGENT, responses=ERRORS)
 def limits(agent: Agent) -> dict[str, Any]:
-    """Credits, budget used today and this month against the caps, per-request cap and rate limit."""
+    """Credits, budget used today and this month against the caps, per-request cap and rate limit,
+    all in the key's mode: a `pk_test_` key sees test spend and no credits (test mode moves none)."""
     with unit_of_work(read_only=True) as session:
         project = session.execute(select(Project).where(Project.id == agent.project_id)).scalar_one()
-        available = ledger.balance_cents(session, available_account(agent.company_id))
-        escrowed = ledger.balance_cents(session, escrow_account(agent.company_id))
-        day_used, month_used = requests.budget_used_cents(session, agent.project_id)
+        available, escrowed = _credits(session, agent)
+        day_used, month_used = requests.budget_used_cents(session, agent.project_id, mode=agent.mode)
         usage = ratelimit.peek(session, subject=agent.key_id, limit=agent.rate_limit_per_hour)
     return {
         "mode": agent.mode,

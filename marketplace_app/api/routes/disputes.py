@@ -94,7 +94,7 @@ def open_dispute(request_id: RequestId, body: ReasonIn, agent: Agent,
         dispute = disputes.open_by_company(session, ctx=agent, request_id=request_id, reason=body.reason)
         return _shown(session, queries.for_request(session, ctx=agent, request_id=dispute["request_id"]))
 
-    return run_idempotent(principal=agent.project_id, key=idempotency_key,
+    return run_idempotent(principal=agent.idempotency_principal, key=idempotency_key,
                           request_hash=fingerprint(f"/v1/requests/{request_id}/dispute", body),
                           status_code=201, action=action)
 

@@ -42,7 +42,7 @@ def create_request(body: RequestCreate, agent: Agent, idempotency_key: Idempoten
         match_seconds = views.estimated_match_seconds(session, skill=row["skill"], urgency=row["urgency"])
         return views.created(row, match_seconds=match_seconds)
 
-    return run_idempotent(principal=agent.project_id, key=idempotency_key,
+    return run_idempotent(principal=agent.idempotency_principal, key=idempotency_key,
                           request_hash=fingerprint("/v1/requests", body), status_code=201, action=action)
 
 
@@ -92,7 +92,7 @@ def cancel_request(request_id: str, agent: Agent, idempotency_key: IdempotencyKe
         return {"request_id": row["id"], "status": row["status"], "refunded": views.price(refunded_cents),
                 "refunded_cents": refunded_cents}
 
-    return run_idempotent(principal=agent.project_id, key=idempotency_key,
+    return run_idempotent(principal=agent.idempotency_principal, key=idempotency_key,
                           request_hash=fingerprint(f"/v1/requests/{request_id}/cancel", None), status_code=200,
                           action=action)
 
@@ -134,7 +134,8 @@ def estimate(body: EstimateIn, agent: Agent) -> dict[str, Any]:
     with unit_of_work(read_only=True) as session:
         result = pricing.estimate(session, skill=body.skill, urgency=body.urgency,
                                   duration_seconds=parse_duration(body.duration),
-                                  trailing_spend_cents=requests.trailing_spend_cents(session, agent.company_id))
+                                  trailing_spend_cents=requests.trailing_spend_cents(session, agent.company_id,
+                                                                                     mode=agent.mode))
     return {"estimated_price": views.price(result.price_cents), "estimated_price_cents": result.price_cents,
             "currency": views.price(0)[-3:], "available_patxers": result.available_operators,
             "estimated_match_time": pricing.format_seconds(result.match_seconds),

@@ -78,12 +78,13 @@ def loading(label: str = "Loading…") -> rx.Component:
 
 
 def live_badge(live: rx.Var[bool]) -> rx.Component:
-    """A green dot and "Live" while the page follows events as they happen."""
+    """A green dot and "Real-time" while the page follows events as they happen (not "Live", which
+    the company dashboard's Test / Live switch means)."""
     return rx.cond(
         live,
         rx.badge(rx.box(width="0.45rem", height="0.45rem", border_radius="9999px",
                         background_color=rx.color("green", 9)),
-                 "Live", color_scheme="green", variant="soft", radius="full", id="live-indicator",
+                 "Real-time", color_scheme="green", variant="soft", radius="full", id="live-indicator",
                  title="This page updates by itself as events happen"),
     )
 

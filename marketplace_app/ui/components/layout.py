@@ -12,6 +12,7 @@ from collections.abc import Callable
 import reflex as rx
 
 from marketplace_app.ui.components.common import loading
+from marketplace_app.ui.components.modes import mode_bar
 from marketplace_app.ui.components.nav import sidebar, top_bar
 from marketplace_app.ui.state.base import AppState
 from marketplace_app.ui.theme import CONTENT_MAX_WIDTH, SOCIAL_IMAGE
@@ -34,7 +35,7 @@ def dashboard_page(route: str, title: str, *, role: str, on_load: rx.event.Event
     """
     def decorator(body: Callable[[], rx.Component]) -> Callable[[], rx.Component]:
         def page() -> rx.Component:
-            return shell(role, body())
+            return shell(role, body(), reload=on_load)
 
         page.__name__ = body.__name__
         rx.page(route=route, title=title + PAGE_TITLE_SUFFIX, image=SOCIAL_IMAGE,
@@ -44,12 +45,14 @@ def dashboard_page(route: str, title: str, *, role: str, on_load: rx.event.Event
     return decorator
 
 
-def shell(role: str, body: rx.Component) -> rx.Component:
-    """The sidebar (or phone top bar and drawer) around a page body."""
+def shell(role: str, body: rx.Component, *, reload: rx.event.EventType[()] | None = None) -> rx.Component:
+    """The sidebar (or phone top bar and drawer) around a page body; company pages also get the
+    Test / Live switch, which runs `reload` (the page's loader) after a flip."""
     return rx.flex(
         sidebar(role),
         rx.box(
             top_bar(role),
+            rx.cond(AppState.user_role == "company", mode_bar(reload)) if role == "company" else rx.fragment(),
             rx.box(
                 rx.cond(AppState.user_role == role, body, loading("Checking your session…")),
                 padding=rx.breakpoints(initial="1.25rem 1rem", md="2rem 2.5rem"), max_width=CONTENT_MAX_WIDTH,

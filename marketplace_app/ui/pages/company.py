@@ -8,11 +8,12 @@ from marketplace_app.ui import routes
 from marketplace_app.ui.components.common import live_badge, loading, stat, welcome_header
 from marketplace_app.ui.components.data import empty_state, request_status_badge
 from marketplace_app.ui.components.layout import dashboard_page
-from marketplace_app.ui.state.company import OverviewState
+from marketplace_app.ui.state.company import CompanyState, OverviewState
 
 # Recharts formatters are JavaScript: the axis shows whole units, the tooltip the exact amount.
 AXIS_FORMATTER = "(cents) => (cents / 100).toLocaleString(undefined, {maximumFractionDigits: 0})"
 TOOLTIP_FORMATTER = "(value, name, item) => [item.payload.amount, 'Spend']"
+NO_TEST_CREDITS = "test mode moves no credits"
 
 
 @dashboard_page(routes.COMPANY_HOME, "Overview", role="company", on_load=OverviewState.load)
@@ -31,8 +32,10 @@ def overview() -> rx.Component:
     """The figures, once read."""
     return rx.vstack(
         rx.grid(
-            stat("Available credit", rx.text(OverviewState.available, id="overview-available"), "ready to spend"),
-            stat("Escrowed", rx.text(OverviewState.escrowed, id="overview-escrowed"), "held for open requests"),
+            stat("Available credit", rx.text(OverviewState.available, id="overview-available"),
+                 rx.cond(CompanyState.test_mode, NO_TEST_CREDITS, "ready to spend")),
+            stat("Escrowed", rx.text(OverviewState.escrowed, id="overview-escrowed"),
+                 rx.cond(CompanyState.test_mode, NO_TEST_CREDITS, "held for open requests")),
             stat("Spent this month", OverviewState.month_total, OverviewState.month),
             open_requests_card(),
             columns={"initial": "1", "xs": "2", "md": "4"}, spacing="4", width="100%",
@@ -59,15 +62,17 @@ def open_requests_card() -> rx.Component:
 
 
 def spend_chart() -> rx.Component:
-    """Daily spend this month: Σ max price of live requests created each day (refunded ones left out)."""
+    """Daily spend this month: Σ max price of the shown mode's requests created each day (refunded ones
+    left out)."""
+    mode = rx.cond(CompanyState.test_mode, "test", "live")
     return rx.card(
         rx.vstack(
             rx.hstack(rx.heading("Spend in ", OverviewState.month, size="4"), rx.spacer(),
                       rx.text(OverviewState.month_total, weight="bold"), width="100%", align="center"),
-            rx.text("Max price of the live requests created each day; cancelled and expired ones are left out.",
-                    size="1", color_scheme="gray"),
+            rx.text("Max price of the ", mode, " requests created each day; cancelled and expired ones are left "
+                    "out.", size="1", color_scheme="gray"),
             rx.cond(OverviewState.has_spend, spend_bars(),
-                    rx.center(rx.text("No live requests this month yet.", color_scheme="gray", size="2"),
+                    rx.center(rx.text("No ", mode, " requests this month yet.", color_scheme="gray", size="2"),
                               height="8rem", width="100%")),
             spacing="2", width="100%", id="spend-chart",
         ),

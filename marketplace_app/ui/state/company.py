@@ -3,6 +3,10 @@
 Every read runs as the signed-in member (`resolve_actor`) inside one unit of work and
 returns plain dicts of strings, so the page never holds a database object. Amounts are
 shown as "8.00 EUR", the way the API's messages word them.
+
+The dashboard shows one mode at a time, as Stripe does: live by default, test after the member
+flips the switch in the page shell. The choice is a session cookie (it lasts until the browser
+closes), and every request table, figure and action reads and acts in that mode only.
 """
 
 from __future__ import annotations
@@ -28,6 +32,9 @@ from marketplace_app.ui.state.base import AppState
 T = TypeVar("T")
 RECENT_REQUESTS = 5
 NEVER = "—"
+LIVE = "live"
+TEST = "test"
+MODE_COOKIE = "handoff_mode"
 
 
 def money(cents: int) -> str:
@@ -48,9 +55,10 @@ def when(moment: datetime | None) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
-def scope(actor: CompanyActor, project_id: str | None = None) -> requests.CompanyScope:
-    """The requests service's view of a dashboard member (the whole company, or one project)."""
-    return requests.CompanyScope(company_id=actor.company_id, user_id=actor.user_id, project_id=project_id)
+def scope(actor: CompanyActor, mode: str, project_id: str | None = None) -> requests.CompanyScope:
+    """The requests service's view of a dashboard member in `mode` (the whole company, or one project)."""
+    return requests.CompanyScope(company_id=actor.company_id, user_id=actor.user_id, mode=mode,
+                                 project_id=project_id)
 
 
 def request_row(row: Mapping[str, Any], projects: Mapping[str, str]) -> dict[str, str]:
@@ -70,19 +78,36 @@ def as_member(session: Session, user_id: str, reader: Callable[..., T], kwargs: 
 
 
 class CompanyState(AppState):
-    """What every company page shares: running services as the signed-in member."""
+    """What every company page shares: running services as the signed-in member, in the chosen mode."""
+
+    # The browser's choice, as the cookie carries it; read it through `_mode()` (anything else is live).
+    view_mode: str = rx.Cookie(LIVE, name=MODE_COOKIE, path="/", same_site="strict")
+
+    @rx.var
+    def test_mode(self) -> bool:
+        """Whether the dashboard shows test data."""
+        return self.view_mode == TEST
+
+    def _mode(self) -> str:
+        return TEST if self.view_mode == TEST else LIVE
+
+    @rx.event
+    def set_test_mode(self, on: bool):
+        """Flip between test and live data (the page's loader then reads it again in the new mode)."""
+        self.view_mode = TEST if on else LIVE
 
     async def _as_member(self, reader: Callable[..., T], /, **kwargs: Any) -> T:
         """Run `reader(session, actor, **kwargs)` in one unit of work off the event loop."""
         return await self._call(as_member, self._user_id, reader, kwargs)
 
     async def _company_events(self, request_id: str | None = None) -> live.Matcher | None:
-        """A matcher for the request events of the member's company (None once they are no member)."""
+        """A matcher for the request events of the member's company in the shown mode (None once they
+        are no member)."""
         try:
             company_id = await asyncio.to_thread(live.company_of, self._user_id)
         except HandoffError:
             return None
-        return live.company_events(company_id, request_id=request_id)
+        return live.company_events(company_id, mode=self._mode(), request_id=request_id)
 
 
 class Pages(rx.State, mixin=True):
@@ -122,19 +147,22 @@ class Pages(rx.State, mixin=True):
         return await self._fetch()
 
 
-def overview_snapshot(session: Session, actor: CompanyActor) -> dict[str, Any]:
-    """Balances, this month's spend per day, the open count and the latest requests."""
-    balance = credits.balance(session, actor=actor)
-    days = reports.spend_this_month(session, company_id=actor.company_id)
+def overview_snapshot(session: Session, actor: CompanyActor, *, mode: str) -> dict[str, Any]:
+    """Balances, this month's spend per day, the open count and the latest requests, in `mode`.
+
+    Test mode moves no credits, so it shows no balance (a dash) rather than the live one."""
+    balance = credits.balance(session, actor=actor) if mode == LIVE else None
+    days = reports.spend_this_month(session, company_id=actor.company_id, mode=mode)
     projects = reports.project_names(session, company_id=actor.company_id)
-    recent = requests.list_requests(session, ctx=scope(actor), limit=RECENT_REQUESTS).rows
+    recent = requests.list_requests(session, ctx=scope(actor, mode), limit=RECENT_REQUESTS).rows
     return {
-        "available": money(balance.available_cents), "escrowed": money(balance.escrowed_cents),
+        "available": money(balance.available_cents) if balance else NEVER,
+        "escrowed": money(balance.escrowed_cents) if balance else NEVER,
         "month_total": money(sum(day.cents for day in days)),
         "month": days[-1].day.strftime("%B %Y"),
         "spend": [{"day": day.day.strftime("%-d %b"), "cents": day.cents, "amount": money(day.cents)}
                   for day in days],
-        "open_count": reports.open_request_count(session, company_id=actor.company_id),
+        "open_count": reports.open_request_count(session, company_id=actor.company_id, mode=mode),
         "recent": [request_row(row, projects) for row in recent],
         "has_projects": bool(projects),
     }
@@ -167,7 +195,7 @@ class OverviewState(live.LiveUpdates, CompanyState):
         return await self._company_events()
 
     async def _live_refresh(self) -> None:
-        snapshot = await self._as_member(overview_snapshot)
+        snapshot = await self._as_member(overview_snapshot, mode=self._mode())
         self.available, self.escrowed = snapshot["available"], snapshot["escrowed"]
         self.month_total, self.month, self.spend = snapshot["month_total"], snapshot["month"], snapshot["spend"]
         self.has_spend = any(day["cents"] for day in snapshot["spend"])

@@ -12,7 +12,6 @@ from datetime import timedelta
 from typing import Any
 
 import reflex as rx
-from sqlalchemy import and_, or_, select
 from sqlmodel import Session
 
 from marketplace_app.companies.access import CompanyActor, require_writer
@@ -20,9 +19,9 @@ from marketplace_app.core.clock import now
 from marketplace_app.core.errors import HandoffError, NotFound
 from marketplace_app.disputes import queries
 from marketplace_app.disputes import service as disputes
-from marketplace_app.disputes.models import Dispute, Party
+from marketplace_app.disputes.models import Party
 from marketplace_app.requests import service as requests
-from marketplace_app.requests.models import Request, RequestStatus
+from marketplace_app.requests.models import RequestStatus
 from marketplace_app.settings import get_settings
 from marketplace_app.ui.state import live
 from marketplace_app.ui.state.base import error_toast
@@ -37,21 +36,19 @@ from marketplace_app.ui.state.disputes import (
 )
 from marketplace_app.ui.state.forms import clean_text
 
-DISPUTES = Dispute.__table__
-REQUESTS = Request.__table__
 DISPUTES_PER_PAGE = 20
 DISPUTE_EVENT_PREFIX = "dispute."
 WRITE_WHAT = "open, appeal or settle disputes"
 
 
-def request_dispute(session: Session, actor: CompanyActor, *, request_id: str) -> dict[str, Any]:
-    """The dispute of one of the company's requests, or whether one may still be opened.
+def request_dispute(session: Session, actor: CompanyActor, *, mode: str, request_id: str) -> dict[str, Any]:
+    """The dispute of one of the company's `mode` requests, or whether one may still be opened.
 
     Raises:
-        NotFound: Not a request of this company.
+        NotFound: Not a request of this company in this mode.
     """
-    row = requests.get_request(session, ctx=scope(actor), request_id=request_id)
-    found = session.execute(select(DISPUTES).where(DISPUTES.c.request_id == request_id)).mappings().one_or_none()
+    row = requests.get_request(session, ctx=scope(actor, mode), request_id=request_id)
+    found = queries.of_request(session, request_id)
     base = {"can_write": actor.can_write, "window_left": "", "can_dispute": False}
     if found is not None:
         return {**base, **dispute_fields(session, found), "offer_cents": found["offer_cents"]}
@@ -62,48 +59,41 @@ def request_dispute(session: Session, actor: CompanyActor, *, request_id: str) -
             "window_left": time_left(closes) if open_window else ""}
 
 
-def open_dispute(session: Session, actor: CompanyActor, *, request_id: str, reason: str) -> str:
-    """Dispute a completed request; returns the new dispute's status."""
+def open_dispute(session: Session, actor: CompanyActor, *, mode: str, request_id: str, reason: str) -> str:
+    """Dispute a completed `mode` request; returns the new dispute's status."""
     require_writer(actor, WRITE_WHAT)
-    return str(disputes.open_by_company(session, ctx=scope(actor), request_id=request_id, reason=reason)["status"])
+    return str(disputes.open_by_company(session, ctx=scope(actor, mode), request_id=request_id,
+                                        reason=reason)["status"])
 
 
-def appeal(session: Session, actor: CompanyActor, *, request_id: str, reason: str) -> str:
+def appeal(session: Session, actor: CompanyActor, *, mode: str, request_id: str, reason: str) -> str:
     """Appeal the current ruling; returns the dispute's new status."""
     require_writer(actor, WRITE_WHAT)
-    dispute = queries.for_request(session, ctx=scope(actor), request_id=request_id)
+    dispute = queries.for_request(session, ctx=scope(actor, mode), request_id=request_id)
     return str(disputes.appeal(session, dispute_id=dispute["id"], party=Party.company, actor_id=actor.user_id,
                                reason=reason)["status"])
 
 
-def offer(session: Session, actor: CompanyActor, *, request_id: str, refund_cents: int) -> None:
+def offer(session: Session, actor: CompanyActor, *, mode: str, request_id: str, refund_cents: int) -> None:
     """Offer to settle for a refund of `refund_cents`."""
     require_writer(actor, WRITE_WHAT)
-    dispute = queries.for_request(session, ctx=scope(actor), request_id=request_id)
+    dispute = queries.for_request(session, ctx=scope(actor, mode), request_id=request_id)
     disputes.propose_settlement(session, dispute_id=dispute["id"], party=Party.company, actor_id=actor.user_id,
                                 refund_cents=refund_cents)
 
 
-def accept(session: Session, actor: CompanyActor, *, request_id: str, refund_cents: int | None) -> None:
+def accept(session: Session, actor: CompanyActor, *, mode: str, request_id: str, refund_cents: int | None) -> None:
     """Accept the operator's standing offer (the amount the page showed)."""
     require_writer(actor, WRITE_WHAT)
-    dispute = queries.for_request(session, ctx=scope(actor), request_id=request_id)
+    dispute = queries.for_request(session, ctx=scope(actor, mode), request_id=request_id)
     disputes.accept_settlement(session, dispute_id=dispute["id"], party=Party.company, actor_id=actor.user_id,
                                refund_cents=refund_cents)
 
 
-def dispute_page(session: Session, actor: CompanyActor, *, starting_after: str | None) -> dict[str, Any]:
-    """One page of the company's disputes, newest first, with the request each is about."""
-    statement = select(DISPUTES, REQUESTS.c.title, REQUESTS.c.context).join(
-        REQUESTS, REQUESTS.c.id == DISPUTES.c.request_id).where(DISPUTES.c.company_id == actor.company_id)
-    if starting_after:
-        anchor = session.execute(select(DISPUTES.c.created_at, DISPUTES.c.id).where(
-            DISPUTES.c.id == starting_after, DISPUTES.c.company_id == actor.company_id)).one_or_none()
-        if anchor is not None:
-            statement = statement.where(or_(DISPUTES.c.created_at < anchor.created_at, and_(
-                DISPUTES.c.created_at == anchor.created_at, DISPUTES.c.id < anchor.id)))
-    rows = list(session.execute(statement.order_by(DISPUTES.c.created_at.desc(), DISPUTES.c.id.desc())
-                                .limit(DISPUTES_PER_PAGE + 1)).mappings())
+def dispute_page(session: Session, actor: CompanyActor, *, mode: str, starting_after: str | None) -> dict[str, Any]:
+    """One page of the company's `mode` disputes, newest first, with the request each is about."""
+    rows = queries.company_disputes(session, company_id=actor.company_id, mode=mode, limit=DISPUTES_PER_PAGE,
+                                    starting_after=starting_after)
     shown = rows[:DISPUTES_PER_PAGE]
     return {"rows": [_list_row(row) for row in shown], "has_more": len(rows) > DISPUTES_PER_PAGE,
             "last_id": shown[-1]["id"] if shown else ""}
@@ -154,7 +144,7 @@ class RequestDisputeState(live.LiveUpdates, CompanyState):
 
     async def _refresh(self):
         try:
-            found = await self._as_member(request_dispute, request_id=self.request_id)
+            found = await self._as_member(request_dispute, mode=self._mode(), request_id=self.request_id)
         except NotFound:
             self.dispute, self.can_dispute, self.loaded = {}, False, True
             return None
@@ -171,10 +161,10 @@ class RequestDisputeState(live.LiveUpdates, CompanyState):
             company_id = await asyncio.to_thread(live.company_of, self._user_id)
         except HandoffError:
             return None
-        request_id = self.request_id
+        request_id, mode = self.request_id, self._mode()
 
         def matches(row: Any) -> bool:
-            return (row["company_id"] == company_id and row["request_id"] == request_id
+            return (row["company_id"] == company_id and row["request_id"] == request_id and row["mode"] == mode
                     and str(row["type"]).startswith(DISPUTE_EVENT_PREFIX))
 
         return matches
@@ -213,7 +203,8 @@ class RequestDisputeState(live.LiveUpdates, CompanyState):
         yield
         try:
             reason = clean_text(form.get("reason"), field="reason", maximum=MAX_REASON_CHARACTERS, multiline=True)
-            status = await self._as_member(open_dispute, request_id=self.request_id, reason=reason)
+            status = await self._as_member(open_dispute, mode=self._mode(), request_id=self.request_id,
+                                           reason=reason)
         except HandoffError as exc:
             self.busy, self.open_error = False, exc.message
             return
@@ -226,7 +217,7 @@ class RequestDisputeState(live.LiveUpdates, CompanyState):
         """Appeal the current ruling: the next tier takes the dispute."""
         try:
             reason = clean_text(form.get("reason"), field="reason", maximum=MAX_REASON_CHARACTERS, multiline=True)
-            await self._as_member(appeal, request_id=self.request_id, reason=reason)
+            await self._as_member(appeal, mode=self._mode(), request_id=self.request_id, reason=reason)
         except HandoffError as exc:
             self.appeal_error = exc.message
             return None
@@ -238,7 +229,7 @@ class RequestDisputeState(live.LiveUpdates, CompanyState):
         """Offer to settle for the refund typed in the form."""
         try:
             refund_cents = parse_refund(form.get("refund"))
-            await self._as_member(offer, request_id=self.request_id, refund_cents=refund_cents)
+            await self._as_member(offer, mode=self._mode(), request_id=self.request_id, refund_cents=refund_cents)
         except HandoffError as exc:
             self.offer_error = exc.message
             return None
@@ -249,7 +240,8 @@ class RequestDisputeState(live.LiveUpdates, CompanyState):
     async def accept_offer(self):
         """Accept the operator's offer as shown: the dispute is resolved."""
         try:
-            await self._as_member(accept, request_id=self.request_id, refund_cents=self._offer_cents)
+            await self._as_member(accept, mode=self._mode(), request_id=self.request_id,
+                                  refund_cents=self._offer_cents)
         except HandoffError as exc:
             await self._refresh()
             return error_toast(exc)
@@ -273,7 +265,7 @@ class CompanyDisputesState(Pages, CompanyState):
 
     async def _fetch(self):
         try:
-            page = await self._as_member(dispute_page, starting_after=self._cursor())
+            page = await self._as_member(dispute_page, mode=self._mode(), starting_after=self._cursor())
         except HandoffError as exc:
             return error_toast(exc)
         self.rows, self.has_more, self._last_id, self.loaded = page["rows"], page["has_more"], page["last_id"], True

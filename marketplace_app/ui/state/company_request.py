@@ -23,13 +23,13 @@ SCORES = (1, 2, 3, 4, 5)
 MAX_COMMENT_LENGTH = 500
 
 
-def request_detail(session: Session, actor: CompanyActor, *, request_id: str) -> dict[str, Any]:
-    """One of the company's requests as the detail page shows it.
+def request_detail(session: Session, actor: CompanyActor, *, mode: str, request_id: str) -> dict[str, Any]:
+    """One of the company's `mode` requests as the detail page shows it.
 
     Raises:
-        NotFound: No such request in this company (another company's id included).
+        NotFound: No such request in this company and mode (another company's id, or the other mode's).
     """
-    row = requests.get_request(session, ctx=scope(actor), request_id=request_id)
+    row = requests.get_request(session, ctx=scope(actor, mode), request_id=request_id)
     timeline = requests.timeline(session, request_id)
     body = views.detail(session, row, timeline)
     project = reports.project_names(session, company_id=actor.company_id).get(row["project_id"], "")
@@ -67,15 +67,16 @@ def _rating(row: Mapping[str, Any]) -> str:
     return f"{row['rating']} / 5" + (f" — {row['rating_comment']}" if row["rating_comment"] else "")
 
 
-def cancel(session: Session, actor: CompanyActor, *, request_id: str) -> str:
-    """Cancel a matching request; returns the refunded amount as shown (empty for test mode)."""
-    row = requests.cancel_request(session, ctx=scope(actor), request_id=request_id)
+def cancel(session: Session, actor: CompanyActor, *, mode: str, request_id: str) -> str:
+    """Cancel a matching `mode` request; returns the refunded amount as shown (empty for test mode)."""
+    row = requests.cancel_request(session, ctx=scope(actor, mode), request_id=request_id)
     return money(row["max_price_cents"]) if row["hold_id"] else ""
 
 
-def rate(session: Session, actor: CompanyActor, *, request_id: str, score: int, comment: str | None) -> None:
-    """Rate a completed request once."""
-    requests.rate_request(session, ctx=scope(actor), request_id=request_id, score=score, comment=comment)
+def rate(session: Session, actor: CompanyActor, *, mode: str, request_id: str, score: int,
+         comment: str | None) -> None:
+    """Rate a completed `mode` request once."""
+    requests.rate_request(session, ctx=scope(actor, mode), request_id=request_id, score=score, comment=comment)
 
 
 class RequestDetailState(LiveUpdates, CompanyState):
@@ -117,7 +118,7 @@ class RequestDetailState(LiveUpdates, CompanyState):
 
     async def _refresh(self):
         try:
-            found = await self._as_member(request_detail, request_id=self.shown_id)
+            found = await self._as_member(request_detail, mode=self._mode(), request_id=self.shown_id)
         except NotFound as exc:
             self.found, self.missing, self.loaded = False, exc.message, True
             self.fields, self.timeline, self.context, self.result, self.human = [], [], "", "", []
@@ -137,7 +138,7 @@ class RequestDetailState(LiveUpdates, CompanyState):
         self.busy = True
         yield
         try:
-            refunded = await self._as_member(cancel, request_id=self.shown_id)
+            refunded = await self._as_member(cancel, mode=self._mode(), request_id=self.shown_id)
         except HandoffError as exc:
             self.busy = False
             yield error_toast(exc)
@@ -163,7 +164,8 @@ class RequestDetailState(LiveUpdates, CompanyState):
             self.rate_error = f"comment must be at most {MAX_COMMENT_LENGTH} characters"
             return None
         try:
-            await self._as_member(rate, request_id=self.shown_id, score=self.score, comment=comment or None)
+            await self._as_member(rate, mode=self._mode(), request_id=self.shown_id, score=self.score,
+                                  comment=comment or None)
         except HandoffError as exc:
             self.rate_error = exc.message
             return None

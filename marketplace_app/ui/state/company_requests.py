@@ -23,9 +23,9 @@ OPEN = "open"
 STATUS_FILTERS = (ALL, OPEN, *RequestStatus)
 
 
-def request_page(session: Session, actor: CompanyActor, *, status: str, skill: str, project_id: str,
+def request_page(session: Session, actor: CompanyActor, *, mode: str, status: str, skill: str, project_id: str,
                  starting_after: str | None) -> dict[str, Any]:
-    """One page of the company's requests (newest first) and the filter choices.
+    """One page of the company's `mode` requests (newest first) and the filter choices.
 
     Raises:
         NotFound: The project filter names another company's project.
@@ -34,10 +34,10 @@ def request_page(session: Session, actor: CompanyActor, *, status: str, skill: s
     if project_id and project_id not in projects:
         raise NotFound(f"Project {project_id} not found")
     if status == OPEN:
-        page = reports.open_requests(session, company_id=actor.company_id, project_id=project_id or None,
+        page = reports.open_requests(session, company_id=actor.company_id, mode=mode, project_id=project_id or None,
                                      skill=skill or None, limit=REQUESTS_PER_PAGE, starting_after=starting_after)
     else:
-        page = requests.list_requests(session, ctx=scope(actor, project_id or None), status=status or None,
+        page = requests.list_requests(session, ctx=scope(actor, mode, project_id or None), status=status or None,
                                       skill=skill or None, limit=REQUESTS_PER_PAGE, starting_after=starting_after)
     return {"rows": [request_row(row, projects) for row in page.rows], "has_more": page.has_more,
             "last_id": page.rows[-1]["id"] if page.rows else "",
@@ -81,7 +81,7 @@ class RequestsState(LiveUpdates, Pages, CompanyState):
     async def _fetch(self):
         try:
             snapshot = await self._as_member(
-                request_page, status=_choice(self.status_filter), skill=_choice(self.skill_filter),
+                request_page, mode=self._mode(), status=_choice(self.status_filter), skill=_choice(self.skill_filter),
                 project_id=_choice(self.project_filter), starting_after=self._cursor())
         except HandoffError as exc:
             return error_toast(exc)

@@ -14,7 +14,8 @@ from marketplace_app.companies.access import require_writer, resolve_actor
 from marketplace_app.core.errors import HandoffError, Unauthorized
 from marketplace_app.requests import service as requests
 from marketplace_app.requests.models import RequestStatus
-from marketplace_app.ui.state.base import AppState, error_toast
+from marketplace_app.ui.state.base import error_toast
+from marketplace_app.ui.state.company import CompanyState, scope
 from marketplace_app.ui.state.display import label, money, when
 from marketplace_app.ui.state.forms import clean_text
 from marketplace_app.work import review
@@ -55,25 +56,25 @@ def review_item(row: Mapping[str, Any]) -> ReviewItem:
         reasons=list(verification.get("reasons") or []))
 
 
-def review_queue(session: Session, *, user_id: str) -> dict[str, Any]:
-    """The company's results in review, newest first, and whether this member may decide."""
+def review_queue(session: Session, *, user_id: str, mode: str) -> dict[str, Any]:
+    """The company's `mode` results in review, newest first, and whether this member may decide."""
     actor = resolve_actor(session, user_id)
-    page = requests.list_requests(session, ctx=requests.CompanyScope(company_id=actor.company_id, user_id=user_id),
-                                  status=RequestStatus.needs_review, limit=QUEUE_SIZE)
+    page = requests.list_requests(session, ctx=scope(actor, mode), status=RequestStatus.needs_review,
+                                  limit=QUEUE_SIZE)
     return {"items": [review_item(row) for row in page.rows], "can_decide": actor.can_write, "more": page.has_more}
 
 
-def decide(session: Session, *, user_id: str, request_id: str, approve: bool, reason: str = "") -> str:
-    """Approve or reject one result as the signed-in member; return the request's new status."""
+def decide(session: Session, *, user_id: str, mode: str, request_id: str, approve: bool, reason: str = "") -> str:
+    """Approve or reject one `mode` result as the signed-in member; return the request's new status."""
     actor = resolve_actor(session, user_id)
     require_writer(actor, "approve or reject results")
-    ctx = requests.CompanyScope(company_id=actor.company_id, user_id=user_id)
+    ctx = scope(actor, mode)
     if approve:
         return str(review.approve(session, ctx=ctx, request_id=request_id)["status"])
     return str(review.reject(session, ctx=ctx, request_id=request_id, reason=reason)["status"])
 
 
-class CompanyReviewState(AppState):
+class CompanyReviewState(CompanyState):
     """Results waiting for the company's approval."""
 
     items: list[ReviewItem] = []
@@ -98,7 +99,7 @@ class CompanyReviewState(AppState):
 
     async def _read(self) -> None:
         try:
-            queue = await self._call(review_queue, user_id=self._user_id)
+            queue = await self._call(review_queue, user_id=self._user_id, mode=self._mode())
         except HandoffError as exc:
             self.items, self.can_decide, self.more, self.problem = [], False, False, exc.message
             return
@@ -118,7 +119,8 @@ class CompanyReviewState(AppState):
         self.deciding = request_id
         yield
         try:
-            status = await self._call(decide, user_id=await self._member_id(), request_id=request_id, approve=True)
+            status = await self._call(decide, user_id=await self._member_id(), mode=self._mode(),
+                                      request_id=request_id, approve=True)
         except HandoffError as exc:
             self.deciding = ""
             await self._read()
@@ -145,8 +147,8 @@ class CompanyReviewState(AppState):
         request_id = self.rejecting.get("id", "")
         try:
             reason = clean_text(form.get("reason"), field="reason", maximum=MAX_REASON_CHARACTERS, multiline=True)
-            status = await self._call(decide, user_id=await self._member_id(), request_id=request_id, approve=False,
-                                      reason=reason)
+            status = await self._call(decide, user_id=await self._member_id(), mode=self._mode(),
+                                      request_id=request_id, approve=False, reason=reason)
         except HandoffError as exc:
             self.reject_error = exc.message
             return error_toast(exc)

@@ -34,10 +34,11 @@ REQUEST_EVENT_PREFIX = "request."
 Matcher = Callable[[Mapping[str, Any]], bool]
 
 
-def company_events(company_id: str, *, request_id: str | None = None) -> Matcher:
-    """Request events of one company (or of one of its requests)."""
+def company_events(company_id: str, *, mode: str, request_id: str | None = None) -> Matcher:
+    """Request events of one company in one mode (or of one of its requests)."""
     def matches(row: Mapping[str, Any]) -> bool:
-        return (row["company_id"] == company_id and str(row["type"]).startswith(REQUEST_EVENT_PREFIX)
+        return (row["company_id"] == company_id and row["mode"] == mode
+                and str(row["type"]).startswith(REQUEST_EVENT_PREFIX)
                 and (request_id is None or row["request_id"] == request_id))
 
     return matches
@@ -73,7 +74,7 @@ def company_of(user_id: str) -> str:
 class LiveUpdates(rx.State, mixin=True):
     """Follow the event log while the page is open; each using state defines the two hooks below.
 
-    `live` turns true once the page is subscribed (the page shows it as a "Live" badge).
+    `live` turns true once the page is subscribed (the page shows it as a "Real-time" badge).
     """
 
     live: bool = False
