@@ -23,6 +23,11 @@ class InformationPolicy(StrEnum):
     redacted = "redacted"
     sandboxed = "sandboxed"
 
+    @property
+    def strictness(self) -> int:
+        """How much it hides: open < redacted < sandboxed."""
+        return list(InformationPolicy).index(self)
+
 
 class KeyMode(StrEnum):
     live = "live"

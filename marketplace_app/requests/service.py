@@ -16,7 +16,7 @@ from marketplace_app import fees
 from marketplace_app.catalogue import service as catalogue
 from marketplace_app.companies.access import checked_id
 from marketplace_app.companies.keys import KeyContext
-from marketplace_app.companies.models import KeyMode, Project
+from marketplace_app.companies.models import InformationPolicy, KeyMode, Project
 from marketplace_app.companies.service import available_account, escrow_account
 from marketplace_app.core.clock import now
 from marketplace_app.core.crypto import seal
@@ -113,6 +113,7 @@ def create_request(session: Session, *, ctx: KeyContext, body: RequestCreate) ->
     project = _project(session, ctx, lock=not ctx.is_test)
     skill = catalogue.get_active_skill(session, body.skill)
     _check_policy(project, skill=skill.name, price_cents=price_cents)
+    _check_information_policy(project, body.information_policy)
     if not ctx.is_test:
         _check_budget(session, project, price_cents=price_cents)
     quote = fees.human_task_fee(price_cents, trailing_30d_spend_cents=trailing_spend_cents(
@@ -148,6 +149,15 @@ def _check_policy(project: RowMapping, *, skill: str, price_cents: int) -> None:
     if cap is not None and price_cents > cap:
         raise LimitExceeded(f"max_price {money(price_cents)} is above this project's per-request limit of "
                             f"{money(cap)}")
+
+
+def _check_information_policy(project: RowMapping, requested: str | None) -> None:
+    """A request may hide more than its project's policy, never less: an agent key cannot show
+    operators what the company chose to mask."""
+    floor = InformationPolicy(project["information_policy"])
+    if requested is not None and InformationPolicy(requested).strictness < floor.strictness:
+        raise ValidationFailed(f"information_policy '{requested}' shows more than this project's "
+                               f"'{floor}' policy allows; use '{floor}' or a stricter one")
 
 
 def _check_budget(session: Session, project: RowMapping, *, price_cents: int) -> None:

@@ -44,6 +44,27 @@ def test_a_skill_outside_the_projects_list_is_skill_not_allowed(api):
     assert h.business_counts()["request"] == before["request"] + 1
 
 
+@pytest.mark.parametrize(("project_policy", "weaker"), [("sandboxed", "redacted"), ("sandboxed", "open"),
+                                                       ("redacted", "open")])
+def test_a_request_cannot_show_operators_more_than_its_projects_policy(api, project_policy, weaker):
+    # given a project whose company chose to hide more
+    agent = h.make_agent(funded_cents=5_000, information_policy=project_policy)
+    before = h.business_counts()
+
+    # when an agent asks for a weaker policy, then for the project's own and a stricter one
+    refused = create(api, agent, information_policy=weaker)
+    same = create(api, agent, information_policy=project_policy)
+    stricter = create(api, agent, information_policy="sandboxed")
+
+    # then the weaker one is refused and changes nothing; the others stand as asked
+    message = assert_error(refused, status=422, code="validation_error")
+    assert weaker in message and project_policy in message
+    assert (same.status_code, stricter.status_code) == (201, 201)
+    assert [same.json()["information_policy"], stricter.json()["information_policy"]] == [project_policy,
+                                                                                          "sandboxed"]
+    assert h.business_counts()["request"] == before["request"] + 2
+
+
 def test_an_empty_allowed_list_allows_every_catalogue_skill(api):
     # given
     agent = h.make_agent(funded_cents=5_000)

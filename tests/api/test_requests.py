@@ -622,17 +622,17 @@ def test_unauthenticated_calls_are_401_and_write_nothing(api):
     assert h.count_requests() == 0
 
 
-def test_a_request_inherits_the_projects_information_policy_unless_it_names_one(api):
-    # given a project whose default is sandboxed
-    agent = h.make_agent(funded_cents=2_000, information_policy="sandboxed")
+def test_a_request_inherits_the_projects_information_policy_unless_it_names_a_stricter_one(api):
+    # given a project whose default is redacted
+    agent = h.make_agent(funded_cents=2_000, information_policy="redacted")
 
-    # when
+    # when (a weaker one is refused: test_agent_policy)
     inherited = api.post(REQUESTS, json=h.request_body(information_policy=...), headers=agent.headers())
-    chosen = api.post(REQUESTS, json=h.request_body(information_policy="open"), headers=agent.headers())
+    chosen = api.post(REQUESTS, json=h.request_body(information_policy="sandboxed"), headers=agent.headers())
 
     # then
-    assert inherited.json()["information_policy"] == "sandboxed"
-    assert chosen.json()["information_policy"] == "open"
+    assert inherited.json()["information_policy"] == "redacted"
+    assert chosen.json()["information_policy"] == "sandboxed"
 
 
 def test_the_fee_is_shown_on_the_request_and_adds_up(api, agent):
