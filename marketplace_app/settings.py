@@ -78,6 +78,16 @@ class Settings(BaseSettings):
     small_claims_limit_cents: int = 500
     jury_size: int = 3
 
+    # sec-schema: agents' JSON Schemas (core/agent_schema.py) — the caps a schema must fit when it
+    # is accepted, and the time one check of a document against it may take; then the bounds on
+    # the dates the API accepts (a request's deadline, an operator's date of birth).
+    agent_schema_max_bytes: int = 10_000
+    agent_schema_max_depth: int = 32
+    agent_schema_max_objects: int = 500
+    agent_schema_check_ms: int = 1_000
+    request_deadline_max_days: int = 365
+    kyc_max_age_years: int = 120
+
     @model_validator(mode="after")
     def _secret_is_real(self) -> Settings:
         if self.environment is Environment.production:
