@@ -40,7 +40,8 @@ def submit(session: Session, *, user_id: str, legal_name: str, country: str, dat
     if _age_years(date_of_birth) < MINIMUM_AGE_YEARS:
         raise ValidationFailed(f"Operators must be at least {MINIMUM_AGE_YEARS} years old")
     if _age_years(date_of_birth) > get_settings().kyc_max_age_years:
-        raise ValidationFailed(f"date_of_birth must be within the last {get_settings().kyc_max_age_years} years")
+        raise ValidationFailed(f"date_of_birth gives an age over {get_settings().kyc_max_age_years} years; "
+                               "check the date")
     owned_uploads(session, owner_user_id=user_id, upload_ids=[document_upload_id], purpose=UploadPurpose.kyc_document)
     status = KycStatus.verified if get_settings().kyc_auto_approve else KycStatus.pending
     claimed = session.execute(update(PROFILES).where(
