@@ -112,6 +112,21 @@ def test_a_mismatch_lists_what_and_where():
                               "'yes' is not of type 'boolean' (at /compliant)")
 
 
+def test_references_inside_the_schema_resolve_under_a_root_id_and_through_dynamic_anchors():
+    # given a schema with a root $id (an identifier, never fetched) and a recursive one
+    person = {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": "https://example.com/person.json",
+              "$defs": {"name": {"type": "string", "pattern": r"^\p{Lu}"}},
+              "properties": {"name": {"$ref": "#/$defs/name"}}}
+    tree = {"$dynamicAnchor": "node", "type": "object",
+            "properties": {"kids": {"type": "array", "items": {"$dynamicRef": "#node"}}}}
+
+    # when / then
+    assert validate_against(person, {"name": "Ana"}).valid
+    assert validate_against(person, {"name": "ana"}).errors == ("'ana' does not match '^\\\\p{Lu}' (at /name)",)
+    assert validate_against(tree, {"kids": [{"kids": []}, {"kids": 1}]}).errors == (
+        "1 is not of type 'array' (at /kids/1/kids)",)
+
+
 @pytest.mark.parametrize(("schema", "document"), [
     ({"type": "string", "pattern": "^(a+)+$"}, "a" * 50_000 + "!"),
     ({"propertyNames": {"pattern": "^(a+)+$"}}, {"a" * 50_000 + "!": 1}),
