@@ -45,6 +45,7 @@ _REFERENCES = ("$ref", "$dynamicRef")
 _SAME_PLACE_LISTS = ("allOf", "anyOf", "oneOf")
 _SAME_PLACE_ONE = ("not", "if", "then", "else")
 _DEADLINE: ContextVar[float | None] = ContextVar("agent_schema_deadline", default=None)
+_NO_MORE = object()
 
 
 class _OutOfTime(Exception):
@@ -240,8 +241,8 @@ def _check_loops(nodes: list[dict[str, Any]], resolver: Any, field: str) -> None
         stack = [(start, _same_place(start, resolver))]
         while stack:
             node, children = stack[-1]
-            child = next(children, None)
-            if child is None:
+            child = next(children, _NO_MORE)
+            if child is _NO_MORE:
                 state[id(node)] = False
                 stack.pop()
             elif isinstance(child, dict) and state.get(id(child)):
