@@ -127,6 +127,15 @@ class Settings(BaseSettings):
     def allows_origin(self, origin: str) -> bool:
         """Whether a browser page of `origin` (an `Origin` header) may call us with its cookies."""
         return "*" in self.allowed_origins or origin.strip().rstrip("/").lower() in self.allowed_origins
+    # sec-schema: agents' JSON Schemas (core/agent_schema.py) — the caps a schema must fit when it
+    # is accepted, and the time one check of a document against it may take; then the bounds on
+    # the dates the API accepts (a request's deadline, an operator's date of birth).
+    agent_schema_max_bytes: int = 10_000
+    agent_schema_max_depth: int = 32
+    agent_schema_max_objects: int = 500
+    agent_schema_check_ms: int = 1_000
+    request_deadline_max_days: int = 365
+    kyc_max_age_years: int = 120
 
     @model_validator(mode="after")
     def _secret_is_real(self) -> Settings:

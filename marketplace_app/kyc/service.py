@@ -28,7 +28,7 @@ def submit(session: Session, *, user_id: str, legal_name: str, country: str, dat
     """Record a KYC submission and mark the operator `pending` (or `verified` with auto-approval on).
 
     Raises:
-        ValidationFailed: Bad name, country or age.
+        ValidationFailed: Bad name, country or age (under the minimum, or an implausible birth date).
         NotFound: The document is not the operator's KYC upload.
         InvalidState: The operator is already verified or has a submission under review.
     """
@@ -39,6 +39,9 @@ def submit(session: Session, *, user_id: str, legal_name: str, country: str, dat
         raise ValidationFailed("country must be an ISO 3166-1 alpha-2 code such as ES")
     if _age_years(date_of_birth) < MINIMUM_AGE_YEARS:
         raise ValidationFailed(f"Operators must be at least {MINIMUM_AGE_YEARS} years old")
+    if _age_years(date_of_birth) > get_settings().kyc_max_age_years:
+        raise ValidationFailed(f"date_of_birth gives an age over {get_settings().kyc_max_age_years} years; "
+                               "check the date")
     owned_uploads(session, owner_user_id=user_id, upload_ids=[document_upload_id], purpose=UploadPurpose.kyc_document)
     status = KycStatus.verified if get_settings().kyc_auto_approve else KycStatus.pending
     claimed = session.execute(update(PROFILES).where(

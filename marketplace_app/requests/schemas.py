@@ -3,13 +3,13 @@
 
 from __future__ import annotations
 
-import json
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictStr, field_validator
 
+from marketplace_app.core.agent_schema import check_agent_schema
 from marketplace_app.core.clock import now
 from marketplace_app.core.errors import ValidationFailed
 from marketplace_app.core.money import parse_positive_money
@@ -18,7 +18,6 @@ from marketplace_app.webhooks.ssrf import check_url
 
 MIN_DURATION_SECONDS = 60
 MAX_DURATION_SECONDS = 24 * 3600
-MAX_OUTPUT_SCHEMA_BYTES = 10_000
 _DURATION = re.compile(r"(?:(?P<h>[0-9]{1,2})h)?(?:(?P<m>[0-9]{1,4})min)?(?:(?P<s>[0-9]{1,5})s)?", re.ASCII)
 
 UrgencyText = Literal["1min", "5min", "15min", "30min"]
@@ -128,6 +127,10 @@ class RequestCreate(BaseModel):
             raise ValueError("deadline must include a timezone, e.g. 2026-02-18T12:00:00Z")
         if value <= now():
             raise ValueError("deadline must be in the future")
+        days = get_settings().request_deadline_max_days
+        # Also keeps far-future dates (year 9999 with an offset) from overflowing on the way to UTC.
+        if value > now() + timedelta(days=days):
+            raise ValueError(f"deadline must be at most {days} days ahead")
         return value
 
     @field_validator("proof_requirements")
@@ -142,8 +145,11 @@ class RequestCreate(BaseModel):
     @field_validator("output_schema")
     @classmethod
     def _schema(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
-        if value is not None and len(json.dumps(value)) > MAX_OUTPUT_SCHEMA_BYTES:
-            raise ValueError(f"output_schema must be at most {MAX_OUTPUT_SCHEMA_BYTES} bytes of JSON")
+        if value is not None:
+            try:
+                check_agent_schema(value, field="output_schema")
+            except ValidationFailed as exc:
+                raise ValueError(exc.message) from None
         return value
 
     @field_validator("callback_url")

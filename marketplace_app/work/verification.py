@@ -12,8 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import SchemaError
+from marketplace_app.core.agent_schema import validate_against
 
 COMPLETE_AT = 90
 REVIEW_AT = 50
@@ -21,6 +20,10 @@ MIN_ANSWER_CHARACTERS = 20
 FILE_WORDS = re.compile(r"\b(photo|picture|image|screenshot|scan|file|document|pdf|upload)s?\b", re.IGNORECASE)
 _WORD = re.compile(r"[a-z0-9]{4,}")
 SELF_CONFIDENCE_PENALTY = {"high": 0, "medium": 5, "low": 15}
+SCHEMA_MISMATCH_PENALTY = 60
+# An output_schema that could not be evaluated (an old row, or out of time) proves nothing either
+# way: the answer goes to the company's review instead of completing or being disputed.
+SCHEMA_UNCHECKED_PENALTY = 15
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,16 +98,15 @@ def _check_schema(schema: Mapping[str, Any] | None, answer: str, verdict: Verdic
         return
     try:
         document = json.loads(answer)
-    except ValueError:
-        verdict.deduct(60, "output_schema is set but the answer is not JSON")
+    except (ValueError, RecursionError):
+        verdict.deduct(SCHEMA_MISMATCH_PENALTY, "output_schema is set but the answer is not JSON")
         return
-    try:
-        errors = sorted(Draft202012Validator(schema).iter_errors(document), key=lambda error: error.path)
-    except SchemaError:
-        verdict.reasons.append("output_schema is not a valid JSON Schema; skipped")
-        return
-    if errors:
-        verdict.deduct(60, f"the answer does not match output_schema: {errors[0].message[:200]}")
+    outcome = validate_against(schema, document, field="output_schema")
+    if outcome.unchecked:
+        verdict.deduct(SCHEMA_UNCHECKED_PENALTY,
+                       f"the answer could not be checked, so the company reviews it: {outcome.unchecked}")
+    elif outcome.errors:
+        verdict.deduct(SCHEMA_MISMATCH_PENALTY, f"the answer does not match output_schema: {outcome.errors[0]}")
 
 
 class Adjudicator(Protocol):
@@ -121,13 +123,3 @@ class DeterministicOnly:
     def review(self, request: Mapping[str, Any], submission: Submission, verdict: Verdict) -> Verdict:
         """Return the verdict unchanged."""
         return verdict
-
-
-def validate_output_schema(schema: Mapping[str, Any] | None) -> None:
-    """Raise `ValueError` when `schema` is not a valid JSON Schema (used at request creation)."""
-    if schema is None:
-        return
-    try:
-        Draft202012Validator.check_schema(schema)
-    except SchemaError as exc:
-        raise ValueError(f"output_schema is not a valid JSON Schema: {exc.message[:200]}") from exc

@@ -131,7 +131,8 @@ def test_an_under_18_gets_422_and_nothing_changes(client):
 
 
 @pytest.mark.parametrize("overrides", [
-    {"date_of_birth": "17/05/1990"}, {"date_of_birth": "2090-01-01"}, {"country": "Spain"}, {"legal_name": "A"},
+    {"date_of_birth": "17/05/1990"}, {"date_of_birth": "2090-01-01"}, {"date_of_birth": "0001-01-01"},
+    {"date_of_birth": "1850-06-01"}, {"date_of_birth": "9999-12-31"}, {"country": "Spain"}, {"legal_name": "A"},
     {"legal_name": "Ana\x00García"}, {"kyc_status": "verified"}, {"status": "verified"}, {"user_id": "usr_x"},
     {"document_upload_id": 42},
 ])

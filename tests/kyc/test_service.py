@@ -1,6 +1,7 @@
 """KYC: an operator submits legal name, country, date of birth and an ID document → `pending`;
 staff approve (verified) or reject with a reason (they may submit again), exactly once; the
-development setting verifies at once; under-18s and foreign documents are refused."""
+development setting verifies at once; under-18s, birth dates over 120 years back and foreign
+documents are refused."""
 
 from __future__ import annotations
 
@@ -133,6 +134,24 @@ def test_operators_must_be_18(newcomer, born, accepted):
         return
     before = w.snapshot()
     with pytest.raises(ValidationFailed, match="at least 18"):
+        submit(newcomer, document=document, born=born)
+    w.assert_nothing_changed(before)
+    assert status_of(newcomer) == "not_started"
+
+
+@pytest.mark.parametrize(("born", "accepted"), [(date(1906, 3, 3), True), (date(1905, 3, 3), True),
+                                                (date(1905, 3, 2), False), (date(1, 1, 1), False)])
+def test_a_birth_date_more_than_120_years_back_is_refused(newcomer, born, accepted):
+    # given today is 2026-03-02
+    clock.freeze(w.T0)
+    document = w.upload(newcomer, purpose="kyc_document")
+
+    # when / then (121 years old on 2026-03-02 is refused; 120 is accepted)
+    if accepted:
+        assert submit(newcomer, document=document, born=born).status == "pending"
+        return
+    before = w.snapshot()
+    with pytest.raises(ValidationFailed, match="an age over 120 years"):
         submit(newcomer, document=document, born=born)
     w.assert_nothing_changed(before)
     assert status_of(newcomer) == "not_started"

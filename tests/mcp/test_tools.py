@@ -182,3 +182,24 @@ def test_only_post_is_served_and_other_methods_get_the_envelope(live_api):
         response = httpx.request(method, f"{live_api}/v1/mcp", headers={"Authorization": f"Bearer {agent.key}"})
         assert_error(response, status=405, code="method_not_allowed")
         assert response.headers["Allow"] == "POST"
+
+
+def test_a_bad_output_schema_or_deadline_is_a_tool_error_naming_the_problem(live_api):
+    # given a funded company
+    agent = make_agent(funded_cents=2_000)
+    refused = [({"output_schema": {"$ref": "file:///etc/passwd"}}, "points outside the schema"),
+               ({"output_schema": {"type": 12}}, "output_schema is not a valid JSON Schema at /type"),
+               ({"deadline": "9999-12-31T23:59:59-23:59"}, "deadline must be at most 365 days ahead")]
+
+    # when its agent sends each through the create_request tool
+    async def session(client):
+        return [await client.call_tool("create_request", {"request": {**SEED_BODY, **fields}})
+                for fields, _ in refused]
+
+    results = run(session, over_http(live_api, agent.key))
+
+    # then each is an error that names the problem, and nothing was escrowed
+    for result, (_, problem) in zip(results, refused, strict=True):
+        assert result.is_error
+        assert problem in result.content[0].text
+    assert escrow_cents(agent) == 0 and available_cents(agent) == 2_000

@@ -104,6 +104,8 @@ def test_optional_extras_are_accepted():
 
 @pytest.mark.parametrize(("field", "value"), [
     ("deadline", "2026-02-18T11:59:59Z"), ("deadline", "2026-02-18T13:00:00"), ("proof_requirements", [" "]),
+    ("deadline", "9999-12-31T23:59:59-23:59"), ("deadline", "2027-02-18T12:00:01Z"), ("output_schema", {"type": 12}),
+    ("output_schema", {"$ref": "https://example.com/x.json"}),
     ("proof_requirements", ["x" * 301]), ("output_schema", {"x": "y" * 10_001}), ("callback_url", "mailto:a@b.c"),
     ("context", " "), ("status", "completed"), ("urgency", "10min"), ("information_policy", "secret"),
 ])

@@ -1,18 +1,24 @@
 """Automated verification: the deterministic checks, the three bands (≥ 90, 50–89, < 50), proof
-requirements and `output_schema`, and the optional HTTP adjudicator (never on the network)."""
+requirements and `output_schema` (never fetched from, never a 500, never a hung thread), and the
+optional HTTP adjudicator (never on the network)."""
 
 from __future__ import annotations
 
 import json
+import time
 
 import httpx
 import pytest
+from sqlalchemy import update
 
 from marketplace_app.ledger.models import LedgerHold
+from marketplace_app.requests.models import Request
 from marketplace_app.work import adjudicator
 from marketplace_app.work.verification import DeterministicOnly, Submission, Verdict, check
+from tests.core.schema_host import CANARY, schema_host
 from tests.ledger.helpers import assert_ledger_balanced, hold_state
 from tests.requests import helpers as rh
+from tests.support import api_client
 from tests.work import helpers as w
 
 SCHEMA = {"type": "object", "required": ["compliant", "clause"],
@@ -158,4 +164,69 @@ def test_through_submit_the_output_schema_decides():
     assert valid["status"] == "completed"
     assert invalid["status"] == "disputed"
     assert "does not match output_schema" in invalid["result"]["verification"]["reasons"][0]
+    assert_ledger_balanced()
+
+
+def _slip_in(request_id: str, schema: object) -> None:
+    """Store `schema` as the request's output_schema directly, as an old row from before the check."""
+    w.in_unit(lambda session: session.execute(
+        update(Request).where(Request.id == request_id).values(output_schema=schema)))
+
+
+SLIPPED_IN = [
+    pytest.param(lambda host: {"$ref": host.url}, id="remote-ref"),
+    pytest.param(lambda host: {"properties": {"a": {"$ref": host.url}}}, id="nested-remote-ref"),
+    pytest.param(lambda host: {"$ref": "file:///etc/passwd"}, id="file-ref"),
+    pytest.param(lambda host: {"type": 12}, id="invalid-type"),
+    pytest.param(lambda host: {"minLength": -1}, id="negative-minLength"),
+    pytest.param(lambda host: {"$ref": "#"}, id="self-loop"),
+    pytest.param(lambda host: {"pattern": "(?=a)"}, id="lookahead"),
+]
+
+
+@pytest.mark.parametrize("make_schema", SLIPPED_IN)
+def test_a_schema_that_slipped_in_causes_no_fetch_and_no_500_and_the_company_reviews(make_schema):
+    # given an accepted request whose stored output_schema would be refused today, and a live
+    # loopback server that any fetch of it would reach
+    agent = w.make_agent()
+    operator = w.make_operator()
+    request_id = w.create(agent)["id"]
+    w.accept(operator, request_id)
+    with schema_host() as host:
+        _slip_in(request_id, make_schema(host))
+
+        # when the operator submits through the API
+        with api_client() as client:
+            response = client.post(f"/v1/operator/requests/{request_id}/submit", headers=operator.headers(),
+                                   json={"answer": json.dumps({"compliant": True, "clause": "4.2 notice"}),
+                                         "confidence": "high"})
+
+    # then nothing was fetched, nothing leaked, and the answer waits for the company's review
+    assert host.paths == []
+    assert response.status_code == 200, response.text
+    assert CANARY not in response.text
+    assert response.json()["status"] == "needs_review"
+    reasons = response.json()["verification"]["reasons"]
+    assert reasons[0].startswith("the answer could not be checked, so the company reviews it: output_schema")
+    assert_ledger_balanced()
+
+
+@pytest.mark.parametrize("length", [26, 50_000])
+def test_a_backtracking_pattern_cannot_tie_up_submit(length):
+    # given a request whose output_schema pattern backtracks on an answer that does not match:
+    # 26 characters take Python's `re` over ten seconds, 50,000 would never end (and a thread
+    # inside `re` holds the interpreter: it cannot even be timed out)
+    agent = w.make_agent()
+    operator = w.make_operator()
+    request_id = w.create(agent, output_schema={"type": "string", "pattern": "^(a+)+$"})["id"]
+    w.accept(operator, request_id)
+
+    # when the answer is submitted
+    started = time.perf_counter()
+    row = w.submit(operator, request_id, answer=(json.dumps("a" * length + "!"), "high"))
+
+    # then it finished in well under a second, with the mismatch as the reason
+    assert time.perf_counter() - started < 1.0
+    assert row["status"] == "disputed"
+    assert "does not match output_schema" in row["result"]["verification"]["reasons"][0]
     assert_ledger_balanced()
