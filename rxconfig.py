@@ -16,6 +16,8 @@ config = rx.Config(
     frontend_port=settings.frontend_port,
     backend_port=settings.backend_port,
     telemetry_enabled=False,
+    # The dashboards' client address (sign-in throttling) follows the API's proxy rule.
+    trusted_proxy_hops=settings.trusted_proxy_hops,
     show_built_with_reflex=False,
     plugins=[rx.plugins.RadixThemesPlugin(theme=THEME)],
     disable_plugins=[SitemapPlugin],

@@ -1,4 +1,4 @@
-"""Staff endpoints: the KYC queue, payouts to settle, disputed requests awaiting staff."""
+"""Staff endpoints: the KYC queue, payouts to settle, disputed requests awaiting staff, sign-in unlocks."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from marketplace_app.api.routes.operator import payout_view
 from marketplace_app.core.clock import isoformat
 from marketplace_app.core.db import unit_of_work
 from marketplace_app.earnings import payouts
+from marketplace_app.identity import service as identity
 from marketplace_app.identity import staff
 from marketplace_app.kyc import service as kyc
 from marketplace_app.requests.models import Request, RequestStatus
@@ -108,3 +109,16 @@ def disputed_requests(_staff: AdminUser) -> dict[str, Any]:
         rows = session.execute(select(Request.__table__).where(Request.status == RequestStatus.disputed)
                                .order_by(Request.created_at.desc()).limit(100)).mappings().all()
     return {"data": [summary(row) | {"company_id": row["company_id"]} for row in rows]}
+
+
+class UnlockOut(BaseModel):
+    user_id: str
+    failures_cleared: bool
+
+
+@router.post("/users/{user_id}/unlock", response_model=UnlockOut, openapi_extra=ADMIN, responses=ERRORS)
+def unlock_user(user_id: str, staff: AdminUser) -> UnlockOut:
+    """Lift a sign-in lockout: the account's failed sign-ins are forgotten, so it may sign in at once."""
+    with unit_of_work() as session:
+        cleared = identity.unlock(session, user_id=user_id, staff=staff)
+    return UnlockOut(user_id=user_id[:40], failures_cleared=cleared)
