@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 import marketplace_app.models  # noqa: F401  (registers every table)
 from marketplace_app.api.app import create_api
 from marketplace_app.core.db import metadata, unit_of_work
+from marketplace_app.settings import get_settings
 
 T = TypeVar("T")
 
@@ -80,3 +81,10 @@ def repeated(total: int, *, in_ci: int) -> list[Any]:
     """Round numbers for a repeated race: the first `in_ci` run with `-m slow` (CI), the rest
     only in `make test-nightly` (they carry the `nightly` marker too)."""
     return [pytest.param(index, marks=pytest.mark.nightly) if index >= in_ci else index for index in range(total)]
+
+
+def override_settings(monkeypatch: pytest.MonkeyPatch, **values: object) -> None:
+    """Set settings for this test (as their environment variables; undone after it)."""
+    for name, value in values.items():
+        monkeypatch.setenv(name.upper(), str(value))
+    get_settings.cache_clear()

@@ -60,7 +60,7 @@ def _add_json_404(api: FastAPI) -> None:
     """Unknown paths under the API prefix answer in the envelope, not with Reflex's HTML page."""
 
     @api.api_route(API_PREFIX + "/{path:path}", methods=ALL_METHODS, include_in_schema=False,
-                   openapi_extra=PUBLIC)
+                   openapi_extra=PUBLIC, dependencies=[Depends(limit_by_declaration)])
     def unknown_route(path: str, request: Request) -> None:
         allowed = _allowed_methods(api, request.scope)
         if allowed:
