@@ -93,15 +93,6 @@ def clear_account(session: Session, *, email: str) -> bool:
     return session.execute(delete(THROTTLES).where(THROTTLES.c.subject == account_subject(email))).rowcount > 0
 
 
-def account_locked_until(session: Session, *, email: str) -> datetime | None:
-    """When the account may next try to sign in, if it must wait now."""
-    moment = now()
-    row = session.execute(select(THROTTLES).where(THROTTLES.c.subject == account_subject(email),
-                                                  THROTTLES.c.forget_at > moment)).first()
-    free_at = _account_free_at(row)
-    return free_at if free_at is not None and free_at > moment else None
-
-
 def purge_forgotten(session: Session) -> int:
     """Delete failure records past their memory; return how many went."""
     return session.execute(delete(THROTTLES).where(THROTTLES.c.forget_at <= now())).rowcount
