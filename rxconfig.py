@@ -21,6 +21,8 @@ config = rx.Config(
     # ride the dashboard socket. This list feeds its CORS middleware and its `/_event` socket.io server.
     cors_allowed_origins=list(settings.allowed_origins),
     telemetry_enabled=False,
+    # The dashboards' client address (sign-in throttling) follows the API's proxy rule.
+    trusted_proxy_hops=settings.trusted_proxy_hops,
     show_built_with_reflex=False,
     plugins=[rx.plugins.RadixThemesPlugin(theme=THEME)],
     disable_plugins=[SitemapPlugin],

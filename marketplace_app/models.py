@@ -7,7 +7,7 @@ from marketplace_app.disputes.models import Dispute, DisputeJuror, DisputeStep
 from marketplace_app.earnings.models import Earning, Payout
 from marketplace_app.events.models import Event
 from marketplace_app.idempotency.models import IdempotencyRecord
-from marketplace_app.identity.models import AuthSession, LoginTicket, User
+from marketplace_app.identity.models import AuthSession, LoginThrottle, LoginTicket, User
 from marketplace_app.kyc.models import KycSubmission
 from marketplace_app.ledger.models import LedgerAccount, LedgerEntry, LedgerHold, LedgerTransfer
 from marketplace_app.operators.models import OperatorProfile
@@ -23,7 +23,7 @@ __all__ = [
     "ApiKey", "AuditEntry",
     "AuthSession", "Company", "CompanyMember", "ContextView", "Dispute", "DisputeJuror", "DisputeStep",
     "Earning", "Event", "IdempotencyRecord", "KycSubmission", "LedgerAccount", "LedgerEntry", "LedgerHold",
-    "LedgerTransfer", "LoginTicket", "OperatorProfile", "Payout", "Project", "RateLimitCounter", "Request",
-    "RequestEvent", "SchedulerJob", "SchedulerLease", "Skill", "Upload", "User", "WaitlistEntry", "WebhookAttempt",
-    "WebhookDelivery", "WebhookEndpoint", "WorkAssignment",
+    "LedgerTransfer", "LoginThrottle", "LoginTicket", "OperatorProfile", "Payout", "Project", "RateLimitCounter",
+    "Request", "RequestEvent", "SchedulerJob", "SchedulerLease", "Skill", "Upload", "User", "WaitlistEntry",
+    "WebhookAttempt", "WebhookDelivery", "WebhookEndpoint", "WorkAssignment",
 ]

@@ -137,6 +137,27 @@ class Settings(BaseSettings):
     request_deadline_max_days: int = 365
     kyc_max_age_years: int = 120
 
+    # Throttling (docs/DECISIONS.md "Throttling and rate limits"). Failed sign-ins are counted per
+    # account (e-mail) and per client address: from the 5th failure in a row an account waits 30 s
+    # before the next attempt, doubling with each further failure up to 15 min; an account's
+    # failures are forgotten 24 h after its last one, and a success clears them. 20 failures from
+    # one address with no 15-minute pause stop that address for 15 min.
+    login_failures_before_lockout: int = 5
+    login_lockout_first_seconds: int = 30
+    login_lockout_max_seconds: int = 900
+    login_failure_memory_hours: int = 24
+    login_failures_per_address: int = 20
+    login_address_window_seconds: int = 900
+    # Hourly limits of the routes that are not an agent's: per client address for sign-ups, the
+    # waitlist and other public routes, per signed-in user for dashboard-session routes.
+    sign_ups_per_address_per_hour: int = 10
+    waitlist_joins_per_address_per_hour: int = 20
+    public_requests_per_address_per_hour: int = 300
+    session_requests_per_user_per_hour: int = 600
+    # How many reverse proxies in front of the app append to X-Forwarded-For (0: the header is
+    # ignored and the peer address is the client, because a client can write the header itself).
+    trusted_proxy_hops: int = Field(default=0, ge=0)
+
     @model_validator(mode="after")
     def _secret_is_real(self) -> Settings:
         if self.environment is Environment.production:

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
 from starlette.routing import Match, Mount
 
 from marketplace_app import __version__
 from marketplace_app.api.access import PUBLIC
-from marketplace_app.api.agent import RateLimitHeaders
 from marketplace_app.api.errors import install_error_handlers
 from marketplace_app.api.limits import BodySizeLimit
 from marketplace_app.api.mcp.http import MCP_PATH, McpEndpoint
+from marketplace_app.api.ratelimits import RATE_LIMITED, RateLimitHeaders, limit_by_declaration
 from marketplace_app.api.routes import (
     account,
     admin,
@@ -43,10 +43,13 @@ def create_api() -> FastAPI:
                   description="Agents hand paid work to verified humans. Errors are always "
                               '`{"error": {"code", "message"}}`.')
     install_error_handlers(api)
-    v1 = APIRouter(prefix=API_PREFIX)
-    for module in (health, auth, dashboard, webhooks, credits, requests, disputes, account, waitlist, operator, admin,
-                   stream, admin_credits, audit):
-        v1.include_router(module.router)
+    # Every /v1 route is counted here by what it declares (api/access.py); agent routes by their key.
+    v1 = APIRouter(prefix=API_PREFIX, dependencies=[Depends(limit_by_declaration)])
+    v1.include_router(health.router)  # never limited: load balancers poll it
+    for module in (auth, dashboard, webhooks, credits, requests, disputes, account, waitlist, operator, admin,
+                   admin_credits, audit):
+        v1.include_router(module.router, responses=RATE_LIMITED)
+    v1.include_router(stream.router)
     api.include_router(v1)
     api.include_router(agent_hooks.router)
     api.router.add_route(MCP_PATH, McpEndpoint(api), methods=["POST"], include_in_schema=False)
@@ -60,7 +63,7 @@ def _add_json_404(api: FastAPI) -> None:
     """Unknown paths under the API prefix answer in the envelope, not with Reflex's HTML page."""
 
     @api.api_route(API_PREFIX + "/{path:path}", methods=ALL_METHODS, include_in_schema=False,
-                   openapi_extra=PUBLIC)
+                   openapi_extra=PUBLIC, dependencies=[Depends(limit_by_declaration)])
     def unknown_route(path: str, request: Request) -> None:
         allowed = _allowed_methods(api, request.scope)
         if allowed:

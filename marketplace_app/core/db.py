@@ -19,7 +19,7 @@ import os
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, MetaData, Table, create_engine, event
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -28,6 +28,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.pool import QueuePool
 from sqlmodel import Session, SQLModel
 
+from marketplace_app.core.errors import HandoffError
 from marketplace_app.settings import get_settings
 
 NAMING_CONVENTION = {
@@ -42,7 +43,10 @@ metadata: MetaData = SQLModel.metadata
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 AFTER_COMMIT_KEY = "after_commit"
+AFTER_REFUSAL_KEY = "after_refusal"
 READ_ONLY_OPTION = "handoff_read_only"
+
+T = TypeVar("T")
 
 _engine: Engine | None = None
 _engine_lock = threading.Lock()
@@ -168,21 +172,52 @@ def unit_of_work(*, read_only: bool = False) -> Iterator[Session]:
 
     Services flush but never commit; front doors and jobs wrap each call in one
     unit of work. Callbacks registered with `after_commit` run only once the
-    transaction is durable (e.g. waking the webhook dispatcher). A read-only
-    unit ends without commit; closing the session keeps loaded objects readable.
+    transaction is durable (e.g. waking the webhook dispatcher). Writes registered
+    with `after_refusal` run in a transaction of their own when the unit ends in a
+    refusal. A read-only unit ends without commit; closing the session keeps loaded
+    objects readable.
     """
-    with Session(get_engine(), expire_on_commit=False, autoflush=False) as session:
-        if read_only:
-            session.connection(execution_options={READ_ONLY_OPTION: True})
-        try:
-            yield session
-            if not read_only:
-                session.commit()
-        except BaseException:
-            session.rollback()
-            raise
+    session = Session(get_engine(), expire_on_commit=False, autoflush=False)
+    try:
+        with session:
+            if read_only:
+                session.connection(execution_options={READ_ONLY_OPTION: True})
+            try:
+                yield session
+                if not read_only:
+                    session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+    except HandoffError:
+        _write_again_after_refusal(session)
+        raise
     for callback in session.info.get(AFTER_COMMIT_KEY, ()):
         callback()
+
+
+def after_refusal(session: Session, write: Callable[[Session], object]) -> None:
+    """Run `write` in a transaction of its own once this unit of work has ended in a refusal
+    (a `HandoffError`) and rolled back: for what a refused call must leave behind, such as a
+    failed sign-in."""
+    session.info.setdefault(AFTER_REFUSAL_KEY, []).append(write)
+
+
+def keep_if_refused(session: Session, write: Callable[[Session], T]) -> T:
+    """Run `write(session)` now, and again after a refusal (`after_refusal`) should this unit of
+    work end in one: the unit of work commits the first run or the second run is committed,
+    so the write lands exactly once (a counted sign-up attempt, refused or not)."""
+    after_refusal(session, write)
+    return write(session)
+
+
+def _write_again_after_refusal(session: Session) -> None:
+    writes = session.info.get(AFTER_REFUSAL_KEY)
+    if writes:
+        # The refused transaction has ended and given its connection (and SQLite's writer lock) back.
+        with unit_of_work() as again:
+            for write in writes:
+                write(again)
 
 
 def after_commit(session: Session, callback: Callable[[], None]) -> None:

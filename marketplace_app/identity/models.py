@@ -72,3 +72,19 @@ class LoginTicket(SQLModel, table=True):
     user_id: str = Field(foreign_key="user_account.id")
     expires_at: datetime = Field(index=True)
     used_at: datetime | None = None
+
+
+class LoginThrottle(SQLModel, table=True):
+    """Failed sign-ins counted under one subject: an account or a client address.
+
+    Subjects are keyed hashes (`acct:…` of the e-mail tried, `addr:…` of the address), because
+    failures name e-mails that may belong to nobody and addresses are personal data. When a
+    subject must wait is worked out from `failures` and `last_failure_at` (identity/throttle.py).
+    """
+
+    __tablename__ = "login_throttle"
+
+    subject: str = Field(primary_key=True, max_length=40)
+    failures: int = 0
+    last_failure_at: datetime
+    forget_at: datetime = Field(index=True)

@@ -1,4 +1,4 @@
-"""Sign-up, password login, bearer sessions and browser login tickets."""
+"""Sign-up, password login (throttled), bearer sessions and browser login tickets."""
 
 from __future__ import annotations
 
@@ -14,11 +14,15 @@ from sqlmodel import Session
 from marketplace_app.companies import service as companies
 from marketplace_app.core.clock import now
 from marketplace_app.core.crypto import keyed_hash
-from marketplace_app.core.errors import Conflict, Forbidden, Unauthorized, ValidationFailed
+from marketplace_app.core.db import after_refusal, keep_if_refused
+from marketplace_app.core.errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationFailed
 from marketplace_app.core.ids import new_id, new_secret
+from marketplace_app.identity import throttle
 from marketplace_app.identity.models import AuthSession, LoginTicket, Role, User, UserStatus
 from marketplace_app.identity.passwords import DUMMY_HASH, hash_password, verify_password
 from marketplace_app.operators import service as operators
+from marketplace_app.ratelimit import service as ratelimit
+from marketplace_app.ratelimit.service import Rule
 from marketplace_app.settings import get_settings
 
 MIN_PASSWORD_LENGTH = 10
@@ -94,26 +98,58 @@ def _check_password(password: str) -> None:
         raise ValidationFailed(f"password must be at most {MAX_PASSWORD_LENGTH} characters")
 
 
-def authenticate(session: Session, *, email: str, password: str) -> User:
-    """Return the user these credentials belong to.
+def register(session: Session, form: SignUp, *, address: str) -> User:
+    """Open an account for someone at a front door: sign-ups are counted per client address.
 
     Raises:
+        RateLimited: Too many sign-ups from this address this hour.
+        ValidationFailed, Conflict: As `sign_up`.
+    """
+    # Kept even when the sign-up is refused, so probing which e-mails are taken is counted too.
+    usage = keep_if_refused(session, lambda kept: ratelimit.count(kept, rule=Rule.sign_up, who=address))
+    ratelimit.refuse_if_over(usage, what=ratelimit.RULE_WORDS[Rule.sign_up])
+    return sign_up(session, form)
+
+
+def authenticate(session: Session, *, email: str, password: str, address: str) -> User:
+    """Return the user these credentials belong to, throttling guesses (identity/throttle.py).
+
+    Raises:
+        RateLimited: The account or the client address must wait; no password is checked.
         Unauthorized: Unknown e-mail or wrong password (one message for both).
         Forbidden: The account is frozen.
     """
     email = email.strip().lower()
+    had_failures = throttle.refuse_if_waiting(session, email=email, address=address)
     # No account has a NUL in its e-mail, and PostgreSQL would refuse to even compare one.
     user = None if "\x00" in email else session.execute(
         select(User).where(User.email == email)).scalar_one_or_none()
     if user is None:
         verify_password(DUMMY_HASH, password)  # spend the same time as a real check
-        raise Unauthorized("Invalid e-mail or password")
-    if not verify_password(user.password_hash, password):
+    if user is None or not verify_password(user.password_hash, password):
+        after_refusal(session, lambda kept: throttle.record_failure(kept, email=email, address=address))
         raise Unauthorized("Invalid e-mail or password")
     if user.status != UserStatus.active:
         raise Forbidden("This account is frozen; contact support")
+    if had_failures:
+        throttle.clear_account(session, email=email)
     user.last_login_at = now()
     return user
+
+
+def unlock(session: Session, *, user_id: str, staff: User) -> bool:
+    """Lift a sign-in lockout: forget the account's failed sign-ins; whether it had any.
+
+    Raises:
+        Forbidden: `staff` is not staff.
+        NotFound: No user `user_id`.
+    """
+    if staff.role != Role.admin:
+        raise Forbidden("Only staff can unlock an account")
+    user = session.get(User, user_id[:40])
+    if user is None:
+        raise NotFound(f"User {user_id[:40]} not found")
+    return throttle.clear_account(session, email=user.email)
 
 
 def create_session(session: Session, *, user: User, kind: str = "api") -> str:
@@ -178,8 +214,8 @@ def redeem_login_ticket(session: Session, ticket: str) -> User:
 
 
 def purge_expired(session: Session) -> int:
-    """Delete expired tickets and sessions; return how many rows went."""
+    """Delete expired tickets and sessions, and forgotten failed sign-ins; return how many rows went."""
     moment = now()
     removed = session.execute(TICKETS.delete().where(TICKETS.c.expires_at < moment - TICKET_TTL)).rowcount
     removed += session.execute(SESSIONS.delete().where(SESSIONS.c.expires_at < moment)).rowcount
-    return removed
+    return removed + throttle.purge_forgotten(session)

@@ -1,21 +1,45 @@
-"""Fixed one-hour windows per subject (an API key), counted with one upsert."""
+"""Fixed one-hour windows per subject (an API key, a user, a client address), counted with one upsert."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from sqlalchemy import delete
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
 
+from marketplace_app.core.clients import address_key
 from marketplace_app.core.clock import now
+from marketplace_app.core.crypto import keyed_hash
 from marketplace_app.core.db import is_postgres
+from marketplace_app.core.errors import RateLimited
 from marketplace_app.ratelimit.models import RateLimitCounter
+from marketplace_app.settings import get_settings
 
 WINDOW = timedelta(hours=1)
 COUNTERS = RateLimitCounter.__table__
+# 128 bits of a keyed hash: no address is stored, and `rule:digest` fits the 40-character subject.
+ADDRESS_DIGEST_CHARS = 32
+
+
+class Rule(StrEnum):
+    """An hourly limit other than an agent key's; the value prefixes the counter's subject."""
+
+    public = "pub"
+    """Public routes, per client address."""
+    session = "ses"
+    """Dashboard-session routes, per signed-in user."""
+    sign_up = "reg"
+    """Opening an account, per client address (the API and the sign-up form alike)."""
+    waitlist = "wl"
+    """Joining the waitlist, per client address."""
+
+
+RULE_WORDS = {Rule.public: "requests from this address", Rule.session: "requests",
+              Rule.sign_up: "sign-ups from this address", Rule.waitlist: "waitlist sign-ups from this address"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +65,12 @@ class Usage:
         """Seconds until the window resets (at least 1)."""
         return max(int((self.reset_at - now()).total_seconds()) + 1, 1)
 
+    @property
+    def headers(self) -> dict[str, str]:
+        """The `X-RateLimit-*` headers every counted answer carries."""
+        return {"X-RateLimit-Limit": str(self.limit), "X-RateLimit-Remaining": str(self.remaining),
+                "X-RateLimit-Reset": str(int(self.reset_at.timestamp()))}
+
 
 def window_start(moment: datetime) -> datetime:
     """The start of the hour containing `moment`."""
@@ -64,6 +94,37 @@ def peek(session: Session, *, subject: str, limit: int) -> Usage:
     start = window_start(now())
     count = session.get(RateLimitCounter, (subject, start))
     return Usage(limit=limit, count=count.count if count else 0, reset_at=start + WINDOW)
+
+
+def limit_of(rule: Rule) -> int:
+    """The hourly limit of `rule`, from settings."""
+    settings = get_settings()
+    return {Rule.public: settings.public_requests_per_address_per_hour,
+            Rule.session: settings.session_requests_per_user_per_hour,
+            Rule.sign_up: settings.sign_ups_per_address_per_hour,
+            Rule.waitlist: settings.waitlist_joins_per_address_per_hour}[rule]
+
+
+def subject_of(rule: Rule, who: str) -> str:
+    """The counter's subject: `ses:<user id>` for users, a keyed hash of the address otherwise."""
+    if rule is Rule.session:
+        return f"{rule}:{who}"
+    digest = keyed_hash("ratelimit-address", address_key(who))[:ADDRESS_DIGEST_CHARS]
+    return f"{rule}:{digest}"
+
+
+def count(session: Session, *, rule: Rule, who: str) -> Usage:
+    """Count one call of `who` (a user id, or a client address) under `rule`; refuse it with
+    `refuse_if_over` once the count has been kept."""
+    return hit(session, subject=subject_of(rule, who), limit=limit_of(rule))
+
+
+def refuse_if_over(usage: Usage, *, what: str = "requests") -> None:
+    """Raise `RateLimited` with `Retry-After` and `X-RateLimit-*` when `usage` is over its limit."""
+    if not usage.allowed:
+        raise RateLimited(f"Rate limit of {usage.limit} {what} per hour exceeded; retry in "
+                          f"{usage.retry_after_seconds}s",
+                          headers={"Retry-After": str(usage.retry_after_seconds), **usage.headers})
 
 
 def purge_old_windows(session: Session) -> int:

@@ -61,7 +61,8 @@ JOBS: list[Job] = [
     Job("purge_rate_limit_windows", "Delete rate-limit counters of past windows", 600, ratelimit.purge_old_windows),
     Job("purge_idempotency_records", "Delete Idempotency-Key records past their 24 h", 3600,
         idempotency.purge_expired),
-    Job("purge_expired_logins", "Delete expired sessions and sign-in tickets", 300, identity.purge_expired),
+    Job("purge_expired_logins", "Delete expired sessions, sign-in tickets and forgotten failed sign-ins", 300,
+        identity.purge_expired),
     Job("ledger_health", "Prove the ledger's invariants (Σ = 0, balances = entries)", 300, _check_ledger),
 ]
 

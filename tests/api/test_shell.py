@@ -11,7 +11,9 @@ from marketplace_app import __version__
 from marketplace_app.api.app import create_api
 from marketplace_app.api.deps import current_user
 from marketplace_app.api.limits import MAX_BODY_BYTES
-from marketplace_app.core.db import get_engine
+from marketplace_app.core.db import get_engine, unit_of_work
+from marketplace_app.identity import service as identity
+from tests import factories
 from tests.support import assert_error, row_counts
 
 REGISTER = "/v1/auth/register"
@@ -113,9 +115,12 @@ def test_an_unexpected_failure_is_a_500_envelope_without_details():
 
     api.dependency_overrides[current_user] = explode
     client = TestClient(api, raise_server_exceptions=False)
+    with unit_of_work() as session:
+        # A real session, so the rate limiter (which reads it first) lets the call reach the route.
+        token = identity.create_session(session, user=factories.make_user(session))
 
     # when
-    response = client.get("/v1/auth/me")
+    response = client.get("/v1/auth/me", headers={"Authorization": f"Bearer {token}"})
 
     # then
     message = assert_error(response, status=500, code="internal_error")

@@ -7,7 +7,11 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
+from marketplace_app.core.db import unit_of_work
+from marketplace_app.core.errors import Unauthorized
+from marketplace_app.identity import service as identity
 from marketplace_app.identity.models import Role
+from marketplace_app.settings import get_settings
 from marketplace_app.ui import routes
 from tests.e2e.helpers import Url, make_user, sign_in
 
@@ -53,6 +57,19 @@ def test_wrong_password_shows_the_message_and_stays_on_login(page: Page, url: Ur
 
     expect(page.locator("#form-error")).to_contain_text("Invalid e-mail or password")
     expect(page.get_by_text("Invalid e-mail or password").last).to_be_visible()
+    assert page.url == url(routes.LOGIN)
+
+
+def test_a_locked_account_is_told_it_is_locked_and_until_when(page: Page, url: Url):
+    email = make_user(role=Role.company)
+    for _ in range(get_settings().login_failures_before_lockout):
+        with pytest.raises(Unauthorized), unit_of_work() as session:
+            identity.authenticate(session, email=email, password="not-the-password", address="192.0.2.44")
+
+    sign_in(page, url, email=email)
+
+    expect(page.locator("#form-error")).to_contain_text("This account is temporarily locked")
+    expect(page.locator("#form-error")).to_contain_text(re.compile(r"Try again after \d\d:\d\d:\d\d UTC"))
     assert page.url == url(routes.LOGIN)
 
 

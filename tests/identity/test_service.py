@@ -102,7 +102,8 @@ def test_authenticate_refuses_a_nul_in_the_email_like_an_unknown_one():
 
     # when / then
     with pytest.raises(Unauthorized, match="Invalid e-mail or password"), unit_of_work() as session:
-        identity.authenticate(session, email="ada@example.com\x00", password=factories.PASSWORD)
+        identity.authenticate(session, email="ada@example.com\x00", password=factories.PASSWORD,
+                              address="192.0.2.1")
 
 
 def test_a_session_token_is_stored_only_as_a_keyed_hash():

@@ -1,4 +1,5 @@
-"""Staff endpoints: the KYC queue, payouts to settle, disputed requests awaiting staff, ledger health."""
+"""Staff endpoints: the KYC queue, payouts to settle, disputed requests awaiting staff, ledger health,
+sign-in unlocks."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from marketplace_app.core.clock import isoformat, now
 from marketplace_app.core.db import unit_of_work
 from marketplace_app.core.money import format_money
 from marketplace_app.earnings import payouts
+from marketplace_app.identity import service as identity
 from marketplace_app.identity import staff
 from marketplace_app.kyc import service as kyc
 from marketplace_app.ledger.health import LedgerHealth, ledger_health
@@ -174,3 +176,16 @@ def health_view(health: LedgerHealth) -> LedgerHealthOut:
         escrow_mismatches=[EscrowMismatchOut(account_id=account, balance_cents=balance, held_cents=held)
                            for account, balance, held in health.escrow_mismatches],
     )
+
+
+class UnlockOut(BaseModel):
+    user_id: str
+    failures_cleared: bool
+
+
+@router.post("/users/{user_id}/unlock", response_model=UnlockOut, openapi_extra=ADMIN, responses=ERRORS)
+def unlock_user(user_id: str, staff: AdminUser) -> UnlockOut:
+    """Lift a sign-in lockout: the account's failed sign-ins are forgotten, so it may sign in at once."""
+    with unit_of_work() as session:
+        cleared = identity.unlock(session, user_id=user_id, staff=staff)
+    return UnlockOut(user_id=user_id[:40], failures_cleared=cleared)

@@ -9,8 +9,8 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from marketplace_app.api.access import PUBLIC, SESSION
-from marketplace_app.api.deps import SESSION_COOKIE, CurrentUser, bearer_token
+from marketplace_app.api.access import PUBLIC, SESSION, access
+from marketplace_app.api.deps import SESSION_COOKIE, CurrentUser, bearer_token, client_address
 from marketplace_app.core.clock import isoformat
 from marketplace_app.core.db import unit_of_work
 from marketplace_app.core.errors import HandoffError
@@ -60,25 +60,34 @@ class SessionOut(BaseModel):
 
 ERRORS = {401: {"description": "Invalid credentials"}, 409: {"description": "E-mail already registered"},
           422: {"description": "Invalid input"}}
+# Sign-in and sign-up are throttled by the identity service itself, the same at every door.
+THROTTLED_BY_SERVICE = access("public", rate_limit="service")
+# A session token must not be kept by the browser's or a proxy's cache.
+NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 
-@router.post("/register", status_code=201, response_model=SessionOut, responses=ERRORS, openapi_extra=PUBLIC)
-def register(body: RegisterIn) -> SessionOut:
+@router.post("/register", status_code=201, response_model=SessionOut, responses=ERRORS,
+             openapi_extra=THROTTLED_BY_SERVICE)
+def register(body: RegisterIn, request: Request, response: Response) -> SessionOut:
     """Create an account (company, operator or agent owner) and sign it in."""
     form = identity.SignUp(email=body.email, password=body.password, display_name=body.display_name,
                            role=Role(body.role), company_name=body.company_name)
     with unit_of_work() as session:
-        user = identity.sign_up(session, form)
+        user = identity.register(session, form, address=client_address(request))
         token = identity.create_session(session, user=user)
+    response.headers.update(NO_STORE)
     return SessionOut(token=token, user=UserOut.of(user))
 
 
-@router.post("/login", response_model=SessionOut, responses=ERRORS, openapi_extra=PUBLIC)
-def login(body: LoginIn) -> SessionOut:
-    """Exchange e-mail and password for a `ses_…` bearer token."""
+@router.post("/login", response_model=SessionOut, responses=ERRORS, openapi_extra=THROTTLED_BY_SERVICE)
+def login(body: LoginIn, request: Request, response: Response) -> SessionOut:
+    """Exchange e-mail and password for a `ses_…` bearer token. Repeated failures make the account
+    (or the caller's address) wait before the next attempt: `429 rate_limited` with `Retry-After`."""
     with unit_of_work() as session:
-        user = identity.authenticate(session, email=body.email, password=body.password)
+        user = identity.authenticate(session, email=body.email, password=body.password,
+                                     address=client_address(request))
         token = identity.create_session(session, user=user)
+    response.headers.update(NO_STORE)
     return SessionOut(token=token, user=UserOut.of(user))
 
 
@@ -107,7 +116,8 @@ def browser_session(ticket: str = "") -> RedirectResponse:
             token = identity.create_session(session, user=user, kind="browser")
     except HandoffError as exc:
         return RedirectResponse(f"{settings.app_url}/login?{urlencode({'error': exc.message})}", status_code=303)
-    response = RedirectResponse(f"{settings.app_url}{home_for_role(user.role)}", status_code=303)
+    response = RedirectResponse(f"{settings.app_url}{home_for_role(user.role)}", status_code=303,
+                                headers=NO_STORE)
     response.set_cookie(SESSION_COOKIE, token, max_age=settings.session_ttl_hours * 3600, httponly=True,
                         samesite="lax", secure=settings.app_url.startswith("https://"), path="/")
     return response

@@ -7,7 +7,7 @@ from typing import Literal
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
-from marketplace_app.api.access import PUBLIC
+from marketplace_app.api.access import access
 from marketplace_app.core.clock import isoformat
 from marketplace_app.core.db import unit_of_work
 from marketplace_app.waitlist import service as waitlist
@@ -38,12 +38,14 @@ class WaitlistOut(BaseModel):
                    created_at=isoformat(entry.created_at))
 
 
-@router.post("/waitlist", status_code=201, response_model=WaitlistOut, openapi_extra=PUBLIC, responses={
+@router.post("/waitlist", status_code=201, response_model=WaitlistOut,
+             openapi_extra=access("public", rate_limit="waitlist"), responses={
     200: {"description": "Already on the waitlist with this type and e-mail: the existing entry",
           "model": WaitlistOut},
     422: {"description": "Invalid input (`validation_error`)"}})
 def join_waitlist(body: WaitlistIn, response: Response) -> WaitlistOut:
-    """Join the waitlist. No authentication; joining twice returns the first entry with 200."""
+    """Join the waitlist. No authentication; joining twice returns the first entry with 200.
+    Sign-ups are limited per client address and hour (`429 rate_limited` past the limit)."""
     with unit_of_work() as session:
         joined = waitlist.join_waitlist(session, type=body.type, email=body.email, name=body.name,
                                         use_case=body.use_case)

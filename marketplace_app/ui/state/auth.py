@@ -18,15 +18,15 @@ from marketplace_app.ui.state.base import BROWSER_SESSION_PATH, AppState, error_
 SIGN_UP_ROLES = ("company", "operator", "agent_owner")
 
 
-def login_ticket(session: Session, *, email: str, password: str) -> str:
-    """Check the credentials and return a one-time browser login ticket for that user."""
-    user = identity.authenticate(session, email=email, password=password)
+def login_ticket(session: Session, *, email: str, password: str, address: str) -> str:
+    """Check the credentials (throttled as on the API) and return a one-time browser login ticket."""
+    user = identity.authenticate(session, email=email, password=password, address=address)
     return identity.issue_login_ticket(session, user=user)
 
 
-def sign_up_ticket(session: Session, form: identity.SignUp) -> str:
-    """Open the account and return a one-time browser login ticket for it."""
-    user = identity.sign_up(session, form)
+def sign_up_ticket(session: Session, form: identity.SignUp, *, address: str) -> str:
+    """Open the account (counted per address as on the API) and return a one-time browser login ticket."""
+    user = identity.register(session, form, address=address)
     return identity.issue_login_ticket(session, user=user)
 
 
@@ -35,6 +35,11 @@ class AuthFormState(AppState):
 
     error: str = ""
     busy: bool = False
+
+    def _client_address(self) -> str:
+        # Reflex resolves it from the socket's peer, or from X-Forwarded-For behind the
+        # TRUSTED_PROXY_HOPS proxies rxconfig.py passes on: the API's rule.
+        return self.router.session.client_ip or "unknown"
 
     async def _redirect_if_signed_in(self):
         user = await self._load_user()
@@ -67,7 +72,7 @@ class LoginState(AuthFormState):
     async def submit(self, form: dict[str, Any]):
         """Sign in with the e-mail and password from the form."""
         async for update in self._submit(login_ticket, email=str(form.get("email", "")),
-                                         password=str(form.get("password", ""))):
+                                         password=str(form.get("password", "")), address=self._client_address()):
             yield update
 
 
@@ -96,5 +101,5 @@ class SignUpState(AuthFormState):
             display_name=str(form.get("display_name", "")), role=Role(self.role),
             company_name=(str(form.get("company_name", "")).strip() or None) if self.role == "company" else None,
         )
-        async for update in self._submit(sign_up_ticket, form=sign_up):
+        async for update in self._submit(sign_up_ticket, form=sign_up, address=self._client_address()):
             yield update
