@@ -27,17 +27,24 @@ make migrate >/dev/null
 HANDOFF_STAFF_PASSWORD="smoke-staff-password-2026" \
     .venv/bin/python -m marketplace_app.identity.create_staff --email staff@smoke.example --name "Smoke staff" </dev/null
 
-set -m  # the server in its own process group, so cleanup stops reflex and its children
-make run-prod PROD_PORT="$PORT" >"$log" 2>&1 &
-server=$!
-set +m
-started=$(date +%s)
-until curl -fsS "$base/v1/health" >/dev/null 2>&1; do
-    kill -0 "$server" 2>/dev/null || fail "make run-prod exited"
-    [ $(( $(date +%s) - started )) -lt 900 ] || fail "no answer on :$PORT after 15 minutes"
-    sleep 2
-done
-echo "smoke: production build answering after $(( $(date +%s) - started ))s"
+serve() {  # serve WHAT SECONDS COMMAND...: start a server in its own process group (so cleanup stops it
+           # and its children) and wait until /v1/health answers
+    local what="$1" seconds="$2"; shift 2
+    set -m
+    "$@" >"$log" 2>&1 &
+    server=$!
+    set +m
+    local started
+    started=$(date +%s)
+    until curl -fsS "$base/v1/health" >/dev/null 2>&1; do
+        kill -0 "$server" 2>/dev/null || fail "$what exited"
+        [ $(( $(date +%s) - started )) -lt "$seconds" ] || fail "$what did not answer on :$PORT in ${seconds}s"
+        sleep 2
+    done
+    echo "smoke: $what answering after $(( $(date +%s) - started ))s"
+}
+
+serve "make run-prod" 900 make run-prod PROD_PORT="$PORT"
 
 check() {  # check NAME EXPECTED_STATUS CURL_ARGS...: the status must match; the body goes to $work/body
     local name="$1" expected="$2"; shift 2
@@ -66,17 +73,8 @@ check "no test credit in production" 403 -H "authorization: Bearer $token" -H 'c
 kill -- -"$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true
 
 # The separate deployment's backend: starts with the project's rxconfig and answers the API alone.
-set -m
-REFLEX_USE_SYSTEM_BUN=1 REFLEX_TELEMETRY_ENABLED=false REFLEX_CHECK_LATEST_VERSION=0 \
-    .venv/bin/reflex run --env prod --backend-only --backend-port "$PORT" >"$log" 2>&1 &
-server=$!
-set +m
-started=$(date +%s)
-until curl -fsS "$base/v1/health" >/dev/null 2>&1; do
-    kill -0 "$server" 2>/dev/null || fail "reflex run --env prod --backend-only exited"
-    [ $(( $(date +%s) - started )) -lt 300 ] || fail "the backend-only server did not answer in 5 minutes"
-    sleep 2
-done
+serve "reflex run --env prod --backend-only" 300 env REFLEX_USE_SYSTEM_BUN=1 REFLEX_TELEMETRY_ENABLED=false \
+    REFLEX_CHECK_LATEST_VERSION=0 .venv/bin/reflex run --env prod --backend-only --backend-port "$PORT"
 check "backend-only health" 200 "$base/v1/health"
 check "backend-only unknown API path" 404 "$base/v1/no-such-route"
 echo "smoke: production build passed"
