@@ -14,7 +14,7 @@ from tests.work import helpers as w
 
 
 def _create(client, policy: str) -> str:
-    agent = w.make_agent(terms=text.TERMS)
+    agent = w.make_agent(terms=text.TERMS, policy=policy)
     body = rh.request_body(max_price=w.PRICE, **text.request_fields(policy))
     return rh.created(client.post("/v1/requests", json=body, headers=agent.headers()))
 

@@ -23,7 +23,7 @@ QUOTED_PROOF = {"open": f"proof 'Photo of {text.SENSITIVE}", "redacted": f"proof
 def juror_case(api, worker, policy: str) -> dict:
     """A request that failed verification, appealed by its worker to a jury; the first juror's case."""
     jurors = w.make_operators(count=3)
-    agent = w.make_agent(terms=text.TERMS)
+    agent = w.make_agent(terms=text.TERMS, policy=policy)
     request_id = w.create(agent, **text.request_fields(policy))["id"]
     w.accept(worker, request_id)
     assert w.submit(worker, request_id, answer=(ANSWER, "high"))["status"] == "disputed"

@@ -33,7 +33,7 @@ def my_work(operator) -> list[dict]:
 
 
 def create(policy: str) -> str:
-    agent = w.make_agent(terms=text.TERMS)
+    agent = w.make_agent(terms=text.TERMS, policy=policy)
     return w.create(agent, **text.request_fields(policy))["id"]
 
 
@@ -72,8 +72,9 @@ def test_after_accepting_only_the_assignee_sees_every_field_and_sandboxed_views_
     shown = view(assignee, request_id)
     (item,) = my_work(assignee)
 
-    # then they see the agent's words as written, and each sandboxed view is logged
-    assert text.agent_text(shown) == text.agent_text(item) == text.WRITTEN
+    # then they see the agent's words as the policy shows them to the assignee (redacted stays
+    # masked), and each sandboxed view is logged
+    assert text.agent_text(shown) == text.agent_text(item) == text.AFTER_ACCEPT[policy]
     assert "notice" not in shown
     assert_no_callback(shown)
     assert_no_callback(item)
@@ -121,6 +122,6 @@ def test_briefs_name_a_request_for_its_assignee_only(policy):
     mine, theirs = briefs(assignee), briefs(stranger)
 
     # then the assignee sees the words (logged when sandboxed); anyone else gets nothing
-    assert text.agent_text(mine[request_id]) == text.WRITTEN
+    assert text.agent_text(mine[request_id]) == text.AFTER_ACCEPT[policy]
     assert theirs == {}
     assert text.context_views(request_id) == (1 if policy == "sandboxed" else 0)
