@@ -21,6 +21,7 @@ from marketplace_app.api.routes import (
     credits,
     dashboard,
     disputes,
+    files,
     health,
     operator,
     requests,
@@ -45,7 +46,7 @@ def create_api() -> FastAPI:
     install_error_handlers(api)
     v1 = APIRouter(prefix=API_PREFIX)
     for module in (health, auth, dashboard, webhooks, credits, requests, disputes, account, waitlist, operator, admin,
-                   stream, admin_credits, audit):
+                   stream, admin_credits, audit, files):
         v1.include_router(module.router)
     api.include_router(v1)
     api.include_router(agent_hooks.router)
