@@ -31,7 +31,7 @@ def read_task(operator, request_id: str) -> dict:
 def test_the_feed_cards_and_the_task_page_follow_the_policy_until_the_task_is_theirs(policy):
     # given a request whose every text field carries personal data and a redaction term
     operator = w.make_operator()
-    request_id = w.create(w.make_agent(terms=text.TERMS), **text.request_fields(policy))["id"]
+    request_id = w.create(w.make_agent(policy=policy, terms=text.TERMS), **text.request_fields(policy))["id"]
     before = text.BEFORE_ACCEPT[policy]
 
     # when the operator opens the feed and the task page
@@ -63,7 +63,7 @@ def test_the_dispute_list_names_the_task_for_its_worker_and_the_jury_page_follow
     # given a request that failed verification, appealed by its worker to a jury
     worker = w.make_operator()
     jurors = w.make_operators(count=3)
-    request_id = w.create(w.make_agent(terms=text.TERMS), **text.request_fields(policy))["id"]
+    request_id = w.create(w.make_agent(policy=policy, terms=text.TERMS), **text.request_fields(policy))["id"]
     w.accept(worker, request_id)
     assert w.submit(worker, request_id, answer=w.BAD)["status"] == "disputed"
     (mine,) = w.in_unit(lambda session: operator_disputes.my_disputes(session, operator_id=worker.user_id))
