@@ -14,7 +14,8 @@ from marketplace_app.companies.access import resolve_actor
 from marketplace_app.companies.models import CompanyMember
 from marketplace_app.core import clock
 from marketplace_app.core.db import unit_of_work
-from marketplace_app.core.errors import NotFound
+from marketplace_app.core.errors import Forbidden, NotFound
+from marketplace_app.requests import service as requests
 from marketplace_app.settings import get_settings
 from marketplace_app.ui.state import company_request
 from marketplace_app.uploads.models import FileAccess
@@ -165,3 +166,42 @@ def test_another_company_gets_no_link(client):
     assert "/v1/files/" not in response.text
     with pytest.raises(NotFound):
         read_as_member(stranger, request_id)
+
+
+def test_staff_read_any_request_with_links_issued_to_them(client):
+    # given another company's completed request
+    agent = w.make_agent()
+    request_id, photo = completed_with_photo(agent)
+    staff = w.staff_headers()
+
+    # when
+    body = client.get(f"/v1/admin/requests/{request_id}", headers=staff).json()
+    (entry,) = body["result"]["files"]
+    response = client.get(file_path(entry["url"]))
+
+    # then
+    assert (body["request_id"], body["company_id"], entry["id"]) == (request_id, agent.company_id, photo)
+    assert response.content == w.JPEG
+    (logged,) = accesses()
+    assert logged.audience.startswith("staff:usr_")
+
+
+def test_a_company_member_cannot_read_through_the_staff_route(client):
+    agent = w.make_agent()
+    request_id, _ = completed_with_photo(agent)
+
+    response = client.get(f"/v1/admin/requests/{request_id}", headers=w.company_headers())
+
+    assert_error(response, status=403, code="forbidden")
+    assert "/v1/files/" not in response.text
+
+
+def test_the_service_itself_refuses_a_non_staff_reader():
+    # given a request and an operator (not staff) who asks the staff reader directly
+    agent = w.make_agent()
+    request_id, _ = completed_with_photo(agent)
+    operator = w.make_operator()
+
+    # when / then
+    with unit_of_work() as session, pytest.raises(Forbidden):
+        requests.get_request_for_staff(session, staff_id=operator.user_id, request_id=request_id)
