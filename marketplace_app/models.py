@@ -14,7 +14,7 @@ from marketplace_app.operators.models import OperatorProfile
 from marketplace_app.ratelimit.models import RateLimitCounter
 from marketplace_app.requests.models import Request, RequestEvent
 from marketplace_app.scheduler.models import SchedulerJob, SchedulerLease
-from marketplace_app.uploads.models import Upload
+from marketplace_app.uploads.models import FileAccess, Upload
 from marketplace_app.waitlist.models import WaitlistEntry
 from marketplace_app.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from marketplace_app.work.models import ContextView, WorkAssignment
@@ -22,7 +22,8 @@ from marketplace_app.work.models import ContextView, WorkAssignment
 __all__ = [
     "ApiKey", "AuditEntry",
     "AuthSession", "Company", "CompanyMember", "ContextView", "Dispute", "DisputeJuror", "DisputeStep",
-    "Earning", "Event", "IdempotencyRecord", "KycSubmission", "LedgerAccount", "LedgerEntry", "LedgerHold",
+    "Earning", "Event", "FileAccess", "IdempotencyRecord", "KycSubmission", "LedgerAccount", "LedgerEntry",
+    "LedgerHold",
     "LedgerTransfer", "LoginThrottle", "LoginTicket", "OperatorProfile", "Payout", "Project", "RateLimitCounter",
     "Request", "RequestEvent", "SchedulerJob", "SchedulerLease", "Skill", "Upload", "User", "WaitlistEntry",
     "WebhookAttempt", "WebhookDelivery", "WebhookEndpoint", "WorkAssignment",

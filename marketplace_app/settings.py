@@ -136,6 +136,9 @@ class Settings(BaseSettings):
     agent_schema_check_ms: int = 1_000
     request_deadline_max_days: int = 365
     kyc_max_age_years: int = 120
+    # door-proofs: signed links to proof files (uploads/links.py). A link is the credential, so it
+    # lives only this long; the API and the request page hand out fresh ones on every read.
+    file_link_ttl_seconds: int = Field(default=300, gt=0, le=86_400)
 
     # Throttling (docs/DECISIONS.md "Throttling and rate limits"). Failed sign-ins are counted per
     # account (e-mail) and per client address: from the 5th failure in a row an account waits 30 s

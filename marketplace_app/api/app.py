@@ -21,6 +21,7 @@ from marketplace_app.api.routes import (
     credits,
     dashboard,
     disputes,
+    files,
     health,
     operator,
     requests,
@@ -47,7 +48,7 @@ def create_api() -> FastAPI:
     v1 = APIRouter(prefix=API_PREFIX, dependencies=[Depends(limit_by_declaration)])
     v1.include_router(health.router)  # never limited: load balancers poll it
     for module in (auth, dashboard, webhooks, credits, requests, disputes, account, waitlist, operator, admin,
-                   admin_credits, audit):
+                   admin_credits, audit, files):
         v1.include_router(module.router, responses=RATE_LIMITED)
     v1.include_router(stream.router)
     api.include_router(v1)

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session
 
-from marketplace_app.companies.models import Project
+from marketplace_app.companies.models import InformationPolicy, Project
 from marketplace_app.core.clock import isoformat
 from marketplace_app.core.money import format_money
 from marketplace_app.disputes.models import DisputeStatus
@@ -16,8 +16,11 @@ from marketplace_app.disputes.service import APPEAL_INSTRUCTIONS
 from marketplace_app.requests import visibility
 from marketplace_app.requests.models import Request
 from marketplace_app.settings import get_settings
+from marketplace_app.uploads import links
 
 ESCALATION_KINDS = frozenset({"escalation"})
+JUROR_FILE_NOTICE = "The operator's proof as uploaded: the redaction applies to text, not to what a picture shows"
+SANDBOXED_FILES_NOTICE = "Sandboxed: proof files are shown only to the company and staff"
 
 
 def render(dispute: Mapping[str, Any], steps: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
@@ -51,10 +54,10 @@ def render(dispute: Mapping[str, Any], steps: Sequence[Mapping[str, Any]]) -> di
     }
 
 
-def juror_case(session: Session, row: Mapping[str, Any]) -> dict[str, Any]:
+def juror_case(session: Session, row: Mapping[str, Any], *, juror_id: str) -> dict[str, Any]:
     """What a juror sees: the brief under the request's information policy (a juror is never its
     assignee: redacted is masked, sandboxed withheld), the result and both statements masked the
-    same way; never who the parties are."""
+    same way, the proof files through links issued to `juror_id`; never who the parties are."""
     request = session.execute(select(Request.__table__).where(Request.id == row["request_id"])).mappings().one()
     terms = session.execute(select(Project.redaction_terms).where(Project.id == row["project_id"])).scalar_one()
     brief = visibility.operator_view(request, assigned=False, terms=terms)
@@ -63,9 +66,23 @@ def juror_case(session: Session, row: Mapping[str, Any]) -> dict[str, Any]:
     return {"dispute_id": row["id"], "status": row["status"], "deadline_at": isoformat(row["deadline_at"]),
             "skill": row["skill"], "price": _money(row["price_cents"], get_settings().currency),
             **{name: brief[name] for name in visibility.AGENT_TEXT_FIELDS}, "notice": brief.get("notice"),
-            "result": {key: _masked(result.get(key), mask) for key in ("answer", "confidence", "proof_notes")},
+            "result": {**{key: _masked(result.get(key), mask) for key in ("answer", "confidence", "proof_notes")},
+                       "files": _juror_files(session, request, mask, juror_id=juror_id)},
             "company_statement": _masked(row["reason"], mask),
             "operator_statement": _masked(row["operator_statement"], mask), "my_vote": row["my_vote"]}
+
+
+def _juror_files(session: Session, request: Mapping[str, Any], mask: visibility.Mask, *,
+                 juror_id: str) -> list[dict[str, Any]]:
+    """The proof files with masked names. A picture cannot be masked, so each says it is the
+    operator's proof as uploaded; under the sandboxed policy a juror sees none (only the count)."""
+    upload_ids = [upload_id for upload_id in (request["result"] or {}).get("files") or []
+                  if isinstance(upload_id, str)]
+    if request["information_policy"] == InformationPolicy.sandboxed:
+        return [{"withheld": True, "notice": SANDBOXED_FILES_NOTICE} for _ in upload_ids]
+    entries = links.file_entries(session, upload_ids, request_id=request["id"],
+                                 audience=links.audience("juror", juror_id), base_url=get_settings().api_url)
+    return [{**entry, "name": mask(entry["name"]), "notice": JUROR_FILE_NOTICE} for entry in entries]
 
 
 def _masked(text: str | None, mask: visibility.Mask) -> str | None:

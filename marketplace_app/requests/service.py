@@ -22,6 +22,7 @@ from marketplace_app.core.clock import now
 from marketplace_app.core.crypto import seal
 from marketplace_app.core.db import is_postgres
 from marketplace_app.core.errors import (
+    Forbidden,
     InsufficientCredits,
     InsufficientFunds,
     InvalidState,
@@ -32,6 +33,7 @@ from marketplace_app.core.errors import (
 )
 from marketplace_app.core.ids import new_id
 from marketplace_app.core.money import display_money
+from marketplace_app.identity.models import Role, User
 from marketplace_app.ledger import service as ledger
 from marketplace_app.requests import status as machine
 from marketplace_app.requests.models import URGENCY_SECONDS, Request, RequestEvent, RequestStatus, Urgency
@@ -238,6 +240,23 @@ def get_request(session: Session, *, ctx: Reader, request_id: str) -> RowMapping
     checked_id(request_id, "Request")  # a NUL byte would make PostgreSQL fail the query instead
     row = session.execute(select(REQUESTS).where(
         REQUESTS.c.id == request_id, *_where(ctx))).mappings().one_or_none()
+    if row is None:
+        raise NotFound(f"Request {request_id} not found")
+    return row
+
+
+def get_request_for_staff(session: Session, *, staff_id: str, request_id: str) -> RowMapping:
+    """Any tenant's request, for staff (they resolve disputes across companies).
+
+    Raises:
+        Forbidden: `staff_id` is not a staff account.
+        NotFound: No such request.
+    """
+    role = session.execute(select(User.role).where(User.id == staff_id)).scalar_one_or_none()
+    if role != Role.admin:
+        raise Forbidden("Only staff may read any request")
+    checked_id(request_id, "Request")
+    row = session.execute(select(REQUESTS).where(REQUESTS.c.id == request_id)).mappings().one_or_none()
     if row is None:
         raise NotFound(f"Request {request_id} not found")
     return row

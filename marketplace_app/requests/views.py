@@ -19,6 +19,7 @@ from marketplace_app.requests.schemas import format_duration
 from marketplace_app.requests.service import shown_status
 from marketplace_app.requests.simulator import SIMULATED_OPERATOR
 from marketplace_app.settings import get_settings
+from marketplace_app.uploads import links
 
 REQUESTS = Request.__table__
 AVAILABILITY_TTL_SECONDS = 10.0
@@ -64,8 +65,13 @@ def summary(row: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def detail(session: Session, row: Mapping[str, Any], timeline: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
-    """`GET /v1/requests/{id}`: the seed's shape with `human` and `result` when present, plus the timeline."""
+def detail(session: Session, row: Mapping[str, Any], timeline: Sequence[Mapping[str, Any]], *, audience: str,
+           base_url: str | None = None) -> dict[str, Any]:
+    """`GET /v1/requests/{id}`: the seed's shape with `human` and `result` when present, plus the timeline.
+
+    `result.files` carries each proof file with a signed link issued to `audience` (the buyer who
+    reads it), absolute under `base_url` (the API's public URL unless given).
+    """
     body = summary(row)
     body.update({
         "context": row["context"], "location": row["location"], "deadline": isoformat(row["deadline"]),
@@ -81,8 +87,20 @@ def detail(session: Session, row: Mapping[str, Any], timeline: Sequence[Mapping[
     if human is not None:
         body["human"] = human
     if row["result"] is not None:
-        body["result"] = row["result"]
+        body["result"] = with_file_links(session, row, audience=audience,
+                                         base_url=base_url or get_settings().api_url)
     return body
+
+
+def with_file_links(session: Session, row: Mapping[str, Any], *, audience: str, base_url: str) -> dict[str, Any]:
+    """The stored result with its upload ids replaced by files the reader can open (signed links)."""
+    result = dict(row["result"])
+    if "files" not in result:  # a simulated or hand-made result names no files: keep the seed's shape
+        return result
+    upload_ids = [upload_id for upload_id in result.get("files") or [] if isinstance(upload_id, str)]
+    result["files"] = links.file_entries(session, upload_ids, request_id=row["id"], audience=audience,
+                                         base_url=base_url)
+    return result
 
 
 def _rating(row: Mapping[str, Any]) -> dict[str, Any] | None:

@@ -23,3 +23,17 @@ class Upload(SQLModel, table=True):
     sha256: str = Field(max_length=64)
     storage_key: str = Field(max_length=200)
     created_at: datetime = Field(default_factory=now)
+
+
+class FileAccess(SQLModel, table=True):
+    """One time a signed file link was used: which file, for which request, issued to whom, when."""
+
+    __tablename__ = "file_access"
+
+    id: int | None = Field(default=None, primary_key=True)
+    upload_id: str = Field(foreign_key="upload.id", index=True, max_length=40)
+    request_id: str = Field(max_length=40, index=True)
+    audience: str = Field(max_length=80)
+    issued_at: datetime
+    expires_at: datetime
+    accessed_at: datetime = Field(default_factory=now)

@@ -123,3 +123,15 @@ class DeterministicOnly:
     def review(self, request: Mapping[str, Any], submission: Submission, verdict: Verdict) -> Verdict:
         """Return the verdict unchanged."""
         return verdict
+
+
+def explain(verification: Mapping[str, Any] | None) -> str:
+    """The stored verification as one plain sentence a buyer reads ("" when there was none).
+
+    For example "Checked automatically: 92/100 — every proof requirement is addressed".
+    """
+    if not verification or "score" not in verification:
+        return ""
+    reasons = [str(reason) for reason in verification.get("reasons") or []]
+    findings = "; ".join(reasons) if reasons else "every proof requirement is addressed"
+    return f"Checked automatically: {verification['score']}/100 — {findings}"

@@ -8,6 +8,8 @@ import json
 
 import pytest
 
+from marketplace_app.disputes import views
+from marketplace_app.settings import get_settings
 from tests.disputes import helpers as d
 from tests.requests import agent_text as text
 from tests.work import helpers as w
@@ -20,13 +22,13 @@ QUOTED_PROOF = {"open": f"proof 'Photo of {text.SENSITIVE}", "redacted": f"proof
                 "sandboxed": "proof '[withheld]"}
 
 
-def juror_case(api, worker, policy: str) -> dict:
+def juror_case(api, worker, policy: str, *, file_ids: tuple[str, ...] = ()) -> dict:
     """A request that failed verification, appealed by its worker to a jury; the first juror's case."""
     jurors = w.make_operators(count=3)
     agent = w.make_agent(terms=text.TERMS, policy=policy)
     request_id = w.create(agent, **text.request_fields(policy))["id"]
     w.accept(worker, request_id)
-    assert w.submit(worker, request_id, answer=(ANSWER, "high"))["status"] == "disputed"
+    assert w.submit(worker, request_id, answer=(ANSWER, "high"), file_ids=file_ids)["status"] == "disputed"
     dispute_id = d.shown(api, agent, request_id)["dispute_id"]
     d.ok(api.post(f"/v1/operator/disputes/{dispute_id}/statement", json={"reason": STATEMENT},
                   headers=worker.headers()))
@@ -59,3 +61,23 @@ def test_the_result_and_statements_a_juror_reads_are_masked_like_the_brief(api, 
     assert case["operator_statement"] == ("I mailed [email redacted] as the brief asked" if masked else STATEMENT)
     if masked:
         assert not any(secret in json.dumps(case) for secret in text.SECRETS)
+
+
+@pytest.mark.parametrize("policy", text.POLICIES)
+def test_a_juror_opens_the_proof_photo_unless_the_request_is_sandboxed(api, worker, policy, monkeypatch, tmp_path):
+    # given a disputed request whose proof photo is named with the project's redaction term
+    w.use_tmp_storage(monkeypatch, tmp_path)
+    photo = w.upload(worker, data=w.PNG, filename=f"{text.TERMS[0]} meter.png")
+
+    # when a juror reads the case
+    (entry,) = juror_case(api, worker, policy, file_ids=(photo,))["result"]["files"]
+
+    # then under sandboxed the file is only counted; otherwise its name is masked like the brief,
+    # it says the picture is the operator's proof as uploaded, and its link opens it
+    if policy == "sandboxed":
+        assert entry == {"withheld": True, "notice": views.SANDBOXED_FILES_NOTICE}
+        return
+    assert entry["name"] == ("Falcon meter.png" if policy == "open" else "[name redacted] meter.png")
+    assert entry["notice"] == views.JUROR_FILE_NOTICE
+    opened = api.get(entry["url"].removeprefix(get_settings().api_url.rstrip("/")))
+    assert (opened.status_code, opened.content) == (200, w.PNG)

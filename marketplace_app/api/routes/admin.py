@@ -20,9 +20,12 @@ from marketplace_app.identity import service as identity
 from marketplace_app.identity import staff
 from marketplace_app.kyc import service as kyc
 from marketplace_app.ledger.health import LedgerHealth, ledger_health
+from marketplace_app.requests import service as requests
+from marketplace_app.requests import views
 from marketplace_app.requests.models import Request, RequestStatus
 from marketplace_app.requests.views import summary
 from marketplace_app.settings import get_settings
+from marketplace_app.uploads import links
 
 router = APIRouter(prefix="/admin", tags=["admin"])
 ERRORS = {401: {"description": "Not signed in"}, 403: {"description": "Staff only"},
@@ -113,6 +116,16 @@ def disputed_requests(_staff: AdminUser) -> dict[str, Any]:
         rows = session.execute(select(Request.__table__).where(Request.status == RequestStatus.disputed)
                                .order_by(Request.created_at.desc()).limit(100)).mappings().all()
     return {"data": [summary(row) | {"company_id": row["company_id"]} for row in rows]}
+
+
+@router.get("/requests/{request_id}", openapi_extra=ADMIN, responses=ERRORS)
+def request_for_staff(request_id: str, staff: AdminUser) -> dict[str, Any]:
+    """Any request as its buyer sees it (result files through links issued to you), with its company."""
+    with unit_of_work(read_only=True) as session:
+        row = requests.get_request_for_staff(session, staff_id=staff.id, request_id=request_id[:40])
+        body = views.detail(session, row, requests.timeline(session, row["id"]),
+                            audience=links.audience("staff", staff.id))
+    return body | {"company_id": row["company_id"], "project_id": row["project_id"]}
 
 
 class BalanceMismatchOut(BaseModel):

@@ -185,7 +185,7 @@ def jury_duty(user: Operator) -> dict[str, Any]:
     """Disputes I sit on as a juror, with my vote (null until I vote)."""
     with unit_of_work(read_only=True) as session:
         rows = queries.jury_duty(session, juror_id=user.id)
-        return {"data": [views.juror_case(session, row) for row in rows]}
+        return {"data": [views.juror_case(session, row, juror_id=user.id) for row in rows]}
 
 
 @router.post("/operator/jury/{dispute_id}/vote", openapi_extra=OPERATOR, responses=ERRORS)

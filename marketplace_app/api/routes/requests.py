@@ -16,6 +16,7 @@ from marketplace_app.requests import expiry, pricing, views
 from marketplace_app.requests import service as requests
 from marketplace_app.requests.models import RequestStatus
 from marketplace_app.requests.schemas import EstimateIn, RateIn, RequestCreate, parse_duration
+from marketplace_app.uploads import links
 from marketplace_app.work import review
 
 router = APIRouter(tags=["requests"])
@@ -70,16 +71,20 @@ def get_request(request_id: str, agent: Agent) -> dict[str, Any]:
     return read_request(agent, request_id)
 
 
+def _reader(agent) -> str:
+    return links.audience("agent_key", agent.key_id)
+
+
 def read_request(agent, request_id: str) -> dict[str, Any]:
     """Read a request, expiring it first if its match window has passed (the sweep would do the same)."""
     with unit_of_work(read_only=True) as session:
         row = requests.get_request(session, ctx=agent, request_id=request_id[:40])
         if not requests.is_overdue(row):
-            return views.detail(session, row, requests.timeline(session, row["id"]))
+            return views.detail(session, row, requests.timeline(session, row["id"]), audience=_reader(agent))
     with unit_of_work() as session:
         expiry.expire_unmatched(session, request_ids=[row["id"]])
         row = requests.get_request(session, ctx=agent, request_id=row["id"])
-        return views.detail(session, row, requests.timeline(session, row["id"]))
+        return views.detail(session, row, requests.timeline(session, row["id"]), audience=_reader(agent))
 
 
 @router.post("/requests/{request_id}/cancel", openapi_extra=AGENT, responses=_errors(400, 401, 404, 409, 429))

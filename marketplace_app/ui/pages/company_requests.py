@@ -22,6 +22,7 @@ from marketplace_app.ui.pages.company_disputes import dispute_button, dispute_se
 from marketplace_app.ui.state.company_disputes import RequestDisputeState
 from marketplace_app.ui.state.company_request import SCORES, RequestDetailState
 from marketplace_app.ui.state.company_requests import ALL, OPEN, RequestsState
+from marketplace_app.ui.state.request_result import ProofFile
 
 COLUMNS = ("Request", "Status", "Skill", "Project", "Mode", "Max price", "Created")
 STATUS_CHOICES = ((ALL, "All statuses"), (OPEN, "Open (not finished)"),
@@ -131,9 +132,10 @@ def detail_body() -> rx.Component:
                 rx.card(rx.heading("Context", size="3", margin_bottom="0.5rem"),
                         rx.text(state.context, white_space="pre-wrap", size="2", id="request-context"), width="100%"),
                 timeline_card(),
-                rx.cond(state.result != "", result_card()),
+                rx.cond(state.has_result, result_card()),
                 rx.cond(state.human.length() > 0, rx.card(
-                    rx.heading("Human", size="3", margin_bottom="0.5rem"), detail_list(state.human), width="100%")),
+                    rx.heading("Operator", size="3", margin_bottom="0.5rem"), detail_list(state.human),
+                    width="100%", id="request-operator")),
                 rx.cond(state.rating != "", rx.card(rx.heading("Your rating", size="3"),
                                                     rx.text(state.rating, size="2"), width="100%")),
                 rx.cond(state.can_rate, rate_card()),
@@ -197,14 +199,51 @@ def _timeline_entry(line: rx.Var[dict[str, str]]) -> rx.Component:
 
 
 def result_card() -> rx.Component:
-    """What the operator delivered."""
+    """What the operator delivered: the answer, confidence, the automatic check and the proof files."""
+    result = RequestDetailState.result
     return rx.card(
-        rx.heading("Result", size="3", margin_bottom="0.5rem"),
-        rx.box(rx.el.pre(RequestDetailState.result, white_space="pre-wrap", word_break="break-word", margin="0",
-                         font_size="0.8rem"),
-               padding="0.75rem", background_color=rx.color("gray", 2), border_radius="var(--radius-3)",
-               overflow_x="auto", id="request-result"),
+        rx.vstack(
+            rx.heading("Result", size="3"),
+            rx.box(rx.cond(result.answer_is_json,
+                           rx.el.pre(result.answer, white_space="pre-wrap", word_break="break-word", margin="0",
+                                     font_size="0.8rem"),
+                           rx.text(result.answer, white_space="pre-wrap", size="2")),
+                   padding="0.75rem", background_color=rx.color("gray", 2), border_radius="var(--radius-3)",
+                   overflow_x="auto", width="100%", id="request-result"),
+            rx.cond(result.confidence != "", rx.text(rx.text.strong("Operator's confidence: "), result.confidence,
+                                                     size="2", id="result-confidence")),
+            rx.cond(result.verification != "", rx.text(result.verification, size="2", id="result-verification")),
+            rx.cond(result.proof_notes != "", rx.text(rx.text.strong("Notes: "), result.proof_notes, size="2",
+                                                      white_space="pre-wrap")),
+            rx.cond(result.files.length() > 0, proof_files()),
+            spacing="3", width="100%",
+        ),
         width="100%",
+    )
+
+
+def proof_files() -> rx.Component:
+    """Each proof file: images as thumbnails that open full size, other files as links."""
+    return rx.vstack(
+        rx.text(rx.text.strong("Proof files"), rx.text.span(" — links work for a few minutes; reload for fresh ones",
+                                                          color_scheme="gray"), size="2"),
+        rx.flex(rx.foreach(RequestDetailState.result.files, _proof_file), wrap="wrap", gap="0.75rem",
+                width="100%"),
+        spacing="2", width="100%", id="result-files",
+    )
+
+
+def _proof_file(file: rx.Var[ProofFile]) -> rx.Component:
+    caption = rx.text(file.name, " · ", file.kind, " · ", file.size, size="1", color_scheme="gray",
+                      word_break="break-all")
+    return rx.cond(
+        file.is_image,
+        rx.link(rx.vstack(rx.image(src=file.url, alt="Proof photo: " + file.name, width="8rem", height="8rem",
+                                   object_fit="cover", border_radius="var(--radius-2)", class_name="proof-thumbnail"),
+                          caption, spacing="1", max_width="8rem"),
+                href=file.url, is_external=True, color="inherit"),
+        rx.link(rx.icon("file-text", size=16), file.name, href=file.url, is_external=True, size="2",
+                display="inline-flex", align_items="center", gap="0.25rem", class_name="proof-link"),
     )
 
 

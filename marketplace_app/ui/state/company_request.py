@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -15,23 +14,28 @@ from marketplace_app.core.errors import HandoffError, NotFound
 from marketplace_app.requests import service as requests
 from marketplace_app.requests import views
 from marketplace_app.requests.models import RequestStatus
-from marketplace_app.ui.state.base import error_toast
+from marketplace_app.ui.state.base import backend_url, error_toast
 from marketplace_app.ui.state.company import NEVER, CompanyState, money, scope, when
 from marketplace_app.ui.state.live import LiveUpdates, Matcher
+from marketplace_app.ui.state.request_result import ResultView, operator_stats, result_view
+from marketplace_app.uploads import links
 
 SCORES = (1, 2, 3, 4, 5)
 MAX_COMMENT_LENGTH = 500
 
 
-def request_detail(session: Session, actor: CompanyActor, *, mode: str, request_id: str) -> dict[str, Any]:
-    """One of the company's `mode` requests as the detail page shows it.
+def request_detail(session: Session, actor: CompanyActor, *, mode: str, request_id: str,
+                   base_url: str | None = None) -> dict[str, Any]:
+    """One of the company's `mode` requests as the detail page shows it; proof files carry signed
+    links issued to this member, under `base_url` (the API's address as the browser reaches it).
 
     Raises:
         NotFound: No such request in this company and mode (another company's id, or the other mode's).
     """
     row = requests.get_request(session, ctx=scope(actor, mode), request_id=request_id)
     timeline = requests.timeline(session, request_id)
-    body = views.detail(session, row, timeline)
+    body = views.detail(session, row, timeline, audience=links.audience("company_member", actor.user_id),
+                        base_url=base_url)
     project = reports.project_names(session, company_id=actor.company_id).get(row["project_id"], "")
     status = body["status"]
     return {
@@ -39,9 +43,9 @@ def request_detail(session: Session, actor: CompanyActor, *, mode: str, request_
         "title": row["title"] or "",
         "timeline": [{"status": line["to_status"], "at": when(line["created_at"]), "actor": line["actor_type"],
                       "note": line["note"] or ""} for line in timeline],
-        "result": json.dumps(body["result"], indent=2, ensure_ascii=False) if "result" in body else "",
-        "human": [{"label": key.replace("_", " ").capitalize(), "value": NEVER if value is None else str(value)}
-                  for key, value in body.get("human", {}).items()],
+        "has_result": "result" in body,
+        "result": result_view(body["result"]) if "result" in body else ResultView(),
+        "human": operator_stats(body["human"]) if "human" in body else [],
         "can_cancel": status == RequestStatus.matching,
         "can_rate": status == RequestStatus.completed and row["rating"] is None,
         "rating": _rating(row),
@@ -91,7 +95,8 @@ class RequestDetailState(LiveUpdates, CompanyState):
     context: str = ""
     fields: list[dict[str, str]] = []
     timeline: list[dict[str, str]] = []
-    result: str = ""
+    has_result: bool = False
+    result: ResultView = ResultView()
     human: list[dict[str, str]] = []
     can_cancel: bool = False
     can_rate: bool = False
@@ -118,17 +123,19 @@ class RequestDetailState(LiveUpdates, CompanyState):
 
     async def _refresh(self):
         try:
-            found = await self._as_member(request_detail, mode=self._mode(), request_id=self.shown_id)
+            found = await self._as_member(request_detail, mode=self._mode(), request_id=self.shown_id,
+                                          base_url=backend_url("", page_url=str(self.router.url)))
         except NotFound as exc:
             self.found, self.missing, self.loaded = False, exc.message, True
-            self.fields, self.timeline, self.context, self.result, self.human = [], [], "", "", []
+            self.fields, self.timeline, self.context, self.human = [], [], "", []
+            self.has_result, self.result = False, ResultView()
             return None
         except HandoffError as exc:
             return error_toast(exc)
         self.found, self.missing, self.loaded = True, "", True
         self.status, self.title, self.context = found["status"], found["title"], found["context"]
-        self.fields, self.timeline, self.result, self.human = (found["fields"], found["timeline"], found["result"],
-                                                               found["human"])
+        self.fields, self.timeline, self.human = found["fields"], found["timeline"], found["human"]
+        self.has_result, self.result = found["has_result"], found["result"]
         self.can_cancel, self.can_rate, self.rating = found["can_cancel"], found["can_rate"], found["rating"]
         return None
 

@@ -80,7 +80,8 @@ def act(session: Session, *, operator_id: str, dispute_id: str, action: str, tex
 
 def jury_cases(session: Session, *, juror_id: str) -> list[dict[str, str]]:
     """The disputes this operator sits on, newest first, as a juror sees them (no party names)."""
-    return [_case(views.juror_case(session, row)) for row in queries.jury_duty(session, juror_id=juror_id)]
+    return [_case(views.juror_case(session, row, juror_id=juror_id))
+            for row in queries.jury_duty(session, juror_id=juror_id)]
 
 
 def _case(case: Mapping[str, Any]) -> dict[str, str]:
