@@ -78,6 +78,11 @@ class Settings(BaseSettings):
     small_claims_limit_cents: int = 500
     jury_size: int = 3
 
+    # Idempotency-Key in flight (RELIABILITY 3): a call claims its key before it acts. A duplicate
+    # arriving meanwhile is answered 409 `idempotency_in_progress`; the claim of a process that
+    # died frees itself after this many seconds (longer than any idempotent call may take).
+    idempotency_claim_seconds: int = 60
+
     @model_validator(mode="after")
     def _secret_is_real(self) -> Settings:
         if self.environment is Environment.production:

@@ -1,9 +1,10 @@
-"""Helpers shared by tests: row counts, error-envelope checks and concurrent starts."""
+"""Helpers shared by tests: row counts, error-envelope checks, concurrent starts and their outcomes."""
 
 from __future__ import annotations
 
+import json
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from functools import cache
@@ -54,6 +55,29 @@ def assert_error(response: Any, *, status: int, code: str) -> str:
     assert body["error"]["code"] == code, body
     assert isinstance(body["error"]["message"], str) and body["error"]["message"], body
     return body["error"]["message"]
+
+
+def assert_ran_once(answers: list[tuple[int, Mapping[str, str], bytes]], *, status: int) -> bytes:
+    """For concurrent calls with one Idempotency-Key, each as (status, headers, raw body): exactly one
+    ran and answered `status`; every other one was refused because that call was still in flight
+    (409 `idempotency_in_progress`, `Retry-After`) or, arriving after it finished, replayed its
+    answer byte for byte (RELIABILITY 3). Returns the answer of the call that ran."""
+    def header(headers: Mapping[str, str], name: str) -> str | None:
+        return {key.lower(): value for key, value in headers.items()}.get(name)
+
+    ran = [index for index, (code, headers, _content) in enumerate(answers)
+           if code == status and header(headers, "idempotent-replayed") is None]
+    assert len(ran) == 1, [(code, content[:80]) for code, _headers, content in answers]
+    first = answers[ran[0]][2]
+    for index, (code, headers, content) in enumerate(answers):
+        if index == ran[0]:
+            continue
+        if code == 409:
+            assert json.loads(content)["error"]["code"] == "idempotency_in_progress", content
+            assert header(headers, "retry-after") == "1"
+        else:
+            assert (code, header(headers, "idempotent-replayed"), content) == (status, "true", first)
+    return first
 
 
 def run_concurrently(count: int, action: Callable[[int], T]) -> list[T | BaseException]:

@@ -238,7 +238,12 @@ class Burst:
     statuses: list[int] = field(default_factory=list)
     bodies: list[dict[str, Any]] = field(default_factory=list)
     headers: list[dict[str, str]] = field(default_factory=list)
+    contents: list[bytes] = field(default_factory=list)
     seconds: float = 0.0
+
+    def answers(self) -> list[tuple[int, dict[str, str], bytes]]:
+        """Each call's (status, headers, raw body), in call order."""
+        return list(zip(self.statuses, self.headers, self.contents, strict=True))
 
     def count(self, status: int) -> int:
         """How many calls answered `status`."""
@@ -253,13 +258,13 @@ class Burst:
         return tally
 
 
-def _call(app: FastAPI, method: str, path: str, headers: dict[str, str], body: Any) -> tuple[int, Any, dict]:
+def _call(app: FastAPI, method: str, path: str, headers: dict[str, str], body: Any) -> tuple[int, Any, dict, bytes]:
     response = client(app).request(method, path, headers=headers, json=body)
     try:
         payload = response.json()
     except ValueError:
         payload = {"raw": response.text}
-    return response.status_code, payload, dict(response.headers)
+    return response.status_code, payload, dict(response.headers), response.content
 
 
 def burst(calls: list[tuple[str, str, dict[str, str], Any]], *, app: FastAPI | None = None,
@@ -273,7 +278,7 @@ def burst(calls: list[tuple[str, str, dict[str, str], Any]], *, app: FastAPI | N
     barrier = threading.Barrier(workers)
     started = time.perf_counter()
 
-    def run(index: int) -> list[tuple[int, Any, dict]]:
+    def run(index: int) -> list[tuple[int, Any, dict, bytes]]:
         barrier.wait(timeout=60)
         return [_call(app, *calls[i]) for i in range(index, len(calls), workers)]
 
@@ -282,15 +287,16 @@ def burst(calls: list[tuple[str, str, dict[str, str], Any]], *, app: FastAPI | N
     return _in_call_order(batches, seconds=time.perf_counter() - started)
 
 
-def _in_call_order(batches: list[list[tuple[int, Any, dict]]], *, seconds: float) -> Burst:
+def _in_call_order(batches: list[list[tuple[int, Any, dict, bytes]]], *, seconds: float) -> Burst:
     """Merge answers of calls dealt round-robin (`calls[i::len(batches)]`) back into call order."""
     result = Burst(seconds=seconds)
     total = sum(len(batch) for batch in batches)
     for position in range(total):
-        status, payload, headers = batches[position % len(batches)][position // len(batches)]
+        status, payload, headers, content = batches[position % len(batches)][position // len(batches)]
         result.statuses.append(status)
         result.bodies.append(payload)
         result.headers.append(headers)
+        result.contents.append(content)
     return result
 
 
@@ -306,7 +312,7 @@ def _process_main(url: str, calls: list[tuple[str, str, dict[str, str], Any]], s
     app = warmed_app()
     barrier = threading.Barrier(len(calls))
 
-    def run(call: tuple[str, str, dict[str, str], Any]) -> tuple[int, Any, dict]:
+    def run(call: tuple[str, str, dict[str, str], Any]) -> tuple[int, Any, dict, bytes]:
         barrier.wait(timeout=PROCESS_TIMEOUT_SECONDS)
         return _call(app, *call)
 
