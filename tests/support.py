@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -81,21 +82,32 @@ def assert_ran_once(answers: list[tuple[int, Mapping[str, str], bytes]], *, stat
 
 
 def run_concurrently(count: int, action: Callable[[int], T]) -> list[T | BaseException]:
-    """Start `action(i)` in `count` threads at the same moment; return results or raised exceptions."""
+    """Start `action(i)` in `count` threads at the same moment; return results or raised exceptions.
+
+    Fails unless at least two actions were running together (else nothing raced).
+    """
     barrier = threading.Barrier(count)
+    started, finished = [0.0] * count, [0.0] * count
 
     def run(index: int) -> T | BaseException:
         barrier.wait()
+        started[index] = time.perf_counter()
         try:
             return action(index)
         except Exception as exc:  # collected so the test can count outcomes
             return exc
+        finally:
+            finished[index] = time.perf_counter()
 
     with ThreadPoolExecutor(max_workers=count) as pool:
-        return list(pool.map(run, range(count)))
+        outcomes = list(pool.map(run, range(count)))
+    first_done = min(finished)
+    assert sum(moment < first_done for moment in started) >= min(2, count), \
+        "the actions ran one after the other: no race happened"
+    return outcomes
 
 
 def repeated(total: int, *, in_ci: int) -> list[Any]:
-    """Round numbers for a repeated race: the first `in_ci` run with `-m slow` (CI), the rest
-    only in `make test-nightly` (they carry the `nightly` marker too)."""
+    """Round numbers for a repeated race: the first `in_ci` run with `-m slow` (CI); the rest carry the
+    `nightly` marker too, so only `make test-nightly` (`-m "slow or nightly"`) runs all `total`."""
     return [pytest.param(index, marks=pytest.mark.nightly) if index >= in_ci else index for index in range(total)]

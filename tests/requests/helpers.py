@@ -271,19 +271,31 @@ def burst(calls: list[tuple[str, str, dict[str, str], Any]], *, app: FastAPI | N
           workers: int | None = None) -> Burst:
     """Send `(method, path, headers, json)` calls from threads that start together, one client each.
 
-    With `workers` smaller than the number of calls, the calls queue on that many threads.
+    With `workers` smaller than the number of calls, the calls queue on that many threads. Fails
+    unless at least two calls were in flight together (threads of one process still share SQLite's
+    one connection: `burst_from_processes` makes SQLite writers really meet).
     """
     app = app or warmed_app()
     workers = min(workers or len(calls), len(calls))
     barrier = threading.Barrier(workers)
     started = time.perf_counter()
+    sent, answered = [0.0] * len(calls), [0.0] * len(calls)
+
+    def timed_call(index: int) -> tuple[int, Any, dict, bytes]:
+        sent[index] = time.perf_counter()
+        answer = _call(app, *calls[index])
+        answered[index] = time.perf_counter()
+        return answer
 
     def run(index: int) -> list[tuple[int, Any, dict, bytes]]:
         barrier.wait(timeout=60)
-        return [_call(app, *calls[i]) for i in range(index, len(calls), workers)]
+        return [timed_call(i) for i in range(index, len(calls), workers)]
 
     with ThreadPoolExecutor(max_workers=workers) as pool:
         batches = list(pool.map(run, range(workers)))
+    first_answer = min(answered)
+    assert sum(moment < first_answer for moment in sent) >= min(2, workers), \
+        "the calls ran one after the other: no race happened"
     return _in_call_order(batches, seconds=time.perf_counter() - started)
 
 
