@@ -323,19 +323,25 @@ def _process_main(url: str, calls: list[tuple[str, str, dict[str, str], Any]], s
     db.configure(url)
     app = warmed_app()
     barrier = threading.Barrier(len(calls))
+    # time.monotonic() is CLOCK_MONOTONIC on Linux: one clock for every process, so the parent can
+    # tell whether calls of different processes were in flight together.
+    timings: list[tuple[float, float]] = [(0.0, 0.0)] * len(calls)
 
-    def run(call: tuple[str, str, dict[str, str], Any]) -> tuple[int, Any, dict, bytes]:
+    def run(position: int) -> tuple[int, Any, dict, bytes]:
         barrier.wait(timeout=PROCESS_TIMEOUT_SECONDS)
-        return _call(app, *call)
+        sent = time.monotonic()
+        answer = _call(app, *calls[position])
+        timings[position] = (sent, time.monotonic())
+        return answer
 
     start.wait(timeout=PROCESS_TIMEOUT_SECONDS)
     started = time.perf_counter()
     try:
         with ThreadPoolExecutor(max_workers=len(calls)) as pool:
-            answers = list(pool.map(run, calls))
-        results.put((index, answers, time.perf_counter() - started, None))
+            answers = list(pool.map(run, range(len(calls))))
+        results.put((index, answers, timings, time.perf_counter() - started, None))
     except BaseException as exc:  # the parent reports it instead of waiting for a timeout
-        results.put((index, [], time.perf_counter() - started, repr(exc)))
+        results.put((index, [], [], time.perf_counter() - started, repr(exc)))
     finally:
         db.get_engine().dispose()
 
@@ -343,7 +349,8 @@ def _process_main(url: str, calls: list[tuple[str, str, dict[str, str], Any]], s
 def burst_from_processes(url: str, calls: list[tuple[str, str, dict[str, str], Any]], *,
                          processes: int) -> Burst:
     """Like `burst`, but the calls are spread over `processes` OS processes (spawned, each with its
-    own engine: on SQLite its own connection), all released together."""
+    own engine: on SQLite its own connection), all released together. Fails unless calls of at least
+    two processes were in flight together."""
     context = multiprocessing.get_context("spawn")
     start = context.Barrier(processes + 1)
     results = context.Queue()
@@ -356,10 +363,15 @@ def burst_from_processes(url: str, calls: list[tuple[str, str, dict[str, str], A
     collected = [results.get(timeout=PROCESS_TIMEOUT_SECONDS) for _ in workers]
     for worker in workers:
         worker.join(timeout=30)
-    errors = [error for _index, _answers, _seconds, error in collected if error]
+    errors = [error for _index, _answers, _timings, _seconds, error in collected if error]
     assert not errors, errors
-    batches = [answers for _index, answers, _seconds, _error in sorted(collected, key=lambda item: item[0])]
-    return _in_call_order(batches, seconds=max(seconds for _index, _answers, seconds, _error in collected))
+    first_answer = min(answered for _index, _answers, timings, _seconds, _error in collected
+                       for _sent, answered in timings)
+    in_flight = {index for index, _answers, timings, _seconds, _error in collected
+                 if any(sent < first_answer for sent, _answered in timings)}
+    assert len(in_flight) >= min(2, processes), "the processes' calls never overlapped: no race happened"
+    batches = [answers for _index, answers, _timings, _seconds, _error in sorted(collected, key=lambda item: item[0])]
+    return _in_call_order(batches, seconds=max(seconds for *_rest, seconds, _error in collected))
 
 
 def accept_by_hand(request_id: str, *, operator_id: str | None = None) -> None:
