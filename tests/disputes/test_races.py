@@ -3,7 +3,7 @@ moment, it changes once and its money moves once.
 
 Service-level races give every contender its own engine (its own connection), so on SQLite the
 database serialises the writers and on PostgreSQL they really overlap; the API race also runs
-across OS processes on SQLite (one connection per process). After each race: exactly one
+across OS processes on SQLite (one connection per process; `-m slow`). After each race: exactly one
 `resolved` step, exactly one refund transfer (or hold settlement) about the request, the exact
 balances of the winning outcome, and a healthy ledger."""
 
