@@ -69,11 +69,11 @@ test-fast: .venv/.installed  ## Everything but the browser and slow tests
 test-e2e: setup browser  ## Browser tests in headless Chromium
 	python -m pytest -m e2e
 
-test-slow: .venv/.installed  ## The long repetitions (run by .ci/run)
+test-slow: .venv/.installed  ## The slow suites at CI size (run by .ci/run; see README "Tests")
 	python -m pytest -m slow
 
-test-nightly: .venv/.installed  ## The largest fuzzing sizes (schemathesis at 1,000 examples per operation)
-	python -m pytest -m nightly
+test-nightly: .venv/.installed  ## The slow suites at full size: 20 race rounds, 500x50 state machine, schemathesis at 1,000
+	python -m pytest -m "slow or nightly"
 
 lint: .venv/.installed  ## ruff
 	ruff check .

@@ -37,9 +37,10 @@ CREATE_STEPS = [
     ("auth + rate limit (own write transaction)", A, "agent_context"),
     ("  authenticate_key", A, "authenticate_key"), ("  ratelimit.hit", "marketplace_app.ratelimit.service", "hit"),
     ("  touch_last_used", A, "touch_last_used"),
-    ("run_idempotent (the create transaction)", R, "run_idempotent"),
-    ("  idempotency.lookup", "marketplace_app.idempotency.service", "lookup"),
-    ("  idempotency.store", "marketplace_app.idempotency.service", "store"),
+    ("run_idempotent (lookup, claim transaction, create transaction)", R, "run_idempotent"),
+    ("  idempotency.lookup (read-only transaction)", "marketplace_app.idempotency.service", "lookup"),
+    ("  idempotency.claim (own write transaction)", "marketplace_app.idempotency.service", "claim"),
+    ("  idempotency.complete", "marketplace_app.idempotency.service", "complete"),
     ("  requests.create_request", S, "create_request"), ("    _project (FOR UPDATE on PostgreSQL)", S, "_project"),
     ("    catalogue.get_active_skill", "marketplace_app.catalogue.service", "get_active_skill"),
     ("    trailing_spend_cents", S, "trailing_spend_cents"), ("    _escrow → ledger.place_hold", S, "_escrow"),
@@ -47,7 +48,7 @@ CREATE_STEPS = [
     ("        _apply_balances", L, "_apply_balances"),
     ("    record_creation (timeline + event)", "marketplace_app.requests.status", "record_creation"),
     ("  views.estimated_match_seconds", "marketplace_app.requests.views", "estimated_match_seconds"),
-    ("Session.commit (both transactions)", "sqlmodel", "Session.commit"),
+    ("Session.commit (the three write transactions)", "sqlmodel", "Session.commit"),
 ]
 GET_STEPS = [
     ("auth + rate limit (own write transaction)", A, "agent_context"),

@@ -10,7 +10,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import httpx
@@ -52,6 +52,32 @@ def running(app: str, *, env: Mapping[str, str], health_path: str, profile: Path
                 print(_tail(log), file=sys.stderr)
 
 
+@contextmanager
+def running_many(app: str, *, count: int, env: Mapping[str, str], health_path: str) -> Iterator[list[str]]:
+    """Serve `app` from `count` processes at once, each on its own port with its own database
+    connection; yield their base URLs; stop them all afterwards."""
+    ports = [free_port() for _ in range(count)]
+    with ExitStack() as stack:
+        logs = [stack.enter_context(tempfile.TemporaryFile()) for _ in ports]
+        processes = []
+        try:
+            for port, log in zip(ports, logs, strict=True):
+                processes.append(subprocess.Popen(
+                    [sys.executable, "-m", "bench.serve", app, "--factory", "--port", str(port)], cwd=PROJECT_ROOT,
+                    env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT))
+            urls = [f"http://{LOOPBACK}:{port}" for port in ports]
+            for process, url, log in zip(processes, urls, logs, strict=True):
+                _wait_ready(process, url + health_path, log)
+            yield urls
+        finally:
+            # Signal every server first so that they shut down side by side.
+            for process in processes:
+                if process.poll() is None:
+                    process.send_signal(signal.SIGINT)
+            for process in processes:
+                _stop(process)
+
+
 def _wait_ready(process: subprocess.Popen, url: str, log) -> None:
     deadline = time.monotonic() + START_TIMEOUT_SECONDS
     while time.monotonic() < deadline:
@@ -69,11 +95,11 @@ def _wait_ready(process: subprocess.Popen, url: str, log) -> None:
 def _stop(process: subprocess.Popen) -> None:
     if process.poll() is None:
         process.send_signal(signal.SIGINT)
-        try:
-            process.wait(STOP_TIMEOUT_SECONDS)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(STOP_TIMEOUT_SECONDS)
+    try:
+        process.wait(STOP_TIMEOUT_SECONDS)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(STOP_TIMEOUT_SECONDS)
 
 
 def _tail(log, size: int = 4000) -> str:

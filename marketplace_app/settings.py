@@ -161,6 +161,11 @@ class Settings(BaseSettings):
     # ignored and the peer address is the client, because a client can write the header itself).
     trusted_proxy_hops: int = Field(default=0, ge=0)
 
+    # Idempotency-Key in flight (RELIABILITY 3): a call claims its key before it acts. A duplicate
+    # arriving meanwhile is answered 409 `idempotency_in_progress`; the claim of a process that
+    # died frees itself after this many seconds (longer than any idempotent call may take).
+    idempotency_claim_seconds: int = 60
+
     @model_validator(mode="after")
     def _secret_is_real(self) -> Settings:
         if self.environment is Environment.production:

@@ -1,9 +1,11 @@
-"""Helpers shared by tests: row counts, error-envelope checks and concurrent starts."""
+"""Helpers shared by tests: row counts, error-envelope checks, concurrent starts and their outcomes."""
 
 from __future__ import annotations
 
+import json
 import threading
-from collections.abc import Callable, Iterator
+import time
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from functools import cache
@@ -62,24 +64,58 @@ def assert_error(response: Any, *, status: int, code: str) -> str:
     return body["error"]["message"]
 
 
+def assert_ran_once(answers: list[tuple[int, Mapping[str, str], bytes]], *, status: int) -> bytes:
+    """For concurrent calls with one Idempotency-Key, each as (status, headers, raw body): exactly one
+    ran and answered `status`; every other one was refused because that call was still in flight
+    (409 `idempotency_in_progress`, `Retry-After`) or, arriving after it finished, replayed its
+    answer byte for byte (RELIABILITY 3). Returns the answer of the call that ran."""
+    def header(headers: Mapping[str, str], name: str) -> str | None:
+        return {key.lower(): value for key, value in headers.items()}.get(name)
+
+    ran = [index for index, (code, headers, _content) in enumerate(answers)
+           if code == status and header(headers, "idempotent-replayed") is None]
+    assert len(ran) == 1, [(code, content[:80]) for code, _headers, content in answers]
+    first = answers[ran[0]][2]
+    for index, (code, headers, content) in enumerate(answers):
+        if index == ran[0]:
+            continue
+        if code == 409:
+            assert json.loads(content)["error"]["code"] == "idempotency_in_progress", content
+            assert header(headers, "retry-after") == "1"
+        else:
+            assert (code, header(headers, "idempotent-replayed"), content) == (status, "true", first)
+    return first
+
+
 def run_concurrently(count: int, action: Callable[[int], T]) -> list[T | BaseException]:
-    """Start `action(i)` in `count` threads at the same moment; return results or raised exceptions."""
+    """Start `action(i)` in `count` threads at the same moment; return results or raised exceptions.
+
+    Fails unless at least two actions were running together (else nothing raced).
+    """
     barrier = threading.Barrier(count)
+    started, finished = [0.0] * count, [0.0] * count
 
     def run(index: int) -> T | BaseException:
         barrier.wait()
+        started[index] = time.perf_counter()
         try:
             return action(index)
         except Exception as exc:  # collected so the test can count outcomes
             return exc
+        finally:
+            finished[index] = time.perf_counter()
 
     with ThreadPoolExecutor(max_workers=count) as pool:
-        return list(pool.map(run, range(count)))
+        outcomes = list(pool.map(run, range(count)))
+    first_done = min(finished)
+    assert sum(moment < first_done for moment in started) >= min(2, count), \
+        "the actions ran one after the other: no race happened"
+    return outcomes
 
 
 def repeated(total: int, *, in_ci: int) -> list[Any]:
-    """Round numbers for a repeated race: the first `in_ci` run with `-m slow` (CI), the rest
-    only in `make test-nightly` (they carry the `nightly` marker too)."""
+    """Round numbers for a repeated race: the first `in_ci` run with `-m slow` (CI); the rest carry the
+    `nightly` marker too, so only `make test-nightly` (`-m "slow or nightly"`) runs all `total`."""
     return [pytest.param(index, marks=pytest.mark.nightly) if index >= in_ci else index for index in range(total)]
 
 

@@ -17,11 +17,11 @@ from __future__ import annotations
 import fcntl
 import os
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, MetaData, Table, create_engine, event
+from sqlalchemy import ColumnElement, Engine, MetaData, Result, Table, create_engine, event
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
@@ -225,11 +225,18 @@ def after_commit(session: Session, callback: Callable[[], None]) -> None:
     session.info.setdefault(AFTER_COMMIT_KEY, []).append(callback)
 
 
-def insert_ignore(session: Session, table: Table, values: Mapping[str, Any], *, conflict: list[str]) -> None:
-    """Insert a row unless one with the same `conflict` columns exists."""
+def insert_ignore(session: Session, table: Table, values: Mapping[str, Any], *, conflict: list[str],
+                  returning: Sequence[ColumnElement[Any]] = ()) -> Result[Any]:
+    """Insert a row unless one with the same `conflict` columns exists.
+
+    The result holds the `returning` columns of the inserted row, and no row when one existed.
+    """
     dialect = session.get_bind().dialect.name
     builder = pg_insert if dialect == "postgresql" else sqlite_insert
-    session.execute(builder(table).values(**values).on_conflict_do_nothing(index_elements=conflict))
+    statement = builder(table).values(**values).on_conflict_do_nothing(index_elements=conflict)
+    if returning:
+        statement = statement.returning(*returning)
+    return session.execute(statement)
 
 
 def is_postgres(session: Session) -> bool:

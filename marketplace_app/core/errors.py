@@ -74,6 +74,12 @@ class Conflict(HandoffError):
     status = 409
 
 
+class IdempotencyInProgress(Conflict):
+    """The first call with this Idempotency-Key is still running; retrying later replays its answer."""
+
+    code = "idempotency_in_progress"
+
+
 class Expired(HandoffError):
     code = "expired"
     status = 410

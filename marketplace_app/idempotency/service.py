@@ -1,9 +1,17 @@
-"""Stored responses for `Idempotency-Key`: one per (principal, key), kept for 24 hours.
+"""Stored responses for `Idempotency-Key`: one record per (principal, key), kept for 24 hours.
 
-The caller looks up before acting and stores in the same transaction as the action,
-so a record exists exactly when its effect does. Two concurrent first attempts both
-miss the lookup; the unique (principal, key) constraint lets only one store, and the
-other's `store` raises `IntegrityError` (its transaction, action included, rolls back).
+A call with a key first *claims* it: a record marked in progress, committed in a transaction of
+its own so that every other connection sees it at once. The call then acts and, in the same
+transaction as its effect, turns the claim into the stored response (`complete`). Hence:
+
+* a duplicate arriving while the first call is in flight finds the claim and is refused with
+  409 `idempotency_in_progress`; it never runs the action (RELIABILITY 3);
+* a duplicate arriving afterwards finds the stored response and replays it;
+* a call that is refused or fails releases its claim (nothing happened, so a retry may succeed),
+  and the claim of a process that died expires after its lease.
+
+Two first attempts that both miss the lookup meet at the unique (principal, key) constraint:
+one inserts the claim, the other inserts nothing and then reads the winner's claim.
 """
 
 from __future__ import annotations
@@ -11,20 +19,24 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import Row, delete, select, update
 from sqlmodel import Session
 
 from marketplace_app.core.clock import now
-from marketplace_app.core.errors import Conflict, ValidationFailed
+from marketplace_app.core.db import insert_ignore
+from marketplace_app.core.errors import Conflict, IdempotencyInProgress, ValidationFailed
 from marketplace_app.idempotency.models import IdempotencyRecord
 
 RECORDS = IdempotencyRecord.__table__
 DEFAULT_TTL_HOURS = 24
 MAX_KEY_LENGTH = 255
 MAX_PRINCIPAL_LENGTH = 40
+# A claim is a record whose status is HTTP 102 Processing: no call is ever answered with it.
+IN_PROGRESS_STATUS = 102
+IN_PROGRESS_RETRY_AFTER_SECONDS = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +45,18 @@ class StoredResponse:
 
     status_code: int
     response_body: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """A key taken by a call that has not finished.
+
+    `claimed_at` tells this claim from a later one on the same record, should the key be
+    taken over after the lease ran out.
+    """
+
+    record_id: int
+    claimed_at: datetime
 
 
 def request_hash(*parts: Any) -> str:
@@ -46,44 +70,102 @@ def request_hash(*parts: Any) -> str:
 
 
 def lookup(session: Session, principal: str, key: str, request_hash: str) -> StoredResponse | None:
-    """Return the stored response for `key`, or None when the key is new (or its record expired).
+    """Return the stored response for `key`, or None when the key is free (new, or its record expired).
+
+    Only reads, so it may run in a read-only unit of work.
 
     Raises:
         ValidationFailed: The key is empty, too long or holds control characters.
         Conflict: The key was used for a different request.
+        IdempotencyInProgress: The first call with this key is still running.
     """
     _check(principal, key)
-    row = session.execute(select(RECORDS.c.id, RECORDS.c.request_hash, RECORDS.c.status_code,
-                                 RECORDS.c.response_body, RECORDS.c.expires_at)
-                          .where(RECORDS.c.principal == principal, RECORDS.c.key == key)).one_or_none()
-    if row is None:
+    row = _record(session, principal, key)
+    if row is None or row.expires_at <= now():
         return None
-    if row.expires_at <= now():
-        # An expired key is free again; the caller's `store` writes the new record.
-        session.execute(delete(RECORDS).where(RECORDS.c.id == row.id))
-        return None
-    if row.request_hash != request_hash:
-        raise Conflict("This Idempotency-Key was already used with a different request; use a new key")
-    return StoredResponse(status_code=row.status_code, response_body=row.response_body)
+    return _answer(row, request_hash)
 
 
-def store(session: Session, principal: str, key: str, request_hash: str, status_code: int, body: dict[str, Any],
-          ttl_hours: int = DEFAULT_TTL_HOURS) -> None:
-    """Remember the response to `key` for `ttl_hours`.
+def claim(session: Session, principal: str, key: str, request_hash: str, *,
+          lease_seconds: int) -> Claim | StoredResponse:
+    """Take `key` for a call about to act, or return the stored response of the call that had it.
+
+    Commit the claim (its own unit of work) before acting, so concurrent duplicates see it.
 
     Raises:
-        sqlalchemy.exc.IntegrityError: A concurrent call with the same key stored first.
+        ValidationFailed: The key is empty, too long or holds control characters.
+        Conflict: The key was used for a different request.
+        IdempotencyInProgress: Another call holds the key and has not finished.
     """
     _check(principal, key)
+    row = _record(session, principal, key)
+    if row is not None and row.expires_at > now():
+        return _answer(row, request_hash)
+    if row is not None:
+        # An expired response, or the claim of a call that died: the key is free again.
+        session.execute(delete(RECORDS).where(RECORDS.c.id == row.id, RECORDS.c.expires_at <= now()))
     moment = now()
-    session.execute(insert(RECORDS).values(principal=principal, key=key, request_hash=request_hash,
-                                           status_code=status_code, response_body=body, created_at=moment,
-                                           expires_at=moment + timedelta(hours=ttl_hours)))
+    record_id = insert_ignore(session, RECORDS, {
+        "principal": principal, "key": key, "request_hash": request_hash, "status_code": IN_PROGRESS_STATUS,
+        "response_body": {}, "created_at": moment, "expires_at": moment + timedelta(seconds=lease_seconds),
+    }, conflict=["principal", "key"], returning=[RECORDS.c.id]).scalar_one_or_none()
+    if record_id is not None:
+        return Claim(record_id=record_id, claimed_at=moment)
+    # A concurrent first attempt inserted its claim between our read and our insert.
+    row = _record(session, principal, key)
+    if row is None:
+        raise _in_progress()
+    return _answer(row, request_hash)
+
+
+def complete(session: Session, claimed: Claim, status_code: int, body: dict[str, Any], *,
+             ttl_hours: int = DEFAULT_TTL_HOURS) -> None:
+    """Turn the claim into the stored response, in the same transaction as the call's effect.
+
+    Raises:
+        IdempotencyInProgress: The claim ran out and another call took the key; the caller's
+            transaction, its effect included, must roll back.
+    """
+    moment = now()
+    updated = session.execute(update(RECORDS).where(*_is(claimed)).values(
+        status_code=status_code, response_body=body, expires_at=moment + timedelta(hours=ttl_hours)))
+    if updated.rowcount != 1:
+        raise _in_progress()
+
+
+def release(session: Session, claimed: Claim) -> None:
+    """Free the key of a call that did not finish (refused or failed), so that a retry may run."""
+    session.execute(delete(RECORDS).where(*_is(claimed)))
 
 
 def purge_expired(session: Session) -> int:
-    """Delete expired records (for a periodic job); return how many went."""
+    """Delete expired records and abandoned claims (for a periodic job); return how many went."""
     return session.execute(delete(RECORDS).where(RECORDS.c.expires_at <= now())).rowcount
+
+
+def _record(session: Session, principal: str, key: str) -> Row[Any] | None:
+    return session.execute(select(RECORDS.c.id, RECORDS.c.request_hash, RECORDS.c.status_code,
+                                  RECORDS.c.response_body, RECORDS.c.expires_at)
+                           .where(RECORDS.c.principal == principal, RECORDS.c.key == key)).one_or_none()
+
+
+def _answer(row: Row[Any], request_hash: str) -> StoredResponse:
+    if row.request_hash != request_hash:
+        raise Conflict("This Idempotency-Key was already used with a different request; use a new key")
+    if row.status_code == IN_PROGRESS_STATUS:
+        raise _in_progress()
+    return StoredResponse(status_code=row.status_code, response_body=row.response_body)
+
+
+def _in_progress() -> IdempotencyInProgress:
+    return IdempotencyInProgress(
+        "A request with this Idempotency-Key is still being processed; retry it shortly to get its response",
+        headers={"Retry-After": str(IN_PROGRESS_RETRY_AFTER_SECONDS)})
+
+
+def _is(claimed: Claim) -> tuple[Any, ...]:
+    return (RECORDS.c.id == claimed.record_id, RECORDS.c.status_code == IN_PROGRESS_STATUS,
+            RECORDS.c.created_at == claimed.claimed_at)
 
 
 def _check(principal: str, key: str) -> None:

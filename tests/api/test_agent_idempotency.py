@@ -1,5 +1,6 @@
 """`Idempotency-Key` on the agent API (RELIABILITY 3): one effect per key, stored replies
-replayed byte for byte, another body refused, keys per tenant, records kept 24 hours."""
+replayed byte for byte, a duplicate of a call still in flight refused (409), another body refused,
+keys per tenant, records kept 24 hours."""
 
 from __future__ import annotations
 
@@ -7,7 +8,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from marketplace_app.api.idempotent import fingerprint
 from marketplace_app.core import clock
+from marketplace_app.core.db import unit_of_work
+from marketplace_app.idempotency import service as idempotency
+from marketplace_app.requests.schemas import RequestCreate
+from marketplace_app.settings import get_settings
 from tests.ledger.helpers import assert_ledger_balanced, journal_counts
 from tests.requests import helpers as h
 from tests.support import assert_error
@@ -41,6 +47,51 @@ def test_ten_sequential_retries_create_one_request_and_replay_it_byte_for_byte(a
     assert h.count_requests() == 1
     assert h.transfers(kind="escrow_hold") == 1
     assert (h.available_cents(agent), h.escrow_cents(agent)) == (4_200, 800)
+    assert_ledger_balanced()
+
+
+def _in_flight_elsewhere(agent, key: str, body: dict) -> None:
+    """Claim `key` as the first call does before it acts, committed, as if that call were still running
+    in another process (the real concurrent version is in test_agent_races_processes.py)."""
+    with unit_of_work() as session:
+        claimed = idempotency.claim(session, agent.project_id, key, fingerprint(REQUESTS, RequestCreate(**body)),
+                                    lease_seconds=get_settings().idempotency_claim_seconds)
+    assert isinstance(claimed, idempotency.Claim)
+
+
+def test_a_duplicate_while_the_first_call_is_in_flight_is_409_and_runs_nothing(api, agent):
+    # given the first call with this key claimed it and has not finished
+    headers = agent.headers(Idempotency_Key="in-flight")
+    _in_flight_elsewhere(agent, "in-flight", h.SEED_BODY)
+    ledger_before, before = journal_counts(), h.business_counts()
+
+    # when the same call arrives again
+    response = api.post(REQUESTS, json=h.SEED_BODY, headers=headers)
+
+    # then it is told to retry later, and nothing ran
+    assert "still being processed" in assert_error(response, status=409, code="idempotency_in_progress")
+    assert response.headers["retry-after"] == "1"
+    assert "idempotent-replayed" not in response.headers
+    assert (journal_counts(), h.business_counts()) == (ledger_before, before)
+
+
+def test_the_key_of_a_call_that_died_in_flight_frees_itself_after_its_lease(api, agent):
+    # given a claim nobody completes (its process was killed)
+    clock.freeze(T0)
+    headers = agent.headers(Idempotency_Key="orphan")
+    _in_flight_elsewhere(agent, "orphan", h.SEED_BODY)
+    lease = timedelta(seconds=get_settings().idempotency_claim_seconds)
+
+    # when retried just before and then at the end of the lease
+    clock.advance(lease - timedelta(seconds=1))
+    early = api.post(REQUESTS, json=h.SEED_BODY, headers=headers)
+    clock.advance(timedelta(seconds=1))
+    late = api.post(REQUESTS, json=h.SEED_BODY, headers=headers)
+
+    # then the retry runs once the lease is over, and only then
+    assert_error(early, status=409, code="idempotency_in_progress")
+    assert late.status_code == 201 and "idempotent-replayed" not in late.headers
+    assert h.count_requests() == 1
     assert_ledger_balanced()
 
 

@@ -3,7 +3,7 @@ moment, it changes once and its money moves once.
 
 Service-level races give every contender its own engine (its own connection), so on SQLite the
 database serialises the writers and on PostgreSQL they really overlap; the API race also runs
-across OS processes on SQLite (one connection per process). After each race: exactly one
+across OS processes on SQLite (one connection per process; `-m slow`). After each race: exactly one
 `resolved` step, exactly one refund transfer (or hold settlement) about the request, the exact
 balances of the winning outcome, and a healthy ledger."""
 
@@ -124,7 +124,8 @@ def test_50_board_rulings_at_once_resolve_once(api, agent, worker, database):
 
     result = race(database, contenders=CONTENDERS, action=rule)
 
-    # then exactly one ruled, and the money follows that ruling alone
+    # then all three rulings were in flight together, exactly one ruled, and the money follows it alone
+    assert {index % 3 for index in result.together} == {0, 1, 2}, result.together
     assert kinds(result) == {"ok": 1, "InvalidState": CONTENDERS - 1}, result.outcomes
     (resolution,) = [o for o in result.outcomes if isinstance(o, str)]
     assert_resolved_once(request_id, dispute_id)
@@ -205,7 +206,8 @@ def test_50_appeals_at_once_escalate_once(api, agent, worker, database):
 
     result = race(database, contenders=CONTENDERS, action=act)
 
-    # then one escalation to a jury of three
+    # then both parties' appeals were in flight together, and one escalation to a jury of three happened
+    assert {index % 2 for index in result.together} == {0, 1}, result.together
     assert kinds(result) == {"ok": 1, "InvalidState": CONTENDERS - 1}, result.outcomes
     assert steps(dispute_id, "escalation") == 1
     assert events_of(request_id)["dispute.appealed"] == 1
@@ -283,7 +285,9 @@ def test_a_vote_racing_the_jury_deadline_sweep_ends_one_way(api, agent, worker, 
 
     result = race(database, contenders=11, action=act)
 
-    # then either the vote completed the jury (a ruling), or the juror was replaced first (404)
+    # then the vote and sweeps were in flight together, and either the vote completed the jury (a ruling)
+    # or the juror was replaced first (404)
+    assert 0 in result.together and len(result.together) >= 2, result.together
     row = d.row(dispute_id)
     seats = d.seated(dispute_id)
     if result.outcomes[0] == "awaiting_appeal":

@@ -1,4 +1,4 @@
-"""The idempotency store: lookup, store, conflicts, expiry and the request hash."""
+"""The idempotency store: claims, stored responses, conflicts, leases, expiry and the request hash."""
 
 from __future__ import annotations
 
@@ -6,21 +6,38 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 
 from marketplace_app.core import clock
 from marketplace_app.core.db import unit_of_work
-from marketplace_app.core.errors import Conflict, ValidationFailed
+from marketplace_app.core.errors import Conflict, IdempotencyInProgress, ValidationFailed
 from marketplace_app.idempotency import service as idempotency
 from marketplace_app.idempotency.models import IdempotencyRecord
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 HASH = idempotency.request_hash("POST", "/v1/credits/deposit-test", {"amount": "5.00EUR"})
+OTHER_HASH = "0" * 64
+LEASE_SECONDS = 60
 
 
 def records() -> int:
     with unit_of_work(read_only=True) as session:
         return session.execute(select(func.count()).select_from(IdempotencyRecord)).scalar_one()
+
+
+def claim(principal: str = "com_1", key: str = "k", request_hash: str = HASH):
+    """Claim in a committed unit of work of its own, as the API does before acting."""
+    with unit_of_work() as session:
+        return idempotency.claim(session, principal, key, request_hash, lease_seconds=LEASE_SECONDS)
+
+
+def complete(claimed: idempotency.Claim, body: dict, *, status_code: int = 201, ttl_hours: int = 24) -> None:
+    with unit_of_work() as session:
+        idempotency.complete(session, claimed, status_code, body, ttl_hours=ttl_hours)
+
+
+def lookup(principal: str = "com_1", key: str = "k", request_hash: str = HASH):
+    with unit_of_work(read_only=True) as session:
+        return idempotency.lookup(session, principal, key, request_hash)
 
 
 def test_the_request_hash_ignores_field_order_but_not_values():
@@ -31,91 +48,145 @@ def test_the_request_hash_ignores_field_order_but_not_values():
     assert len(HASH) == 64
 
 
-def test_a_new_key_is_a_miss_and_a_stored_one_replays():
+def test_a_new_key_is_a_miss_and_a_completed_one_replays():
     # given
-    with unit_of_work() as session:
-        assert idempotency.lookup(session, "com_1", "k", HASH) is None
-        idempotency.store(session, "com_1", "k", HASH, 201, {"id": "dep_1", "amount": "5.00EUR"})
+    assert lookup() is None
+    claimed = claim()
+    assert isinstance(claimed, idempotency.Claim)
 
     # when
-    with unit_of_work() as session:
-        stored = idempotency.lookup(session, "com_1", "k", HASH)
+    complete(claimed, {"id": "dep_1", "amount": "5.00EUR"})
 
-    # then
+    # then both a lookup and a later claim answer with the stored response, in its order
+    stored = lookup()
     assert stored == idempotency.StoredResponse(status_code=201, response_body={"id": "dep_1", "amount": "5.00EUR"})
     assert list(stored.response_body) == ["id", "amount"]
+    assert claim() == stored
+    assert records() == 1
 
 
-def test_the_same_key_with_another_request_is_a_conflict():
+def test_while_the_first_call_is_in_flight_its_duplicates_are_refused():
+    # given a claimed key whose call has not finished
+    claim()
+
+    # when / then a lookup and a second claim are both told to retry later
+    with pytest.raises(IdempotencyInProgress) as looked_up:
+        lookup()
+    with pytest.raises(IdempotencyInProgress) as claimed_again:
+        claim()
+    assert (looked_up.value.status, looked_up.value.code) == (409, "idempotency_in_progress")
+    assert claimed_again.value.headers == {"Retry-After": "1"}
+    assert records() == 1
+
+
+def test_the_same_key_with_another_request_is_a_conflict_in_flight_and_after():
     # given
-    with unit_of_work() as session:
-        idempotency.store(session, "com_1", "k", HASH, 201, {})
+    claimed = claim()
 
     # when / then
-    with unit_of_work() as session, pytest.raises(Conflict):
-        idempotency.lookup(session, "com_1", "k", "0" * 64)
+    with pytest.raises(Conflict) as in_flight:
+        claim(request_hash=OTHER_HASH)
+    complete(claimed, {})
+    with pytest.raises(Conflict) as after:
+        lookup(request_hash=OTHER_HASH)
+    assert not isinstance(in_flight.value, IdempotencyInProgress)
+    assert (after.value.code, after.value.status) == ("conflict", 409)
 
 
 def test_keys_are_per_principal():
     # given
-    with unit_of_work() as session:
-        idempotency.store(session, "com_1", "k", HASH, 201, {})
+    complete(claim("com_1"), {})
 
     # when / then
+    assert lookup("com_2", request_hash=OTHER_HASH) is None
+    assert isinstance(claim("com_2", request_hash=OTHER_HASH), idempotency.Claim)
+
+
+def test_a_released_claim_frees_the_key_for_a_retry():
+    # given a call that was refused after claiming its key
+    claimed = claim()
+
+    # when
     with unit_of_work() as session:
-        assert idempotency.lookup(session, "com_2", "k", "0" * 64) is None
+        idempotency.release(session, claimed)
+
+    # then
+    assert records() == 0
+    assert isinstance(claim(), idempotency.Claim)
 
 
-def test_a_second_store_of_one_key_fails_so_its_transaction_rolls_back():
+def test_a_claim_that_outlives_its_lease_is_taken_over_and_its_caller_cannot_complete():
+    # given a claim whose process died (it never completed nor released)
+    clock.freeze(START)
+    abandoned = claim()
+
+    # when the lease runs out and a retry claims the key
+    clock.advance(timedelta(seconds=LEASE_SECONDS))
+    retry = claim()
+
+    # then the retry holds the key; the old caller's late completion or release changes nothing
+    assert isinstance(retry, idempotency.Claim) and retry.claimed_at > abandoned.claimed_at
+    with pytest.raises(IdempotencyInProgress), unit_of_work() as session:
+        idempotency.complete(session, abandoned, 201, {"from": "abandoned"})
+    with unit_of_work() as session:
+        idempotency.release(session, abandoned)
+    complete(retry, {"from": "retry"})
+    assert lookup().response_body == {"from": "retry"}
+
+
+def test_a_claim_within_its_lease_is_not_taken_over():
     # given
-    with unit_of_work() as session:
-        idempotency.store(session, "com_1", "k", HASH, 201, {})
+    clock.freeze(START)
+    claim()
 
     # when / then
-    with pytest.raises(IntegrityError), unit_of_work() as session:
-        idempotency.store(session, "com_1", "k", HASH, 201, {})
-    assert records() == 1
+    clock.advance(timedelta(seconds=LEASE_SECONDS) - timedelta(microseconds=1))
+    with pytest.raises(IdempotencyInProgress):
+        claim()
 
 
 def test_records_live_for_their_ttl_then_the_key_is_free_again():
     # given
     clock.freeze(START)
-    with unit_of_work() as session:
-        idempotency.store(session, "com_1", "k", HASH, 201, {"n": 1}, ttl_hours=24)
+    complete(claim(), {"n": 1}, ttl_hours=24)
 
     # when
     clock.advance(timedelta(hours=24) - timedelta(seconds=1))
-    with unit_of_work() as session:
-        still = idempotency.lookup(session, "com_1", "k", HASH)
+    still = lookup()
     clock.advance(timedelta(seconds=1))
-    with unit_of_work() as session:
-        expired = idempotency.lookup(session, "com_1", "k", "0" * 64)
-        idempotency.store(session, "com_1", "k", "0" * 64, 200, {"n": 2})
+    expired = lookup(request_hash=OTHER_HASH)
+    complete(claim(request_hash=OTHER_HASH), {"n": 2}, status_code=200)
 
     # then
     assert still is not None and still.response_body == {"n": 1}
     assert expired is None
-    with unit_of_work(read_only=True) as session:
-        assert idempotency.lookup(session, "com_1", "k", "0" * 64).response_body == {"n": 2}
+    assert lookup(request_hash=OTHER_HASH) == idempotency.StoredResponse(status_code=200, response_body={"n": 2})
+    assert records() == 1
 
 
-def test_purge_removes_only_expired_records():
-    # given
+def test_purge_removes_expired_records_and_abandoned_claims_only():
+    # given an expired response, a live one, an abandoned claim and a claim still in flight
     clock.freeze(START)
-    with unit_of_work() as session:
-        idempotency.store(session, "com_1", "old", HASH, 201, {}, ttl_hours=1)
-        idempotency.store(session, "com_1", "new", HASH, 201, {}, ttl_hours=48)
+    complete(claim(key="old"), {}, ttl_hours=1)
+    complete(claim(key="new"), {}, ttl_hours=48)
+    claim(key="abandoned")
     clock.advance(timedelta(hours=2))
+    claim(key="in-flight")
 
     # when
     with unit_of_work() as session:
         removed = idempotency.purge_expired(session)
 
     # then
-    assert removed == 1 and records() == 1
+    assert removed == 2 and records() == 2
+    with pytest.raises(IdempotencyInProgress):
+        lookup(key="in-flight")
 
 
 @pytest.mark.parametrize("key", ["", "k" * 256, "tab\tkey", "nul\x00", "ключ"])
 def test_unusable_keys_are_refused(key):
-    with unit_of_work() as session, pytest.raises(ValidationFailed):
-        idempotency.lookup(session, "com_1", key, HASH)
+    with pytest.raises(ValidationFailed):
+        lookup(key=key)
+    with pytest.raises(ValidationFailed):
+        claim(key=key)
+    assert records() == 0

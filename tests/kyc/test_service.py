@@ -190,7 +190,8 @@ def test_concurrent_reviews_decide_once(database, newcomer):
         session, submission_id=submission.id, reviewer_id=f"usr_staff_{index}", approve=bool(index % 2),
         reason=None if index % 2 else "blurred"))
 
-    # then one decision stands and the profile agrees with it
+    # then approvals and rejections were in flight together, one decision stands and the profile agrees
+    assert {index % 2 for index in result.together} == {0, 1}, result.together
     assert result.kinds() == {"ok": 1, "InvalidState": 9}, result.outcomes
     with unit_of_work(read_only=True) as session:
         decided = kyc.latest_for(session, user_id=newcomer.user_id).status

@@ -88,10 +88,12 @@ def unit_of_work_on(engine: Engine) -> Iterator[Session]:
 
 @dataclass(slots=True)
 class RaceResult:
-    """What each contender returned or raised, and how long the race took once started."""
+    """What each contender returned or raised, how long the race took once started, and which
+    contenders were in flight together (had started before the first of them finished)."""
 
     outcomes: list[object] = field(default_factory=list)
     seconds: float = 0.0
+    together: set[int] = field(default_factory=set)
 
     def kinds(self) -> Counter[str]:
         """Outcome counts by type name (`"ok"` for a normal return), for assertions and messages."""
@@ -103,10 +105,13 @@ def race(url: str, *, contenders: int, action: Callable[[Session, int], object])
 
     Each contender opens its own engine and connection before the barrier, then
     runs its action in its own unit of work. Exceptions are returned, not raised,
-    so the caller can count them.
+    so the caller can count them. Fails unless at least two contenders were in flight
+    together: a race whose contenders ran one after the other proves nothing about its
+    guard (mixed races check `together` holds each kind of contender).
     """
     started: list[float] = []
     barrier = threading.Barrier(contenders, action=lambda: started.append(time.perf_counter()))
+    entered = [0.0] * contenders
     finished = [0.0] * contenders
 
     def contend(index: int) -> object:
@@ -115,6 +120,7 @@ def race(url: str, *, contenders: int, action: Callable[[Session, int], object])
             with engine.connect():
                 pass
             barrier.wait(timeout=BARRIER_TIMEOUT_SECONDS)
+            entered[index] = time.perf_counter()
             try:
                 with unit_of_work_on(engine) as session:
                     return action(session, index)
@@ -127,4 +133,7 @@ def race(url: str, *, contenders: int, action: Callable[[Session, int], object])
 
     with ThreadPoolExecutor(max_workers=contenders) as pool:
         outcomes = list(pool.map(contend, range(contenders)))
-    return RaceResult(outcomes=outcomes, seconds=max(finished) - started[0])
+    first_done = min(finished)
+    together = {index for index in range(contenders) if entered[index] < first_done}
+    assert len(together) >= min(2, contenders), "the contenders ran one after the other: no race happened"
+    return RaceResult(outcomes=outcomes, seconds=max(finished) - started[0], together=together)

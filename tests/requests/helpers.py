@@ -238,7 +238,12 @@ class Burst:
     statuses: list[int] = field(default_factory=list)
     bodies: list[dict[str, Any]] = field(default_factory=list)
     headers: list[dict[str, str]] = field(default_factory=list)
+    contents: list[bytes] = field(default_factory=list)
     seconds: float = 0.0
+
+    def answers(self) -> list[tuple[int, dict[str, str], bytes]]:
+        """Each call's (status, headers, raw body), in call order."""
+        return list(zip(self.statuses, self.headers, self.contents, strict=True))
 
     def count(self, status: int) -> int:
         """How many calls answered `status`."""
@@ -253,44 +258,57 @@ class Burst:
         return tally
 
 
-def _call(app: FastAPI, method: str, path: str, headers: dict[str, str], body: Any) -> tuple[int, Any, dict]:
+def _call(app: FastAPI, method: str, path: str, headers: dict[str, str], body: Any) -> tuple[int, Any, dict, bytes]:
     response = client(app).request(method, path, headers=headers, json=body)
     try:
         payload = response.json()
     except ValueError:
         payload = {"raw": response.text}
-    return response.status_code, payload, dict(response.headers)
+    return response.status_code, payload, dict(response.headers), response.content
 
 
 def burst(calls: list[tuple[str, str, dict[str, str], Any]], *, app: FastAPI | None = None,
           workers: int | None = None) -> Burst:
     """Send `(method, path, headers, json)` calls from threads that start together, one client each.
 
-    With `workers` smaller than the number of calls, the calls queue on that many threads.
+    With `workers` smaller than the number of calls, the calls queue on that many threads. Fails
+    unless at least two calls were in flight together (threads of one process still share SQLite's
+    one connection: `burst_from_processes` makes SQLite writers really meet).
     """
     app = app or warmed_app()
     workers = min(workers or len(calls), len(calls))
     barrier = threading.Barrier(workers)
     started = time.perf_counter()
+    sent, answered = [0.0] * len(calls), [0.0] * len(calls)
 
-    def run(index: int) -> list[tuple[int, Any, dict]]:
+    def timed_call(index: int) -> tuple[int, Any, dict, bytes]:
+        sent[index] = time.perf_counter()
+        answer = _call(app, *calls[index])
+        answered[index] = time.perf_counter()
+        return answer
+
+    def run(index: int) -> list[tuple[int, Any, dict, bytes]]:
         barrier.wait(timeout=60)
-        return [_call(app, *calls[i]) for i in range(index, len(calls), workers)]
+        return [timed_call(i) for i in range(index, len(calls), workers)]
 
     with ThreadPoolExecutor(max_workers=workers) as pool:
         batches = list(pool.map(run, range(workers)))
+    first_answer = min(answered)
+    assert sum(moment < first_answer for moment in sent) >= min(2, workers), \
+        "the calls ran one after the other: no race happened"
     return _in_call_order(batches, seconds=time.perf_counter() - started)
 
 
-def _in_call_order(batches: list[list[tuple[int, Any, dict]]], *, seconds: float) -> Burst:
+def _in_call_order(batches: list[list[tuple[int, Any, dict, bytes]]], *, seconds: float) -> Burst:
     """Merge answers of calls dealt round-robin (`calls[i::len(batches)]`) back into call order."""
     result = Burst(seconds=seconds)
     total = sum(len(batch) for batch in batches)
     for position in range(total):
-        status, payload, headers = batches[position % len(batches)][position // len(batches)]
+        status, payload, headers, content = batches[position % len(batches)][position // len(batches)]
         result.statuses.append(status)
         result.bodies.append(payload)
         result.headers.append(headers)
+        result.contents.append(content)
     return result
 
 
@@ -305,19 +323,25 @@ def _process_main(url: str, calls: list[tuple[str, str, dict[str, str], Any]], s
     db.configure(url)
     app = warmed_app()
     barrier = threading.Barrier(len(calls))
+    # time.monotonic() is CLOCK_MONOTONIC on Linux: one clock for every process, so the parent can
+    # tell whether calls of different processes were in flight together.
+    timings: list[tuple[float, float]] = [(0.0, 0.0)] * len(calls)
 
-    def run(call: tuple[str, str, dict[str, str], Any]) -> tuple[int, Any, dict]:
+    def run(position: int) -> tuple[int, Any, dict, bytes]:
         barrier.wait(timeout=PROCESS_TIMEOUT_SECONDS)
-        return _call(app, *call)
+        sent = time.monotonic()
+        answer = _call(app, *calls[position])
+        timings[position] = (sent, time.monotonic())
+        return answer
 
     start.wait(timeout=PROCESS_TIMEOUT_SECONDS)
     started = time.perf_counter()
     try:
         with ThreadPoolExecutor(max_workers=len(calls)) as pool:
-            answers = list(pool.map(run, calls))
-        results.put((index, answers, time.perf_counter() - started, None))
+            answers = list(pool.map(run, range(len(calls))))
+        results.put((index, answers, timings, time.perf_counter() - started, None))
     except BaseException as exc:  # the parent reports it instead of waiting for a timeout
-        results.put((index, [], time.perf_counter() - started, repr(exc)))
+        results.put((index, [], [], time.perf_counter() - started, repr(exc)))
     finally:
         db.get_engine().dispose()
 
@@ -325,7 +349,8 @@ def _process_main(url: str, calls: list[tuple[str, str, dict[str, str], Any]], s
 def burst_from_processes(url: str, calls: list[tuple[str, str, dict[str, str], Any]], *,
                          processes: int) -> Burst:
     """Like `burst`, but the calls are spread over `processes` OS processes (spawned, each with its
-    own engine: on SQLite its own connection), all released together."""
+    own engine: on SQLite its own connection), all released together. Fails unless calls of at least
+    two processes were in flight together."""
     context = multiprocessing.get_context("spawn")
     start = context.Barrier(processes + 1)
     results = context.Queue()
@@ -338,10 +363,15 @@ def burst_from_processes(url: str, calls: list[tuple[str, str, dict[str, str], A
     collected = [results.get(timeout=PROCESS_TIMEOUT_SECONDS) for _ in workers]
     for worker in workers:
         worker.join(timeout=30)
-    errors = [error for _index, _answers, _seconds, error in collected if error]
+    errors = [error for _index, _answers, _timings, _seconds, error in collected if error]
     assert not errors, errors
-    batches = [answers for _index, answers, _seconds, _error in sorted(collected, key=lambda item: item[0])]
-    return _in_call_order(batches, seconds=max(seconds for _index, _answers, seconds, _error in collected))
+    first_answer = min(answered for _index, _answers, timings, _seconds, _error in collected
+                       for _sent, answered in timings)
+    in_flight = {index for index, _answers, timings, _seconds, _error in collected
+                 if any(sent < first_answer for sent, _answered in timings)}
+    assert len(in_flight) >= min(2, processes), "the processes' calls never overlapped: no race happened"
+    batches = [answers for _index, answers, _timings, _seconds, _error in sorted(collected, key=lambda item: item[0])]
+    return _in_call_order(batches, seconds=max(seconds for *_rest, seconds, _error in collected))
 
 
 def accept_by_hand(request_id: str, *, operator_id: str | None = None) -> None:

@@ -10,8 +10,10 @@ no event, no timeline line; terminal states (expired, cancelled, disputed) absor
 RELIABILITY 9: a Hypothesis `RuleBasedStateMachine` creates, cancels, accepts, submits good,
 mediocre and bad work, approves, rejects, rates, moves the clock and runs the sweeps, against a
 model that predicts every outcome; the ledger invariants are `@invariant`s. CI runs 50 examples
-× 30 steps (derandomized); `-m slow` runs 500 × 50. Examples share one database, company and
-pair of operators, so every money invariant is checked as a change since the example began.
+× 30 steps (derandomized); only `make test-nightly` runs 500 × 50, the size RELIABILITY 9 asks of
+CI (about 17 times the steps: several minutes per lane, beyond CI's budget). Examples share one
+database, company and pair of operators, so every money invariant is checked as a change since
+the example began.
 """
 
 from __future__ import annotations

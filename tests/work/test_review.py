@@ -171,7 +171,9 @@ def test_a_company_review_and_the_auto_approval_racing_at_the_deadline_post_once
 
     result = race(database, contenders=12, action=act)
 
-    # then the request ended exactly once: one escrow post, or none and a dispute
+    # then sweeps, approvals and rejections were in flight together, and the request ended exactly
+    # once: one escrow post, or none and a dispute
+    assert {index % 3 for index in result.together} == {0, 1, 2}, result.together
     final = rh.request_row(request_id)["status"]
     assert final in ("completed", "disputed"), result.outcomes
     assert transfer_count(kind="escrow_post") == (1 if final == "completed" else 0)

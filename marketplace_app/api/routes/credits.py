@@ -26,7 +26,8 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     403: {"description": "Not a company account, a read-only member, or test credit refused: not a sandbox "
                          "deployment, or not the manual payment provider (`forbidden`)"},
     404: {"description": "`starting_after` is not one of your transactions (`not_found`)"},
-    409: {"description": "Idempotency-Key reused with a different body (`conflict`)"},
+    409: {"description": "Idempotency-Key reused with a different body (`conflict`), or its first call is "
+                         "still running (`idempotency_in_progress`: retry after `Retry-After`)"},
     422: {"description": "Invalid input (`validation_error`)"},
 }
 

@@ -34,7 +34,8 @@ ERRORS = {400: {"description": "Not allowed in this state, or the window closed 
           401: {"description": "Missing or invalid key or session (`unauthorized`)"},
           403: {"description": "Not your turn or not your role (`forbidden`)"},
           404: {"description": "No such request or dispute of yours (`not_found`)"},
-          409: {"description": "The dispute moved on concurrently (`invalid_state`)"},
+          409: {"description": "The dispute moved on concurrently (`invalid_state`), or the first call with this "
+                               "Idempotency-Key is still running (`idempotency_in_progress`)"},
           422: {"description": "Invalid input (`validation_error`)"}}
 
 

@@ -32,7 +32,8 @@ router = APIRouter(prefix="/operator", tags=["operator"])
 OPERATOR = access("operator")
 Operator = Annotated[User, Depends(require_role(Role.operator))]
 ERRORS = {401: {"description": "Not signed in"}, 403: {"description": "Not an operator, not verified or unavailable"},
-          404: {"description": "Not found"}, 409: {"description": "Changed concurrently"},
+          404: {"description": "Not found"},
+          409: {"description": "Changed concurrently, or the first call with this Idempotency-Key is still running"},
           410: {"description": "The request expired"}, 413: {"description": "File too large"},
           422: {"description": "Invalid input"}}
 

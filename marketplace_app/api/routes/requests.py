@@ -28,7 +28,8 @@ def _errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
     text = {400: "Refused by policy or state (`limit_exceeded`, `skill_not_allowed`, `invalid_state`)",
             401: "Missing or invalid API key (`unauthorized`)", 402: "Not enough credits (`insufficient_credits`)",
             404: "No such request in this project (`not_found`)",
-            409: "Changed concurrently or Idempotency-Key reused with another body",
+            409: "Changed concurrently (`invalid_state`), Idempotency-Key reused with another body (`conflict`), "
+                 "or its first call still running (`idempotency_in_progress`: retry after `Retry-After`)",
             422: "Invalid input (`validation_error`)", 429: "Hourly rate limit reached (`rate_limited`)"}
     return {status: {"description": text[status]} for status in statuses}
 
