@@ -100,14 +100,17 @@ class RaceResult:
         return Counter(type(o).__name__ if isinstance(o, BaseException) else "ok" for o in self.outcomes)
 
 
-def race(url: str, *, contenders: int, action: Callable[[Session, int], object]) -> RaceResult:
+def race(url: str, *, contenders: int, action: Callable[[Session, int], object],
+         require_overlap: bool = True) -> RaceResult:
     """Run `action(session, index)` once per contender, all released together by a barrier.
 
     Each contender opens its own engine and connection before the barrier, then
     runs its action in its own unit of work. Exceptions are returned, not raised,
     so the caller can count them. Fails unless at least two contenders were in flight
     together: a race whose contenders ran one after the other proves nothing about its
-    guard (mixed races check `together` holds each kind of contender).
+    guard (mixed races check `together` holds each kind of contender). A race of very few
+    contenders may miss each other on a loaded machine: such a test passes
+    `require_overlap=False`, runs fresh rounds until `together` holds them all, and asserts that.
     """
     started: list[float] = []
     barrier = threading.Barrier(contenders, action=lambda: started.append(time.perf_counter()))
@@ -135,5 +138,6 @@ def race(url: str, *, contenders: int, action: Callable[[Session, int], object])
         outcomes = list(pool.map(contend, range(contenders)))
     first_done = min(finished)
     together = {index for index in range(contenders) if entered[index] < first_done}
-    assert len(together) >= min(2, contenders), "the contenders ran one after the other: no race happened"
+    if require_overlap:
+        assert len(together) >= min(2, contenders), "the contenders ran one after the other: no race happened"
     return RaceResult(outcomes=outcomes, seconds=max(finished) - started[0], together=together)
