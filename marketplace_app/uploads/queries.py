@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from marketplace_app.uploads.models import Upload
-from marketplace_app.uploads.service import STORAGE_DIR
+from marketplace_app.uploads.service import path_of
 
 UPLOADS = Upload.__table__
 
@@ -31,7 +31,7 @@ def documents(session: Session, upload_ids: Collection[str]) -> dict[str, Docume
     if not upload_ids:
         return {}
     rows = session.execute(select(UPLOADS.c.id, UPLOADS.c.filename, UPLOADS.c.content_type, UPLOADS.c.size_bytes,
-                                  UPLOADS.c.storage_key).where(UPLOADS.c.id.in_(list(upload_ids)))).mappings()
-    return {row["id"]: Document(id=row["id"], filename=row["filename"], content_type=row["content_type"],
-                                size_bytes=row["size_bytes"], path=STORAGE_DIR / row["storage_key"])
-            for row in rows}
+                                  UPLOADS.c.storage_key).where(UPLOADS.c.id.in_(list(upload_ids))))
+    # path_of() is the one place that knows where bytes live (tests move it), so it is asked per row.
+    return {row.id: Document(id=row.id, filename=row.filename, content_type=row.content_type,
+                             size_bytes=row.size_bytes, path=path_of(row)) for row in rows}
