@@ -61,6 +61,17 @@ def next_cursor(rows: Sequence[Any], *, has_more: bool, id_key: str = "id") -> s
     return str(value)
 
 
+def integer_anchor(starting_after: int | None, *, max_id: int) -> tuple[int] | None:
+    """The anchor for lists keyed by an integer id alone (the API has range-checked it).
+
+    A cursor above the column's largest value is older than nothing, so every row follows:
+    no anchor (and no out-of-range parameter reaches PostgreSQL).
+    """
+    if starting_after is None or starting_after > max_id:
+        return None
+    return (starting_after,)
+
+
 def find_anchor(session: Session, columns: Sequence[ColumnElement], *conditions: Any) -> tuple | None:
     """The sort values of the one row matching `conditions` (the cursor's row in the caller's scope)."""
     row = session.execute(select(*columns).where(*conditions)).one_or_none()

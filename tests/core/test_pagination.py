@@ -10,7 +10,7 @@ from sqlalchemy import select
 from marketplace_app.companies.models import Project
 from marketplace_app.core.db import unit_of_work
 from marketplace_app.core.errors import ValidationFailed
-from marketplace_app.core.pagination import decode_cursor, find_anchor, newest_first
+from marketplace_app.core.pagination import decode_cursor, find_anchor, integer_anchor, newest_first
 from tests import factories
 
 COLUMNS = (Project.created_at, Project.id)
@@ -112,3 +112,10 @@ def test_a_cursor_not_shaped_like_an_id_is_a_validation_error(cursor):
 def test_no_cursor_means_the_first_page(cursor):
     # then
     assert decode_cursor(cursor) is None
+
+
+@pytest.mark.parametrize(("starting_after", "anchor"), [(None, None), (7, (7,)), (2**31 - 1, (2**31 - 1,)),
+                                                         (2**31, None)])
+def test_an_integer_cursor_beyond_the_column_range_starts_at_the_top(starting_after, anchor):
+    # then (every id is older than an id the column cannot hold)
+    assert integer_anchor(starting_after, max_id=2**31 - 1) == anchor
