@@ -200,3 +200,64 @@ def test_only_the_unit_of_work_commits():
 def test_every_allowed_commit_place_still_exists_and_commits(allowed):
     # then (a stale allowance would silently widen the rule)
     assert commit_calls(allowed)
+
+
+SQL_LIBRARIES = {"sqlalchemy", "sqlmodel"}
+STATEMENT_BUILDERS = {"select", "update", "insert", "delete", "text", "union", "union_all", "exists"}
+SESSION_QUERIES = {"execute", "exec", "scalar", "scalars", "scalar_one", "scalar_one_or_none", "get", "query",
+                   "add", "add_all", "delete", "merge", "flush", "connection"}
+
+
+def _is_session(node: ast.expr) -> bool:
+    """`session`, `self.session`, `db_session`, …: whatever the code calls a session."""
+    name = node.id if isinstance(node, ast.Name) else node.attr if isinstance(node, ast.Attribute) else ""
+    return name == "session" or name.endswith("_session")
+
+
+def sql_uses(path: Path) -> list[str]:
+    """Every statement builder imported from SQLAlchemy/SQLModel and every query run on a session in `path`."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        where = f"{shown(path)}:{getattr(node, 'lineno', '?')}"
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] in SQL_LIBRARIES:
+            found += [f"{where} imports {alias.name}" for alias in node.names if alias.name in STATEMENT_BUILDERS]
+        elif isinstance(node, ast.Import):
+            found += [f"{where} imports {alias.name}" for alias in node.names
+                      if alias.name.split(".")[0] in SQL_LIBRARIES and alias.name != "sqlmodel"]
+        elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+              and node.func.attr in SESSION_QUERIES and _is_session(node.func.value)):
+            found.append(f"{where} session.{node.func.attr}()")
+    return found
+
+
+def test_the_ui_runs_no_sql():
+    # then (reads go to <domain>/queries.py, writes to a service; STYLE.md habit 11)
+    assert [use for path in python_files(PACKAGE / "ui") for use in sql_uses(path)] == []
+
+
+def test_the_sql_check_sees_builders_and_session_queries(tmp_path):
+    # given
+    module = tmp_path / "page_state.py"
+    module.write_text("from sqlalchemy import select, update\nfrom sqlmodel import Session, insert\n"
+                      "import sqlalchemy.sql\n"
+                      "def rows(session: Session):\n"
+                      "    session.execute(select(1))\n    session.exec(update(T))\n"
+                      "    session.scalars(insert(T))\n    return session.get(T, 1)\n")
+
+    # when
+    found = sql_uses(module)
+
+    # then
+    assert len(found) == 8, found
+
+
+def test_the_sql_check_leaves_plain_sessions_and_other_calls_alone(tmp_path):
+    # given (passing a session on to a reader is how a page gets its data)
+    module = tmp_path / "page_state.py"
+    module.write_text("from sqlmodel import Session\nfrom marketplace_app.kyc import queries\n"
+                      "def rows(session: Session, state):\n"
+                      "    state.select('x')\n    row = {}.get('a')\n"
+                      "    return queries.pending(session, limit=row)\n")
+
+    # then
+    assert sql_uses(module) == []

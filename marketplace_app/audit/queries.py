@@ -11,6 +11,7 @@ from sqlmodel import Session
 
 from marketplace_app.audit.models import AuditEntry
 from marketplace_app.core.errors import NotFound
+from marketplace_app.core.pagination import integer_anchor, newest_first
 from marketplace_app.identity.models import User
 
 AUDIT = AuditEntry.__table__
@@ -58,10 +59,9 @@ def entries(session: Session, *, limit: int = 20, starting_after: int | None = N
                           (AUDIT.c.subject_id, subject_id)):
         if value is not None:
             statement = statement.where(column == value)
-    if starting_after is not None and starting_after <= MAX_ROW_ID:  # above it, every id qualifies
-        statement = statement.where(AUDIT.c.id < starting_after)
-    rows = session.execute(statement.order_by(AUDIT.c.id.desc()).limit(limit + 1)).mappings().all()
-    return Page(entries=[_entry(row) for row in rows[:limit]], has_more=len(rows) > limit)
+    anchor = integer_anchor(starting_after, max_id=MAX_ROW_ID)
+    page = newest_first(session, statement, columns=(AUDIT.c.id,), anchor=anchor, limit=limit)
+    return Page(entries=[_entry(row) for row in page.rows], has_more=page.has_more)
 
 
 def entry(session: Session, entry_id: int) -> Entry:

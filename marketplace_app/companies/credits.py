@@ -7,8 +7,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import and_, or_, select, union_all
+from sqlalchemy import or_, select, union_all
 from sqlmodel import Session
 
 from marketplace_app.companies.access import CompanyActor, require_writer
@@ -17,6 +18,7 @@ from marketplace_app.core.clock import now
 from marketplace_app.core.errors import Forbidden, NotFound, ValidationFailed
 from marketplace_app.core.ids import new_id
 from marketplace_app.core.money import format_money, parse_positive_money
+from marketplace_app.core.pagination import newest_first
 from marketplace_app.ledger import service as ledger
 from marketplace_app.ledger.models import LedgerAccount, LedgerEntry, LedgerTransfer, OwnerType, Purpose
 from marketplace_app.settings import Settings, get_settings
@@ -95,11 +97,13 @@ def statement(session: Session, *, actor: CompanyActor, limit: int = 20,
     if not accounts:
         return Statement(lines=[], has_more=False)
     cursor = _cursor(session, accounts, starting_after) if starting_after else None
-    rows = session.execute(_lines_query(accounts, cursor=cursor, limit=limit + 1)).all()
-    lines = [Line(id=f"txn_{row.entry_id}_{accounts[row.account_id]}", created_at=row.created_at, kind=row.kind,
-                  reason=row.reason, amount_cents=int(row.amount_cents), account=accounts[row.account_id],
-                  reference_type=row.reference_type, reference_id=row.reference_id) for row in rows[:limit]]
-    return Statement(lines=lines, has_more=len(rows) > limit)
+    query, columns = _lines_query(accounts, cursor=cursor, limit=limit + 1)
+    page = newest_first(session, query, columns=columns, anchor=cursor, limit=limit, id_key="entry_id")
+    lines = [Line(id=f"txn_{row['entry_id']}_{accounts[row['account_id']]}", created_at=row["created_at"],
+                  kind=row["kind"], reason=row["reason"], amount_cents=int(row["amount_cents"]),
+                  account=accounts[row["account_id"]], reference_type=row["reference_type"],
+                  reference_id=row["reference_id"]) for row in page.rows]
+    return Statement(lines=lines, has_more=page.has_more)
 
 
 def _statement_accounts(session: Session, company_id: str) -> dict[int, str]:
@@ -123,8 +127,9 @@ def _cursor(session: Session, accounts: dict[int, str], line_id: str) -> tuple[i
     return entry_id, account
 
 
-def _lines_query(accounts: dict[int, str], *, cursor: tuple[int, int] | None, limit: int):
-    """One index-ordered branch per (account, direction), merged and cut to `limit`."""
+def _lines_query(accounts: dict[int, str], *, cursor: tuple[int, int] | None, limit: int) -> tuple[Any, tuple]:
+    """One index-ordered branch per (account, direction) of at most `limit` rows, merged; returns
+    the merged select (unordered: the keyset helper orders and cuts it) and its sort columns."""
     branches = []
     for account in accounts:
         for side, sign in ((ENTRIES.c.from_account_id, -1), (ENTRIES.c.to_account_id, 1)):
@@ -137,10 +142,7 @@ def _lines_query(accounts: dict[int, str], *, cursor: tuple[int, int] | None, li
     lines = union_all(*branches).subquery()
     query = select(lines, TRANSFERS.c.kind, TRANSFERS.c.reason, TRANSFERS.c.reference_type,
                    TRANSFERS.c.reference_id).join(TRANSFERS, TRANSFERS.c.id == lines.c.transfer_id)
-    if cursor is not None:
-        query = query.where(or_(lines.c.entry_id < cursor[0],
-                                and_(lines.c.entry_id == cursor[0], lines.c.account_id < cursor[1])))
-    return query.order_by(lines.c.entry_id.desc(), lines.c.account_id.desc()).limit(limit)
+    return query, (lines.c.entry_id, lines.c.account_id)
 
 
 def test_credit_allowed(settings: Settings) -> bool:

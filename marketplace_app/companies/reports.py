@@ -17,6 +17,7 @@ from marketplace_app.companies.models import Project
 from marketplace_app.core.clock import now
 from marketplace_app.core.db import is_postgres
 from marketplace_app.core.errors import NotFound
+from marketplace_app.core.pagination import decode_cursor, find_anchor, newest_first
 from marketplace_app.requests.models import Request, RequestStatus
 
 REQUESTS = Request.__table__
@@ -110,17 +111,16 @@ def open_requests(session: Session, *, company_id: str, mode: str, project_id: s
         statement = statement.where(REQUESTS.c.project_id == project_id)
     if skill:
         statement = statement.where(REQUESTS.c.skill == skill)
-    if starting_after:
-        anchor = session.execute(select(REQUESTS.c.created_at, REQUESTS.c.id).where(
-            REQUESTS.c.id == starting_after, REQUESTS.c.company_id == company_id,
-            REQUESTS.c.mode == mode)).one_or_none()
+    columns = (REQUESTS.c.created_at, REQUESTS.c.id)
+    anchor = None
+    cursor = decode_cursor(starting_after)
+    if cursor:
+        anchor = find_anchor(session, columns, REQUESTS.c.id == cursor, REQUESTS.c.company_id == company_id,
+                             REQUESTS.c.mode == mode)
         if anchor is None:
-            raise NotFound(f"Request {starting_after} not found")
-        statement = statement.where(or_(REQUESTS.c.created_at < anchor.created_at, and_(
-            REQUESTS.c.created_at == anchor.created_at, REQUESTS.c.id < anchor.id)))
-    rows = list(session.execute(statement.order_by(REQUESTS.c.created_at.desc(), REQUESTS.c.id.desc())
-                                .limit(limit + 1)).mappings())
-    return RequestPage(rows=rows[:limit], has_more=len(rows) > limit)
+            raise NotFound(f"Request {cursor} not found")
+    page = newest_first(session, statement, columns=columns, anchor=anchor, limit=limit)
+    return RequestPage(rows=page.rows, has_more=page.has_more)
 
 
 def project_names(session: Session, *, company_id: str) -> dict[str, str]:

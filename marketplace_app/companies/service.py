@@ -8,12 +8,12 @@ Owners and admins write; members read.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import select
 from sqlmodel import Session
 
 from marketplace_app.companies.access import CompanyActor, checked_id, require_writer
@@ -30,6 +30,7 @@ from marketplace_app.core.crypto import keyed_hash
 from marketplace_app.core.db import is_postgres
 from marketplace_app.core.errors import InvalidState, NotFound, ValidationFailed
 from marketplace_app.core.ids import new_id
+from marketplace_app.core.pagination import decode_cursor, newest_first
 from marketplace_app.events import service as events
 from marketplace_app.ledger.models import OwnerType, Purpose
 from marketplace_app.ledger.service import AccountRef, account_id
@@ -137,7 +138,8 @@ def get_project(session: Session, *, actor: CompanyActor, project_id: str, lock:
 def list_projects(session: Session, *, actor: CompanyActor, limit: int = 20,
                   starting_after: str | None = None) -> Page:
     """The actor's company's projects, newest first, keyset-paginated by project id."""
-    anchor = get_project(session, actor=actor, project_id=starting_after) if starting_after else None
+    cursor = decode_cursor(starting_after)
+    anchor = get_project(session, actor=actor, project_id=cursor) if cursor else None
     statement = select(Project).where(Project.company_id == actor.company_id)
     return _newest_first(session, statement, Project, anchor=anchor, limit=limit)
 
@@ -215,7 +217,8 @@ def list_keys(session: Session, *, actor: CompanyActor, project_id: str | None =
         Project.company_id == actor.company_id)
     if project_id:
         statement = statement.where(ApiKey.project_id == get_project(session, actor=actor, project_id=project_id).id)
-    anchor = get_key(session, actor=actor, key_id=starting_after) if starting_after else None
+    cursor = decode_cursor(starting_after)
+    anchor = get_key(session, actor=actor, key_id=cursor) if cursor else None
     return _newest_first(session, statement, ApiKey, anchor=anchor, limit=limit)
 
 
@@ -271,9 +274,7 @@ def _key_event(session: Session, actor: CompanyActor, event_type: str, key: ApiK
 
 
 def _newest_first(session: Session, statement: Any, model: Any, *, anchor: Any, limit: int) -> Page:
-    if anchor is not None:
-        statement = statement.where(or_(model.created_at < anchor.created_at, and_(
-            model.created_at == anchor.created_at, model.id < anchor.id)))
-    rows: Sequence[Any] = session.execute(
-        statement.order_by(model.created_at.desc(), model.id.desc()).limit(limit + 1)).scalars().all()
-    return Page(items=list(rows[:limit]), has_more=len(rows) > limit)
+    columns = (model.created_at, model.id)
+    values = (anchor.created_at, anchor.id) if anchor is not None else None
+    page = newest_first(session, statement, columns=columns, anchor=values, limit=limit, scalars=True)
+    return Page(items=page.rows, has_more=page.has_more)

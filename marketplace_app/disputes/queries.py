@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import RowMapping, and_, func, or_, select
+from sqlalchemy import RowMapping, func, select
 from sqlmodel import Session
 
 from marketplace_app.companies.access import checked_id
 from marketplace_app.core.errors import NotFound
+from marketplace_app.core.pagination import KeysetPage, decode_cursor, find_anchor, newest_first
 from marketplace_app.disputes.models import Dispute, DisputeJuror, DisputeStatus, DisputeStep, JurorStatus
 from marketplace_app.disputes.service import OPEN, REVIEW_STATUS
 from marketplace_app.identity import staff
@@ -43,22 +44,22 @@ def operator_disputes(session: Session, *, operator_id: str) -> list[RowMapping]
 
 
 def company_disputes(session: Session, *, company_id: str, mode: str, limit: int = 20,
-                     starting_after: str | None = None) -> list[RowMapping]:
-    """The company's disputes in `mode`, newest first, each with its request's title and context;
-    `limit + 1` rows are read so the caller knows whether there is more. An unknown cursor
-    (another company's or mode's dispute) starts from the top."""
+                     starting_after: str | None = None) -> KeysetPage:
+    """The company's disputes in `mode`, newest first, each with its request's title and context.
+
+    An unknown cursor (another company's or mode's dispute) starts from the top.
+
+    Raises:
+        ValidationFailed: `starting_after` is not shaped like an id.
+    """
     statement = select(DISPUTES, REQUESTS.c.title, REQUESTS.c.context).join(
         REQUESTS, REQUESTS.c.id == DISPUTES.c.request_id).where(DISPUTES.c.company_id == company_id,
                                                                DISPUTES.c.mode == mode)
-    if starting_after:
-        anchor = session.execute(select(DISPUTES.c.created_at, DISPUTES.c.id).where(
-            DISPUTES.c.id == starting_after, DISPUTES.c.company_id == company_id,
-            DISPUTES.c.mode == mode)).one_or_none()
-        if anchor is not None:
-            statement = statement.where(or_(DISPUTES.c.created_at < anchor.created_at, and_(
-                DISPUTES.c.created_at == anchor.created_at, DISPUTES.c.id < anchor.id)))
-    return list(session.execute(statement.order_by(DISPUTES.c.created_at.desc(), DISPUTES.c.id.desc())
-                                .limit(limit + 1)).mappings())
+    columns = (DISPUTES.c.created_at, DISPUTES.c.id)
+    cursor = decode_cursor(starting_after)
+    anchor = find_anchor(session, columns, DISPUTES.c.id == cursor, DISPUTES.c.company_id == company_id,
+                         DISPUTES.c.mode == mode) if cursor else None
+    return newest_first(session, statement, columns=columns, anchor=anchor, limit=limit)
 
 
 def of_request(session: Session, request_id: str) -> RowMapping | None:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import RowMapping, and_, func, insert, or_, select, update
+from sqlalchemy import RowMapping, func, insert, select, update
 from sqlmodel import Session
 
 from marketplace_app import fees
@@ -34,6 +34,7 @@ from marketplace_app.core.errors import (
 from marketplace_app.core.ids import new_id
 from marketplace_app.core.money import display_money
 from marketplace_app.identity.models import Role, User
+from marketplace_app.core.pagination import decode_cursor, newest_first
 from marketplace_app.ledger import service as ledger
 from marketplace_app.requests import status as machine
 from marketplace_app.requests.models import URGENCY_SECONDS, Request, RequestEvent, RequestStatus, Urgency
@@ -290,15 +291,14 @@ def list_requests(session: Session, *, ctx: Reader, status: str | None = None, s
         statement = statement.where(REQUESTS.c.status == status)
     if skill:
         statement = statement.where(REQUESTS.c.skill == skill)
-    if starting_after:
-        anchor = get_request(session, ctx=ctx, request_id=starting_after)
-        # The first bound lets the index range scan start at the anchor instead of the top.
-        statement = statement.where(REQUESTS.c.created_at <= anchor["created_at"], or_(
-            REQUESTS.c.created_at < anchor["created_at"], and_(
-                REQUESTS.c.created_at == anchor["created_at"], REQUESTS.c.id < anchor["id"])))
-    statement = statement.order_by(REQUESTS.c.created_at.desc(), REQUESTS.c.id.desc())
-    rows = list(session.execute(statement.limit(limit + 1).offset(offset)).mappings())
-    return Page(rows=rows[:limit], has_more=len(rows) > limit)
+    columns = (REQUESTS.c.created_at, REQUESTS.c.id)
+    anchor = None
+    cursor = decode_cursor(starting_after)
+    if cursor:
+        row = get_request(session, ctx=ctx, request_id=cursor)
+        anchor = (row["created_at"], row["id"])
+    page = newest_first(session, statement, columns=columns, anchor=anchor, limit=limit, offset=offset)
+    return Page(rows=page.rows, has_more=page.has_more)
 
 
 def cancel_request(session: Session, *, ctx: Reader, request_id: str) -> RowMapping:

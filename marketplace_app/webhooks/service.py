@@ -25,6 +25,7 @@ from marketplace_app.core.crypto import seal, unseal
 from marketplace_app.core.db import unit_of_work
 from marketplace_app.core.errors import InvalidState, NotFound, ValidationFailed
 from marketplace_app.core.ids import new_id
+from marketplace_app.core.pagination import integer_anchor, newest_first
 from marketplace_app.events.models import Event
 from marketplace_app.events.scopes import INTERNAL_PREFIX
 from marketplace_app.events.service import render
@@ -253,10 +254,9 @@ def list_deliveries(session: Session, *, actor: CompanyActor, endpoint_id: str, 
     statement = select(DELIVERIES).where(DELIVERIES.c.endpoint_id == endpoint_id)
     if status is not None:
         statement = statement.where(DELIVERIES.c.status == status)
-    if starting_after is not None and starting_after <= MAX_ROW_ID:  # above it, every id qualifies
-        statement = statement.where(DELIVERIES.c.id < starting_after)
-    rows = session.execute(statement.order_by(DELIVERIES.c.id.desc()).limit(limit + 1)).mappings().all()
-    return list(rows[:limit]), len(rows) > limit
+    anchor = integer_anchor(starting_after, max_id=MAX_ROW_ID)
+    page = newest_first(session, statement, columns=(DELIVERIES.c.id,), anchor=anchor, limit=limit)
+    return page.rows, page.has_more
 
 
 def get_delivery(session: Session, *, actor: CompanyActor, delivery_id: int) -> tuple[Mapping[str, Any],

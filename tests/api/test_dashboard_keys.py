@@ -288,3 +288,14 @@ def test_members_see_keys_but_may_not_create_revoke_or_rotate_them(client, tenan
         assert_error(response, status=403, code="forbidden")
     assert row_counts() == before
     assert key_works(created["secret"])
+
+
+@pytest.mark.parametrize("cursor", ["key_%00", "key_' OR 1=1", "k" * 41])
+def test_a_malformed_cursor_is_422_and_an_unknown_one_404(client, tenant, cursor):
+    # when
+    malformed = client.get(KEYS, params={"starting_after": cursor}, headers=tenant.headers())
+    unknown = client.get(KEYS, params={"starting_after": "key_000000000000000000000000"}, headers=tenant.headers())
+
+    # then
+    assert_error(malformed, status=422, code="validation_error")
+    assert_error(unknown, status=404, code="not_found")

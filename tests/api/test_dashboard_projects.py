@@ -271,12 +271,23 @@ def test_list_limits_are_validated(client, tenant, params):
 def test_unknown_and_malformed_project_ids_are_404(client, tenant, project_id):
     # when
     responses = [client.get(f"{PROJECTS}/{project_id}", headers=tenant.headers()),
-                 client.patch(f"{PROJECTS}/{project_id}", json={"name": "x"}, headers=tenant.headers()),
-                 client.get(PROJECTS, params={"starting_after": project_id[:64]}, headers=tenant.headers())]
+                 client.patch(f"{PROJECTS}/{project_id}", json={"name": "x"}, headers=tenant.headers())]
 
     # then
     for response in responses:
         assert_error(response, status=404, code="not_found")
+
+
+def test_an_unknown_cursor_is_404_and_a_malformed_one_422(client, tenant):
+    # when
+    unknown = client.get(PROJECTS, params={"starting_after": "prj_000000000000000000000000"}, headers=tenant.headers())
+    malformed = [client.get(PROJECTS, params={"starting_after": cursor}, headers=tenant.headers())
+                 for cursor in ["prj_%00", "x" * 64, "prj_%27%20OR%201=1"]]
+
+    # then
+    assert_error(unknown, status=404, code="not_found")
+    for response in malformed:
+        assert_error(response, status=422, code="validation_error")
 
 
 def test_members_read_projects_but_may_not_create_or_change_them(client, tenant):

@@ -245,6 +245,7 @@ def test_keyset_paging_is_stable_when_new_requests_arrive(api, agent, five_reque
 @pytest.mark.parametrize("params", [
     {"limit": 101}, {"limit": 0}, {"limit": -1}, {"limit": "ten"}, {"offset": -1}, {"offset": 100_001},
     {"status": "done"}, {"status": "MATCHING"}, {"skill": "x" * 41}, {"starting_after": "r" * 41},
+    {"starting_after": "req_' OR 1=1"}, {"starting_after": "req_%00"}, {"starting_after": "req/abc"},
 ])
 def test_bad_list_parameters_are_422(api, agent, params):
     # when

@@ -5,26 +5,24 @@ from __future__ import annotations
 from datetime import datetime
 
 import reflex as rx
-from sqlalchemy import select
 from sqlmodel import Session
 
 from marketplace_app.core.clock import isoformat, now
 from marketplace_app.core.money import display_money
 from marketplace_app.ledger.health import ledger_health
-from marketplace_app.scheduler.leader import LEASE_NAME
-from marketplace_app.scheduler.models import SchedulerJob, SchedulerLease
+from marketplace_app.scheduler import queries as scheduler
+from marketplace_app.scheduler.queries import JobHeartbeat, Leadership
 from marketplace_app.settings import get_settings
 from marketplace_app.ui.state.base import AppState
 
 
 def scheduler_snapshot(session: Session) -> dict:
     """Every job's heartbeat and the leadership lease, rendered as strings for the page."""
-    jobs = session.execute(select(SchedulerJob).order_by(SchedulerJob.name)).scalars().all()
-    lease = session.get(SchedulerLease, LEASE_NAME)
-    return {"jobs": [_job_row(job) for job in jobs], "lease": _lease_row(lease)}
+    jobs = scheduler.heartbeats(session)
+    return {"jobs": [_job_row(job) for job in jobs], "lease": _lease_row(scheduler.leadership(session))}
 
 
-def _job_row(job: SchedulerJob) -> dict[str, str]:
+def _job_row(job: JobHeartbeat) -> dict[str, str]:
     return {
         "name": job.name, "description": job.description, "interval": _every(job.interval_seconds),
         "status": job.last_status or "never", "last_run": _when(job.last_finished_at),
@@ -33,7 +31,7 @@ def _job_row(job: SchedulerJob) -> dict[str, str]:
     }
 
 
-def _lease_row(lease: SchedulerLease | None) -> dict[str, str]:
+def _lease_row(lease: Leadership | None) -> dict[str, str]:
     if lease is None or not lease.holder:
         return {"holder": "", "renewed_at": "", "expires_at": "", "active": ""}
     active = _aware(lease.expires_at) > now()

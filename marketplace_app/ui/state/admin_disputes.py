@@ -11,18 +11,18 @@ from collections.abc import Mapping
 from typing import Any
 
 import reflex as rx
-from sqlalchemy import select
 from sqlmodel import Session
 
-from marketplace_app.catalogue.models import Skill
-from marketplace_app.companies.models import Company
+from marketplace_app.catalogue import queries as catalogue
+from marketplace_app.companies import queries as companies_queries
 from marketplace_app.core.errors import HandoffError, ValidationFailed
 from marketplace_app.disputes import queries
 from marketplace_app.disputes import service as disputes
 from marketplace_app.disputes.models import DisputeStatus, Ruling
+from marketplace_app.identity import queries as identity
 from marketplace_app.identity import staff
-from marketplace_app.identity.models import User
-from marketplace_app.requests.models import Request
+from marketplace_app.requests import queries as requests_queries
+from marketplace_app.requests.queries import Brief
 from marketplace_app.ui.state.admin_queues import StaffState
 from marketplace_app.ui.state.base import error_toast
 from marketplace_app.ui.state.disputes import (
@@ -56,13 +56,10 @@ def staff_queues(session: Session, *, staff_id: str) -> dict[str, Any]:
     how many disputes wait elsewhere, by status, and the specialties with every skill to choose from."""
     queues = {tier: queries.staff_queue(session, tier=tier, staff_id=staff_id) for tier in QUEUE_TIERS}
     rows = [row for tier in QUEUE_TIERS for row in queues[tier]]
-    companies = _names(session, select(Company.id, Company.name).where(
-        Company.id.in_({row["company_id"] for row in rows}))) if rows else {}
-    people = _names(session, select(User.id, User.email).where(
-        User.id.in_({row["operator_id"] for row in rows if row["operator_id"]}))) if rows else {}
-    briefs = {row.id: row for row in session.execute(select(Request.id, Request.title, Request.context,
-                                                            Request.result).where(
-        Request.id.in_([row["request_id"] for row in rows])))} if rows else {}
+    companies = companies_queries.company_names(session, {row["company_id"] for row in rows})
+    operators = identity.people(session, {row["operator_id"] for row in rows if row["operator_id"]})
+    people = {user_id: person.email for user_id, person in operators.items()}
+    briefs = requests_queries.briefs(session, {row["request_id"] for row in rows})
     counts = queries.open_count(session)
     return {
         "specialist": [_case(session, row, companies, people, briefs) for row in queues[2]],
@@ -71,17 +68,12 @@ def staff_queues(session: Session, *, staff_id: str) -> dict[str, Any]:
                       for status in (DisputeStatus.ai_review, DisputeStatus.awaiting_appeal,
                                      DisputeStatus.jury_review) if counts.get(status)],
         "my_skills": staff.skills_of(session, staff_id),
-        "skills": [{"name": name, "title": title} for name, title in session.execute(
-            select(Skill.name, Skill.title).where(Skill.active).order_by(Skill.title))],
+        "skills": catalogue.active_skill_titles(session),
     }
 
 
-def _names(session: Session, statement: Any) -> dict[str, str]:
-    return {key: value for key, value in session.execute(statement).all()}
-
-
 def _case(session: Session, row: Mapping[str, Any], companies: Mapping[str, str], people: Mapping[str, str],
-          briefs: Mapping[str, Any]) -> StaffCase:
+          briefs: Mapping[str, Brief]) -> StaffCase:
     shown = dispute_fields(session, row)
     brief = briefs.get(row["request_id"])
     result = (brief.result if brief is not None else None) or {}

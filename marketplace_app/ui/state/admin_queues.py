@@ -10,37 +10,29 @@ import base64
 from typing import Any
 
 import reflex as rx
-from sqlalchemy import select
 from sqlmodel import Session
 
 from marketplace_app.core.errors import HandoffError, NotFound, Unauthorized
 from marketplace_app.earnings import payouts
-from marketplace_app.identity.models import User
+from marketplace_app.identity import queries as identity
+from marketplace_app.kyc import queries as kyc_queries
 from marketplace_app.kyc import service as kyc
-from marketplace_app.kyc.models import KycSubmission
 from marketplace_app.ui.state.base import AppState, error_toast
 from marketplace_app.ui.state.display import money, when
 from marketplace_app.ui.state.forms import clean_text
-from marketplace_app.uploads import service as uploads
-from marketplace_app.uploads.models import Upload
+from marketplace_app.uploads import queries as uploads
+from marketplace_app.uploads.queries import Document
 
 MAX_REASON_CHARACTERS = 500
 RECENT_PAYOUTS = 20
 KILOBYTE = 1024
 
 
-def _people(session: Session, user_ids: set[str]) -> dict[str, User]:
-    if not user_ids:
-        return {}
-    return {user.id: user for user in session.execute(select(User).where(User.id.in_(user_ids))).scalars()}
-
-
 def kyc_rows(session: Session) -> list[dict[str, str]]:
     """Pending KYC submissions, oldest first, with who sent them and which document."""
     queue = kyc.pending_queue(session)
-    people = _people(session, {item.user_id for item in queue})
-    documents = {upload.id: upload for upload in session.execute(select(Upload).where(
-        Upload.id.in_([item.document_upload_id for item in queue]))).scalars()} if queue else {}
+    people = identity.people(session, {item.user_id for item in queue})
+    documents = uploads.documents(session, {item.document_upload_id for item in queue})
     rows = []
     for item in queue:
         person, document = people.get(item.user_id), documents.get(item.document_upload_id)
@@ -54,7 +46,7 @@ def kyc_rows(session: Session) -> list[dict[str, str]]:
     return rows
 
 
-def _kind(document: Upload | None) -> str:
+def _kind(document: Document | None) -> str:
     return f"{document.content_type}, {max(document.size_bytes // KILOBYTE, 1)} KB" if document else ""
 
 
@@ -64,12 +56,10 @@ def kyc_document(session: Session, *, submission_id: str) -> dict[str, str]:
     Raises:
         NotFound: No such submission or document.
     """
-    submission = session.get(KycSubmission, submission_id)
-    document = session.get(Upload, submission.document_upload_id) if submission else None
-    path = uploads.path_of(document) if document else None
-    if path is None or not path.exists():
+    document = kyc_queries.document_of(session, submission_id=submission_id)
+    if document is None or not document.path.exists():
         raise NotFound("The document of this submission was not found")
-    encoded = base64.b64encode(path.read_bytes()).decode()
+    encoded = base64.b64encode(document.path.read_bytes()).decode()
     return {"name": document.filename, "type": document.content_type,
             "url": f"data:{document.content_type};base64,{encoded}"}
 
@@ -79,7 +69,7 @@ def payout_rows(session: Session) -> dict[str, list[dict[str, str]]]:
     waiting = list(reversed(payouts.list_payouts(session, status="requested", limit=100)))
     recent = [payout for payout in payouts.list_payouts(session, limit=RECENT_PAYOUTS + len(waiting))
               if payout.status != "requested"][:RECENT_PAYOUTS]
-    people = _people(session, {payout.operator_id for payout in [*waiting, *recent]})
+    people = identity.people(session, {payout.operator_id for payout in [*waiting, *recent]})
 
     def row(payout: Any) -> dict[str, str]:
         person = people.get(payout.operator_id)

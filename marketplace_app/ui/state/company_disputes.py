@@ -92,11 +92,10 @@ def accept(session: Session, actor: CompanyActor, *, mode: str, request_id: str,
 
 def dispute_page(session: Session, actor: CompanyActor, *, mode: str, starting_after: str | None) -> dict[str, Any]:
     """One page of the company's `mode` disputes, newest first, with the request each is about."""
-    rows = queries.company_disputes(session, company_id=actor.company_id, mode=mode, limit=DISPUTES_PER_PAGE,
+    page = queries.company_disputes(session, company_id=actor.company_id, mode=mode, limit=DISPUTES_PER_PAGE,
                                     starting_after=starting_after)
-    shown = rows[:DISPUTES_PER_PAGE]
-    return {"rows": [_list_row(row) for row in shown], "has_more": len(rows) > DISPUTES_PER_PAGE,
-            "last_id": shown[-1]["id"] if shown else ""}
+    return {"rows": [_list_row(row) for row in page.rows], "has_more": page.has_more,
+            "last_id": page.rows[-1]["id"] if page.rows else ""}
 
 
 def _list_row(row: Any) -> dict[str, str]:

@@ -1,0 +1,121 @@
+"""The one keyset-pagination helper: pages newest first, ties on created_at, cursors checked in one place."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from marketplace_app.companies.models import Project
+from marketplace_app.core.db import unit_of_work
+from marketplace_app.core.errors import ValidationFailed
+from marketplace_app.core.pagination import decode_cursor, find_anchor, integer_anchor, newest_first
+from tests import factories
+
+COLUMNS = (Project.created_at, Project.id)
+NOON = datetime(2026, 3, 3, 12, 0, tzinfo=UTC)
+
+
+def projects(created: list[datetime]) -> tuple[str, list[str]]:
+    """A company with one project per moment in `created`; returns its id and the ids newest first."""
+    with unit_of_work() as session:
+        company = factories.make_company(session, name="Paging Co")
+        made = []
+        for index, moment in enumerate(created):
+            project = factories.make_project(session, company=company, name=f"p{index}")
+            project.created_at = moment
+            made.append(project)
+        session.flush()
+        ordered = sorted(made, key=lambda project: (project.created_at, project.id), reverse=True)
+        return company.id, [project.id for project in ordered]
+
+
+def read_page(company_id: str, *, cursor: str | None, limit: int):
+    """One page of the company's projects after `cursor` (an id from the previous page)."""
+    with unit_of_work(read_only=True) as session:
+        anchor = find_anchor(session, COLUMNS, Project.id == cursor, Project.company_id == company_id) \
+            if cursor else None
+        statement = select(Project).where(Project.company_id == company_id)
+        page = newest_first(session, statement, columns=COLUMNS, anchor=anchor, limit=limit, scalars=True)
+        return [project.id for project in page.rows], page.has_more, page.next_cursor
+
+
+def every_page(company_id: str, *, limit: int) -> list[list[str]]:
+    """Follow next_cursor from the top to the end."""
+    pages, cursor = [], None
+    while True:
+        ids, has_more, cursor = read_page(company_id, cursor=cursor, limit=limit)
+        pages.append(ids)
+        if not has_more:
+            assert cursor is None
+            return pages
+
+
+def test_first_next_and_last_page_follow_each_other_newest_first():
+    # given
+    company_id, newest_first_ids = projects([NOON + timedelta(minutes=minute) for minute in range(5)])
+
+    # when
+    first = read_page(company_id, cursor=None, limit=2)
+    second = read_page(company_id, cursor=first[2], limit=2)
+    last = read_page(company_id, cursor=second[2], limit=2)
+
+    # then
+    assert first == (newest_first_ids[:2], True, newest_first_ids[1])
+    assert second == (newest_first_ids[2:4], True, newest_first_ids[3])
+    assert last == (newest_first_ids[4:], False, None)
+
+
+def test_rows_created_in_the_same_instant_are_each_listed_exactly_once():
+    # given (five rows share one created_at, two more are older)
+    company_id, newest_first_ids = projects([NOON] * 5 + [NOON - timedelta(seconds=1)] * 2)
+
+    # when
+    pages = every_page(company_id, limit=2)
+
+    # then
+    assert [len(page) for page in pages] == [2, 2, 2, 1]
+    assert [project_id for page in pages for project_id in page] == newest_first_ids
+
+
+def test_a_page_exactly_as_long_as_what_is_left_says_there_is_no_more():
+    # given
+    company_id, newest_first_ids = projects([NOON, NOON + timedelta(seconds=1)])
+
+    # when
+    ids, has_more, cursor = read_page(company_id, cursor=None, limit=2)
+
+    # then
+    assert (ids, has_more, cursor) == (newest_first_ids, False, None)
+
+
+def test_an_empty_list_is_one_empty_page():
+    # given
+    company_id, _ = projects([])
+
+    # then
+    assert read_page(company_id, cursor=None, limit=20) == ([], False, None)
+
+
+@pytest.mark.parametrize("cursor", ["prj_%00", "x" * 41, "prj_abc' OR 1=1", "prj/abc", "ümlaut"])
+def test_a_cursor_not_shaped_like_an_id_is_a_validation_error(cursor):
+    # when
+    with pytest.raises(ValidationFailed) as refused:
+        decode_cursor(cursor)
+
+    # then
+    assert refused.value.code == "validation_error"
+
+
+@pytest.mark.parametrize("cursor", [None, ""])
+def test_no_cursor_means_the_first_page(cursor):
+    # then
+    assert decode_cursor(cursor) is None
+
+
+@pytest.mark.parametrize(("starting_after", "anchor"), [(None, None), (7, (7,)), (2**31 - 1, (2**31 - 1,)),
+                                                         (2**31, None)])
+def test_an_integer_cursor_beyond_the_column_range_starts_at_the_top(starting_after, anchor):
+    # then (every id is older than an id the column cannot hold)
+    assert integer_anchor(starting_after, max_id=2**31 - 1) == anchor

@@ -1,0 +1,104 @@
+"""What the staff pages read through the domain readers: the scheduler heartbeat, the KYC queue
+with its documents, and the payout queue, each naming the people involved."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import insert
+
+from marketplace_app.core import clock
+from marketplace_app.core.errors import NotFound
+from marketplace_app.earnings import payouts
+from marketplace_app.kyc import service as kyc
+from marketplace_app.scheduler.leader import LEASE_NAME
+from marketplace_app.scheduler.models import SchedulerJob, SchedulerLease
+from marketplace_app.ui.state import admin, admin_queues
+from tests.work import helpers as w
+
+NOON = datetime(2026, 3, 3, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def storage(monkeypatch, tmp_path):
+    return w.use_tmp_storage(monkeypatch, tmp_path)
+
+
+def heartbeat(name: str, **values) -> dict:
+    return {"name": name, "description": f"{name} job", "interval_seconds": 60, "holder": None,
+            "last_finished_at": None, "last_status": None, "last_error": None, "last_processed": 0,
+            "last_duration_ms": 0, "runs": 0, "failures": 0} | values
+
+
+def test_the_scheduler_page_lists_every_heartbeat_by_name_and_the_live_lease():
+    # given
+    clock.freeze(NOON)
+    w.in_unit(lambda session: session.execute(insert(SchedulerJob.__table__), [
+        heartbeat("sweep", interval_seconds=7200, last_status="error", last_error="boom", runs=4, failures=1,
+                  last_finished_at=NOON - timedelta(minutes=1), holder="web-1"),
+        heartbeat("deliver", last_status="ok", last_processed=3, runs=9)]))
+    w.in_unit(lambda session: session.execute(insert(SchedulerLease.__table__).values(
+        name=LEASE_NAME, holder="web-1", acquired_at=NOON, renewed_at=NOON, expires_at=NOON + timedelta(seconds=30))))
+
+    # when
+    snapshot = w.in_unit(admin.scheduler_snapshot)
+
+    # then
+    deliver, sweep = snapshot["jobs"]
+    assert (deliver["name"], deliver["status"], deliver["processed"], deliver["last_run"]) == ("deliver", "ok", "3", "")
+    assert (sweep["interval"], sweep["status"], sweep["last_error"], sweep["failures"], sweep["holder"]) == (
+        "every 2 h", "error", "boom", "1", "web-1")
+    assert sweep["last_run"] == "2026-03-03 11:59:00 UTC"
+    assert (snapshot["lease"]["holder"], snapshot["lease"]["active"]) == ("web-1", "yes")
+
+
+def test_the_scheduler_page_without_a_leader_shows_no_lease():
+    # when
+    snapshot = w.in_unit(admin.scheduler_snapshot)
+
+    # then
+    assert snapshot["lease"] == {"holder": "", "renewed_at": "", "expires_at": "", "active": ""}
+
+
+def test_the_kyc_queue_names_the_sender_and_the_document_and_serves_it():
+    # given
+    newcomer = w.make_operator(verified=False, available=False)
+    document = w.upload(newcomer, purpose="kyc_document", data=w.JPEG, filename="id.jpg")
+    submission = w.in_unit(lambda session: kyc.submit(session, user_id=newcomer.user_id, legal_name="Ana García",
+                                                      country="ES", date_of_birth=datetime(1990, 5, 17).date(),
+                                                      document_upload_id=document))
+
+    # when
+    [row] = w.in_unit(admin_queues.kyc_rows)
+    shown = w.in_unit(lambda session: admin_queues.kyc_document(session, submission_id=row["id"]))
+
+    # then
+    assert row["id"] == submission.id
+    assert (row["legal_name"], row["country"], row["document"], row["document_kind"]) == (
+        "Ana García", "ES", "id.jpg", "image/jpeg, 1 KB")
+    assert row["email"].endswith("@example.com") and row["display_name"].startswith("Operator ")
+    assert (shown["name"], shown["type"]) == ("id.jpg", "image/jpeg")
+    assert shown["url"].startswith("data:image/jpeg;base64,")
+
+
+@pytest.mark.parametrize("submission_id", ["kyc_000000000000000000000000", "x" * 300, "kyc_' OR 1=1"])
+def test_an_unknown_submission_has_no_document(submission_id):
+    # then
+    with pytest.raises(NotFound):
+        w.in_unit(lambda session: admin_queues.kyc_document(session, submission_id=submission_id))
+
+
+def test_the_payout_queue_names_each_operator():
+    # given
+    operator = w.make_operator()
+    w.give_available(operator.user_id, cents=5_000)
+    w.in_unit(lambda session: payouts.request_payout(session, operator_id=operator.user_id, amount_cents=1_500))
+
+    # when
+    rows = w.in_unit(admin_queues.payout_rows)
+
+    # then
+    [waiting] = rows["waiting"]
+    assert (waiting["status"], waiting["email"], rows["recent"]) == ("requested", waiting["email"], [])
+    assert waiting["email"].endswith("@example.com") and waiting["display_name"].startswith("Operator ")
