@@ -33,8 +33,8 @@ from marketplace_app.core.errors import (
 )
 from marketplace_app.core.ids import new_id
 from marketplace_app.core.money import display_money
-from marketplace_app.identity.models import Role, User
 from marketplace_app.core.pagination import decode_cursor, newest_first
+from marketplace_app.identity.models import Role, User
 from marketplace_app.ledger import service as ledger
 from marketplace_app.requests import status as machine
 from marketplace_app.requests.models import URGENCY_SECONDS, Request, RequestEvent, RequestStatus, Urgency
