@@ -80,7 +80,7 @@ def company_actions() -> rx.Component:
     """Appeal while a ruling awaits appeal; offer or accept a settlement while the dispute is open."""
     return rx.vstack(
         rx.separator(width="100%"),
-        rx.cond(State.dispute["awaiting_appeal"] != "", appeal_form()),
+        rx.cond(State.can_appeal, appeal_form()),
         rx.cond(State.dispute["offer_by"] == "operator", accept_card()),
         offer_form(),
         spacing="4", width="100%",

@@ -69,7 +69,7 @@ def selected_card() -> rx.Component:
                 rx.separator(width="100%"),
                 inline_error(State.error, error_id="operator-dispute-error"),
                 statement_form(),
-                rx.cond(State.dispute["awaiting_appeal"] != "", appeal_form()),
+                rx.cond(State.can_appeal, appeal_form()),
                 rx.cond(State.dispute["offer_by"] == "company", accept_card()),
                 offer_form(),
                 spacing="4", width="100%",
