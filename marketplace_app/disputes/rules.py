@@ -93,3 +93,13 @@ def accept_refusal(dispute: Mapping[str, Any], party: Party) -> InvalidState | F
 def can_accept_offer(dispute: Mapping[str, Any], party: Party) -> bool:
     """Whether `party` may accept the other party's standing offer (the service's own guard)."""
     return accept_refusal(dispute, party) is None
+
+
+def jury_sitting(dispute: Mapping[str, Any]) -> bool:
+    """Whether the dispute's peer jury is still deliberating (votes are taken)."""
+    return dispute["status"] == DisputeStatus.jury_review
+
+
+def can_vote(dispute: Mapping[str, Any], *, my_vote: str | None) -> bool:
+    """Whether a seated juror may still vote: the jury sits and they have not voted yet."""
+    return jury_sitting(dispute) and not my_vote

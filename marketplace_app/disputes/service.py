@@ -237,7 +237,7 @@ def vote(session: Session, *, dispute_id: str, juror_id: str, vote_for: object, 
                                                 JURORS.c.status == JurorStatus.active)).mappings().one_or_none()
     if seat is None:
         raise NotFound(f"Dispute {dispute_id} not found in your jury duty")
-    if dispute["status"] != DisputeStatus.jury_review:
+    if not rules.jury_sitting(dispute):
         raise InvalidState(f"Dispute {dispute_id} is {dispute['status']}; the jury has finished", status=409)
     voted = session.execute(update(JURORS).where(JURORS.c.id == seat["id"], JURORS.c.vote.is_(None),
                                                  JURORS.c.status == JurorStatus.active).values(

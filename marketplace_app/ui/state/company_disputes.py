@@ -49,10 +49,13 @@ def request_dispute(session: Session, actor: CompanyActor, *, mode: str, request
     row = requests.get_request(session, ctx=scope(actor, mode), request_id=request_id)
     found = queries.of_request(session, request_id)
     moment = now()
-    base = {"can_write": actor.can_write, "window_left": "", "can_dispute": False, "can_appeal": False}
+    base = {"can_write": actor.can_write, "window_left": "", "can_dispute": False, "can_appeal": False,
+            "can_offer": False, "can_accept_offer": False}
     if found is not None:
         return {**base, **dispute_fields(session, found), "offer_cents": found["offer_cents"],
-                "can_appeal": rules.can_appeal(found, Party.company, at=moment)}
+                "can_appeal": rules.can_appeal(found, Party.company, at=moment),
+                "can_offer": rules.can_offer(found, Party.company),
+                "can_accept_offer": rules.can_accept_offer(found, Party.company)}
     can_dispute = rules.can_dispute(row, at=moment)
     closes = rules.dispute_window_closes(row)
     return {**base, "dispute": {}, "rulings": [], "history": [], "offer_cents": None, "can_dispute": can_dispute,
@@ -110,6 +113,8 @@ class RequestDisputeState(live.LiveUpdates, CompanyState):
     can_write: bool = False
     can_dispute: bool = False
     can_appeal: bool = False
+    can_offer: bool = False
+    can_accept_offer: bool = False
     window_left: str = ""
     dispute: dict[str, str] = {}
     rulings: list[dict[str, str]] = []
@@ -143,7 +148,8 @@ class RequestDisputeState(live.LiveUpdates, CompanyState):
         try:
             found = await self._as_member(request_dispute, mode=self._mode(), request_id=self.request_id)
         except NotFound:
-            self.dispute, self.can_dispute, self.can_appeal, self.loaded = {}, False, False, True
+            self.dispute, self.loaded = {}, True
+            self.can_dispute = self.can_appeal = self.can_offer = self.can_accept_offer = False
             return None
         except HandoffError as exc:
             return error_toast(exc)
@@ -151,6 +157,8 @@ class RequestDisputeState(live.LiveUpdates, CompanyState):
         self.can_write = found["can_write"]
         self.can_dispute = found["can_dispute"]
         self.can_appeal = found["can_appeal"]
+        self.can_offer = found["can_offer"]
+        self.can_accept_offer = found["can_accept_offer"]
         self.window_left = found["window_left"]
         self._offer_cents, self.loaded = found["offer_cents"], True
         return None

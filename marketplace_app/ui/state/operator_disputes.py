@@ -61,7 +61,9 @@ def my_dispute(session: Session, *, operator_id: str, dispute_id: str) -> dict[s
     """
     row = queries.for_operator(session, operator_id=operator_id, dispute_id=dispute_id)
     return {**dispute_fields(session, row), "offer_cents": row["offer_cents"],
-            "can_appeal": rules.can_appeal(row, Party.operator, at=now())}
+            "can_appeal": rules.can_appeal(row, Party.operator, at=now()),
+            "can_offer": rules.can_offer(row, Party.operator),
+            "can_accept_offer": rules.can_accept_offer(row, Party.operator)}
 
 
 def act(session: Session, *, operator_id: str, dispute_id: str, action: str, text: str = "",
@@ -100,7 +102,7 @@ def _case(case: Mapping[str, Any]) -> dict[str, str]:
         "proof_notes": result.get("proof_notes") or "", "company_statement": case["company_statement"] or "",
         "operator_statement": case["operator_statement"] or "", "my_vote": case["my_vote"] or "",
         "my_vote_words": ruling_words(case["my_vote"]),
-        "can_vote": "yes" if status == DisputeStatus.jury_review and not case["my_vote"] else "",
+        "can_vote": "yes" if rules.can_vote(case, my_vote=case["my_vote"]) else "",
     }
 
 
@@ -125,6 +127,8 @@ class OperatorDisputesState(live.LiveUpdates, OperatorState):
     history: list[dict[str, str]] = []
     loaded: bool = False
     can_appeal: bool = False
+    can_offer: bool = False
+    can_accept_offer: bool = False
     statement_length: int = 0
     appeal_length: int = 0
     error: str = ""
@@ -149,12 +153,14 @@ class OperatorDisputesState(live.LiveUpdates, OperatorState):
     async def _read_selected(self) -> None:
         if not self.selected_id:
             self.dispute, self.rulings, self.history, self._offer_cents = {}, [], [], None
-            self.can_appeal = False
+            self.can_appeal = self.can_offer = self.can_accept_offer = False
             return
         found = await self._call(my_dispute, operator_id=self._user_id, dispute_id=self.selected_id)
         self.dispute, self.rulings, self.history = found["dispute"], found["rulings"], found["history"]
         self._offer_cents = found["offer_cents"]
         self.can_appeal = found["can_appeal"]
+        self.can_offer = found["can_offer"]
+        self.can_accept_offer = found["can_accept_offer"]
 
     async def _live_matcher(self) -> live.Matcher | None:
         request_ids = {item["request_id"] for item in self.items}
