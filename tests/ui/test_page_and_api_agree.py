@@ -1,6 +1,6 @@
 """The buttons a page shows are the service's own rules: for a grid of (status, moment relative
 to the window) cases, the boolean the dashboard reader returns equals whether the API call
-then succeeds — cancel, dispute and appeal (for both parties)."""
+then succeeds — cancel, dispute, appeal and accepting a settlement (for both parties)."""
 
 from __future__ import annotations
 
@@ -144,3 +144,37 @@ def test_the_appeal_form_shows_exactly_when_the_api_takes_the_appeal(api, party,
 
     # then both pages offered the appeal exactly when the API takes it
     assert company_sees is operator_sees is (response.status_code == 200), response.text
+
+
+def offer(api, agent, worker, request_id: str, dispute_id: str, by: str) -> None:
+    """A standing offer of 8.00 EUR by `by` ("company", "operator"; "nobody" makes none)."""
+    if by == "company":
+        d.ok(api.post(f"/v1/requests/{request_id}/dispute/settlement", json={"refund": "8.00EUR"},
+                      headers=agent.headers()))
+    elif by == "operator":
+        d.ok(api.post(f"/v1/operator/disputes/{dispute_id}/settlement", json={"refund": "8.00EUR"},
+                      headers=worker.headers()))
+
+
+@pytest.mark.parametrize("accepter", ["company", "operator"])
+@pytest.mark.parametrize("offered_by", ["nobody", "company", "operator"])
+def test_the_accept_button_shows_exactly_when_the_api_settles(api, offered_by, accepter):
+    # given a ruling awaiting appeal and maybe a standing offer
+    agent, worker = w.make_agent(), w.make_operator()
+    request_id, body = d.disputed(api, agent, worker)
+    dispute_id = body["dispute_id"]
+    offer(api, agent, worker, request_id, dispute_id, offered_by)
+
+    # when the accepter's page asks, then the accepter accepts through the API
+    if accepter == "company":
+        shown = page(agent, company_disputes.request_dispute, request_id=request_id)["can_accept_offer"]
+        response = api.post(f"/v1/requests/{request_id}/dispute/settlement/accept", json={"refund": "8.00EUR"},
+                            headers=agent.headers())
+    else:
+        shown = w.in_unit(lambda session: operator_disputes.my_dispute(
+            session, operator_id=worker.user_id, dispute_id=dispute_id))["can_accept_offer"]
+        response = api.post(f"/v1/operator/disputes/{dispute_id}/settlement/accept", json={"refund": "8.00EUR"},
+                            headers=worker.headers())
+
+    # then the page offered it exactly when the API settles
+    assert shown is (response.status_code == 200), response.text
