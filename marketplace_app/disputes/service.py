@@ -20,7 +20,7 @@ from marketplace_app.companies.access import checked_id
 from marketplace_app.core.clock import now
 from marketplace_app.core.errors import Forbidden, InvalidState, NotFound, ValidationFailed
 from marketplace_app.core.ids import new_id
-from marketplace_app.disputes import jury, money
+from marketplace_app.disputes import jury, money, parties, rules
 from marketplace_app.disputes.models import (
     Dispute,
     DisputeJuror,
@@ -65,19 +65,17 @@ def open_by_company(session: Session, *, ctx: requests.Reader, request_id: str, 
     refund; otherwise tier 0 rules at once and the ruling awaits appeal.
 
     Raises:
+        Forbidden: A company member who may only read.
         ValidationFailed: `reason` is not 1 to 1,000 characters.
         NotFound: Not a request of this caller.
-        InvalidState: Not completed, already disputed, or the 24 h window has closed.
+        InvalidState: Not completed, already disputed, or the window has closed (`rules.can_dispute`).
     """
+    requests.require_may_act(ctx, "open, appeal or settle disputes")
     text = _text(reason, "reason", MAX_REASON_LENGTH)
     row = requests.get_request(session, ctx=ctx, request_id=request_id)
-    if row["status"] == RequestStatus.disputed:
-        raise InvalidState(f"Request {request_id} is already disputed", status=409)
-    if row["status"] != RequestStatus.completed:
-        raise InvalidState(f"Request {request_id} is {row['status']}; only completed requests can be disputed")
-    window_end = row["completed_at"] + timedelta(hours=get_settings().dispute_window_hours)
-    if now() >= window_end:
-        raise InvalidState(f"The dispute window closed at {window_end.isoformat()} (24 hours after completion)")
+    refusal = rules.dispute_refusal(row, at=now())
+    if refusal is not None:
+        raise refusal
     actor = requests.actor_of(ctx)
     moved = machine.transition(session, request_id=request_id, to=RequestStatus.disputed,
                                sources=[RequestStatus.completed], actor=actor, note="disputed by the company",
@@ -172,17 +170,22 @@ def _resolution(ruling: Ruling | str) -> Resolution:
             Ruling.split: Resolution.split}[Ruling(ruling)]
 
 
-def appeal(session: Session, *, dispute_id: str, party: Party, actor_id: str | None, reason: object) -> RowMapping:
-    """Either party appeals the current ruling within its window: the next tier takes it."""
+def appeal(session: Session, *, dispute_id: str, actor: parties.Actor, reason: object) -> RowMapping:
+    """Either party appeals the current ruling within its window: the next tier takes it.
+
+    Raises:
+        NotFound: Not a dispute of this actor.
+        Forbidden: A company member who may only read, or staff (not a party).
+        InvalidState: No ruling awaits appeal, or its window has closed (`rules.can_appeal`).
+    """
     text = _text(reason, "reason", MAX_REASON_LENGTH)
     dispute = _load(session, dispute_id)
-    if dispute["status"] != DisputeStatus.awaiting_appeal:
-        raise InvalidState(f"Dispute {dispute_id} is {dispute['status']}; only a ruling awaiting appeal can be "
-                           "appealed", status=409)
-    if dispute["deadline_at"] <= now():
-        raise InvalidState("The appeal window has closed; the ruling is final", status=409)
+    party = parties.party_of(dispute, actor)
+    refusal = rules.appeal_refusal(dispute, party, at=now())
+    if refusal is not None:
+        raise refusal
     tier = dispute["current_tier"] + 1
-    moved = _escalate(session, dispute, to_tier=tier, by=party, actor_id=actor_id, reason=text,
+    moved = _escalate(session, dispute, to_tier=tier, by=party, actor_id=parties.actor_id(actor), reason=text,
                       sources=[DisputeStatus.awaiting_appeal],
                       conditions=[DISPUTES.c.deadline_at > now(), DISPUTES.c.current_tier == dispute["current_tier"]])
     _emit(session, moved, "dispute.appealed", by=str(party), to_tier=tier)
@@ -234,7 +237,7 @@ def vote(session: Session, *, dispute_id: str, juror_id: str, vote_for: object, 
                                                 JURORS.c.status == JurorStatus.active)).mappings().one_or_none()
     if seat is None:
         raise NotFound(f"Dispute {dispute_id} not found in your jury duty")
-    if dispute["status"] != DisputeStatus.jury_review:
+    if not rules.jury_sitting(dispute):
         raise InvalidState(f"Dispute {dispute_id} is {dispute['status']}; the jury has finished", status=409)
     voted = session.execute(update(JURORS).where(JURORS.c.id == seat["id"], JURORS.c.vote.is_(None),
                                                  JURORS.c.status == JurorStatus.active).values(
@@ -282,51 +285,68 @@ def staff_rule(session: Session, *, dispute_id: str, staff_id: str, ruling: obje
 
 # ---------------------------------------------------------------------------------------------- settlement
 
-def propose_settlement(session: Session, *, dispute_id: str, party: Party, actor_id: str | None,
+def propose_settlement(session: Session, *, dispute_id: str, actor: parties.Actor,
                        refund_cents: object) -> RowMapping:
-    """Offer to settle for a refund of `refund_cents` to the company (0 to the full price)."""
+    """Offer to settle for a refund of `refund_cents` to the company (0 to the full price).
+
+    Raises:
+        NotFound: Not a dispute of this actor.
+        Forbidden: A company member who may only read, or staff (not a party).
+        ValidationFailed: The refund is not from 0 to the price.
+        InvalidState: The dispute is resolved (`rules.can_offer`).
+    """
     dispute = _load(session, dispute_id)
+    party = parties.party_of(dispute, actor)
     price = dispute["price_cents"]
     if not isinstance(refund_cents, int) or isinstance(refund_cents, bool) or not 0 <= refund_cents <= price:
         raise ValidationFailed(f"refund must be from 0.00 to {requests.money(price)}")
-    if dispute["status"] == DisputeStatus.resolved:
-        raise InvalidState(f"Dispute {dispute_id} is resolved", status=409)
+    refusal = rules.offer_refusal(dispute, party)
+    if refusal is not None:
+        raise refusal
     moved = _move(session, dispute_id, OPEN, {"offer_cents": refund_cents, "offer_by": party})
-    _step(session, dispute_id, "offer", actor_type=party, actor_id=actor_id, refund_cents=refund_cents,
+    _step(session, dispute_id, "offer", actor_type=party, actor_id=parties.actor_id(actor), refund_cents=refund_cents,
           text=f"offers to settle for a refund of {requests.money(refund_cents)}")
     return moved
 
 
-def accept_settlement(session: Session, *, dispute_id: str, party: Party, actor_id: str | None,
+def accept_settlement(session: Session, *, dispute_id: str, actor: parties.Actor,
                       refund_cents: object) -> RowMapping:
-    """The other party accepts the standing offer (its amount must match): resolved, no more tiers."""
+    """The other party accepts the standing offer (its amount must match): resolved, no more tiers.
+
+    Raises:
+        NotFound: Not a dispute of this actor.
+        Forbidden: A read-only member, staff, or the party who made the offer (`rules.can_accept_offer`).
+        InvalidState: Resolved, no offer, or the offer changed since it was read.
+    """
     dispute = _load(session, dispute_id)
-    if dispute["status"] == DisputeStatus.resolved:
-        raise InvalidState(f"Dispute {dispute_id} is resolved", status=409)
-    if dispute["offer_cents"] is None:
-        raise InvalidState("There is no settlement offer to accept", status=409)
-    if dispute["offer_by"] == party:
-        raise Forbidden("The other party must accept your offer")
+    party = parties.party_of(dispute, actor)
+    refusal = rules.accept_refusal(dispute, party)
+    if refusal is not None:
+        raise refusal
     if refund_cents != dispute["offer_cents"]:
         raise InvalidState("The offer has changed; read it again before accepting", status=409)
     amount = dispute["offer_cents"]
     resolution = (Resolution.dismissed if amount == 0 else
                   Resolution.full_refund if amount == dispute["price_cents"] else Resolution.split)
-    _step(session, dispute_id, "settled", actor_type=party, actor_id=actor_id, refund_cents=amount,
+    _step(session, dispute_id, "settled", actor_type=party, actor_id=parties.actor_id(actor), refund_cents=amount,
           text=f"accepted the offer of a refund of {requests.money(amount)}")
     return resolve(session, dispute_id=dispute_id, resolution=resolution, refund_cents=amount, sources=OPEN,
                    note="settled by the parties",
                    conditions=[DISPUTES.c.offer_cents == amount, DISPUTES.c.offer_by == dispute["offer_by"]])
 
 
-def add_statement(session: Session, *, dispute_id: str, operator_id: str, statement: object) -> RowMapping:
-    """The operator's side, shown to jurors and staff (replaces an earlier statement)."""
+def add_statement(session: Session, *, dispute_id: str, actor: parties.OperatorActor, statement: object) -> RowMapping:
+    """The operator's side, shown to jurors and staff (replaces an earlier statement).
+
+    Raises:
+        NotFound: Not a dispute about this operator's work (or the actor is not an operator).
+    """
     text = _text(statement, "statement", MAX_REASON_LENGTH)
     dispute = _load(session, dispute_id)
-    if dispute["operator_id"] != operator_id:
+    if not isinstance(actor, parties.OperatorActor) or parties.party_of(dispute, actor) is not Party.operator:
         raise NotFound(f"Dispute {dispute_id} not found")
     moved = _move(session, dispute_id, OPEN, {"operator_statement": text})
-    _step(session, dispute_id, "statement", actor_type=Party.operator, actor_id=operator_id, text=text)
+    _step(session, dispute_id, "statement", actor_type=Party.operator, actor_id=actor.user_id, text=text)
     return moved
 
 
@@ -402,6 +422,7 @@ def _late_jury(session: Session, dispute: Mapping[str, Any], guard: list[Any]) -
 # ---------------------------------------------------------------------------------------------- plumbing
 
 def _load(session: Session, dispute_id: str, *, lock: bool = False) -> RowMapping:
+    checked_id(dispute_id, "Dispute")  # a NUL byte would make PostgreSQL fail the query instead
     statement = select(DISPUTES).where(DISPUTES.c.id == dispute_id)
     dispute = session.execute(statement.with_for_update() if lock else statement).mappings().one_or_none()
     if dispute is None:

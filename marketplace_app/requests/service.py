@@ -14,9 +14,9 @@ from sqlmodel import Session
 
 from marketplace_app import fees
 from marketplace_app.catalogue import service as catalogue
-from marketplace_app.companies.access import checked_id
+from marketplace_app.companies.access import WRITER_ROLES, checked_id
 from marketplace_app.companies.keys import KeyContext
-from marketplace_app.companies.models import InformationPolicy, KeyMode, Project
+from marketplace_app.companies.models import InformationPolicy, KeyMode, MemberRole, Project
 from marketplace_app.companies.service import available_account, escrow_account
 from marketplace_app.core.clock import now
 from marketplace_app.core.crypto import seal
@@ -36,6 +36,7 @@ from marketplace_app.core.money import display_money
 from marketplace_app.core.pagination import decode_cursor, newest_first
 from marketplace_app.identity.models import Role, User
 from marketplace_app.ledger import service as ledger
+from marketplace_app.requests import rules
 from marketplace_app.requests import status as machine
 from marketplace_app.requests.models import URGENCY_SECONDS, Request, RequestEvent, RequestStatus, Urgency
 from marketplace_app.requests.schemas import RequestCreate
@@ -46,7 +47,7 @@ REQUESTS = Request.__table__
 TIMELINE = RequestEvent.__table__
 PROJECTS = Project.__table__
 ASSIGNMENTS = WorkAssignment.__table__
-CANCEL_GRACE = timedelta(minutes=2)
+CANCEL_GRACE = rules.CANCEL_GRACE
 MAX_COMMENT_LENGTH = 500
 SPEND_WINDOW = timedelta(days=30)
 CLOSED_FOR_BUDGET = (RequestStatus.cancelled, RequestStatus.expired)
@@ -66,6 +67,8 @@ class CompanyScope:
     user_id: str
     mode: str
     project_id: str | None = None
+    # The member's role decides what they may change; a scope that does not say may only read.
+    role: MemberRole = MemberRole.member
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
@@ -97,6 +100,16 @@ def actor_of(ctx: Reader) -> machine.Actor:
     if isinstance(ctx, KeyContext):
         return machine.Actor("agent", ctx.key_id)
     return machine.Actor("company", ctx.user_id)
+
+
+def require_may_act(ctx: Reader, what: str) -> None:
+    """Refuse a company member who may only read; an agent key acts for its whole project.
+
+    Raises:
+        Forbidden: `ctx` is a dashboard member whose role is neither owner nor admin.
+    """
+    if isinstance(ctx, CompanyScope) and ctx.role not in WRITER_ROLES:
+        raise Forbidden(f"Only company owners and admins can {what}; your role is {ctx.role}")
 
 
 def money(cents: int) -> str:
@@ -265,8 +278,7 @@ def get_request_for_staff(session: Session, *, staff_id: str, request_id: str) -
 
 def is_overdue(row: RowMapping) -> bool:
     """Whether a matching request has outlived its match window (the sweep will expire it)."""
-    deadline = row["match_deadline_at"]
-    return row["status"] == RequestStatus.matching and deadline is not None and deadline <= now()
+    return rules.is_overdue(row, at=now())
 
 
 def timeline(session: Session, request_id: str) -> list[RowMapping]:
@@ -304,8 +316,8 @@ def list_requests(session: Session, *, ctx: Reader, status: str | None = None, s
 def cancel_request(session: Session, *, ctx: Reader, request_id: str) -> RowMapping:
     """Cancel a request that no operator has started on and refund its escrow, exactly once.
 
-    Matching requests can always be cancelled; accepted ones only within two minutes
-    of acceptance (before work has really started).
+    The rule is `rules.can_cancel` (the dashboard asks the same one): matching requests can
+    always be cancelled; accepted ones only within `rules.CANCEL_GRACE` of acceptance.
 
     Raises:
         NotFound: Not this project's request.
@@ -313,13 +325,10 @@ def cancel_request(session: Session, *, ctx: Reader, request_id: str) -> RowMapp
     """
     row = get_request(session, ctx=ctx, request_id=request_id)
     moment = now()
-    if row["status"] == RequestStatus.in_progress and row["accepted_at"] and row["accepted_at"] > moment - CANCEL_GRACE:
-        sources = [RequestStatus.in_progress]
-    elif row["status"] == RequestStatus.matching and not is_overdue(row):
-        sources = [RequestStatus.matching]
-    else:
-        raise InvalidState(f"Request {request_id} is {shown_status(row)}; only matching requests (or accepted "
-                           f"ones within {CANCEL_GRACE.seconds // 60} minutes of acceptance) can be cancelled")
+    refusal = rules.cancel_refusal(row, at=moment)
+    if refusal is not None:
+        raise refusal
+    sources = [RequestStatus(row["status"])]
     moved = machine.transition(session, request_id=request_id, to=RequestStatus.cancelled, sources=sources,
                                actor=actor_of(ctx), values={"closed_at": moment},
                                note=f"cancelled by the {actor_of(ctx).type}", scope=scope_of(ctx))
@@ -334,7 +343,7 @@ def cancel_request(session: Session, *, ctx: Reader, request_id: str) -> RowMapp
 
 def shown_status(row: RowMapping) -> str:
     """The status a reader sees: a matching request past its window is already `expired`."""
-    return str(RequestStatus.expired if is_overdue(row) else row["status"])
+    return rules.shown_status(row, at=now())
 
 
 def rate_request(session: Session, *, ctx: Reader, request_id: str, score: int, comment: str | None) -> None:

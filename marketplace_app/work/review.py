@@ -3,6 +3,9 @@ after the review window)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from sqlalchemy import RowMapping, select
 from sqlmodel import Session
 
@@ -19,15 +22,28 @@ REQUESTS = Request.__table__
 BATCH_SIZE = 200
 
 
+def can_review(row: Mapping[str, Any]) -> bool:
+    """Whether the company may approve or reject the request's result: it waits in `needs_review`."""
+    return row["status"] == RequestStatus.needs_review
+
+
 def _reviewable(session: Session, ctx: requests.Reader, request_id: str) -> RowMapping:
+    # The actor is checked first: a read-only member learns nothing more by trying.
+    requests.require_may_act(ctx, "approve or reject results")
     row = requests.get_request(session, ctx=ctx, request_id=request_id)
-    if row["status"] != RequestStatus.needs_review:
+    if not can_review(row):
         raise InvalidState(f"Request {request_id} is {row['status']}; only results in needs_review can be reviewed")
     return row
 
 
 def approve(session: Session, *, ctx: requests.Reader, request_id: str) -> RowMapping:
-    """Accept a result under review: the request completes and the escrow posts."""
+    """Accept a result under review: the request completes and the escrow posts.
+
+    Raises:
+        Forbidden: A company member who may only read.
+        NotFound: Not a request of this caller.
+        InvalidState: The result is not in review (`can_review`).
+    """
     _reviewable(session, ctx, request_id)
     actor = requests.actor_of(ctx)
     return completion.complete(session, request_id=request_id, sources=[RequestStatus.needs_review], actor=actor,
@@ -35,7 +51,14 @@ def approve(session: Session, *, ctx: requests.Reader, request_id: str) -> RowMa
 
 
 def reject(session: Session, *, ctx: requests.Reader, request_id: str, reason: str) -> RowMapping:
-    """Refuse a result under review: the request is disputed (its escrow stays held) and tier 0 rules."""
+    """Refuse a result under review: the request is disputed (its escrow stays held) and tier 0 rules.
+
+    Raises:
+        Forbidden: A company member who may only read.
+        ValidationFailed: `reason` is not 1 to 1,000 characters.
+        NotFound: Not a request of this caller.
+        InvalidState: The result is not in review (`can_review`).
+    """
     reason = (reason or "").strip()
     if not 1 <= len(reason) <= 1000:
         raise ValidationFailed("reason must be 1 to 1000 characters")

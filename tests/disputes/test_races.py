@@ -19,7 +19,8 @@ from marketplace_app.core import clock
 from marketplace_app.core.db import unit_of_work
 from marketplace_app.core.errors import InvalidState
 from marketplace_app.disputes import service as disputes
-from marketplace_app.disputes.models import DisputeStep, Party
+from marketplace_app.disputes.models import DisputeStep
+from marketplace_app.disputes.parties import OperatorActor
 from marketplace_app.events.models import Event
 from tests.conftest import ON_POSTGRES
 from tests.disputes import helpers as d
@@ -151,8 +152,8 @@ def test_the_deadline_sweep_racing_settlement_accepts_resolves_once(api, agent, 
     def act(session, index):
         if index % 2:
             return ("sweep", disputes.sweep_due(session))
-        return ("accept", disputes.accept_settlement(session, dispute_id=dispute_id, party=Party.company,
-                                                     actor_id=context.key_id, refund_cents=800)["resolution"])
+        return ("accept", disputes.accept_settlement(session, dispute_id=dispute_id, actor=context,
+                                                     refund_cents=800)["resolution"])
 
     result = race(database, contenders=CONTENDERS, action=act)
 
@@ -200,9 +201,8 @@ def test_50_appeals_at_once_escalate_once(api, agent, worker, database):
 
     # when both parties appeal, 25 times each, at once
     def act(session, index):
-        party, actor = (Party.company, context.key_id) if index % 2 else (Party.operator, worker.user_id)
-        return disputes.appeal(session, dispute_id=dispute_id, party=party, actor_id=actor,
-                               reason=f"appeal {index}")["status"]
+        actor = context if index % 2 else OperatorActor(worker.user_id)
+        return disputes.appeal(session, dispute_id=dispute_id, actor=actor, reason=f"appeal {index}")["status"]
 
     result = race(database, contenders=CONTENDERS, action=act)
 

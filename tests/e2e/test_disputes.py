@@ -13,7 +13,8 @@ from sqlalchemy import select
 from marketplace_app.core import clock
 from marketplace_app.core.db import unit_of_work
 from marketplace_app.disputes import service as disputes
-from marketplace_app.disputes.models import Dispute, Party
+from marketplace_app.disputes.models import Dispute
+from marketplace_app.disputes.parties import OperatorActor
 from marketplace_app.identity.models import Role, User
 from marketplace_app.ui import routes
 from tests.e2e.helpers import Url, make_user, sign_in
@@ -48,10 +49,9 @@ def disputed(agent, *, appeal: bool) -> tuple[str, str]:
     dispute = w.in_unit(lambda session: disputes.open_by_company(session, ctx=context, request_id=request_id,
                                                                  reason=COMPLAINT))
     if appeal:
-        loser = Party.operator if dispute["ruling"] == "for_company" else Party.company
-        actor_id = worker.user_id if loser is Party.operator else None
-        w.in_unit(lambda session: disputes.appeal(session, dispute_id=dispute["id"], party=loser,
-                                                  actor_id=actor_id, reason="The ruling is wrong"))
+        loser = OperatorActor(worker.user_id) if dispute["ruling"] == "for_company" else context
+        w.in_unit(lambda session: disputes.appeal(session, dispute_id=dispute["id"], actor=loser,
+                                                  reason="The ruling is wrong"))
     return request_id, dispute["id"]
 
 

@@ -14,7 +14,6 @@ from marketplace_app.core import clock
 from marketplace_app.core.db import unit_of_work
 from marketplace_app.core.errors import Forbidden, NotFound
 from marketplace_app.disputes import service as disputes
-from marketplace_app.disputes.models import Party
 from marketplace_app.identity.models import Role
 from marketplace_app.ui.state import admin_disputes, company_disputes, operator_disputes
 from tests import factories
@@ -114,7 +113,7 @@ def test_a_juror_sees_the_case_votes_once_and_staff_rule_a_split_at_tier_two():
     for juror in jurors[1:]:
         w.in_unit(lambda session, juror=juror: disputes.vote(session, dispute_id=case["id"], juror_id=juror.user_id,
                                                              vote_for="for_operator"))
-    w.in_unit(lambda session: disputes.appeal(session, dispute_id=case["id"], party=Party.company, actor_id=None,
+    w.in_unit(lambda session: disputes.appeal(session, dispute_id=case["id"], actor=agent.context(),
                                               reason="The jury missed clause 4"))
     staff_id = w.in_unit(lambda session: factories.make_user(session, role=Role.admin).id)
     queues = w.in_unit(lambda session: admin_disputes.staff_queues(session, staff_id=staff_id))

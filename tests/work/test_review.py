@@ -8,8 +8,11 @@ from datetime import timedelta
 
 import pytest
 
+from marketplace_app.companies.models import MemberRole
 from marketplace_app.core import clock
+from marketplace_app.core.errors import Forbidden
 from marketplace_app.earnings.models import Earning
+from marketplace_app.requests.service import CompanyScope
 from marketplace_app.work import review
 from tests.ledger.helpers import assert_ledger_balanced, hold_state, race, transfer_count
 from tests.requests import helpers as rh
@@ -196,4 +199,37 @@ def test_a_bad_result_is_disputed_at_once_with_escrow_held(agent, operator):
     assert hold_state(row["hold_id"]) == "pending"
     assert (rh.escrow_cents(agent), w.pending_cents(operator.user_id)) == (w.PRICE_CENTS, 0)
     assert rh.event_types(request_id)[-2:] == ["request.submitted", "request.disputed"]
+    assert_ledger_balanced()
+
+
+@pytest.mark.parametrize("decision", ["approve", "reject"])
+def test_a_read_only_member_is_refused_by_the_review_service_itself(agent, operator, decision):
+    # given a result in review and a dashboard member who may only read
+    request_id = in_review(agent, operator)
+    reader = CompanyScope(company_id=agent.company_id, user_id="usr_member", mode="live", role=MemberRole.member)
+
+    # when they decide through the service (no page in between)
+    with pytest.raises(Forbidden, match="owners and admins"):
+        if decision == "approve":
+            w.in_unit(lambda session: review.approve(session, ctx=reader, request_id=request_id))
+        else:
+            w.in_unit(lambda session: review.reject(session, ctx=reader, request_id=request_id, reason="Wrong"))
+
+    # then the result still waits, its escrow held
+    row = rh.request_row(request_id)
+    assert row["status"] == "needs_review" and hold_state(row["hold_id"]) == "pending"
+    assert_ledger_balanced()
+
+
+@pytest.mark.parametrize("role", [MemberRole.owner, MemberRole.admin])
+def test_owners_and_admins_approve_through_the_same_service(agent, operator, role):
+    # given a result in review
+    request_id = in_review(agent, operator)
+    writer = CompanyScope(company_id=agent.company_id, user_id="usr_writer", mode="live", role=role)
+
+    # when an owner or admin approves it
+    w.in_unit(lambda session: review.approve(session, ctx=writer, request_id=request_id))
+
+    # then the operator is paid
+    assert_paid(agent, operator, request_id)
     assert_ledger_balanced()

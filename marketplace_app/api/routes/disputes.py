@@ -19,7 +19,7 @@ from marketplace_app.core.db import unit_of_work
 from marketplace_app.core.money import parse_money
 from marketplace_app.disputes import queries, views
 from marketplace_app.disputes import service as disputes
-from marketplace_app.disputes.models import Party
+from marketplace_app.disputes.parties import OperatorActor
 from marketplace_app.identity.models import Role, User
 from marketplace_app.settings import get_settings
 
@@ -111,23 +111,21 @@ def get_dispute(request_id: RequestId, agent: Agent) -> dict[str, Any]:
 def appeal_as_company(request_id: RequestId, body: ReasonIn, agent: Agent) -> dict[str, Any]:
     """Appeal the current ruling within 48 h: the next tier takes the dispute."""
     return _agent_action(agent, request_id, lambda session, dispute: disputes.appeal(
-        session, dispute_id=dispute["id"], party=Party.company, actor_id=agent.key_id, reason=body.reason))
+        session, dispute_id=dispute["id"], actor=agent, reason=body.reason))
 
 
 @router.post("/requests/{request_id}/dispute/settlement", openapi_extra=AGENT, responses=ERRORS)
 def offer_as_company(request_id: RequestId, body: OfferIn, agent: Agent) -> dict[str, Any]:
     """Offer to settle for a refund; the operator may accept it."""
     return _agent_action(agent, request_id, lambda session, dispute: disputes.propose_settlement(
-        session, dispute_id=dispute["id"], party=Party.company, actor_id=agent.key_id,
-        refund_cents=_cents(body.refund)))
+        session, dispute_id=dispute["id"], actor=agent, refund_cents=_cents(body.refund)))
 
 
 @router.post("/requests/{request_id}/dispute/settlement/accept", openapi_extra=AGENT, responses=ERRORS)
 def accept_as_company(request_id: RequestId, body: OfferIn, agent: Agent) -> dict[str, Any]:
     """Accept the operator's standing offer (repeat its amount): resolved at once."""
     return _agent_action(agent, request_id, lambda session, dispute: disputes.accept_settlement(
-        session, dispute_id=dispute["id"], party=Party.company, actor_id=agent.key_id,
-        refund_cents=_cents(body.refund)))
+        session, dispute_id=dispute["id"], actor=agent, refund_cents=_cents(body.refund)))
 
 
 # ------------------------------------------------------------------------------------------ the operator
@@ -139,11 +137,11 @@ def my_disputes(user: Operator) -> dict[str, Any]:
         return {"data": [_shown(session, row) for row in queries.operator_disputes(session, operator_id=user.id)]}
 
 
-def _operator_action(user: User, dispute_id: str, act: Callable[[Session], Any]) -> dict[str, Any]:
+def _operator_action(user: User, act: Callable[[Session, OperatorActor], Mapping[str, Any]]) -> dict[str, Any]:
+    # The service checks that the dispute is about this operator's work (not found otherwise).
     with unit_of_work() as session:
-        queries.for_operator(session, operator_id=user.id, dispute_id=dispute_id)
-        act(session)
-        return _shown(session, queries.for_operator(session, operator_id=user.id, dispute_id=dispute_id))
+        dispute = act(session, OperatorActor(user.id))
+        return _shown(session, queries.for_operator(session, operator_id=user.id, dispute_id=dispute["id"]))
 
 
 @router.get("/operator/disputes/{dispute_id}", openapi_extra=OPERATOR, responses=ERRORS)
@@ -156,29 +154,29 @@ def my_dispute(dispute_id: DisputeId, user: Operator) -> dict[str, Any]:
 @router.post("/operator/disputes/{dispute_id}/statement", openapi_extra=OPERATOR, responses=ERRORS)
 def state_my_side(dispute_id: DisputeId, body: ReasonIn, user: Operator) -> dict[str, Any]:
     """My side of the story (≤ 1,000 characters), shown to jurors and staff."""
-    return _operator_action(user, dispute_id, lambda session: disputes.add_statement(
-        session, dispute_id=dispute_id, operator_id=user.id, statement=body.reason))
+    return _operator_action(user, lambda session, actor: disputes.add_statement(
+        session, dispute_id=dispute_id, actor=actor, statement=body.reason))
 
 
 @router.post("/operator/disputes/{dispute_id}/appeal", openapi_extra=OPERATOR, responses=ERRORS)
 def appeal_as_operator(dispute_id: DisputeId, body: ReasonIn, user: Operator) -> dict[str, Any]:
     """Appeal the current ruling within 48 h."""
-    return _operator_action(user, dispute_id, lambda session: disputes.appeal(
-        session, dispute_id=dispute_id, party=Party.operator, actor_id=user.id, reason=body.reason))
+    return _operator_action(user, lambda session, actor: disputes.appeal(
+        session, dispute_id=dispute_id, actor=actor, reason=body.reason))
 
 
 @router.post("/operator/disputes/{dispute_id}/settlement", openapi_extra=OPERATOR, responses=ERRORS)
 def offer_as_operator(dispute_id: DisputeId, body: OfferIn, user: Operator) -> dict[str, Any]:
     """Offer to settle for a refund to the company."""
-    return _operator_action(user, dispute_id, lambda session: disputes.propose_settlement(
-        session, dispute_id=dispute_id, party=Party.operator, actor_id=user.id, refund_cents=_cents(body.refund)))
+    return _operator_action(user, lambda session, actor: disputes.propose_settlement(
+        session, dispute_id=dispute_id, actor=actor, refund_cents=_cents(body.refund)))
 
 
 @router.post("/operator/disputes/{dispute_id}/settlement/accept", openapi_extra=OPERATOR, responses=ERRORS)
 def accept_as_operator(dispute_id: DisputeId, body: OfferIn, user: Operator) -> dict[str, Any]:
     """Accept the company's standing offer (repeat its amount)."""
-    return _operator_action(user, dispute_id, lambda session: disputes.accept_settlement(
-        session, dispute_id=dispute_id, party=Party.operator, actor_id=user.id, refund_cents=_cents(body.refund)))
+    return _operator_action(user, lambda session, actor: disputes.accept_settlement(
+        session, dispute_id=dispute_id, actor=actor, refund_cents=_cents(body.refund)))
 
 
 @router.get("/operator/jury", openapi_extra=OPERATOR, responses=ERRORS)

@@ -65,7 +65,7 @@ def dispute_section() -> rx.Component:
             rx.vstack(
                 rx.hstack(rx.icon("scale", size=18), rx.heading("Dispute", size="4"), align="center"),
                 dispute_panel(State.dispute, State.rulings, State.history),
-                rx.cond(State.can_write & (State.dispute["open"] != ""), company_actions()),
+                rx.cond(State.can_write & State.can_offer, company_actions()),
                 spacing="4", width="100%",
             ),
             width="100%", id="request-dispute",
@@ -80,8 +80,8 @@ def company_actions() -> rx.Component:
     """Appeal while a ruling awaits appeal; offer or accept a settlement while the dispute is open."""
     return rx.vstack(
         rx.separator(width="100%"),
-        rx.cond(State.dispute["awaiting_appeal"] != "", appeal_form()),
-        rx.cond(State.dispute["offer_by"] == "operator", accept_card()),
+        rx.cond(State.can_appeal, appeal_form()),
+        rx.cond(State.can_accept_offer, accept_card()),
         offer_form(),
         spacing="4", width="100%",
     )

@@ -65,12 +65,12 @@ def selected_card() -> rx.Component:
         rx.vstack(
             rx.heading("Dispute ", rx.code(State.dispute["id"], variant="ghost"), size="4"),
             dispute_panel(State.dispute, State.rulings, State.history),
-            rx.cond(State.dispute["open"] != "", rx.vstack(
+            rx.cond(State.can_offer, rx.vstack(
                 rx.separator(width="100%"),
                 inline_error(State.error, error_id="operator-dispute-error"),
                 statement_form(),
-                rx.cond(State.dispute["awaiting_appeal"] != "", appeal_form()),
-                rx.cond(State.dispute["offer_by"] == "company", accept_card()),
+                rx.cond(State.can_appeal, appeal_form()),
+                rx.cond(State.can_accept_offer, accept_card()),
                 offer_form(),
                 spacing="4", width="100%",
             )),

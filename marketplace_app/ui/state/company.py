@@ -58,7 +58,7 @@ def when(moment: datetime | None) -> str:
 def scope(actor: CompanyActor, mode: str, project_id: str | None = None) -> requests.CompanyScope:
     """The requests service's view of a dashboard member in `mode` (the whole company, or one project)."""
     return requests.CompanyScope(company_id=actor.company_id, user_id=actor.user_id, mode=mode,
-                                 project_id=project_id)
+                                 project_id=project_id, role=actor.role)
 
 
 def request_row(row: Mapping[str, Any], projects: Mapping[str, str]) -> dict[str, str]:

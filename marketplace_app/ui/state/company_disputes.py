@@ -2,32 +2,30 @@
 and the list of the company's disputes.
 
 Opening, appealing and settling move money, so only owners and admins may do them (as for
-approving results); every member may read.
+approving results); every member may read. The dispute service checks the role itself
+(`disputes.parties`); this page only asks it (`can_write`) to hide buttons.
 """
 
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
 from typing import Any
 
 import reflex as rx
 from sqlmodel import Session
 
-from marketplace_app.companies.access import CompanyActor, require_writer
+from marketplace_app.companies.access import CompanyActor
 from marketplace_app.core.clock import now
 from marketplace_app.core.errors import HandoffError, NotFound
-from marketplace_app.disputes import queries
+from marketplace_app.disputes import queries, rules
 from marketplace_app.disputes import service as disputes
 from marketplace_app.disputes.models import Party
 from marketplace_app.requests import service as requests
-from marketplace_app.requests.models import RequestStatus
-from marketplace_app.settings import get_settings
 from marketplace_app.ui.state import live
 from marketplace_app.ui.state.base import error_toast
 from marketplace_app.ui.state.company import CompanyState, Pages, scope
 from marketplace_app.ui.state.company_request import RequestDetailState
-from marketplace_app.ui.state.display import aware, time_left, when
+from marketplace_app.ui.state.display import time_left, when
 from marketplace_app.ui.state.disputes import (
     MAX_REASON_CHARACTERS,
     dispute_fields,
@@ -38,56 +36,57 @@ from marketplace_app.ui.state.forms import clean_text
 
 DISPUTES_PER_PAGE = 20
 DISPUTE_EVENT_PREFIX = "dispute."
-WRITE_WHAT = "open, appeal or settle disputes"
 
 
 def request_dispute(session: Session, actor: CompanyActor, *, mode: str, request_id: str) -> dict[str, Any]:
     """The dispute of one of the company's `mode` requests, or whether one may still be opened.
+
+    Every button the section shows is the dispute service's own rule (`disputes.rules`) asked now.
 
     Raises:
         NotFound: Not a request of this company in this mode.
     """
     row = requests.get_request(session, ctx=scope(actor, mode), request_id=request_id)
     found = queries.of_request(session, request_id)
-    base = {"can_write": actor.can_write, "window_left": "", "can_dispute": False}
+    moment = now()
+    base = {"can_write": actor.can_write, "window_left": "", "can_dispute": False, "can_appeal": False,
+            "can_offer": False, "can_accept_offer": False}
     if found is not None:
-        return {**base, **dispute_fields(session, found), "offer_cents": found["offer_cents"]}
-    window = timedelta(hours=get_settings().dispute_window_hours)
-    closes = aware(row["completed_at"]) + window if row["completed_at"] else None
-    open_window = row["status"] == RequestStatus.completed and closes is not None and closes > now()
-    return {**base, "dispute": {}, "rulings": [], "history": [], "offer_cents": None, "can_dispute": open_window,
-            "window_left": time_left(closes) if open_window else ""}
+        return {**base, **dispute_fields(session, found), "offer_cents": found["offer_cents"],
+                "can_appeal": rules.can_appeal(found, Party.company, at=moment),
+                "can_offer": rules.can_offer(found, Party.company),
+                "can_accept_offer": rules.can_accept_offer(found, Party.company)}
+    can_dispute = rules.can_dispute(row, at=moment)
+    closes = rules.dispute_window_closes(row)
+    return {**base, "dispute": {}, "rulings": [], "history": [], "offer_cents": None, "can_dispute": can_dispute,
+            "window_left": time_left(closes) if can_dispute and closes else ""}
 
 
 def open_dispute(session: Session, actor: CompanyActor, *, mode: str, request_id: str, reason: str) -> str:
-    """Dispute a completed `mode` request; returns the new dispute's status."""
-    require_writer(actor, WRITE_WHAT)
+    """Dispute a completed `mode` request; returns the new dispute's status (the service checks the role)."""
     return str(disputes.open_by_company(session, ctx=scope(actor, mode), request_id=request_id,
                                         reason=reason)["status"])
 
 
 def appeal(session: Session, actor: CompanyActor, *, mode: str, request_id: str, reason: str) -> str:
     """Appeal the current ruling; returns the dispute's new status."""
-    require_writer(actor, WRITE_WHAT)
-    dispute = queries.for_request(session, ctx=scope(actor, mode), request_id=request_id)
-    return str(disputes.appeal(session, dispute_id=dispute["id"], party=Party.company, actor_id=actor.user_id,
-                               reason=reason)["status"])
+    ctx = scope(actor, mode)
+    dispute = queries.for_request(session, ctx=ctx, request_id=request_id)
+    return str(disputes.appeal(session, dispute_id=dispute["id"], actor=ctx, reason=reason)["status"])
 
 
 def offer(session: Session, actor: CompanyActor, *, mode: str, request_id: str, refund_cents: int) -> None:
     """Offer to settle for a refund of `refund_cents`."""
-    require_writer(actor, WRITE_WHAT)
-    dispute = queries.for_request(session, ctx=scope(actor, mode), request_id=request_id)
-    disputes.propose_settlement(session, dispute_id=dispute["id"], party=Party.company, actor_id=actor.user_id,
-                                refund_cents=refund_cents)
+    ctx = scope(actor, mode)
+    dispute = queries.for_request(session, ctx=ctx, request_id=request_id)
+    disputes.propose_settlement(session, dispute_id=dispute["id"], actor=ctx, refund_cents=refund_cents)
 
 
 def accept(session: Session, actor: CompanyActor, *, mode: str, request_id: str, refund_cents: int | None) -> None:
     """Accept the operator's standing offer (the amount the page showed)."""
-    require_writer(actor, WRITE_WHAT)
-    dispute = queries.for_request(session, ctx=scope(actor, mode), request_id=request_id)
-    disputes.accept_settlement(session, dispute_id=dispute["id"], party=Party.company, actor_id=actor.user_id,
-                               refund_cents=refund_cents)
+    ctx = scope(actor, mode)
+    dispute = queries.for_request(session, ctx=ctx, request_id=request_id)
+    disputes.accept_settlement(session, dispute_id=dispute["id"], actor=ctx, refund_cents=refund_cents)
 
 
 def dispute_page(session: Session, actor: CompanyActor, *, mode: str, starting_after: str | None) -> dict[str, Any]:
@@ -112,6 +111,9 @@ class RequestDisputeState(live.LiveUpdates, CompanyState):
     loaded: bool = False
     can_write: bool = False
     can_dispute: bool = False
+    can_appeal: bool = False
+    can_offer: bool = False
+    can_accept_offer: bool = False
     window_left: str = ""
     dispute: dict[str, str] = {}
     rulings: list[dict[str, str]] = []
@@ -145,13 +147,18 @@ class RequestDisputeState(live.LiveUpdates, CompanyState):
         try:
             found = await self._as_member(request_dispute, mode=self._mode(), request_id=self.request_id)
         except NotFound:
-            self.dispute, self.can_dispute, self.loaded = {}, False, True
+            self.dispute, self.loaded = {}, True
+            self.can_dispute = self.can_appeal = self.can_offer = self.can_accept_offer = False
             return None
         except HandoffError as exc:
             return error_toast(exc)
         self.dispute, self.rulings, self.history = found["dispute"], found["rulings"], found["history"]
-        self.can_write, self.can_dispute, self.window_left = (found["can_write"], found["can_dispute"],
-                                                              found["window_left"])
+        self.can_write = found["can_write"]
+        self.can_dispute = found["can_dispute"]
+        self.can_appeal = found["can_appeal"]
+        self.can_offer = found["can_offer"]
+        self.can_accept_offer = found["can_accept_offer"]
+        self.window_left = found["window_left"]
         self._offer_cents, self.loaded = found["offer_cents"], True
         return None
 

@@ -10,10 +10,10 @@ from sqlmodel import Session
 
 from marketplace_app.companies import reports
 from marketplace_app.companies.access import CompanyActor
+from marketplace_app.core.clock import now
 from marketplace_app.core.errors import HandoffError, NotFound
+from marketplace_app.requests import rules, views
 from marketplace_app.requests import service as requests
-from marketplace_app.requests import views
-from marketplace_app.requests.models import RequestStatus
 from marketplace_app.ui.state.base import backend_url, error_toast
 from marketplace_app.ui.state.company import NEVER, CompanyState, money, scope, when
 from marketplace_app.ui.state.live import LiveUpdates, Matcher
@@ -46,8 +46,8 @@ def request_detail(session: Session, actor: CompanyActor, *, mode: str, request_
         "has_result": "result" in body,
         "result": result_view(body["result"]) if "result" in body else ResultView(),
         "human": operator_stats(body["human"]) if "human" in body else [],
-        "can_cancel": status == RequestStatus.matching,
-        "can_rate": status == RequestStatus.completed and row["rating"] is None,
+        "can_cancel": rules.can_cancel(row, at=now()),
+        "can_rate": rules.can_rate(row),
         "rating": _rating(row),
     }
 
@@ -72,7 +72,7 @@ def _rating(row: Mapping[str, Any]) -> str:
 
 
 def cancel(session: Session, actor: CompanyActor, *, mode: str, request_id: str) -> str:
-    """Cancel a matching `mode` request; returns the refunded amount as shown (empty for test mode)."""
+    """Cancel a `mode` request (`rules.can_cancel`); returns the refunded amount as shown (empty for test mode)."""
     row = requests.cancel_request(session, ctx=scope(actor, mode), request_id=request_id)
     return money(row["max_price_cents"]) if row["hold_id"] else ""
 

@@ -11,10 +11,11 @@ from typing import Any
 
 from sqlmodel import Session
 
+from marketplace_app.core.clock import now
 from marketplace_app.core.money import parse_money
-from marketplace_app.disputes import queries
+from marketplace_app.disputes import queries, rules
 from marketplace_app.disputes import service as disputes
-from marketplace_app.disputes.models import DisputeStatus
+from marketplace_app.disputes.models import DisputeStatus, Party
 from marketplace_app.settings import get_settings
 from marketplace_app.ui.state.display import NEVER, money, time_left, when
 
@@ -70,7 +71,8 @@ def summary(row: Mapping[str, Any]) -> dict[str, str]:
         "time_left": left, "offer": "" if row["offer_cents"] is None else money(row["offer_cents"]),
         "offer_by": row["offer_by"] or "", "opened": when(row["created_at"]), "resolved": when(row["resolved_at"]),
         "small_claims": "yes" if row["small_claims"] else "", "open": "" if resolved else "yes",
-        "awaiting_appeal": "yes" if status == DisputeStatus.awaiting_appeal and left not in ("", "over") else "",
+        # Either party may appeal alike; the service's rule says whether a ruling still awaits one.
+        "awaiting_appeal": "yes" if rules.can_appeal(row, Party.company, at=now()) else "",
     }
 
 

@@ -13,10 +13,12 @@ from typing import Any
 import reflex as rx
 from sqlmodel import Session
 
+from marketplace_app.core.clock import now
 from marketplace_app.core.errors import HandoffError, NotFound, ValidationFailed
-from marketplace_app.disputes import queries, views
+from marketplace_app.disputes import queries, rules, views
 from marketplace_app.disputes import service as disputes
 from marketplace_app.disputes.models import DisputeStatus, Party, Ruling
+from marketplace_app.disputes.parties import OperatorActor
 from marketplace_app.ui.state import live
 from marketplace_app.ui.state.base import error_toast
 from marketplace_app.ui.state.display import time_left, when
@@ -58,22 +60,25 @@ def my_dispute(session: Session, *, operator_id: str, dispute_id: str) -> dict[s
         NotFound: Not a dispute about this operator's work.
     """
     row = queries.for_operator(session, operator_id=operator_id, dispute_id=dispute_id)
-    return {**dispute_fields(session, row), "offer_cents": row["offer_cents"]}
+    return {**dispute_fields(session, row), "offer_cents": row["offer_cents"],
+            "can_appeal": rules.can_appeal(row, Party.operator, at=now()),
+            "can_offer": rules.can_offer(row, Party.operator),
+            "can_accept_offer": rules.can_accept_offer(row, Party.operator)}
 
 
 def act(session: Session, *, operator_id: str, dispute_id: str, action: str, text: str = "",
         refund_cents: int | None = None) -> None:
-    """Add a statement, appeal, offer or accept, on a dispute about the operator's own work."""
-    queries.for_operator(session, operator_id=operator_id, dispute_id=dispute_id)
-    common = {"dispute_id": dispute_id, "party": Party.operator, "actor_id": operator_id}
+    """Add a statement, appeal, offer or accept, on a dispute about the operator's own work (the
+    dispute service finds it is theirs, or answers not found)."""
+    actor = OperatorActor(operator_id)
     if action == "statement":
-        disputes.add_statement(session, dispute_id=dispute_id, operator_id=operator_id, statement=text)
+        disputes.add_statement(session, dispute_id=dispute_id, actor=actor, statement=text)
     elif action == "appeal":
-        disputes.appeal(session, **common, reason=text)
+        disputes.appeal(session, dispute_id=dispute_id, actor=actor, reason=text)
     elif action == "offer":
-        disputes.propose_settlement(session, **common, refund_cents=refund_cents)
+        disputes.propose_settlement(session, dispute_id=dispute_id, actor=actor, refund_cents=refund_cents)
     elif action == "accept":
-        disputes.accept_settlement(session, **common, refund_cents=refund_cents)
+        disputes.accept_settlement(session, dispute_id=dispute_id, actor=actor, refund_cents=refund_cents)
     else:
         raise ValidationFailed(f"unknown action {action}")
 
@@ -98,7 +103,7 @@ def _case(case: Mapping[str, Any]) -> dict[str, str]:
         "proof_notes": result.get("proof_notes") or "", "company_statement": case["company_statement"] or "",
         "operator_statement": case["operator_statement"] or "", "my_vote": case["my_vote"] or "",
         "my_vote_words": ruling_words(case["my_vote"]),
-        "can_vote": "yes" if status == DisputeStatus.jury_review and not case["my_vote"] else "",
+        "can_vote": "yes" if rules.can_vote(case, my_vote=case["my_vote"]) else "",
     }
 
 
@@ -122,6 +127,9 @@ class OperatorDisputesState(live.LiveUpdates, OperatorState):
     rulings: list[dict[str, str]] = []
     history: list[dict[str, str]] = []
     loaded: bool = False
+    can_appeal: bool = False
+    can_offer: bool = False
+    can_accept_offer: bool = False
     statement_length: int = 0
     appeal_length: int = 0
     error: str = ""
@@ -146,10 +154,14 @@ class OperatorDisputesState(live.LiveUpdates, OperatorState):
     async def _read_selected(self) -> None:
         if not self.selected_id:
             self.dispute, self.rulings, self.history, self._offer_cents = {}, [], [], None
+            self.can_appeal = self.can_offer = self.can_accept_offer = False
             return
         found = await self._call(my_dispute, operator_id=self._user_id, dispute_id=self.selected_id)
         self.dispute, self.rulings, self.history = found["dispute"], found["rulings"], found["history"]
         self._offer_cents = found["offer_cents"]
+        self.can_appeal = found["can_appeal"]
+        self.can_offer = found["can_offer"]
+        self.can_accept_offer = found["can_accept_offer"]
 
     async def _live_matcher(self) -> live.Matcher | None:
         request_ids = {item["request_id"] for item in self.items}
