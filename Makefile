@@ -6,6 +6,8 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 PYTHON ?= python3
 BUN_VERSION := 1.4.4
+# axe-core: the accessibility rules the browser tests inject into every page (tests/e2e/a11y.py).
+AXE_CORE_VERSION := 4.14.1
 
 export PATH := $(CURDIR)/.venv/bin:$(CURDIR)/.tools/node_modules/.bin:$(PATH)
 export REFLEX_USE_SYSTEM_BUN := 1
@@ -27,6 +29,7 @@ help:  ## List the targets
 
 .tools/.installed:
 	npm install --prefix .tools --no-audit --no-fund --loglevel=error bun@$(BUN_VERSION)
+	npm install --prefix .tools --no-audit --no-fund --loglevel=error --save-exact axe-core@$(AXE_CORE_VERSION)
 	touch $@
 
 .web/.handoff-ready: .venv/.installed .tools/.installed rxconfig.py

@@ -12,8 +12,9 @@ CONTENT_MAX_WIDTH = "72rem"
 THEME = rx.theme(appearance="light", accent_color=ACCENT, gray_color=GRAY, radius="large", scaling="100%",
                  has_background=True, panel_background="solid")
 
-# Kept empty on purpose: every style comes from Radix Themes, so pages load nothing from the web.
-STYLESHEETS: list[str] = []
+# Our own files only (assets/), so pages load nothing from the web: every style comes from Radix
+# Themes, with one correction for contrast (soft badges and callouts; see the file).
+STYLESHEETS: list[str] = ["/contrast.css"]
 
 # Served from assets/: the tab icon (SVG where the browser takes it, favicon.ico otherwise) and the
 # image link previews show.

@@ -1,4 +1,4 @@
-"""A finished request's detail (result, human, rating) and the requests table on a phone."""
+"""A finished request's detail (result, human, rating); the tables on a phone are in test_phone_tables.py."""
 
 from __future__ import annotations
 
@@ -70,16 +70,3 @@ def test_a_completed_request_shows_result_and_human_and_takes_one_rating(page: P
 
     expect(page.get_by_text("4 / 5 — Quick and clear")).to_be_visible()
     expect(page.locator("#rate-submit")).to_have_count(0)
-
-
-def test_on_a_phone_the_requests_table_scrolls_inside_its_card(phone: Page, url: Url):
-    request_id = company_request(email="pat@raters.example", mode=KeyMode.live)
-    sign_in(phone, url, email="pat@raters.example")
-    phone.wait_for_url(url(routes.COMPANY_HOME))
-
-    phone.goto(url(routes.COMPANY_REQUESTS))
-
-    expect(phone.locator(f"#requests-table [data-request={request_id}]")).to_have_count(1)
-    assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
-    assert phone.evaluate("(() => { const box = document.getElementById('requests-table').parentElement;"
-                          " return box.scrollWidth > box.clientWidth; })()")

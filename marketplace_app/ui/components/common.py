@@ -71,6 +71,16 @@ def stat(label: str, value: rx.Var | str, hint: rx.Var | str = "") -> rx.Compone
     )
 
 
+def notice(*children: rx.Component | rx.Var | str, icon: str, **props) -> rx.Component:
+    """A callout whose body may hold paragraphs, links and buttons.
+
+    `rx.callout` puts its body in a `<p>`, and a `<p>` may not hold another `<p>` or a `<div>`
+    (browsers split it and React warns), so the body here is a `<div>` with the callout's colours.
+    """
+    return rx.callout.root(rx.callout.icon(rx.icon(icon)),
+                           rx.callout.text(*children, custom_attrs={"as": "div"}), **props)
+
+
 def loading(label: str = "Loading…") -> rx.Component:
     """A centred spinner while the page checks the session or fetches data."""
     return rx.center(rx.hstack(rx.spinner(size="3"), rx.text(label, color_scheme="gray"), align="center"),
@@ -85,6 +95,8 @@ def live_badge(live: rx.Var[bool]) -> rx.Component:
         rx.badge(rx.box(width="0.45rem", height="0.45rem", border_radius="9999px",
                         background_color=rx.color("green", 9)),
                  "Real-time", color_scheme="green", variant="soft", radius="full", id="live-indicator",
+                 # Radix's soft green text reads at 4.28:1 on its tint; the high-contrast shade passes AA.
+                 high_contrast=True,
                  title="This page updates by itself as events happen"),
     )
 

@@ -1,6 +1,8 @@
-"""Showing lists of things: tables that scroll sideways on phones, badges, pagers and empty states."""
+"""Showing lists of things: tables that turn into cards on phones, badges, pagers and empty states."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import reflex as rx
 
@@ -8,6 +10,10 @@ REQUEST_STATUS_COLOURS = {
     "matching": "blue", "in_progress": "amber", "submitted": "violet", "needs_review": "orange",
     "completed": "green", "expired": "gray", "cancelled": "gray", "disputed": "red",
 }
+# Below this width a table of six or more columns shows one or two of them: items become cards.
+TABLE_FROM = "sm"  # 48em, 768 px (Reflex's CSS breakpoints)
+WIDE_ONLY = rx.breakpoints(initial="none", **{TABLE_FROM: "block"})
+NARROW_ONLY = rx.breakpoints(initial="block", **{TABLE_FROM: "none"})
 KEY_STATUS_COLOURS = {"active": "green", "rotating": "amber", "revoked": "red", "expired": "gray"}
 POLICY_COLOURS = {"open": "green", "redacted": "blue", "sandboxed": "purple"}
 ENDPOINT_STATUS_COLOURS = {"enabled": "green", "disabled": "red"}
@@ -44,9 +50,54 @@ def data_table(columns: tuple[str, ...], body: rx.Component, *, table_id: str, m
                 rx.table.body(body),
                 variant="ghost", size="2", width="100%", min_width=min_width, id=table_id,
             ),
-            overflow_x="auto", width="100%",
+            # A box that scrolls must take the keyboard's focus, or arrow keys cannot reach its far columns.
+            overflow_x="auto", width="100%", tab_index=0,
+            custom_attrs={"role": "region", "aria-label": "Table (scrolls sideways)"},
         ),
         width="100%",
+    )
+
+
+def responsive_table(columns: tuple[str, ...], items: rx.Var[list], row: Callable[[rx.Var], rx.Component],
+                     card: Callable[[rx.Var], rx.Component], *, table_id: str, min_width: str = "48rem"
+                     ) -> rx.Component:
+    """`items` as table rows on wide screens and as one card each on phones.
+
+    Args:
+        columns: The table's column headings.
+        items: The list the page shows.
+        row: Renders one item as a table row (cells made with `cell`).
+        card: Renders the same item as a card (made with `record_card`).
+        table_id: The table's id; the cards' list is `<table_id>-cards`.
+        min_width: Below this the table scrolls sideways inside its card (tablets).
+
+    Returns:
+        Both layouts; CSS shows the one that fits the screen.
+    """
+    return rx.fragment(
+        rx.box(data_table(columns, rx.foreach(items, row), table_id=table_id, min_width=min_width),
+               display=WIDE_ONLY, width="100%"),
+        rx.box(rx.vstack(rx.foreach(items, card), spacing="3", width="100%"),
+               display=NARROW_ONLY, width="100%", id=f"{table_id}-cards"),
+    )
+
+
+def record_card(heading: rx.Component, *fields: tuple[str, rx.Component | rx.Var | str],
+                footer: rx.Component | None = None, **props) -> rx.Component:
+    """One item of a table as a card for phones: a heading, label / value lines and optional buttons."""
+    return rx.card(
+        rx.vstack(
+            heading,
+            rx.data_list.root(
+                *[rx.data_list.item(rx.data_list.label(label, min_width="7rem"),
+                                    rx.data_list.value(value, min_width="0", word_break="break-word"))
+                  for label, value in fields],
+                orientation="horizontal", size="2", width="100%",
+            ),
+            footer if footer is not None else rx.fragment(),
+            spacing="3", width="100%",
+        ),
+        width="100%", **props,
     )
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import reflex as rx
 
+from marketplace_app.ui.components.common import notice
+
 DISPUTE_STATUS_COLOURS = (
     ("ai_review", "blue"), ("awaiting_appeal", "amber"), ("jury_review", "violet"),
     ("specialist_review", "orange"), ("board_review", "crimson"), ("resolved", "green"),
@@ -46,12 +48,12 @@ def dispute_summary(dispute: rx.Var[dict[str, str]]) -> rx.Component:
             rx.cond(dispute["small_claims"] != "", rx.badge("small claim", color_scheme="gray", size="2")),
             spacing="2", wrap="wrap", align="center",
         ),
-        rx.cond(dispute["resolution"] != "", rx.callout(
+        rx.cond(dispute["resolution"] != "", notice(
             rx.text("Resolved: ", rx.text.strong(dispute["resolution"]),
                     rx.cond(dispute["refund"] != "", rx.text.span(" · refund to the company ",
                                                                   rx.text.strong(dispute["refund"])))),
             icon="circle-check", color_scheme="green", width="100%", class_name="dispute-resolution")),
-        rx.cond(dispute["time_left"] != "", rx.callout(
+        rx.cond(dispute["time_left"] != "", notice(
             rx.text(dispute["deadline_label"], " ", dispute["deadline"], " · ",
                     rx.cond(dispute["time_left"] == "over", "due now",
                             rx.text.span(rx.text.strong(dispute["time_left"]), " left"))),

@@ -43,30 +43,41 @@ def kyc_badge(status: rx.Var[str], **props) -> rx.Component:
 def upload_zone(upload_id: str, *, on_drop: rx.event.EventType, percent: rx.Var[int], busy: rx.Var[bool],
                 prompt: rx.Var[str] | str, multiple: bool = False) -> rx.Component:
     """A drop zone that uploads at once, with a progress bar while the bytes travel."""
-    return rx.vstack(
-        rx.upload.root(
-            rx.vstack(
-                rx.icon("upload", size=24, color=rx.color("accent", 10)),
-                rx.text(prompt, size="2", weight="medium", text_align="center"),
-                rx.text(f"JPEG, PNG, WebP or PDF, at most {MAX_UPLOAD_BYTES // (1024 * 1024)} MiB", size="1",
-                        color_scheme="gray"),
-                align="center", spacing="1",
-            ),
-            # The browser refuses a file over the limit at once (with a toast) instead of sending it
-            # to be refused with 413; a drop of several files must fit in one upload's limit together.
-            id=upload_id, multiple=multiple, max_files=10 if multiple else 1, max_size=MAX_UPLOAD_BYTES,
-            accept={"image/jpeg": [".jpg", ".jpeg"], "image/png": [".png"], "image/webp": [".webp"],
-                    "application/pdf": [".pdf"]},
-            on_drop=on_drop, width="100%", padding="1.25rem 1rem", cursor="pointer",
-            border=f"2px dashed {rx.color('accent', 7)}", border_radius="var(--radius-3)",
-            background_color=rx.color("accent", 2),
+    zone = rx.upload.root(
+        rx.vstack(
+            rx.icon("upload", size=24, color=rx.color("accent", 10)),
+            rx.text(prompt, size="2", weight="medium", text_align="center"),
+            rx.text(f"JPEG, PNG, WebP or PDF, at most {MAX_UPLOAD_BYTES // (1024 * 1024)} MiB", size="1",
+                    color_scheme="gray"),
+            align="center", spacing="1",
         ),
+        # The browser refuses a file over the limit at once (with a toast) instead of sending it
+        # to be refused with 413; a drop of several files must fit in one upload's limit together.
+        id=upload_id, multiple=multiple, max_files=10 if multiple else 1, max_size=MAX_UPLOAD_BYTES,
+        accept={"image/jpeg": [".jpg", ".jpeg"], "image/png": [".png"], "image/webp": [".webp"],
+                "application/pdf": [".pdf"]},
+        on_drop=on_drop, width="100%", padding="1.25rem 1rem", cursor="pointer",
+        border=f"2px dashed {rx.color('accent', 7)}", border_radius="var(--radius-3)",
+        background_color=rx.color("accent", 2),
+    )
+    _name_file_input(zone, prompt)
+    return rx.vstack(
+        zone,
         rx.cond(busy, rx.hstack(rx.progress(value=percent, max=100, size="2", width="100%"),
                                 rx.text(percent, "%", size="1", color_scheme="gray", min_width="3rem",
                                         text_align="right"),
                                 width="100%", align="center", id=f"{upload_id}-progress")),
         spacing="2", width="100%",
     )
+
+
+def _name_file_input(component: rx.Component, name: rx.Var[str] | str) -> None:
+    """Give the drop zone's hidden `<input type=file>` an accessible name: `rx.upload` builds that input
+    itself and offers no prop for it, and a screen reader would announce a nameless file button."""
+    for child in component.children:
+        if getattr(child, "tag", "") == "input":
+            child.custom_attrs["aria-label"] = name
+        _name_file_input(child, name)
 
 
 def reason_dialog(*, open_: rx.Var[bool], title: str, description: rx.Var[str] | str, on_submit: Callable,

@@ -16,6 +16,7 @@ from marketplace_app.ui.pages import (
     company_review,
     company_webhooks,
     homes,
+    not_found,
     operator,
     operator_disputes,
     operator_earnings,
@@ -26,5 +27,5 @@ from marketplace_app.ui.pages import (
 __all__ = ["admin", "admin_credits",
            "admin_disputes", "admin_queues", "admin_webhooks", "auth", "company", "company_credits",
            "company_disputes", "company_keys", "company_projects", "company_requests", "company_review",
-           "company_webhooks", "homes", "operator", "operator_disputes", "operator_earnings", "operator_jury",
-           "operator_work"]
+           "company_webhooks", "homes", "not_found", "operator", "operator_disputes", "operator_earnings",
+           "operator_jury", "operator_work"]

@@ -6,6 +6,7 @@ import reflex as rx
 
 from marketplace_app.ui import routes
 from marketplace_app.ui.components.common import page_header, stat
+from marketplace_app.ui.components.data import cell, record_card, responsive_table
 from marketplace_app.ui.components.layout import dashboard_page
 from marketplace_app.ui.state.admin import LedgerState, SchedulerState
 
@@ -22,9 +23,8 @@ def scheduler() -> rx.Component:
         lease_card(),
         rx.cond(
             SchedulerState.jobs.length() > 0,
-            rx.fragment(rx.tablet_and_desktop(rx.card(jobs_table(), width="100%", overflow_x="auto"), width="100%"),
-                        rx.mobile_only(rx.vstack(rx.foreach(SchedulerState.jobs, _job_card), width="100%"),
-                                       width="100%")),
+            responsive_table(JOB_COLUMNS, SchedulerState.jobs, _job_row, _job_card, table_id="scheduler-jobs",
+                             min_width="56rem"),
             rx.card(rx.text("No job has run yet. Jobs record a heartbeat after their first run.", color_scheme="gray"),
                     width="100%"),
         ),
@@ -60,15 +60,6 @@ def _row(label: str, value: rx.Component | rx.Var) -> rx.Component:
     return rx.data_list.item(rx.data_list.label(label), rx.data_list.value(value))
 
 
-def jobs_table() -> rx.Component:
-    """One row per job."""
-    return rx.table.root(
-        rx.table.header(rx.table.row(*[rx.table.column_header_cell(name) for name in JOB_COLUMNS])),
-        rx.table.body(rx.foreach(SchedulerState.jobs, _job_row)),
-        variant="surface", size="1", width="100%", id="scheduler-jobs",
-    )
-
-
 def _job_row(job: rx.Var[dict[str, str]]) -> rx.Component:
     return rx.table.row(
         rx.table.row_header_cell(rx.vstack(
@@ -77,38 +68,30 @@ def _job_row(job: rx.Var[dict[str, str]]) -> rx.Component:
             rx.text(job["description"], size="1", color_scheme="gray"),
             spacing="1", min_width="14rem",
         )),
-        _cell(_status_badge(job["status"]), "status"),
-        _cell(job["last_run"], "last_run"),
-        _cell(job["duration_ms"], "duration_ms", text_align="right"),
-        _cell(job["processed"], "processed", text_align="right"),
-        _cell(job["runs"], "runs", text_align="right"),
-        _cell(job["failures"], "failures", text_align="right"),
-        _cell(rx.text(job["last_error"], size="1", color_scheme="red"), "last_error", max_width="20rem"),
+        cell(_status_badge(job["status"]), "status"),
+        cell(job["last_run"], "last_run"),
+        cell(job["duration_ms"], "duration_ms", text_align="right"),
+        cell(job["processed"], "processed", text_align="right"),
+        cell(job["runs"], "runs", text_align="right"),
+        cell(job["failures"], "failures", text_align="right"),
+        cell(rx.text(job["last_error"], size="1", color_scheme="red"), "last_error", max_width="20rem"),
         align="center",
     )
 
 
 def _job_card(job: rx.Var[dict[str, str]]) -> rx.Component:
     """The same heartbeat as a card, for phones."""
-    return rx.card(
-        rx.vstack(
-            rx.hstack(rx.code(job["name"]), rx.spacer(), _status_badge(job["status"]), width="100%", align="center"),
-            rx.text(job["description"], size="1", color_scheme="gray"),
-            rx.data_list.root(
-                _row("Interval", job["interval"]), _row("Last run", job["last_run"]),
-                _row("Duration", job["duration_ms"] + " ms"), _row("Processed", job["processed"]),
-                _row("Runs / failures", job["runs"] + " / " + job["failures"]),
-                rx.cond(job["last_error"] != "", _row("Last error", rx.text(job["last_error"], color_scheme="red"))),
-                size="1",
-            ),
-            spacing="2", width="100%",
-        ),
-        width="100%",
+    return record_card(
+        rx.vstack(rx.hstack(rx.code(job["name"]), rx.spacer(), _status_badge(job["status"]), width="100%",
+                            align="center"),
+                  rx.text(job["description"], size="1", color_scheme="gray"), spacing="1", width="100%"),
+        ("Interval", job["interval"]),
+        ("Last run", job["last_run"]),
+        ("Duration", job["duration_ms"] + " ms"),
+        ("Processed", job["processed"]),
+        ("Runs / failures", job["runs"] + " / " + job["failures"]),
+        ("Last error", rx.text(rx.cond(job["last_error"] != "", job["last_error"], "—"), color_scheme="red")),
     )
-
-
-def _cell(value: rx.Component | rx.Var, column: str, **props) -> rx.Component:
-    return rx.table.cell(value, custom_attrs={"data-column": column}, **props)
 
 
 def _status_badge(status: rx.Var[str]) -> rx.Component:

@@ -7,7 +7,7 @@ import reflex as rx
 
 from marketplace_app.ui import routes
 from marketplace_app.ui.components.common import loading, page_header, stat
-from marketplace_app.ui.components.data import cell, data_table, pager
+from marketplace_app.ui.components.data import cell, pager, record_card, responsive_table
 from marketplace_app.ui.components.forms import inline_error, money_field
 from marketplace_app.ui.components.layout import dashboard_page
 from marketplace_app.ui.state.company_credits import CreditsState
@@ -39,8 +39,8 @@ def credits_body() -> rx.Component:
         rx.cond(
             CreditsState.lines.length() > 0,
             rx.vstack(
-                data_table(COLUMNS, rx.foreach(CreditsState.lines, _line_row), table_id="ledger-table",
-                           min_width="60rem"),
+                responsive_table(COLUMNS, CreditsState.lines, _line_row, _line_card, table_id="ledger-table",
+                                 min_width="60rem"),
                 pager(CreditsState.page, CreditsState.has_more, on_previous=CreditsState.previous_page,
                       on_next=CreditsState.next_page, previous_label="Newer", next_label="Older",
                       pager_id="ledger-pager"),
@@ -104,13 +104,34 @@ def bank_transfer_card() -> rx.Component:
 def _line_row(line: rx.Var[dict[str, str]]) -> rx.Component:
     return rx.table.row(
         cell(line["date"], "date", white_space="nowrap"),
-        cell(rx.text(line["amount"], weight="medium", white_space="nowrap",
-                     color_scheme=rx.cond(line["direction"] == "in", "green", "gray")), "amount", text_align="right"),
+        cell(_amount(line), "amount", text_align="right"),
         cell(rx.badge(line["kind"], variant="soft", color_scheme="gray"), "kind"),
         cell(rx.text(line["reason"], size="2"), "reason", min_width="16rem"),
         cell(line["account"], "account"),
-        cell(rx.cond(line["reference_type"] == "request",
-                     rx.link(line["reference"], href=routes.COMPANY_REQUESTS + "/" + line["reference"], size="2"),
-                     rx.text(line["reference"], size="1", color_scheme="gray")), "reference"),
+        cell(_reference(line), "reference"),
         align="center",
     )
+
+
+def _line_card(line: rx.Var[dict[str, str]]) -> rx.Component:
+    return record_card(
+        rx.hstack(rx.text(line["date"], size="2", color_scheme="gray"), rx.spacer(), _amount(line),
+                  width="100%", align="center"),
+        ("Kind", rx.badge(line["kind"], variant="soft", color_scheme="gray")),
+        ("Reason", line["reason"]),
+        ("Account", line["account"]),
+        ("Reference", _reference(line)),
+    )
+
+
+def _amount(line: rx.Var[dict[str, str]]) -> rx.Component:
+    # Money in is green; Radix's green text reads at 4.28:1 on white, so its high-contrast shade is used.
+    return rx.text(line["amount"], weight="medium", white_space="nowrap", high_contrast=True,
+                   color_scheme=rx.cond(line["direction"] == "in", "green", "gray"))
+
+
+def _reference(line: rx.Var[dict[str, str]]) -> rx.Component:
+    return rx.cond(line["reference_type"] == "request",
+                   rx.link(line["reference"], href=routes.COMPANY_REQUESTS + "/" + line["reference"], size="2",
+                           word_break="break-all"),
+                   rx.text(line["reference"], size="1", color_scheme="gray", word_break="break-all"))

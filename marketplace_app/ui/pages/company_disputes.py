@@ -7,7 +7,7 @@ import reflex as rx
 
 from marketplace_app.settings import get_settings
 from marketplace_app.ui import routes
-from marketplace_app.ui.components.common import loading, page_header
+from marketplace_app.ui.components.common import loading, notice, page_header
 from marketplace_app.ui.components.data import cell, data_table, empty_state, pager
 from marketplace_app.ui.components.disputes import counted_text_area, dispute_panel, dispute_status_badge
 from marketplace_app.ui.components.forms import inline_error, labelled, money_field
@@ -70,7 +70,7 @@ def dispute_section() -> rx.Component:
             ),
             width="100%", id="request-dispute",
         ),
-        rx.cond(State.can_dispute, rx.callout(
+        rx.cond(State.can_dispute, notice(
             rx.text("Not what you asked for? You can dispute this result for another ", State.window_left, "."),
             icon="scale", color_scheme="gray", width="100%", id="dispute-window")),
     )
@@ -107,7 +107,7 @@ def appeal_form() -> rx.Component:
 
 def accept_card() -> rx.Component:
     """The operator's standing offer, with the button that settles on it."""
-    return rx.callout(
+    return notice(
         rx.flex(
             rx.text("The operator offers to settle for a refund of ", rx.text.strong(State.dispute["offer"]), "."),
             rx.alert_dialog.root(

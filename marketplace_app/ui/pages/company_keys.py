@@ -5,8 +5,16 @@ from __future__ import annotations
 import reflex as rx
 
 from marketplace_app.ui import routes
-from marketplace_app.ui.components.common import loading, page_header, show_once_dialog
-from marketplace_app.ui.components.data import KEY_STATUS_COLOURS, cell, coloured_badge, data_table, mode_badge, pager
+from marketplace_app.ui.components.common import loading, notice, page_header, show_once_dialog
+from marketplace_app.ui.components.data import (
+    KEY_STATUS_COLOURS,
+    cell,
+    coloured_badge,
+    mode_badge,
+    pager,
+    record_card,
+    responsive_table,
+)
 from marketplace_app.ui.components.forms import inline_error, labelled, text_field
 from marketplace_app.ui.components.layout import dashboard_page
 from marketplace_app.ui.state.company_keys import KeysState
@@ -29,7 +37,7 @@ def keys() -> rx.Component:
             KeysState.loaded,
             rx.cond(
                 KeysState.projects.length() == 0,
-                rx.callout(rx.text("A key belongs to a project. ",
+                notice(rx.text("A key belongs to a project. ",
                                    rx.link("Create a project", href=routes.COMPANY_PROJECTS), " first."),
                            icon="info", width="100%"),
                 rx.cond(KeysState.keys.length() > 0, keys_list(),
@@ -46,7 +54,7 @@ def keys() -> rx.Component:
 def keys_list() -> rx.Component:
     """The table of keys with its pager."""
     return rx.vstack(
-        data_table(COLUMNS, rx.foreach(KeysState.keys, _key_row), table_id="keys-table", min_width="56rem"),
+        responsive_table(COLUMNS, KeysState.keys, _key_row, _key_card, table_id="keys-table", min_width="56rem"),
         pager(KeysState.page, KeysState.has_more, on_previous=KeysState.previous_page, on_next=KeysState.next_page,
               pager_id="keys-pager"),
         spacing="3", width="100%",
@@ -63,14 +71,33 @@ def _key_row(key: rx.Var[dict[str, str]]) -> rx.Component:
         cell(key["last_used"], "last_used", white_space="nowrap"),
         cell(key["expires"], "expires", white_space="nowrap"),
         cell(coloured_badge(key["status"], KEY_STATUS_COLOURS), "status"),
-        cell(rx.cond(key["actionable"] != "", rx.hstack(
-            rx.button("Rotate", size="1", variant="soft", on_click=KeysState.ask("rotate", key["id"], key["name"])),
-            rx.button("Revoke", size="1", variant="soft", color_scheme="red",
-                      on_click=KeysState.ask("revoke", key["id"], key["name"])),
-            spacing="2",
-        )), "actions"),
+        cell(_key_actions(key), "actions"),
         align="center", custom_attrs={"data-key": key["name"]},
     )
+
+
+def _key_card(key: rx.Var[dict[str, str]]) -> rx.Component:
+    return record_card(
+        rx.text(key["name"], weight="bold"),
+        ("Project", key["project"]),
+        ("Mode", mode_badge(key["mode"])),
+        ("Key", rx.code(key["shown"], variant="ghost", word_break="break-all")),
+        ("Created", key["created"]),
+        ("Last used", key["last_used"]),
+        ("Expires", key["expires"]),
+        ("Status", coloured_badge(key["status"], KEY_STATUS_COLOURS)),
+        footer=_key_actions(key),
+        custom_attrs={"data-key-card": key["name"]},
+    )
+
+
+def _key_actions(key: rx.Var[dict[str, str]]) -> rx.Component:
+    return rx.cond(key["actionable"] != "", rx.hstack(
+        rx.button("Rotate", size="1", variant="soft", on_click=KeysState.ask("rotate", key["id"], key["name"])),
+        rx.button("Revoke", size="1", variant="soft", color_scheme="red",
+                  on_click=KeysState.ask("revoke", key["id"], key["name"])),
+        spacing="2",
+    ))
 
 
 def create_dialog() -> rx.Component:
@@ -84,11 +111,11 @@ def create_dialog() -> rx.Component:
                 rx.vstack(
                     inline_error(KeysState.create_error, error_id="key-error"),
                     labelled("Project", rx.select.root(
-                        rx.select.trigger(width="100%", id="key-project"),
+                        rx.select.trigger(width="100%", id="key-project", aria_label="Project"),
                         rx.select.content(rx.foreach(KeysState.projects, lambda project: rx.select.item(
                             project["name"], value=project["id"]))),
                         value=KeysState.new_project_id, on_change=KeysState.set_new_project_id,
-                    )),
+                    ), html_for="key-project"),
                     text_field("Name", "name", placeholder="production agent", max_length=80),
                     labelled("Mode", rx.radio_cards.root(
                         *[rx.radio_cards.item(

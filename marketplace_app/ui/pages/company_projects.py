@@ -6,7 +6,14 @@ import reflex as rx
 
 from marketplace_app.ui import routes
 from marketplace_app.ui.components.common import loading, page_header
-from marketplace_app.ui.components.data import POLICY_COLOURS, cell, coloured_badge, data_table, empty_state
+from marketplace_app.ui.components.data import (
+    POLICY_COLOURS,
+    cell,
+    coloured_badge,
+    empty_state,
+    record_card,
+    responsive_table,
+)
 from marketplace_app.ui.components.forms import inline_error, labelled, money_field, text_field
 from marketplace_app.ui.components.layout import dashboard_page
 from marketplace_app.ui.state.company_projects import ProjectsState
@@ -43,15 +50,13 @@ def projects() -> rx.Component:
 
 def projects_table() -> rx.Component:
     """One row per project."""
-    return data_table(COLUMNS, rx.foreach(ProjectsState.projects, _project_row), table_id="projects-table",
-                      min_width="64rem")
+    return responsive_table(COLUMNS, ProjectsState.projects, _project_row, _project_card, table_id="projects-table",
+                            min_width="64rem")
 
 
 def _project_row(project: rx.Var[dict[str, str]]) -> rx.Component:
     return rx.table.row(
-        rx.table.row_header_cell(rx.vstack(rx.text(project["name"], weight="bold"),
-                                           rx.text("Created ", project["created"], size="1", color_scheme="gray"),
-                                           spacing="0")),
+        rx.table.row_header_cell(_project_name(project)),
         cell(coloured_badge(project["policy"], POLICY_COLOURS), "policy"),
         cell(rx.text(project["skills"], size="2"), "skills", max_width="14rem"),
         cell(project["max_per_request"], "max_per_request", white_space="nowrap"),
@@ -60,10 +65,34 @@ def _project_row(project: rx.Var[dict[str, str]]) -> rx.Component:
         cell(project["rate_limit"], "rate_limit", white_space="nowrap"),
         cell(rx.link(project["webhooks"], href=project["webhooks_href"], size="2", white_space="nowrap"),
              "webhooks"),
-        cell(rx.button(rx.icon("pencil", size=14), "Edit", size="1", variant="soft",
-                       on_click=ProjectsState.open_edit(project["id"])), "actions"),
+        cell(_edit_button(project), "actions"),
         align="center", custom_attrs={"data-project": project["name"]},
     )
+
+
+def _project_card(project: rx.Var[dict[str, str]]) -> rx.Component:
+    return record_card(
+        _project_name(project),
+        ("Policy", coloured_badge(project["policy"], POLICY_COLOURS)),
+        ("Allowed skills", project["skills"]),
+        ("Per request", project["max_per_request"]),
+        ("Daily", project["daily"]),
+        ("Monthly", project["monthly"]),
+        ("Rate limit", project["rate_limit"]),
+        ("Webhooks", rx.link(project["webhooks"], href=project["webhooks_href"])),
+        footer=_edit_button(project),
+        custom_attrs={"data-project-card": project["name"]},
+    )
+
+
+def _project_name(project: rx.Var[dict[str, str]]) -> rx.Component:
+    return rx.vstack(rx.text(project["name"], weight="bold"),
+                     rx.text("Created ", project["created"], size="1", color_scheme="gray"), spacing="0")
+
+
+def _edit_button(project: rx.Var[dict[str, str]]) -> rx.Component:
+    return rx.button(rx.icon("pencil", size=14), "Edit", size="1", variant="soft",
+                     on_click=ProjectsState.open_edit(project["id"]), aria_label="Edit " + project["name"])
 
 
 def project_dialog() -> rx.Component:

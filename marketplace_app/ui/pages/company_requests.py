@@ -6,15 +6,16 @@ import reflex as rx
 
 from marketplace_app.requests.models import RequestStatus
 from marketplace_app.ui import routes
-from marketplace_app.ui.components.common import live_badge, loading, page_header
+from marketplace_app.ui.components.common import live_badge, loading, notice, page_header
 from marketplace_app.ui.components.data import (
     cell,
-    data_table,
     detail_list,
     empty_state,
     mode_badge,
     pager,
+    record_card,
     request_status_badge,
+    responsive_table,
 )
 from marketplace_app.ui.components.forms import inline_error, labelled
 from marketplace_app.ui.components.layout import dashboard_page
@@ -40,8 +41,8 @@ def requests_list() -> rx.Component:
             rx.cond(
                 RequestsState.rows.length() > 0,
                 rx.vstack(
-                    data_table(COLUMNS, rx.foreach(RequestsState.rows, _request_row), table_id="requests-table",
-                               min_width="56rem"),
+                    responsive_table(COLUMNS, RequestsState.rows, _request_row, _request_card,
+                                     table_id="requests-table", min_width="56rem"),
                     pager(RequestsState.page, RequestsState.has_more, on_previous=RequestsState.previous_page,
                           on_next=RequestsState.next_page, pager_id="requests-pager"),
                     spacing="3", width="100%",
@@ -60,33 +61,34 @@ def filters() -> rx.Component:
     return rx.flex(
         labelled("Status", _select(*[rx.select.item(label, value=value) for value, label in STATUS_CHOICES],
                                    value=RequestsState.status_filter, on_change=RequestsState.set_status_filter,
-                                   select_id="filter-status")),
+                                   select_id="filter-status", label="Status"),
+                 html_for="filter-status"),
         labelled("Skill", _select(rx.select.item("All skills", value=ALL),
                                   rx.foreach(RequestsState.skills, lambda skill: rx.select.item(
                                       skill["title"], value=skill["name"])),
                                   value=RequestsState.skill_filter, on_change=RequestsState.set_skill_filter,
-                                  select_id="filter-skill")),
+                                  select_id="filter-skill", label="Skill"),
+                 html_for="filter-skill"),
         labelled("Project", _select(rx.select.item("All projects", value=ALL),
                                     rx.foreach(RequestsState.projects, lambda project: rx.select.item(
                                         project["name"], value=project["id"])),
                                     value=RequestsState.project_filter, on_change=RequestsState.set_project_filter,
-                                    select_id="filter-project")),
+                                    select_id="filter-project", label="Project"),
+                 html_for="filter-project"),
         direction={"initial": "column", "sm": "row"}, spacing="3", width="100%",
     )
 
 
-def _select(*items: rx.Component, value: rx.Var[str], on_change: rx.EventHandler, select_id: str) -> rx.Component:
-    return rx.select.root(rx.select.trigger(width="100%", min_width="12rem", id=select_id),
+def _select(*items: rx.Component, value: rx.Var[str], on_change: rx.EventHandler, select_id: str, label: str
+            ) -> rx.Component:
+    # The trigger is a combobox: its name is the filter, the value it shows is read as its value.
+    return rx.select.root(rx.select.trigger(width="100%", min_width="12rem", id=select_id, aria_label=label),
                           rx.select.content(*items), value=value, on_change=on_change)
 
 
 def _request_row(row: rx.Var[dict[str, str]]) -> rx.Component:
     return rx.table.row(
-        rx.table.row_header_cell(rx.link(
-            rx.vstack(rx.text(row["label"], weight="medium", size="2"),
-                      rx.code(row["id"], size="1", variant="ghost", color_scheme="gray"), spacing="0"),
-            href=routes.COMPANY_REQUESTS + "/" + row["id"], underline="hover", color="inherit",
-        ), max_width="22rem"),
+        rx.table.row_header_cell(_request_link(row), max_width="22rem"),
         cell(request_status_badge(row["status"]), "status"),
         cell(row["skill"], "skill"),
         cell(row["project"], "project"),
@@ -94,6 +96,28 @@ def _request_row(row: rx.Var[dict[str, str]]) -> rx.Component:
         cell(rx.text(row["price"], white_space="nowrap"), "price"),
         cell(rx.text(row["created"], white_space="nowrap"), "created"),
         align="center", custom_attrs={"data-request": row["id"]},
+    )
+
+
+def _request_card(row: rx.Var[dict[str, str]]) -> rx.Component:
+    return record_card(
+        _request_link(row),
+        ("Status", request_status_badge(row["status"])),
+        ("Skill", row["skill"]),
+        ("Project", row["project"]),
+        ("Mode", mode_badge(row["mode"])),
+        ("Max price", row["price"]),
+        ("Created", row["created"]),
+        custom_attrs={"data-request-card": row["id"]},
+    )
+
+
+def _request_link(row: rx.Var[dict[str, str]]) -> rx.Component:
+    return rx.link(
+        rx.vstack(rx.text(row["label"], weight="medium", size="2"),
+                  rx.code(row["id"], size="1", variant="ghost", color_scheme="gray", word_break="break-all"),
+                  spacing="0"),
+        href=routes.COMPANY_REQUESTS + "/" + row["id"], underline="hover", color="inherit",
     )
 
 
@@ -122,7 +146,7 @@ def detail_body() -> rx.Component:
         page_header(rx.cond(state.title != "", state.title, "Request"), state.shown_id,
                     request_status_badge(state.status, size="3", id="request-status"), live_badge(state.live),
                     rx.cond(state.can_cancel, cancel_button()), dispute_button()),
-        rx.cond(state.status == "needs_review", rx.callout(
+        rx.cond(state.status == "needs_review", notice(
             rx.text("The automatic checks were unsure about this result. ",
                     rx.link("Approve or reject it in Review", href=routes.COMPANY_REVIEW), "."),
             icon="clipboard-check", color_scheme="orange", width="100%")),

@@ -6,7 +6,7 @@ from __future__ import annotations
 import reflex as rx
 
 from marketplace_app.ui import routes
-from marketplace_app.ui.components.common import loading, page_header
+from marketplace_app.ui.components.common import loading, notice, page_header
 from marketplace_app.ui.components.layout import dashboard_page
 from marketplace_app.ui.components.status import empty_card, reason_dialog, status_badge
 from marketplace_app.ui.state.company_review import CompanyReviewState, ReviewItem
@@ -45,7 +45,7 @@ def company_review() -> rx.Component:
 
 
 def _decided(item: rx.Var[dict[str, str]]) -> rx.Component:
-    return rx.callout(
+    return notice(
         rx.hstack(rx.text("Request "), rx.link(rx.code(item["id"]), href=routes.COMPANY_REQUESTS + "/" + item["id"]),
                   rx.text(" is now "), status_badge(item["status"]), align="center", spacing="1", wrap="wrap"),
         icon="circle-check", color_scheme="green", width="100%", custom_attrs={"data-request": item["id"]},

@@ -6,7 +6,7 @@ from __future__ import annotations
 import reflex as rx
 
 from marketplace_app.ui import routes
-from marketplace_app.ui.components.common import loading, page_header, show_once_dialog
+from marketplace_app.ui.components.common import loading, notice, page_header, show_once_dialog
 from marketplace_app.ui.components.data import (
     DELIVERY_STATUS_COLOURS,
     ENDPOINT_STATUS_COLOURS,
@@ -41,7 +41,7 @@ def webhooks() -> rx.Component:
             State.loaded,
             rx.cond(
                 State.projects.length() == 0,
-                rx.callout(rx.text("Endpoints belong to a project. ",
+                notice(rx.text("Endpoints belong to a project. ",
                                    rx.link("Create a project", href=routes.COMPANY_PROJECTS), " first."),
                            icon="info", width="100%"),
                 rx.vstack(project_picker(), endpoints_list(), delivery_log(), spacing="5", width="100%"),
@@ -56,11 +56,11 @@ def webhooks() -> rx.Component:
 def project_picker() -> rx.Component:
     """Which project's endpoints are shown."""
     return rx.box(labelled("Project", rx.select.root(
-        rx.select.trigger(width="100%", id="webhooks-project"),
+        rx.select.trigger(width="100%", id="webhooks-project", aria_label="Project"),
         rx.select.content(rx.foreach(State.projects, lambda project: rx.select.item(project["name"],
                                                                                     value=project["id"]))),
         value=State.project_id, on_change=State.choose_project,
-    )), width="100%", max_width="24rem")
+    ), html_for="webhooks-project"), width="100%", max_width="24rem")
 
 
 def endpoints_list() -> rx.Component:
@@ -150,7 +150,8 @@ def delivery_log() -> rx.Component:
                           rx.code(State.log_url, size="1", variant="ghost", word_break="break-all"), spacing="1"),
                 rx.spacer(),
                 rx.hstack(
-                    rx.select.root(rx.select.trigger(id="log-filter", min_width="9rem"),
+                    rx.select.root(rx.select.trigger(id="log-filter", min_width="9rem",
+                                                     aria_label="Which deliveries to show"),
                                    rx.select.content(*[rx.select.item(value.capitalize(), value=value)
                                                        for value in LOG_FILTERS]),
                                    value=State.log_filter, on_change=State.set_log_filter),

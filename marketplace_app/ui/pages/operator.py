@@ -6,7 +6,7 @@ from __future__ import annotations
 import reflex as rx
 
 from marketplace_app.ui import routes
-from marketplace_app.ui.components.common import loading, page_header, stat, welcome_header
+from marketplace_app.ui.components.common import loading, notice, page_header, stat, welcome_header
 from marketplace_app.ui.components.layout import dashboard_page
 from marketplace_app.ui.components.status import field_label, kyc_badge, upload_zone
 from marketplace_app.ui.state.operator import KYC_UPLOAD_ID, OperatorOverviewState, OperatorProfileState
@@ -184,10 +184,10 @@ def kyc_card() -> rx.Component:
                 Profile.kyc_status,
                 ("verified", rx.callout("You are verified. You can see and accept work.", icon="shield-check",
                                         color_scheme="green", width="100%")),
-                ("pending", rx.callout(rx.text("Staff are reviewing your documents (sent ", Profile.kyc_submitted,
+                ("pending", notice(rx.text("Staff are reviewing your documents (sent ", Profile.kyc_submitted,
                                                "). You can take work once they approve."),
                                        icon="hourglass", color_scheme="amber", width="100%")),
-                ("rejected", rx.callout(rx.text("Your last submission was rejected: ", Profile.kyc_reason,
+                ("rejected", notice(rx.text("Your last submission was rejected: ", Profile.kyc_reason,
                                                 ". Fix it and send the form again."), icon="triangle-alert",
                                         color_scheme="red", width="100%")),
                 rx.text("We need your legal name, country, date of birth and a photo or scan of an ID document "
@@ -223,7 +223,7 @@ def kyc_form() -> rx.Component:
             rx.text("ID document", size="2", weight="medium"),
             rx.cond(
                 Profile.document_id != "",
-                rx.callout(rx.text("Uploaded: ", rx.text.strong(Profile.document_name)), icon="file-check",
+                notice(rx.text("Uploaded: ", rx.text.strong(Profile.document_name)), icon="file-check",
                            color_scheme="green", width="100%", id="kyc-document-name"),
             ),
             upload_zone(KYC_UPLOAD_ID,

@@ -7,7 +7,7 @@ import reflex as rx
 
 from marketplace_app.settings import get_settings
 from marketplace_app.ui import routes
-from marketplace_app.ui.components.common import live_badge, loading, page_header
+from marketplace_app.ui.components.common import live_badge, loading, notice, page_header
 from marketplace_app.ui.components.disputes import counted_text_area, dispute_panel, dispute_status_badge
 from marketplace_app.ui.components.forms import inline_error, money_field
 from marketplace_app.ui.components.layout import dashboard_page
@@ -117,7 +117,7 @@ def appeal_form() -> rx.Component:
 
 def accept_card() -> rx.Component:
     """The company's standing offer, with the button that settles on it."""
-    return rx.callout(
+    return notice(
         rx.flex(
             rx.text("The company offers to settle for a refund of ", rx.text.strong(State.dispute["offer"]),
                     "; you keep the rest of the reward."),

@@ -6,7 +6,7 @@ from __future__ import annotations
 import reflex as rx
 
 from marketplace_app.ui import routes
-from marketplace_app.ui.components.common import live_badge, loading, page_header
+from marketplace_app.ui.components.common import live_badge, loading, notice, page_header
 from marketplace_app.ui.components.disputes import counted_text_area, dispute_status_badge
 from marketplace_app.ui.components.forms import inline_error
 from marketplace_app.ui.components.layout import dashboard_page
@@ -78,7 +78,7 @@ def case_card(case: rx.Var[dict[str, str]]) -> rx.Component:
             ),
             rx.cond(
                 case["my_vote"] != "",
-                rx.callout(rx.text("You voted ", rx.text.strong(case["my_vote_words"]), "."), icon="circle-check",
+                notice(rx.text("You voted ", rx.text.strong(case["my_vote_words"]), "."), icon="circle-check",
                            color_scheme="green", width="100%", class_name="my-vote"),
                 rx.cond(case["can_vote"] != "", vote_buttons(case),
                         rx.text("The jury has finished with this case.", size="2", color_scheme="gray")),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from marketplace_app.ui import routes
-from marketplace_app.ui.components.common import loading, page_header
+from marketplace_app.ui.components.common import loading, notice, page_header
 from marketplace_app.ui.components.layout import dashboard_page
 from marketplace_app.ui.components.status import empty_card, field_label, status_badge, upload_zone
 from marketplace_app.ui.state.operator_work import FEED_REFRESH_MS, PROOF_UPLOAD_ID, FeedState, TaskState, WorkState
@@ -26,7 +26,7 @@ def operator_feed() -> rx.Component:
             FeedState.loaded,
             rx.cond(
                 FeedState.blocked != "",
-                rx.callout(
+                notice(
                     rx.vstack(rx.text(FeedState.blocked),
                               rx.link("Open your profile", href=routes.OPERATOR_PROFILE, weight="bold"),
                               spacing="1"),
@@ -291,7 +291,7 @@ def result_card() -> rx.Component:
                 ("needs_review", rx.callout("The company will review your result (it is approved automatically "
                                             "if they stay silent).", icon="hourglass", color_scheme="amber",
                                             width="100%")),
-                ("disputed", rx.callout(rx.text("This request is disputed. Give your side, appeal or settle in ",
+                ("disputed", notice(rx.text("This request is disputed. Give your side, appeal or settle in ",
                                                 rx.link("My disputes", href=routes.OPERATOR_DISPUTES), "."),
                                         icon="triangle-alert", color_scheme="red", width="100%")),
                 rx.fragment(),

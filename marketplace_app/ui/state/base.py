@@ -83,6 +83,16 @@ class AppState(rx.State):
         return None
 
     @rx.event
+    async def load_visitor(self):
+        """on_load for pages anyone may open (the 404 page): who is signed in, if anyone; never redirects."""
+        user = await self._load_user()
+        if user is None:
+            self.user_email = self.user_name = self.user_role = self._user_id = ""
+            return
+        self.user_email, self.user_name, self.user_role, self._user_id = (
+            user.email, user.display_name, user.role, user.id)
+
+    @rx.event
     async def require_signed_in(self):
         """on_load guard for any signed-in page."""
         return await self._require()
