@@ -16,6 +16,7 @@ from marketplace_app.companies import service as companies
 from marketplace_app.companies.models import ApiKey, Company, KeyMode, KeyStatus
 from marketplace_app.core import clock
 from marketplace_app.core.db import metadata, unit_of_work
+from marketplace_app.core.pagination import CURSOR_PATTERN
 from marketplace_app.requests.models import RequestStatus
 from tests.companies.helpers import make_tenant, owner_actor
 from tests.ledger.helpers import assert_ledger_balanced
@@ -250,8 +251,8 @@ def test_unknown_or_odd_request_ids_are_404_on_every_id_taking_endpoint(api, req
     # when / then (NUL included: PostgreSQL refuses to even compare a string holding one)
     for method, path, body, params in _id_taking_calls(request_id):
         response = api.request(method, path, json=body, params=params, headers=agent.headers())
-        if params and len(request_id) > 40:
-            assert_error(response, status=422, code="validation_error")  # the cursor's declared length
+        if params and not CURSOR_PATTERN.fullmatch(request_id):
+            assert_error(response, status=422, code="validation_error")  # not shaped like any cursor
         else:
             assert_error(response, status=404, code="not_found")
 
