@@ -16,8 +16,16 @@ export APP_URL="http://localhost:$PORT" API_URL="http://localhost:$PORT"
 export SCHEDULER_ENABLED=false
 base="http://127.0.0.1:$PORT"
 
+stop_server() {  # TERM the server's process group, KILL it if it is still there after 20 s
+    [ -n "${server:-}" ] || return 0
+    kill -- -"$server" 2>/dev/null || true
+    for _ in $(seq 20); do kill -0 -- -"$server" 2>/dev/null || break; sleep 1; done
+    kill -KILL -- -"$server" 2>/dev/null || true
+    wait "$server" 2>/dev/null || true
+    server=""
+}
 cleanup() {
-    if [ -n "${server:-}" ]; then kill -- -"$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; fi
+    stop_server
     rm -rf "$work"
 }
 trap cleanup EXIT
@@ -70,7 +78,7 @@ check "company sign-up" 201 -H 'content-type: application/json' \
 token=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["token"])' "$work/body")
 check "no test credit in production" 403 -H "authorization: Bearer $token" -H 'content-type: application/json' \
     -d '{"amount":"100.00EUR"}' "$base/v1/credits/deposit-test"
-kill -- -"$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true
+stop_server
 
 # The separate deployment's backend: starts with the project's rxconfig and answers the API alone.
 serve "reflex run --env prod --backend-only" 300 env REFLEX_USE_SYSTEM_BUN=1 REFLEX_TELEMETRY_ENABLED=false \
