@@ -124,34 +124,26 @@ def test_the_auto_approve_setting_verifies_at_once(newcomer, monkeypatch):
 @pytest.mark.parametrize(("born", "accepted"), [(date(2008, 3, 2), True), (date(2008, 3, 3), False),
                                                 (date(2015, 1, 1), False)])
 def test_operators_must_be_18(newcomer, born, accepted):
-    # given today is 2026-03-02
-    clock.freeze(w.T0)
-    document = w.upload(newcomer, purpose="kyc_document")
-
-    # when / then
-    if accepted:
-        assert submit(newcomer, document=document, born=born).status == "pending"
-        return
-    before = w.snapshot()
-    with pytest.raises(ValidationFailed, match="at least 18"):
-        submit(newcomer, document=document, born=born)
-    w.assert_nothing_changed(before)
-    assert status_of(newcomer) == "not_started"
+    # given today is 2026-03-02; when / then
+    assert_birth_date_judged(newcomer, born=born, accepted=accepted, refusal="at least 18")
 
 
 @pytest.mark.parametrize(("born", "accepted"), [(date(1906, 3, 3), True), (date(1905, 3, 3), True),
                                                 (date(1905, 3, 2), False), (date(1, 1, 1), False)])
 def test_a_birth_date_more_than_120_years_back_is_refused(newcomer, born, accepted):
-    # given today is 2026-03-02
+    # given today is 2026-03-02; when / then (121 years old is refused; 120 is accepted)
+    assert_birth_date_judged(newcomer, born=born, accepted=accepted, refusal="an age over 120 years")
+
+
+def assert_birth_date_judged(newcomer, *, born: date, accepted: bool, refusal: str) -> None:
+    """On 2026-03-02, a submission with `born` is pending, or refused with `refusal` changing nothing."""
     clock.freeze(w.T0)
     document = w.upload(newcomer, purpose="kyc_document")
-
-    # when / then (121 years old on 2026-03-02 is refused; 120 is accepted)
     if accepted:
         assert submit(newcomer, document=document, born=born).status == "pending"
         return
     before = w.snapshot()
-    with pytest.raises(ValidationFailed, match="an age over 120 years"):
+    with pytest.raises(ValidationFailed, match=refusal):
         submit(newcomer, document=document, born=born)
     w.assert_nothing_changed(before)
     assert status_of(newcomer) == "not_started"
