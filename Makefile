@@ -58,8 +58,10 @@ demo: migrate  ## Load the demo accounts (once)
 run: setup demo  ## Run Handoff: dashboards on :3000, API on :8000
 	reflex run --env dev --frontend-port 3000 --backend-port 8000
 
+# With REDIS_URL set it runs WEB_CONCURRENCY backend workers (one per core when unset) behind the
+# one port; without it, one (rxconfig.py hands the count to Reflex).
 PROD_PORT ?= 3000
-run-prod: setup demo  ## Run the production build on one port (:3000, API under /v1; no demo data in production)
+run-prod: setup demo  ## Run the production build on one port (:3000, API under /v1; several workers with REDIS_URL)
 	reflex run --env prod --single-port --frontend-port $(PROD_PORT) --backend-port $(PROD_PORT)
 
 test: setup browser  ## The whole suite: unit, API and database tests, then browser tests
