@@ -18,11 +18,12 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from bench.deployment import Deployment, backend, redis_server
 from marketplace_app.core.db import unit_of_work
 from marketplace_app.events.models import Event
 from marketplace_app.scheduler.models import SchedulerJob, SchedulerLease
 from marketplace_app.ui.state.base import SESSION_COOKIE, AppState
-from tests.deployment import Deployment, ReflexSocket, WebSocket, backend, redis_server
+from tests.deployment import ReflexSocket, WebSocket
 from tests.requests import helpers as h
 
 pytestmark = pytest.mark.slow
