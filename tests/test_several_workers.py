@@ -1,9 +1,10 @@
 """Two backend workers behind one port (`REDIS_URL` set, `WEB_CONCURRENCY=2`), as production runs
-them: `reflex run --env prod --backend-only`, a real `redis-server`, the test's database.
+them: `reflex run --env prod --backend-only`, a real `redis-server`, the test database.
 
-One deployment serves the whole test (starting it takes most of the time): a dashboard tab's
-state follows it to the other worker, every `/v1/ws` client gets each event exactly once on
-either worker, exactly one worker runs the scheduler, and nothing answers 5xx.
+One deployment (and so one database) serves the module, because starting it takes most of the
+time: a dashboard tab's state follows it to the other worker, every `/v1/ws` client gets each
+event exactly once on either worker, exactly one worker runs the scheduler, nothing answers 5xx;
+then RELIABILITY 24 for 30 s (`python -m bench soak` runs it for 10 minutes).
 """
 
 from __future__ import annotations
@@ -11,18 +12,20 @@ from __future__ import annotations
 import json
 import time
 from collections import Counter
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import httpx
 import pytest
 from sqlalchemy import select
 
+from bench import soak
 from bench.deployment import Deployment, backend, redis_server
 from marketplace_app.core.db import unit_of_work
 from marketplace_app.events.models import Event
 from marketplace_app.scheduler.models import SchedulerJob, SchedulerLease
 from marketplace_app.ui.state.base import SESSION_COOKIE, AppState
+from tests.conftest import fresh_database
 from tests.deployment import ReflexSocket, WebSocket
 from tests.requests import helpers as h
 
@@ -39,39 +42,73 @@ APP_STATE = AppState.get_full_name()
 HYDRATE = "reflex___state____state.hydrate"
 # The scheduler's 1-second job (the test-mode simulator): one leader runs it at most once a second.
 ONE_SECOND_JOB = "simulate_test_mode"
+SOAK_SECONDS = 30.0
+# A call the loaded machine could not answer within the soak's timeout is not a 5xx; anything
+# else that got no answer (refused, reset) is.
+SLOW_OUTCOMES = frozenset({"ReadTimeout", "PoolTimeout"})
 
 
-def test_two_workers_share_sessions_deliver_events_once_and_elect_one_leader(database, tmp_path: Path):
+@pytest.fixture(scope="module")
+def database(schema_source: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """One database for the module (it replaces the per-test one): the deployment outlives a test."""
+    yield fresh_database(schema_source, tmp_path_factory.mktemp("workers"))
+
+
+@pytest.fixture(scope="module")
+def deployment(database: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
+    """Redis and two workers on the module's database, the scheduler on."""
+    with redis_server() as redis_url, backend(database, redis_url=redis_url, workers=WORKERS,
+                                              log_dir=tmp_path_factory.mktemp("logs"),
+                                              SCHEDULER_ENABLED="true") as running:
+        yield running
+
+
+def test_two_workers_share_sessions_deliver_events_once_and_elect_one_leader(deployment: Deployment):
     # given
     agent = h.make_agent(funded_cents=100_000)
-    with redis_server() as redis_url, backend(database, redis_url=redis_url, workers=WORKERS, log_dir=tmp_path,
-                                              SCHEDULER_ENABLED="true") as deployment:
-        started = time.monotonic()
-        statuses: Counter[int] = Counter()
+    statuses: Counter[int] = Counter()
 
-        # when / then: a signed-in tab reconnects to the other worker and is still signed in
-        email = _signed_in_tab_moves_to_the_other_worker(deployment, statuses)
-        assert email.endswith("@workers.example")
+    # when / then: a signed-in tab reconnects to the other worker and is still signed in
+    email = _signed_in_tab_moves_to_the_other_worker(deployment, statuses)
+    assert email.endswith("@workers.example")
 
-        # when: stream clients on both workers, then creates spread over both
-        streams = _stream_clients_on_every_worker(deployment, agent)
-        request_ids = _create_requests(deployment, agent, statuses)
-        received = _collect_events(streams, _created_event_ids(request_ids))
-        time.sleep(SETTLE_SECONDS)
-        received = _collect_more(streams, received)
+    # when: stream clients on both workers, then creates spread over both
+    streams = _stream_clients_on_every_worker(deployment, agent)
+    request_ids = _create_requests(deployment, agent, statuses)
+    received = _collect_events(streams, _created_event_ids(request_ids))
+    time.sleep(SETTLE_SECONDS)
+    received = _collect_more(streams, received)
 
-        # then: each client got every event, each exactly once
-        created_ids = _created_event_ids(request_ids)
-        for stream_id, event_ids in received.items():
-            assert not [eid for eid, count in Counter(event_ids).items() if count > 1], stream_id
-            assert created_ids <= set(event_ids), stream_id
+    # then: each client got every event, each exactly once
+    created_ids = _created_event_ids(request_ids)
+    for stream_id, event_ids in received.items():
+        assert not [eid for eid, count in Counter(event_ids).items() if count > 1], stream_id
+        assert created_ids <= set(event_ids), stream_id
 
-        # then: one scheduler leader, one of the two workers, for the whole run
-        _assert_one_leader(deployment, seconds=time.monotonic() - started)
+    # then: one scheduler leader, one of the two workers, for the whole run
+    _assert_one_leader(deployment, seconds=time.monotonic() - deployment.started_at)
 
-        # then: no 5xx, no traceback
-        assert not [status for status in statuses if status >= 500], statuses
-        assert "Traceback" not in deployment.log_text()
+    # then: no 5xx, no traceback
+    assert not [status for status in statuses if status >= 500], statuses
+    assert "Traceback" not in deployment.log_text()
+
+
+def test_200_agents_at_50_requests_a_second_get_no_5xx_and_leave_the_ledger_healthy(deployment: Deployment,
+                                                                                    database: str):
+    # given
+    agents = soak.make_agents()
+
+    # when
+    result = soak.drive(deployment.base_url, agents, seconds=SOAK_SECONDS)
+
+    # then
+    print(soak.summary(result))
+    assert result.calls >= soak.REQUESTS_PER_SECOND * SOAK_SECONDS * 0.9
+    assert not [outcome for outcome in result.failures if outcome not in SLOW_OUTCOMES], result.outcomes
+    assert sum(result.outcomes[outcome] for outcome in SLOW_OUTCOMES) <= result.calls * 0.01, result.outcomes
+    healthy, line = soak.verify_database(database)
+    assert healthy, line
+    assert "Traceback" not in deployment.log_text()
 
 
 def _signed_in_tab_moves_to_the_other_worker(deployment: Deployment, statuses: Counter[int]) -> str:
