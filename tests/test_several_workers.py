@@ -207,7 +207,7 @@ def _event_ids(stream: WebSocket, *, timeout: float) -> list[str]:
 
 
 def _assert_one_leader(deployment: Deployment, *, seconds: float) -> None:
-    worker_holders = {holder for holder in _holders_of(deployment)}
+    worker_holders = _holders_of(deployment)
     with unit_of_work(read_only=True) as session:
         lease_holder = session.execute(select(SchedulerLease.holder)).scalar_one()
         heartbeats = session.execute(select(SchedulerJob.name, SchedulerJob.holder, SchedulerJob.runs)).all()
