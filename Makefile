@@ -17,7 +17,7 @@ export REFLEX_TELEMETRY_ENABLED := false
 export NPM_CONFIG_REGISTRY ?= $(shell npm config get registry 2>/dev/null)
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help browser setup migrate demo run run-prod test test-fast test-e2e test-slow test-nightly lint bench clean
+.PHONY: help browser redis setup migrate demo run run-prod test test-fast test-e2e test-slow test-nightly lint bench clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -47,6 +47,16 @@ browser:  ## Install Debian's chromium for the browser tests when it is missing
 	DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 
+# The several-workers tests and `python -m bench workers` start Debian's redis-server on loopback.
+REDIS_SERVER ?= /usr/bin/redis-server
+redis:  ## Install Debian's redis-server for the several-workers tests when it is missing
+	@if [ -x "$(REDIS_SERVER)" ]; then exit 0; fi; \
+	if [ "$$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then \
+		echo "The several-workers tests need $(REDIS_SERVER): run 'apt-get install redis-server' as root."; exit 1; fi; \
+	echo "installing Debian's redis-server for the several-workers tests"; \
+	DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null
+
 setup: .venv/.installed .tools/.installed .web/.handoff-ready  ## Install everything into the project folder
 
 migrate: .venv/.installed  ## Bring the database to the newest schema
@@ -58,8 +68,10 @@ demo: migrate  ## Load the demo accounts (once)
 run: setup demo  ## Run Handoff: dashboards on :3000, API on :8000
 	reflex run --env dev --frontend-port 3000 --backend-port 8000
 
+# With REDIS_URL set it runs WEB_CONCURRENCY backend workers (one per core when unset) behind the
+# one port; without it, one (rxconfig.py hands the count to Reflex).
 PROD_PORT ?= 3000
-run-prod: setup demo  ## Run the production build on one port (:3000, API under /v1; no demo data in production)
+run-prod: setup demo  ## Run the production build on one port (:3000, API under /v1; several workers with REDIS_URL)
 	reflex run --env prod --single-port --frontend-port $(PROD_PORT) --backend-port $(PROD_PORT)
 
 test: setup browser  ## The whole suite: unit, API and database tests, then browser tests
@@ -72,7 +84,7 @@ test-fast: .venv/.installed  ## Everything but the browser and slow tests
 test-e2e: setup browser  ## Browser tests in headless Chromium
 	python -m pytest -m e2e
 
-test-slow: .venv/.installed  ## The slow suites at CI size (run by .ci/run; see README "Tests")
+test-slow: .venv/.installed redis  ## The slow suites at CI size (run by .ci/run; see README "Tests")
 	python -m pytest -m slow
 
 test-nightly: .venv/.installed  ## The slow suites at full size: 20 race rounds, 500x50 state machine, schemathesis at 1,000

@@ -1,5 +1,7 @@
 """Reflex configuration; everything else comes from `marketplace_app.settings`."""
 
+import os
+
 import reflex as rx
 from reflex.plugins.sitemap import SitemapPlugin
 
@@ -11,6 +13,11 @@ settings = get_settings()
 # Ports only when set: a frontend port in the config makes `reflex run --backend-only` refuse to start.
 ports = {name: value for name, value in (("frontend_port", settings.frontend_port),
                                          ("backend_port", settings.backend_port)) if value is not None}
+
+# Production runs granian with GRANIAN_WORKERS processes (Reflex reads it when it starts them; its
+# own default is 2 per core + 1 whenever Redis is configured). WEB_CONCURRENCY is our one knob, and
+# without REDIS_URL there is one worker whatever is set: each would keep its own dashboard state.
+os.environ["GRANIAN_WORKERS"] = str(settings.backend_workers)
 
 config = rx.Config(
     app_name="marketplace_app",

@@ -1,4 +1,4 @@
-"""`python -m bench [create|get|sweep|list|kill9|all] [--db sqlite|postgres|both]`: print figures.
+"""`python -m bench [create|get|sweep|list|kill9|workers|all|phases|soak] [--db sqlite|postgres|both]`: print figures.
 
 Each benchmark prints Handoff's figure, the reference figure measured in the same run and
 the ratio (PRODUCT.md section 10), then a summary table. Everything runs on loopback and
@@ -27,8 +27,10 @@ from bench.loadgen import CLIENTS
 from bench.options import Options
 from marketplace_app.core.db import normalize_url
 
-BENCHMARKS = ("create", "get", "sweep", "list", "kill9")
-EXTRAS = ("phases",)  # explanations, not figures: only when asked for
+BENCHMARKS = ("create", "get", "sweep", "list", "kill9", "workers")
+EXTRAS = ("phases", "soak")  # an explanation, and a 10-minute endurance run: only when asked for
+# `--seconds` when not given: the soak is RELIABILITY 24's 10 minutes, everything else 10 s per window.
+DEFAULT_SECONDS = {"soak": 600.0}
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
@@ -37,7 +39,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("benchmark", nargs="?", default="all", choices=(*BENCHMARKS, *EXTRAS, "all"))
     parser.add_argument("--db", default="both", choices=(*KINDS, "both"),
                         help="database kind; PostgreSQL from BENCH_DATABASE_URL (loopback only)")
-    parser.add_argument("--seconds", type=float, default=10.0, help="measured window per load run (default 10)")
+    parser.add_argument("--seconds", type=float, help="measured window per load run (default 10; soak 600)")
     parser.add_argument("--warmup", type=float, default=2.0, help="unmeasured warm-up per load run (default 2)")
     parser.add_argument("--connections", type=int, default=64, help="concurrent connections (default 64)")
     parser.add_argument("--client", choices=CLIENTS, default="httpx",
@@ -70,10 +72,10 @@ def postgres_reachable() -> bool:
 
 def run(benchmark: str, kind: str, options: Options) -> list[report.Figure]:
     """Run one benchmark on one database kind."""
-    from bench import create, listing, phases, reads, sweep, webhook_kill9
+    from bench import create, listing, phases, reads, soak, sweep, webhook_kill9, workers
 
     modules = {"create": create, "get": reads, "sweep": sweep, "list": listing, "phases": phases,
-               "kill9": webhook_kill9}
+               "kill9": webhook_kill9, "workers": workers, "soak": soak}
     return modules[benchmark].run(kind, options)
 
 
@@ -81,7 +83,8 @@ def main(argv: list[str] | None = None) -> int:
     """Run what the command line asks for and print the summary table."""
     args = parse(argv)
     logging.basicConfig(level=logging.WARNING)
-    options = Options(seconds=args.seconds, warmup_seconds=args.warmup, connections=args.connections,
+    seconds = args.seconds if args.seconds is not None else DEFAULT_SECONDS.get(args.benchmark, 10.0)
+    options = Options(seconds=seconds, warmup_seconds=args.warmup, connections=args.connections,
                       client=args.client, rows=args.rows, history=args.history, sweep_rows=args.sweep_rows,
                       profile_dir=args.profile, profile_clock=args.profile_clock)
     kinds = list(KINDS) if args.db == "both" else [args.db]

@@ -7,6 +7,7 @@ secret.
 
 from __future__ import annotations
 
+import os
 import secrets
 from enum import StrEnum
 from functools import lru_cache
@@ -165,6 +166,19 @@ class Settings(BaseSettings):
     # arriving meanwhile is answered 409 `idempotency_in_progress`; the claim of a process that
     # died frees itself after this many seconds (longer than any idempotent call may take).
     idempotency_claim_seconds: int = 60
+
+    # prod-workers: backend worker processes behind the one port in production (`reflex run --env
+    # prod`, granian). Several workers need Reflex's state in Redis, so without REDIS_URL there is
+    # one; with it WEB_CONCURRENCY, or one per CPU core when unset (each worker keeps its own
+    # database pool, so more workers than cores buy queueing, not speed).
+    web_concurrency: int | None = Field(default=None, ge=1, le=64)
+
+    @property
+    def backend_workers(self) -> int:
+        """How many backend worker processes production runs (1 without REDIS_URL)."""
+        if not self.redis_url:
+            return 1
+        return self.web_concurrency or os.cpu_count() or 1
 
     @model_validator(mode="after")
     def _secret_is_real(self) -> Settings:

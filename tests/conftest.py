@@ -82,6 +82,13 @@ def _empty_postgres(connection) -> None:
 @pytest.fixture(autouse=True)
 def database(schema_source: str, tmp_path: Path) -> Iterator[str]:
     """Give each test an empty migrated database and point the app at it."""
+    yield fresh_database(schema_source, tmp_path)
+    clock.unfreeze()
+    db.get_engine().dispose()
+
+
+def fresh_database(schema_source: str, folder: Path) -> str:
+    """Empty the migrated database (PostgreSQL) or copy it into `folder` (SQLite); point the app at it."""
     if ON_POSTGRES:
         engine = db.configure(schema_source, reuse=True)
         with engine.begin() as connection:
@@ -91,15 +98,13 @@ def database(schema_source: str, tmp_path: Path) -> Iterator[str]:
                     connection.execute(metadata.tables[name].insert(), rows)
         url = schema_source
     else:
-        target = tmp_path / "handoff.db"
+        target = folder / "handoff.db"
         shutil.copyfile(schema_source, target)
         url = f"sqlite:///{target}"
         db.configure(url)
     os.environ["DATABASE_URL"] = url
     get_settings.cache_clear()
-    yield url
-    clock.unfreeze()
-    db.get_engine().dispose()
+    return url
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
