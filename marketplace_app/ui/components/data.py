@@ -6,32 +6,10 @@ from collections.abc import Callable
 
 import reflex as rx
 
-REQUEST_STATUS_COLOURS = {
-    "matching": "blue", "in_progress": "amber", "submitted": "violet", "needs_review": "orange",
-    "completed": "green", "expired": "gray", "cancelled": "gray", "disputed": "red",
-}
 # Below this width a table of six or more columns shows one or two of them: items become cards.
 TABLE_FROM = "sm"  # 48em, 768 px (Reflex's CSS breakpoints)
 WIDE_ONLY = rx.breakpoints(initial="none", **{TABLE_FROM: "block"})
 NARROW_ONLY = rx.breakpoints(initial="block", **{TABLE_FROM: "none"})
-KEY_STATUS_COLOURS = {"active": "green", "rotating": "amber", "revoked": "red", "expired": "gray"}
-POLICY_COLOURS = {"open": "green", "redacted": "blue", "sandboxed": "purple"}
-ENDPOINT_STATUS_COLOURS = {"enabled": "green", "disabled": "red"}
-DELIVERY_STATUS_COLOURS = {"pending": "amber", "delivered": "green", "failed": "red"}
-
-
-def coloured_badge(value: rx.Var[str], colours: dict[str, str], **props) -> rx.Component:
-    """A badge whose colour follows its value; underscores read as spaces."""
-    return rx.match(
-        value,
-        *[(name, rx.badge(name.replace("_", " "), color_scheme=colour, **props)) for name, colour in colours.items()],
-        rx.badge(value, color_scheme="gray", **props),
-    )
-
-
-def request_status_badge(status: rx.Var[str], **props) -> rx.Component:
-    """A request's status."""
-    return coloured_badge(status, REQUEST_STATUS_COLOURS, **props)
 
 
 def mode_badge(mode: rx.Var[str]) -> rx.Component:

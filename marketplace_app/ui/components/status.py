@@ -1,4 +1,4 @@
-"""Status badges, the upload drop zone and the reason dialog shared by the operator, staff and
+"""The one status badge, the upload drop zone and the reason dialog shared by the operator, staff and
 review pages."""
 
 from __future__ import annotations
@@ -9,34 +9,57 @@ import reflex as rx
 
 from marketplace_app.uploads.service import MAX_UPLOAD_BYTES
 
-STATUS_COLOURS = (
-    ("matching", "blue"), ("in_progress", "amber"), ("submitted", "amber"), ("needs_review", "orange"),
-    ("completed", "green"), ("expired", "gray"), ("cancelled", "gray"), ("disputed", "red"),
-    ("pending", "amber"), ("available", "green"), ("clawed_back", "red"),
-    ("requested", "amber"), ("paid", "green"), ("failed", "red"),
-    ("not_started", "gray"), ("verified", "green"), ("rejected", "red"),
-)
-KYC_WORDS = (("not_started", "not started"), ("pending", "pending review"), ("verified", "verified"),
-             ("rejected", "rejected"))
+# Colours say how a thing stands, the same way on every page: blue is new, amber waits on someone,
+# orange needs a person now, violet is under review, green is done well, red went wrong, gray is over.
+NEW, WAITING, ATTENTION, REVIEW, GOOD, BAD, OVER = "blue", "amber", "orange", "violet", "green", "red", "gray"
+
+# The one table: per kind of thing, each status's colour and words. Every status of the domain's
+# enums has a row (a test checks), so no page words or colours one on its own.
+BADGES: dict[str, dict[str, tuple[str, str]]] = {
+    "request": {"matching": (NEW, "matching"), "in_progress": (WAITING, "in progress"),
+                "submitted": (REVIEW, "submitted"), "needs_review": (ATTENTION, "needs review"),
+                "completed": (GOOD, "completed"), "expired": (OVER, "expired"), "cancelled": (OVER, "cancelled"),
+                "disputed": (BAD, "disputed")},
+    "dispute": {"ai_review": (NEW, "automated review"), "awaiting_appeal": (WAITING, "awaiting appeal"),
+                "jury_review": (REVIEW, "jury review"), "specialist_review": (REVIEW, "specialist review"),
+                "board_review": (REVIEW, "board review"), "resolved": (GOOD, "resolved")},
+    "earning": {"pending": (WAITING, "pending"), "available": (GOOD, "available"),
+                "clawed_back": (BAD, "clawed back")},
+    "payout": {"requested": (WAITING, "requested"), "paid": (GOOD, "paid"), "failed": (BAD, "failed")},
+    "kyc": {"not_started": (OVER, "not started"), "pending": (WAITING, "pending review"),
+            "verified": (GOOD, "verified"), "rejected": (BAD, "rejected")},
+    "endpoint": {"enabled": (GOOD, "enabled"), "disabled": (BAD, "disabled"), "deleted": (OVER, "deleted")},
+    "delivery": {"pending": (WAITING, "pending"), "delivered": (GOOD, "delivered"), "failed": (BAD, "failed")},
+    "key": {"active": (GOOD, "active"), "rotating": (WAITING, "rotating"), "revoked": (BAD, "revoked"),
+            "expired": (OVER, "expired")},
+    "policy": {"open": (GOOD, "open"), "redacted": (NEW, "redacted"), "sandboxed": (REVIEW, "sandboxed")},
+    "job": {"ok": (GOOD, "ok"), "error": (BAD, "error"), "never": (OVER, "never run")},
+}
 
 
-def status_badge(status: rx.Var[str], *, size: str = "2", **props) -> rx.Component:
-    """A coloured badge for any request, earning, payout or KYC status."""
-    words = status.to(str).replace("_", " ")
+def status_label(kind: str, status: str) -> str:
+    """A status in the badge's words, for plain text (`status_label("dispute", "ai_review")`)."""
+    return BADGES[kind].get(status, (OVER, status.replace("_", " ")))[1]
+
+
+def status_badge(kind: str, status: rx.Var[str], *, size: str = "2", **props) -> rx.Component:
+    """The badge of `status`, a value of one kind of `BADGES` (request, dispute, payout, kyc, …).
+
+    Args:
+        kind: Which table row set: the same value may read differently per kind (a KYC "pending"
+            is "pending review").
+        status: The status value the state holds.
+        size: The badge's size.
+        **props: Given to the badge (ids, class names).
+
+    Returns:
+        One badge whose colour and words follow the table; an unknown value is gray, in its own words.
+    """
     return rx.match(
         status,
-        *[(value, rx.badge(words, color_scheme=colour, size=size, **props)) for value, colour in STATUS_COLOURS],
-        rx.badge(words, color_scheme="gray", size=size, **props),
-    )
-
-
-def kyc_badge(status: rx.Var[str], **props) -> rx.Component:
-    """The KYC status in words."""
-    colours = dict(STATUS_COLOURS)
-    return rx.match(
-        status,
-        *[(value, rx.badge(words, color_scheme=colours[value], size="2", **props)) for value, words in KYC_WORDS],
-        rx.badge("unknown", color_scheme="gray", size="2", **props),
+        *[(value, rx.badge(words, color_scheme=colour, size=size, **props))
+          for value, (colour, words) in BADGES[kind].items()],
+        rx.badge(status.to(str).replace("_", " "), color_scheme=OVER, size=size, **props),
     )
 
 

@@ -8,6 +8,7 @@ from marketplace_app.ui import routes
 from marketplace_app.ui.components.common import page_header, stat
 from marketplace_app.ui.components.data import cell, record_card, responsive_table
 from marketplace_app.ui.components.layout import dashboard_page
+from marketplace_app.ui.components.status import status_badge
 from marketplace_app.ui.state.admin import LedgerState, SchedulerState
 
 JOB_COLUMNS = ("Job", "Last status", "Last run", "Duration (ms)", "Processed", "Runs", "Failures", "Last error")
@@ -68,7 +69,7 @@ def _job_row(job: rx.Var[dict[str, str]]) -> rx.Component:
             rx.text(job["description"], size="1", color_scheme="gray"),
             spacing="1", min_width="14rem",
         )),
-        cell(_status_badge(job["status"]), "status"),
+        cell(status_badge("job", job["status"]), "status"),
         cell(job["last_run"], "last_run"),
         cell(job["duration_ms"], "duration_ms", text_align="right"),
         cell(job["processed"], "processed", text_align="right"),
@@ -82,7 +83,7 @@ def _job_row(job: rx.Var[dict[str, str]]) -> rx.Component:
 def _job_card(job: rx.Var[dict[str, str]]) -> rx.Component:
     """The same heartbeat as a card, for phones."""
     return record_card(
-        rx.vstack(rx.hstack(rx.code(job["name"]), rx.spacer(), _status_badge(job["status"]), width="100%",
+        rx.vstack(rx.hstack(rx.code(job["name"]), rx.spacer(), status_badge("job", job["status"]), width="100%",
                             align="center"),
                   rx.text(job["description"], size="1", color_scheme="gray"), spacing="1", width="100%"),
         ("Interval", job["interval"]),
@@ -91,15 +92,6 @@ def _job_card(job: rx.Var[dict[str, str]]) -> rx.Component:
         ("Processed", job["processed"]),
         ("Runs / failures", job["runs"] + " / " + job["failures"]),
         ("Last error", rx.text(rx.cond(job["last_error"] != "", job["last_error"], "—"), color_scheme="red")),
-    )
-
-
-def _status_badge(status: rx.Var[str]) -> rx.Component:
-    return rx.match(
-        status,
-        ("ok", rx.badge("ok", color_scheme="green")),
-        ("error", rx.badge("error", color_scheme="red")),
-        rx.badge("never run", color_scheme="gray"),
     )
 
 

@@ -150,7 +150,7 @@ def _settled_payout(payout: rx.Var[dict[str, str]]) -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.hstack(rx.text(payout["amount"], weight="bold"), rx.text(payout["email"], size="2", color_scheme="gray"),
-                      rx.spacer(), status_badge(payout["status"]), align="center", width="100%", wrap="wrap"),
+                      rx.spacer(), status_badge("payout", payout["status"]), align="center", width="100%", wrap="wrap"),
             rx.text("Settled ", payout["resolved"], size="1", color_scheme="gray"),
             rx.cond(payout["reason"] != "", rx.text("Reason: ", payout["reason"], size="2", color_scheme="red")),
             spacing="1", width="100%",

@@ -9,9 +9,10 @@ from marketplace_app.settings import get_settings
 from marketplace_app.ui import routes
 from marketplace_app.ui.components.common import loading, notice, page_header
 from marketplace_app.ui.components.data import cell, data_table, empty_state, pager
-from marketplace_app.ui.components.disputes import counted_text_area, dispute_panel, dispute_status_badge
+from marketplace_app.ui.components.disputes import counted_text_area, dispute_panel
 from marketplace_app.ui.components.forms import inline_error, labelled, money_field
 from marketplace_app.ui.components.layout import dashboard_page
+from marketplace_app.ui.components.status import status_badge
 from marketplace_app.ui.state.company_disputes import CompanyDisputesState, RequestDisputeState
 from marketplace_app.ui.state.disputes import MAX_REASON_CHARACTERS
 
@@ -189,7 +190,7 @@ def _dispute_row(row: rx.Var[dict[str, str]]) -> rx.Component:
                       rx.code(row["request_id"], size="1", variant="ghost", color_scheme="gray"), spacing="0"),
             href=routes.COMPANY_REQUESTS + "/" + row["request_id"], underline="hover", color="inherit",
         ), max_width="22rem"),
-        cell(dispute_status_badge(row["status"], row["status_words"]), "status"),
+        cell(status_badge("dispute", row["status"]), "status"),
         cell(rx.text(row["tier"], white_space="nowrap"), "tier"),
         cell(rx.text(row["shown_refund"], white_space="nowrap"), "refund"),
         cell(rx.text(row["created"], white_space="nowrap"), "opened"),

@@ -7,9 +7,7 @@ import reflex as rx
 from marketplace_app.ui import routes
 from marketplace_app.ui.components.common import loading, notice, page_header, show_once_dialog
 from marketplace_app.ui.components.data import (
-    KEY_STATUS_COLOURS,
     cell,
-    coloured_badge,
     mode_badge,
     pager,
     record_card,
@@ -17,6 +15,7 @@ from marketplace_app.ui.components.data import (
 )
 from marketplace_app.ui.components.forms import inline_error, labelled, text_field
 from marketplace_app.ui.components.layout import dashboard_page
+from marketplace_app.ui.components.status import status_badge
 from marketplace_app.ui.state.company_keys import KeysState
 
 COLUMNS = ("Name", "Project", "Mode", "Key", "Created", "Last used", "Expires", "Status", "")
@@ -70,7 +69,7 @@ def _key_row(key: rx.Var[dict[str, str]]) -> rx.Component:
         cell(key["created"], "created", white_space="nowrap"),
         cell(key["last_used"], "last_used", white_space="nowrap"),
         cell(key["expires"], "expires", white_space="nowrap"),
-        cell(coloured_badge(key["status"], KEY_STATUS_COLOURS), "status"),
+        cell(status_badge("key", key["status"]), "status"),
         cell(_key_actions(key), "actions"),
         align="center", custom_attrs={"data-key": key["name"]},
     )
@@ -85,7 +84,7 @@ def _key_card(key: rx.Var[dict[str, str]]) -> rx.Component:
         ("Created", key["created"]),
         ("Last used", key["last_used"]),
         ("Expires", key["expires"]),
-        ("Status", coloured_badge(key["status"], KEY_STATUS_COLOURS)),
+        ("Status", status_badge("key", key["status"])),
         footer=_key_actions(key),
         custom_attrs={"data-key-card": key["name"]},
     )

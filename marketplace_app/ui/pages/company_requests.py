@@ -14,11 +14,11 @@ from marketplace_app.ui.components.data import (
     mode_badge,
     pager,
     record_card,
-    request_status_badge,
     responsive_table,
 )
 from marketplace_app.ui.components.forms import inline_error, labelled
 from marketplace_app.ui.components.layout import dashboard_page
+from marketplace_app.ui.components.status import status_badge
 from marketplace_app.ui.pages.company_disputes import dispute_button, dispute_section
 from marketplace_app.ui.state.company_disputes import RequestDisputeState
 from marketplace_app.ui.state.company_request import SCORES, RequestDetailState
@@ -89,7 +89,7 @@ def _select(*items: rx.Component, value: rx.Var[str], on_change: rx.EventHandler
 def _request_row(row: rx.Var[dict[str, str]]) -> rx.Component:
     return rx.table.row(
         rx.table.row_header_cell(_request_link(row), max_width="22rem"),
-        cell(request_status_badge(row["status"]), "status"),
+        cell(status_badge("request", row["status"]), "status"),
         cell(row["skill"], "skill"),
         cell(row["project"], "project"),
         cell(mode_badge(row["mode"]), "mode"),
@@ -102,7 +102,7 @@ def _request_row(row: rx.Var[dict[str, str]]) -> rx.Component:
 def _request_card(row: rx.Var[dict[str, str]]) -> rx.Component:
     return record_card(
         _request_link(row),
-        ("Status", request_status_badge(row["status"])),
+        ("Status", status_badge("request", row["status"])),
         ("Skill", row["skill"]),
         ("Project", row["project"]),
         ("Mode", mode_badge(row["mode"])),
@@ -144,7 +144,7 @@ def detail_body() -> rx.Component:
     state = RequestDetailState
     return rx.vstack(
         page_header(rx.cond(state.title != "", state.title, "Request"), state.shown_id,
-                    request_status_badge(state.status, size="3", id="request-status"), live_badge(state.live),
+                    status_badge("request", state.status, size="3", id="request-status"), live_badge(state.live),
                     rx.cond(state.can_cancel, cancel_button()), dispute_button()),
         rx.cond(state.status == "needs_review", notice(
             rx.text("The automatic checks were unsure about this result. ",
@@ -211,7 +211,7 @@ def _timeline_entry(line: rx.Var[dict[str, str]]) -> rx.Component:
             align="center", spacing="1", padding_top="0.3rem", align_self="stretch",
         ),
         rx.vstack(
-            rx.hstack(request_status_badge(line["status"]), rx.text(line["at"], size="1", color_scheme="gray"),
+            rx.hstack(status_badge("request", line["status"]), rx.text(line["at"], size="1", color_scheme="gray"),
                       align="center", wrap="wrap"),
             rx.hstack(rx.text(line["note"], size="1", color_scheme="gray"),
                       rx.badge(line["actor"], variant="outline", color_scheme="gray", size="1"),

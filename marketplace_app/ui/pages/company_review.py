@@ -47,7 +47,8 @@ def company_review() -> rx.Component:
 def _decided(item: rx.Var[dict[str, str]]) -> rx.Component:
     return notice(
         rx.hstack(rx.text("Request "), rx.link(rx.code(item["id"]), href=routes.COMPANY_REQUESTS + "/" + item["id"]),
-                  rx.text(" is now "), status_badge(item["status"]), align="center", spacing="1", wrap="wrap"),
+                  rx.text(" is now "), status_badge("request", item["status"]),
+                  align="center", spacing="1", wrap="wrap"),
         icon="circle-check", color_scheme="green", width="100%", custom_attrs={"data-request": item["id"]},
     )
 

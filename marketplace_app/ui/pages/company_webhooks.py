@@ -8,10 +8,7 @@ import reflex as rx
 from marketplace_app.ui import routes
 from marketplace_app.ui.components.common import loading, notice, page_header, show_once_dialog
 from marketplace_app.ui.components.data import (
-    DELIVERY_STATUS_COLOURS,
-    ENDPOINT_STATUS_COLOURS,
     cell,
-    coloured_badge,
     data_table,
     detail_list,
     empty_state,
@@ -19,6 +16,7 @@ from marketplace_app.ui.components.data import (
 )
 from marketplace_app.ui.components.forms import inline_error, labelled, text_field
 from marketplace_app.ui.components.layout import dashboard_page
+from marketplace_app.ui.components.status import status_badge
 from marketplace_app.ui.state.company_webhooks import WebhooksState
 from marketplace_app.ui.state.webhook_views import LOG_FILTERS
 from marketplace_app.webhooks.service import SUBSCRIBABLE_TYPES
@@ -79,7 +77,7 @@ def endpoint_card(endpoint: rx.Var[dict[str, str]]) -> rx.Component:
         rx.vstack(
             rx.flex(
                 rx.vstack(
-                    rx.hstack(coloured_badge(endpoint["status"], ENDPOINT_STATUS_COLOURS, custom_attrs={
+                    rx.hstack(status_badge("endpoint", endpoint["status"], custom_attrs={
                         "data-field": "status"}),
                               rx.code(endpoint["url"], word_break="break-all", variant="ghost", size="3"),
                               align="center", wrap="wrap"),
@@ -180,7 +178,7 @@ def _delivery_row(row: rx.Var[dict[str, str]]) -> rx.Component:
         cell(rx.code(row["type"], variant="ghost"), "type"),
         cell(rx.code(row["event_id"], size="1", variant="ghost", color_scheme="gray"), "event_id"),
         cell(rx.code(row["request_id"], size="1", variant="ghost", color_scheme="gray"), "request_id"),
-        cell(coloured_badge(row["status"], DELIVERY_STATUS_COLOURS), "status"),
+        cell(status_badge("delivery", row["status"]), "status"),
         cell(row["attempts"], "attempts"),
         cell(row["code"], "code"),
         cell(rx.text(row["error"], size="1", word_break="break-word"), "error", min_width="12rem", max_width="18rem"),
@@ -283,7 +281,7 @@ def delivery_dialog() -> rx.Component:
     return rx.dialog.root(
         rx.dialog.content(
             rx.dialog.title(rx.hstack(rx.text("Delivery ", State.detail["id"]),
-                                      coloured_badge(State.detail["status"], DELIVERY_STATUS_COLOURS),
+                                      status_badge("delivery", State.detail["status"]),
                                       align="center", wrap="wrap")),
             rx.vstack(
                 detail_list(State.detail_fields),

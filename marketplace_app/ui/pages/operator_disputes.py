@@ -8,10 +8,10 @@ import reflex as rx
 from marketplace_app.settings import get_settings
 from marketplace_app.ui import routes
 from marketplace_app.ui.components.common import live_badge, loading, notice, page_header
-from marketplace_app.ui.components.disputes import counted_text_area, dispute_panel, dispute_status_badge
+from marketplace_app.ui.components.disputes import counted_text_area, dispute_panel
 from marketplace_app.ui.components.forms import inline_error, money_field
 from marketplace_app.ui.components.layout import dashboard_page
-from marketplace_app.ui.components.status import empty_card
+from marketplace_app.ui.components.status import empty_card, status_badge
 from marketplace_app.ui.state.disputes import MAX_REASON_CHARACTERS
 from marketplace_app.ui.state.operator_disputes import OperatorDisputesState
 
@@ -44,7 +44,7 @@ def _dispute_item(item: rx.Var[dict[str, str]]) -> rx.Component:
         rx.flex(
             rx.vstack(
                 rx.text(item["title"], weight="bold", size="2", word_break="break-word"),
-                rx.flex(dispute_status_badge(item["status"], item["status_words"]),
+                rx.flex(status_badge("dispute", item["status"]),
                         rx.badge(item["tier"], variant="outline"), rx.text(item["price"], size="2"),
                         rx.text("opened ", item["opened"], size="1", color_scheme="gray"),
                         spacing="2", wrap="wrap", align="center"),

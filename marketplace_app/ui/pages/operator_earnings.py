@@ -139,7 +139,7 @@ def history_card() -> rx.Component:
 def _payout_row(payout: rx.Var[dict[str, str]]) -> rx.Component:
     return rx.card(
         rx.vstack(
-            rx.hstack(rx.text(payout["amount"], weight="bold"), rx.spacer(), status_badge(payout["status"]),
+            rx.hstack(rx.text(payout["amount"], weight="bold"), rx.spacer(), status_badge("payout", payout["status"]),
                       align="center", width="100%"),
             rx.text("Requested ", payout["requested"],
                     rx.cond(payout["status"] != "requested", rx.text.span(" · settled ", payout["resolved"])),

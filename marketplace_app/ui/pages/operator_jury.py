@@ -7,10 +7,10 @@ import reflex as rx
 
 from marketplace_app.ui import routes
 from marketplace_app.ui.components.common import live_badge, loading, notice, page_header
-from marketplace_app.ui.components.disputes import counted_text_area, dispute_status_badge
+from marketplace_app.ui.components.disputes import counted_text_area
 from marketplace_app.ui.components.forms import inline_error
 from marketplace_app.ui.components.layout import dashboard_page
-from marketplace_app.ui.components.status import empty_card
+from marketplace_app.ui.components.status import empty_card, status_badge
 from marketplace_app.ui.state.disputes import MAX_COMMENT_CHARACTERS
 from marketplace_app.ui.state.operator_disputes import JuryState
 
@@ -55,7 +55,7 @@ def case_card(case: rx.Var[dict[str, str]]) -> rx.Component:
         rx.vstack(
             rx.flex(
                 rx.flex(rx.badge(case["skill"], variant="soft", size="2"),
-                        dispute_status_badge(case["status"], case["status_words"], size="2"),
+                        status_badge("dispute", case["status"]),
                         spacing="2", wrap="wrap", align="center"),
                 rx.text(case["price"], weight="bold", white_space="nowrap"),
                 justify="between", align="center", spacing="3", width="100%",

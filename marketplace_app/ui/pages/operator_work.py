@@ -119,7 +119,7 @@ def work_row(item: rx.Var[dict[str, str]]) -> rx.Component:
     return rx.link(
         rx.card(
             rx.vstack(
-                rx.hstack(status_badge(item["status"]), rx.badge(item["skill"], variant="soft"), rx.spacer(),
+                rx.hstack(status_badge("request", item["status"]), rx.badge(item["skill"], variant="soft"), rx.spacer(),
                           rx.text(item["reward"], weight="bold"), align="center", width="100%", wrap="wrap"),
                 rx.text(rx.cond(item["title"] != "", item["title"], item["context"]), size="2", weight="medium",
                         overflow="hidden", text_overflow="ellipsis",
@@ -160,7 +160,8 @@ def task_body() -> rx.Component:
     return rx.vstack(
         rx.vstack(
             rx.flex(
-                rx.flex(status_badge(task["status"], id="task-status"), rx.badge(task["skill"], variant="soft"),
+                rx.flex(status_badge("request", task["status"], id="task-status"),
+                        rx.badge(task["skill"], variant="soft"),
                         spacing="2", wrap="wrap", min_width="0"),
                 rx.heading(task["reward"], size="6", white_space="nowrap"),
                 justify="between", align="center", spacing="3", width="100%",
