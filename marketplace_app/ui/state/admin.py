@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import reflex as rx
 from sqlmodel import Session
 
-from marketplace_app.core.clock import isoformat, now
-from marketplace_app.core.money import display_money
+from marketplace_app.core.clock import now
 from marketplace_app.ledger.health import ledger_health
 from marketplace_app.scheduler import queries as scheduler
 from marketplace_app.scheduler.queries import JobHeartbeat, Leadership
-from marketplace_app.settings import get_settings
 from marketplace_app.ui.state.base import AppState
+from marketplace_app.ui.state.display import aware, every, money, when
 
 
 def scheduler_snapshot(session: Session) -> dict:
@@ -24,8 +21,8 @@ def scheduler_snapshot(session: Session) -> dict:
 
 def _job_row(job: JobHeartbeat) -> dict[str, str]:
     return {
-        "name": job.name, "description": job.description, "interval": _every(job.interval_seconds),
-        "status": job.last_status or "never", "last_run": _when(job.last_finished_at),
+        "name": job.name, "description": job.description, "interval": every(job.interval_seconds),
+        "status": job.last_status or "never", "last_run": when(job.last_finished_at, seconds=True),
         "duration_ms": str(job.last_duration_ms), "processed": str(job.last_processed), "runs": str(job.runs),
         "failures": str(job.failures), "last_error": job.last_error or "", "holder": job.holder or "",
     }
@@ -34,15 +31,15 @@ def _job_row(job: JobHeartbeat) -> dict[str, str]:
 def _lease_row(lease: Leadership | None) -> dict[str, str]:
     if lease is None or not lease.holder:
         return {"holder": "", "renewed_at": "", "expires_at": "", "active": ""}
-    active = _aware(lease.expires_at) > now()
-    return {"holder": lease.holder, "renewed_at": _when(lease.renewed_at), "expires_at": _when(lease.expires_at),
+    active = aware(lease.expires_at) > now()
+    return {"holder": lease.holder, "renewed_at": when(lease.renewed_at, seconds=True),
+            "expires_at": when(lease.expires_at, seconds=True),
             "active": "yes" if active else ""}
 
 
 def ledger_snapshot(session: Session) -> dict:
     """The ledger health check, rendered as strings for the page."""
     health = ledger_health(session)
-    currency = get_settings().currency
     problems = (
         [{"check": "Stored balance ≠ Σ entries", "detail": f"account {a}: stored {s}, entries {c}"}
          for a, s, c in health.balance_mismatches]
@@ -51,25 +48,9 @@ def ledger_snapshot(session: Session) -> dict:
         + [{"check": "Escrow ≠ Σ pending holds", "detail": f"account {a}: balance {b}, held {h}"}
            for a, b, h in health.escrow_mismatches]
     )
-    return {"ok": health.ok, "total": display_money(health.total_cents, currency),
+    return {"ok": health.ok, "total": money(health.total_cents),
             "accounts": str(health.account_count), "transfers": str(health.transfer_count),
             "entries": str(health.entry_count), "problems": problems}
-
-
-def _every(seconds: int) -> str:
-    if seconds % 3600 == 0:
-        return f"every {seconds // 3600} h"
-    if seconds % 60 == 0:
-        return f"every {seconds // 60} min"
-    return f"every {seconds} s"
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=now().tzinfo)
-
-
-def _when(moment: datetime | None) -> str:
-    return (isoformat(moment) or "").replace("T", " ").replace("Z", " UTC")
 
 
 class SchedulerState(AppState):
@@ -86,7 +67,7 @@ class SchedulerState(AppState):
         if redirect:
             return redirect
         snapshot = await self._call(scheduler_snapshot)
-        self.jobs, self.lease, self.checked_at = snapshot["jobs"], snapshot["lease"], _when(now())
+        self.jobs, self.lease, self.checked_at = snapshot["jobs"], snapshot["lease"], when(now(), seconds=True)
         return None
 
 
@@ -110,5 +91,5 @@ class LedgerState(AppState):
         snapshot = await self._call(ledger_snapshot)
         self.ok, self.total, self.problems = snapshot["ok"], snapshot["total"], snapshot["problems"]
         self.accounts, self.transfers, self.entries = snapshot["accounts"], snapshot["transfers"], snapshot["entries"]
-        self.checked_at = _when(now())
+        self.checked_at = when(now(), seconds=True)
         return None

@@ -21,7 +21,7 @@ from marketplace_app.disputes.models import DisputeStatus, Party, Ruling
 from marketplace_app.disputes.parties import OperatorActor
 from marketplace_app.ui.state import live
 from marketplace_app.ui.state.base import error_toast
-from marketplace_app.ui.state.display import time_left, when
+from marketplace_app.ui.state.display import skill, time_left, when, wire_money
 from marketplace_app.ui.state.disputes import (
     MAX_COMMENT_CHARACTERS,
     MAX_REASON_CHARACTERS,
@@ -94,7 +94,7 @@ def _case(case: Mapping[str, Any]) -> dict[str, str]:
     status = case["status"]
     return {
         "id": case["dispute_id"], "status": status, "status_words": STATUS_WORDS.get(status, status),
-        "skill": case["skill"].replace("_", " "), "price": money_text(case["price"]),
+        "skill": skill(case["skill"]), "price": wire_money(case["price"]),
         "deadline": when(case["deadline_at"]) if status == DisputeStatus.jury_review else "",
         "time_left": time_left(case["deadline_at"]) if status == DisputeStatus.jury_review else "",
         "context": case["context"] or case["notice"] or "",
@@ -105,11 +105,6 @@ def _case(case: Mapping[str, Any]) -> dict[str, str]:
         "my_vote_words": ruling_words(case["my_vote"]),
         "can_vote": "yes" if rules.can_vote(case, my_vote=case["my_vote"]) else "",
     }
-
-
-def money_text(wire: str) -> str:
-    """"20.00EUR" (the views' wire format) → "20.00 EUR"."""
-    return f"{wire[:-3]} {wire[-3:]}" if wire and wire[-3:].isalpha() else wire
 
 
 def cast_vote(session: Session, *, juror_id: str, dispute_id: str, vote_for: str, comment: str) -> str:

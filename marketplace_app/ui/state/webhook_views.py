@@ -16,7 +16,7 @@ from sqlmodel import Session
 from marketplace_app.companies import reports
 from marketplace_app.companies.access import CompanyActor
 from marketplace_app.core.errors import NotFound, ValidationFailed
-from marketplace_app.ui.state.company import NEVER, when
+from marketplace_app.ui.state.display import NEVER, when
 from marketplace_app.webhooks import service as webhooks
 from marketplace_app.webhooks.models import DeliveryStatus, EndpointStatus, WebhookEndpoint
 
