@@ -97,8 +97,20 @@ def pager(page: rx.Var[int], has_more: rx.Var[bool], *, on_previous: rx.EventHan
     )
 
 
-def empty_state(icon: str, title: str, sentence: str, *actions: rx.Component) -> rx.Component:
-    """What a list says when it has nothing in it yet."""
+def empty_state(icon: str, title: str, sentence: rx.Var[str] | str, *actions: rx.Component, **props
+                ) -> rx.Component:
+    """The one empty state: what a list or a page says when it has nothing in it (yet).
+
+    Args:
+        icon: A Lucide icon name.
+        title: A few words ("No disputes").
+        sentence: What to expect or do next.
+        *actions: Buttons or links under the sentence.
+        **props: Given to the card (an `id` for tests).
+
+    Returns:
+        A card with the icon, the words and the actions, centred.
+    """
     return rx.card(
         rx.vstack(
             rx.center(rx.icon(icon, size=22), color=rx.color("accent", 11), background_color=rx.color("accent", 3),
@@ -108,7 +120,7 @@ def empty_state(icon: str, title: str, sentence: str, *actions: rx.Component) ->
             *actions,
             align="center", spacing="2", padding="1.5rem 0.5rem",
         ),
-        width="100%",
+        width="100%", **props,
     )
 
 

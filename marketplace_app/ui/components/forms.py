@@ -5,10 +5,15 @@ from __future__ import annotations
 import reflex as rx
 
 
+def field_label(text: str, html_for: str) -> rx.Component:
+    """The one label style: medium-weight small text, tied to its control by id."""
+    return rx.el.label(rx.text(text, size="2", weight="medium"), html_for=html_for)
+
+
 def labelled(label: str, control: rx.Component, *, hint: str | rx.Var = "", html_for: str = "") -> rx.Component:
     """A control with its label above and an optional one-line hint below."""
     return rx.vstack(
-        rx.el.label(rx.text(label, size="2", weight="medium"), html_for=html_for) if html_for
+        field_label(label, html_for) if html_for
         else rx.text(label, size="2", weight="medium"),
         control,
         rx.text(hint, size="1", color_scheme="gray") if isinstance(hint, rx.Var) or hint else rx.fragment(),

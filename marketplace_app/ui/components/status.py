@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 import reflex as rx
 
+from marketplace_app.ui.components.forms import field_label
 from marketplace_app.uploads.service import MAX_UPLOAD_BYTES
 
 # Colours say how a thing stands, the same way on every page: blue is new, amber waits on someone,
@@ -113,7 +114,7 @@ def reason_dialog(*, open_: rx.Var[bool], title: str, description: rx.Var[str] |
             rx.form(
                 rx.vstack(
                     rx.cond(error != "", rx.callout(error, icon="triangle-alert", color_scheme="red", width="100%")),
-                    rx.el.label(rx.text("Reason", size="2", weight="medium"), html_for=f"{form_id}-reason"),
+                    field_label("Reason", f"{form_id}-reason"),
                     rx.text_area(name="reason", id=f"{form_id}-reason", required=True, rows="3", width="100%",
                                  placeholder="Say what is wrong, in words the other side can act on"),
                     rx.flex(
@@ -130,23 +131,3 @@ def reason_dialog(*, open_: rx.Var[bool], title: str, description: rx.Var[str] |
         ),
         open=open_, on_open_change=on_close,
     )
-
-
-def empty_card(icon: str, heading: str, sentence: rx.Var[str] | str, *children: rx.Component,
-               **props) -> rx.Component:
-    """A friendly empty state."""
-    return rx.card(
-        rx.vstack(
-            rx.icon(icon, size=28, color=rx.color("gray", 9)),
-            rx.text(heading, weight="bold", size="3"),
-            rx.text(sentence, size="2", color_scheme="gray", text_align="center"),
-            *children,
-            align="center", spacing="2", padding_y="1.5rem",
-        ),
-        width="100%", **props,
-    )
-
-
-def field_label(text: str, html_for: str) -> rx.Component:
-    """A form label."""
-    return rx.el.label(rx.text(text, size="2", weight="medium"), html_for=html_for)

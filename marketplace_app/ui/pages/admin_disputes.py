@@ -8,10 +8,10 @@ import reflex as rx
 from marketplace_app.settings import get_settings
 from marketplace_app.ui import routes
 from marketplace_app.ui.components.common import loading, page_header
+from marketplace_app.ui.components.data import empty_state
 from marketplace_app.ui.components.disputes import counted_text_area, dispute_panel
 from marketplace_app.ui.components.forms import inline_error, labelled, money_field
 from marketplace_app.ui.components.layout import dashboard_page
-from marketplace_app.ui.components.status import empty_card
 from marketplace_app.ui.state.admin_disputes import StaffCase, StaffDisputesState
 from marketplace_app.ui.state.disputes import MAX_REASON_CHARACTERS
 
@@ -67,7 +67,7 @@ def _queue(title: str, cases: rx.Var[list[StaffCase]], queue_id: str, empty: str
         rx.hstack(rx.heading(title, size="4"), rx.badge(cases.length(), variant="soft"), align="center"),
         rx.cond(cases.length() > 0,
                 rx.vstack(rx.foreach(cases, _case_card), spacing="3", width="100%", id=queue_id),
-                empty_card("scale", "Queue empty", empty)),
+                empty_state("scale", "Queue empty", empty)),
         spacing="3", width="100%",
     )
 

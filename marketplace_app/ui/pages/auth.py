@@ -6,6 +6,7 @@ import reflex as rx
 
 from marketplace_app.ui import routes
 from marketplace_app.ui.components.common import loading
+from marketplace_app.ui.components.forms import field_label
 from marketplace_app.ui.components.layout import PAGE_TITLE_SUFFIX, centered_page
 from marketplace_app.ui.components.nav import brand
 from marketplace_app.ui.state.auth import LoginState, SignUpState
@@ -84,7 +85,7 @@ def signup() -> rx.Component:
 def field(label: str, name: str, *, hint: str = "", required: bool = True, **props) -> rx.Component:
     """A labelled text input that submits as `name`."""
     return rx.vstack(
-        rx.el.label(rx.text(label, size="2", weight="medium"), html_for=name),
+        field_label(label, name),
         rx.input(id=name, name=name, required=required, size="3", width="100%", **props),
         rx.text(hint, size="1", color_scheme="gray") if hint else rx.fragment(),
         spacing="1", width="100%",

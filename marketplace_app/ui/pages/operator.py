@@ -7,8 +7,9 @@ import reflex as rx
 
 from marketplace_app.ui import routes
 from marketplace_app.ui.components.common import loading, notice, page_header, stat, welcome_header
+from marketplace_app.ui.components.forms import field_label
 from marketplace_app.ui.components.layout import dashboard_page
-from marketplace_app.ui.components.status import field_label, status_badge, upload_zone
+from marketplace_app.ui.components.status import status_badge, upload_zone
 from marketplace_app.ui.state.operator import KYC_UPLOAD_ID, OperatorOverviewState, OperatorProfileState
 
 Overview = OperatorOverviewState

@@ -8,10 +8,11 @@ import reflex as rx
 from marketplace_app.settings import get_settings
 from marketplace_app.ui import routes
 from marketplace_app.ui.components.common import live_badge, loading, notice, page_header
+from marketplace_app.ui.components.data import empty_state
 from marketplace_app.ui.components.disputes import counted_text_area, dispute_panel
 from marketplace_app.ui.components.forms import inline_error, money_field
 from marketplace_app.ui.components.layout import dashboard_page
-from marketplace_app.ui.components.status import empty_card, status_badge
+from marketplace_app.ui.components.status import status_badge
 from marketplace_app.ui.state.disputes import MAX_REASON_CHARACTERS
 from marketplace_app.ui.state.operator_disputes import OperatorDisputesState
 
@@ -31,7 +32,7 @@ def operator_disputes() -> rx.Component:
                                         id="my-disputes"),
                               rx.cond(State.dispute.contains("id"), selected_card()),
                               spacing="5", width="100%"),
-                    empty_card("scale", "No disputes", "Nobody has disputed your work.")),
+                    empty_state("scale", "No disputes", "Nobody has disputed your work.")),
             loading(),
         ),
         spacing="5", width="100%", max_width="52rem",

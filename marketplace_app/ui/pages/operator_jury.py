@@ -7,10 +7,11 @@ import reflex as rx
 
 from marketplace_app.ui import routes
 from marketplace_app.ui.components.common import live_badge, loading, notice, page_header
+from marketplace_app.ui.components.data import empty_state
 from marketplace_app.ui.components.disputes import counted_text_area
-from marketplace_app.ui.components.forms import inline_error
+from marketplace_app.ui.components.forms import field_label, inline_error
 from marketplace_app.ui.components.layout import dashboard_page
-from marketplace_app.ui.components.status import empty_card, status_badge
+from marketplace_app.ui.components.status import status_badge
 from marketplace_app.ui.state.disputes import MAX_COMMENT_CHARACTERS
 from marketplace_app.ui.state.operator_disputes import JuryState
 
@@ -31,7 +32,7 @@ def operator_jury() -> rx.Component:
                                 color_scheme="gray", id="jury-waiting"),
                         rx.foreach(State.cases, case_card),
                         spacing="4", width="100%", id="jury-cases"),
-                    empty_card("gavel", "No cases", "When you are chosen as a juror, the case appears here.")),
+                    empty_state("gavel", "No cases", "When you are chosen as a juror, the case appears here.")),
             loading(),
         ),
         vote_dialog(),
@@ -110,7 +111,7 @@ def vote_dialog() -> rx.Component:
             rx.form(
                 rx.vstack(
                     inline_error(State.vote_error, error_id="vote-error"),
-                    rx.el.label(rx.text("Comment (optional)", size="2", weight="medium"), html_for="vote-comment"),
+                    field_label("Comment (optional)", "vote-comment"),
                     counted_text_area(name="comment", area_id="vote-comment", maximum=MAX_COMMENT_CHARACTERS,
                                       length=State.comment_length, on_change=State.count_comment,
                                       placeholder="What decided it for you", rows="3", required=False),

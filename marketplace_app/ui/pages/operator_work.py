@@ -6,8 +6,10 @@ import reflex as rx
 
 from marketplace_app.ui import routes
 from marketplace_app.ui.components.common import loading, notice, page_header
+from marketplace_app.ui.components.data import empty_state
+from marketplace_app.ui.components.forms import field_label
 from marketplace_app.ui.components.layout import dashboard_page
-from marketplace_app.ui.components.status import empty_card, field_label, status_badge, upload_zone
+from marketplace_app.ui.components.status import status_badge, upload_zone
 from marketplace_app.ui.state.operator_work import FEED_REFRESH_MS, PROOF_UPLOAD_ID, FeedState, TaskState, WorkState
 
 META_ROW = {"wrap": "wrap", "column_gap": "1rem", "row_gap": "0.25rem", "color": rx.color("gray", 11)}
@@ -33,7 +35,7 @@ def operator_feed() -> rx.Component:
                     icon="lock", color_scheme="amber", width="100%", id="feed-blocked"),
                 rx.cond(FeedState.items.length() > 0,
                         rx.vstack(rx.foreach(FeedState.items, feed_card), spacing="3", width="100%", id="feed"),
-                        empty_card("radio-tower", "Nothing for you right now",
+                        empty_state("radio-tower", "Nothing for you right now",
                                    "New requests for your skills appear here by themselves; keep this page open.",
                                    id="feed-empty")),
             ),
@@ -106,7 +108,7 @@ def operator_work() -> rx.Component:
             WorkState.loaded,
             rx.cond(WorkState.items.length() > 0,
                     rx.vstack(rx.foreach(WorkState.items, work_row), spacing="3", width="100%", id="work-list"),
-                    empty_card("clipboard-list", "No work yet", "Accept a request from the feed to start.",
+                    empty_state("clipboard-list", "No work yet", "Accept a request from the feed to start.",
                                rx.link(rx.button("Open the feed", size="3"), href=routes.OPERATOR_FEED))),
             loading(),
         ),
