@@ -9,7 +9,7 @@ from marketplace_app.core.clock import now
 from marketplace_app.ledger.health import ledger_health
 from marketplace_app.scheduler import queries as scheduler
 from marketplace_app.scheduler.queries import JobHeartbeat, Leadership
-from marketplace_app.ui.state.base import AppState
+from marketplace_app.ui.state.base import AppState, role_page
 from marketplace_app.ui.state.display import aware, every, money, when
 
 
@@ -61,11 +61,9 @@ class SchedulerState(AppState):
     checked_at: str = ""
 
     @rx.event
+    @role_page("admin")
     async def load(self):
         """Guard the page for admins, then read the heartbeat rows."""
-        redirect = await self._require("admin")
-        if redirect:
-            return redirect
         snapshot = await self._call(scheduler_snapshot)
         self.jobs, self.lease, self.checked_at = snapshot["jobs"], snapshot["lease"], when(now(), seconds=True)
         return None
@@ -83,11 +81,9 @@ class LedgerState(AppState):
     checked_at: str = ""
 
     @rx.event
+    @role_page("admin")
     async def load(self):
         """Guard the page for admins, then run the health check."""
-        redirect = await self._require("admin")
-        if redirect:
-            return redirect
         snapshot = await self._call(ledger_snapshot)
         self.ok, self.total, self.problems = snapshot["ok"], snapshot["total"], snapshot["problems"]
         self.accounts, self.transfers, self.entries = snapshot["accounts"], snapshot["transfers"], snapshot["entries"]

@@ -24,7 +24,7 @@ from marketplace_app.core.errors import HandoffError
 from marketplace_app.requests import service as requests
 from marketplace_app.requests.views import shown_status
 from marketplace_app.ui.state import live
-from marketplace_app.ui.state.base import AppState
+from marketplace_app.ui.state.base import AppState, role_page
 from marketplace_app.ui.state.display import NEVER, money, skill, when
 
 T = TypeVar("T")
@@ -162,11 +162,9 @@ class OverviewState(live.LiveUpdates, CompanyState):
     loaded: bool = False
 
     @rx.event
+    @role_page("company")
     async def load(self):
         """Guard the page for company members, then read the figures."""
-        redirect = await self._require("company")
-        if redirect:
-            return redirect
         await self._live_refresh()
         return self._follow()
 

@@ -12,7 +12,7 @@ from marketplace_app.companies import credits
 from marketplace_app.companies.access import CompanyActor
 from marketplace_app.core.errors import HandoffError
 from marketplace_app.settings import get_settings
-from marketplace_app.ui.state.base import error_toast
+from marketplace_app.ui.state.base import error_toast, role_page
 from marketplace_app.ui.state.company import CompanyState, Pages
 from marketplace_app.ui.state.display import money, signed_money, when
 
@@ -70,11 +70,9 @@ class CreditsState(Pages, CompanyState):
     depositing: bool = False
 
     @rx.event
+    @role_page("company")
     async def load(self):
         """Guard the page for company members, then read the balances and the newest lines."""
-        redirect = await self._require("company")
-        if redirect:
-            return redirect
         self.currency, self.deposit_error = get_settings().currency, ""
         try:
             ways = await self._as_member(ways_to_add_credit)

@@ -13,7 +13,7 @@ from marketplace_app.companies.access import CompanyActor
 from marketplace_app.companies.models import ApiKey
 from marketplace_app.core.errors import HandoffError
 from marketplace_app.settings import get_settings
-from marketplace_app.ui.state.base import error_toast
+from marketplace_app.ui.state.base import error_toast, role_page
 from marketplace_app.ui.state.company import CompanyState, Pages, when
 from marketplace_app.ui.state.forms import ShowOnceSecret
 
@@ -86,11 +86,9 @@ class KeysState(ShowOnceSecret, Pages, CompanyState):
     _confirm_key_id: str = ""
 
     @rx.event
+    @role_page("company")
     async def load(self):
         """Guard the page for company members, then read the first page of keys."""
-        redirect = await self._require("company")
-        if redirect:
-            return redirect
         self._first_page()
         self.grace_hours = get_settings().key_rotation_grace_hours
         self.secret, self.secret_open, self.create_open, self.confirm_open = "", False, False, False

@@ -18,7 +18,7 @@ from marketplace_app.core.errors import HandoffError
 from marketplace_app.core.money import format_money
 from marketplace_app.settings import get_settings
 from marketplace_app.ui import routes
-from marketplace_app.ui.state.base import error_toast
+from marketplace_app.ui.state.base import error_toast, role_page
 from marketplace_app.ui.state.company import CompanyState
 from marketplace_app.ui.state.display import NEVER, money, rate, when
 from marketplace_app.webhooks import service as webhooks
@@ -131,11 +131,9 @@ class ProjectsState(CompanyState):
     _editing_id: str = ""
 
     @rx.event
+    @role_page("company")
     async def load(self):
         """Guard the page for company members, then read the projects."""
-        redirect = await self._require("company")
-        if redirect:
-            return redirect
         self.currency = get_settings().currency
         await self._refresh()
         return None

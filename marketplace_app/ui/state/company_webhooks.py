@@ -12,7 +12,7 @@ from marketplace_app.companies.access import CompanyActor, resolve_actor
 from marketplace_app.core.errors import HandoffError, ValidationFailed
 from marketplace_app.settings import get_settings
 from marketplace_app.ui.state import webhook_views as views
-from marketplace_app.ui.state.base import error_toast
+from marketplace_app.ui.state.base import error_toast, role_page
 from marketplace_app.ui.state.company import CompanyState, Pages
 from marketplace_app.ui.state.forms import ShowOnceSecret, clean_text
 from marketplace_app.webhooks.service import PingFailed
@@ -52,11 +52,9 @@ class WebhooksState(ShowOnceSecret, Pages, CompanyState):
     _confirm_id: str = ""
 
     @rx.event
+    @role_page("company")
     async def load(self):
         """Guard the page, open the project named in `?project=` (or the first), read its endpoints."""
-        redirect = await self._require("company")
-        if redirect:
-            return redirect
         self.grace_hours = get_settings().key_rotation_grace_hours
         self.add_open = self.secret_open = self.confirm_open = self.detail_open = False
         self.secret, self.log_endpoint_id, self.log_rows = "", "", []

@@ -20,7 +20,7 @@ from marketplace_app.disputes import service as disputes
 from marketplace_app.disputes.models import DisputeStatus, Party, Ruling
 from marketplace_app.disputes.parties import OperatorActor
 from marketplace_app.ui.state import live
-from marketplace_app.ui.state.base import error_toast
+from marketplace_app.ui.state.base import error_toast, role_page
 from marketplace_app.ui.state.display import skill, time_left, when, wire_money
 from marketplace_app.ui.state.disputes import (
     MAX_COMMENT_CHARACTERS,
@@ -131,11 +131,9 @@ class OperatorDisputesState(live.LiveUpdates, OperatorState):
     _offer_cents: int | None = None
 
     @rx.event
+    @role_page("operator")
     async def load(self):
         """Guard the page for operators, read the list and open the first open dispute (or `?dispute=`)."""
-        redirect = await self._require("operator")
-        if redirect:
-            return redirect
         self.items = await self._call(my_disputes, operator_id=self._user_id)
         wanted = self.router.url.query_parameters.get("dispute", "")
         ids = [item["id"] for item in self.items]
@@ -250,11 +248,9 @@ class JuryState(live.LiveUpdates, OperatorState):
         return sum(1 for case in self.cases if case["can_vote"])
 
     @rx.event
+    @role_page("operator")
     async def load(self):
         """Guard the page for operators, then read their cases."""
-        redirect = await self._require("operator")
-        if redirect:
-            return redirect
         self.cases, self.voting, self.loaded = await self._call(jury_cases, juror_id=self._user_id), {}, True
         return self._follow()
 

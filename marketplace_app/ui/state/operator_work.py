@@ -19,7 +19,7 @@ from marketplace_app.core.clock import now
 from marketplace_app.core.errors import Forbidden, HandoffError, NotFound, ValidationFailed
 from marketplace_app.requests.models import RequestStatus
 from marketplace_app.ui import routes
-from marketplace_app.ui.state.base import error_toast
+from marketplace_app.ui.state.base import error_toast, role_page
 from marketplace_app.ui.state.display import label, money, skill, time_left, when
 from marketplace_app.ui.state.forms import UploadProgress, clean_text, read_upload
 from marketplace_app.ui.state.live import LiveUpdates, Matcher, live_request_events
@@ -116,11 +116,9 @@ class FeedState(LiveUpdates, OperatorState):
     _accepted: str = ""
 
     @rx.event
+    @role_page("operator")
     async def load(self):
         """Guard the page for operators, then read the feed."""
-        redirect = await self._require("operator")
-        if redirect:
-            return redirect
         await self._refresh()
         self.loaded = True
         return self._follow()
@@ -167,11 +165,9 @@ class WorkState(OperatorState):
     loaded: bool = False
 
     @rx.event
+    @role_page("operator")
     async def load(self):
         """Guard the page for operators, then read their work."""
-        redirect = await self._require("operator")
-        if redirect:
-            return redirect
         self.items = await self._call(read_work, operator_id=self._user_id)
         self.loaded = True
         return None
