@@ -37,6 +37,29 @@ def money_field(label: str, name: str, currency: str | rx.Var, *, hint: str = ""
     )
 
 
+def dialog_footer(*buttons: rx.Component, size: str = "3") -> rx.Component:
+    """A dialog's buttons, right-aligned: Cancel (closes it) and then `buttons` (the last one confirms)."""
+    return rx.flex(
+        rx.dialog.close(rx.button("Cancel", type="button", variant="soft", color_scheme="gray", size=size)),
+        *buttons,
+        justify="end", spacing="3", width="100%", wrap="wrap",
+    )
+
+
+def choice_cards(choices: tuple[tuple[str, str, str], ...], *, value: rx.Var[str], on_change: rx.EventHandler,
+                 id_prefix: str, columns: str | dict[str, str] = "3") -> rx.Component:
+    """One choice of a few, each a card with a title and a hint: `(value, title, hint)` per choice;
+    each card's id is `<id_prefix>-<value>`."""
+    return rx.radio_cards.root(
+        *[rx.radio_cards.item(rx.vstack(rx.text(title, weight="bold", size="2"),
+                                        rx.text(hint, size="1", color_scheme="gray"),
+                                        spacing="0", align="center"),
+                              value=choice, id=f"{id_prefix}-{choice}")
+          for choice, title, hint in choices],
+        value=value, on_value_change=on_change, columns=columns, gap="2", width="100%", size="1",
+    )
+
+
 def inline_error(message: rx.Var[str], *, error_id: str) -> rx.Component:
     """The service's refusal, in its own words, inside the form."""
     return rx.cond(

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import reflex as rx
 
-from marketplace_app.ui.components.forms import field_label
+from marketplace_app.ui.components.forms import dialog_footer, field_label
 from marketplace_app.uploads.service import MAX_UPLOAD_BYTES
 
 # Colours say how a thing stands, the same way on every page: blue is new, amber waits on someone,
@@ -117,12 +117,8 @@ def reason_dialog(*, open_: rx.Var[bool], title: str, description: rx.Var[str] |
                     field_label("Reason", f"{form_id}-reason"),
                     rx.text_area(name="reason", id=f"{form_id}-reason", required=True, rows="3", width="100%",
                                  placeholder="Say what is wrong, in words the other side can act on"),
-                    rx.flex(
-                        rx.dialog.close(rx.button("Cancel", type="button", variant="soft", color_scheme="gray",
-                                                  size="3")),
-                        rx.button(confirm, type="submit", color_scheme="red", size="3", id=f"{form_id}-confirm"),
-                        justify="end", spacing="3", width="100%", wrap="wrap",
-                    ),
+                    dialog_footer(rx.button(confirm, type="submit", color_scheme="red", size="3",
+                                            id=f"{form_id}-confirm")),
                     spacing="3", width="100%",
                 ),
                 on_submit=on_submit, reset_on_submit=False, id=form_id,

@@ -9,7 +9,7 @@ from marketplace_app.ui import routes
 from marketplace_app.ui.components.common import live_badge, loading, notice, page_header
 from marketplace_app.ui.components.data import empty_state
 from marketplace_app.ui.components.disputes import counted_text_area
-from marketplace_app.ui.components.forms import field_label, inline_error
+from marketplace_app.ui.components.forms import dialog_footer, field_label, inline_error
 from marketplace_app.ui.components.layout import dashboard_page
 from marketplace_app.ui.components.status import status_badge
 from marketplace_app.ui.state.disputes import MAX_COMMENT_CHARACTERS
@@ -115,12 +115,7 @@ def vote_dialog() -> rx.Component:
                     counted_text_area(name="comment", area_id="vote-comment", maximum=MAX_COMMENT_CHARACTERS,
                                       length=State.comment_length, on_change=State.count_comment,
                                       placeholder="What decided it for you", rows="3", required=False),
-                    rx.flex(
-                        rx.dialog.close(rx.button("Cancel", type="button", variant="soft", color_scheme="gray",
-                                                  size="3")),
-                        rx.button("Cast vote", type="submit", size="3", id="vote-confirm"),
-                        justify="end", spacing="3", width="100%", wrap="wrap",
-                    ),
+                    dialog_footer(rx.button("Cast vote", type="submit", size="3", id="vote-confirm")),
                     spacing="3", width="100%",
                 ),
                 on_submit=State.vote, reset_on_submit=False,

@@ -7,7 +7,7 @@ import reflex as rx
 from marketplace_app.ui import routes
 from marketplace_app.ui.components.common import loading, notice, page_header
 from marketplace_app.ui.components.data import empty_state
-from marketplace_app.ui.components.forms import field_label
+from marketplace_app.ui.components.forms import choice_cards, field_label
 from marketplace_app.ui.components.layout import dashboard_page
 from marketplace_app.ui.components.status import status_badge, upload_zone
 from marketplace_app.ui.state.operator_work import FEED_REFRESH_MS, PROOF_UPLOAD_ID, FeedState, TaskState, WorkState
@@ -237,15 +237,8 @@ def submit_card() -> rx.Component:
                 rx.text_area(name="answer", id="answer", required=True, rows="6", width="100%", size="3",
                              placeholder="What you found or did, in full"),
                 rx.text("How confident are you?", size="2", weight="medium"),
-                rx.radio_cards.root(
-                    *[rx.radio_cards.item(rx.vstack(rx.text(title, weight="bold", size="2"),
-                                                    rx.text(hint, size="1", color_scheme="gray"),
-                                                    spacing="0", align="center"),
-                                          value=value, id=f"confidence-{value}")
-                      for value, title, hint in CONFIDENCE_CHOICES],
-                    value=TaskState.confidence, on_value_change=TaskState.set_confidence,
-                    columns="3", gap="2", width="100%", size="1",
-                ),
+                choice_cards(CONFIDENCE_CHOICES, value=TaskState.confidence, on_change=TaskState.set_confidence,
+                             id_prefix="confidence"),
                 field_label("Proof notes (optional)", "proof_notes"),
                 rx.text_area(name="proof_notes", id="proof_notes", rows="3", width="100%", size="3",
                              placeholder="Where you looked, what each file shows"),
