@@ -6,6 +6,8 @@ from collections.abc import Callable
 
 import reflex as rx
 
+from marketplace_app.ui.components.common import loading
+
 # Below this width a table of six or more columns shows one or two of them: items become cards.
 TABLE_FROM = "sm"  # 48em, 768 px (Reflex's CSS breakpoints)
 WIDE_ONLY = rx.breakpoints(initial="none", **{TABLE_FROM: "block"})
@@ -95,6 +97,12 @@ def pager(page: rx.Var[int], has_more: rx.Var[bool], *, on_previous: rx.EventHan
                   variant="soft", color_scheme="gray", id=f"{pager_id}-next"),
         justify="center", align="center", spacing="3", width="100%",
     )
+
+
+def list_or_empty(loaded: rx.Var[bool], items: rx.Var[list], content: rx.Component, empty: rx.Component
+                  ) -> rx.Component:
+    """A spinner until the page has read, then `content` when `items` has any, else `empty`."""
+    return rx.cond(loaded, rx.cond(items.length() > 0, content, empty), loading())
 
 
 def empty_state(icon: str, title: str, sentence: rx.Var[str] | str, *actions: rx.Component, **props

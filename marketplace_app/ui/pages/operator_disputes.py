@@ -7,8 +7,8 @@ import reflex as rx
 
 from marketplace_app.disputes.models import Party
 from marketplace_app.ui import routes
-from marketplace_app.ui.components.common import live_badge, loading, page_header
-from marketplace_app.ui.components.data import empty_state
+from marketplace_app.ui.components.common import live_badge, page_header
+from marketplace_app.ui.components.data import empty_state, list_or_empty
 from marketplace_app.ui.components.dispute_actions import dispute_actions
 from marketplace_app.ui.components.disputes import counted_text_area, dispute_panel
 from marketplace_app.ui.components.forms import inline_error
@@ -26,15 +26,12 @@ def operator_disputes() -> rx.Component:
     return rx.vstack(
         page_header("My disputes", "Companies may dispute a result within 24 hours. Give your side, appeal a "
                                    "ruling, or settle.", live_badge(State.live)),
-        rx.cond(
-            State.loaded,
-            rx.cond(State.items.length() > 0,
-                    rx.vstack(rx.vstack(rx.foreach(State.items, _dispute_item), spacing="2", width="100%",
-                                        id="my-disputes"),
-                              rx.cond(State.dispute.contains("id"), selected_card()),
-                              spacing="5", width="100%"),
-                    empty_state("scale", "No disputes", "Nobody has disputed your work.")),
-            loading(),
+        list_or_empty(
+            State.loaded, State.items,
+            rx.vstack(rx.vstack(rx.foreach(State.items, _dispute_item), spacing="2", width="100%", id="my-disputes"),
+                      rx.cond(State.dispute.contains("id"), selected_card()),
+                      spacing="5", width="100%"),
+            empty_state("scale", "No disputes", "Nobody has disputed your work."),
         ),
         spacing="5", width="100%", max_width="52rem",
     )

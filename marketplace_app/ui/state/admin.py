@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import reflex as rx
 from sqlmodel import Session
 
@@ -13,28 +15,53 @@ from marketplace_app.ui.state.base import AppState, role_page
 from marketplace_app.ui.state.display import aware, every, money, when
 
 
+@dataclasses.dataclass
+class JobRow:
+    """One scheduled job's heartbeat, as the scheduler page shows it."""
+
+    name: str = ""
+    description: str = ""
+    interval: str = ""
+    status: str = ""
+    last_run: str = ""
+    duration_ms: str = ""
+    processed: str = ""
+    runs: str = ""
+    failures: str = ""
+    last_error: str = ""
+    holder: str = ""
+
+
+@dataclasses.dataclass
+class LeaseRow:
+    """Who holds the scheduler's leadership lease, and whether it is still live."""
+
+    holder: str = ""
+    renewed_at: str = ""
+    expires_at: str = ""
+    active: bool = False
+
+
 def scheduler_snapshot(session: Session) -> dict:
-    """Every job's heartbeat and the leadership lease, rendered as strings for the page."""
+    """Every job's heartbeat and the leadership lease, worded for the page."""
     jobs = scheduler.heartbeats(session)
     return {"jobs": [_job_row(job) for job in jobs], "lease": _lease_row(scheduler.leadership(session))}
 
 
-def _job_row(job: JobHeartbeat) -> dict[str, str]:
-    return {
-        "name": job.name, "description": job.description, "interval": every(job.interval_seconds),
-        "status": job.last_status or "never", "last_run": when(job.last_finished_at, seconds=True),
-        "duration_ms": str(job.last_duration_ms), "processed": str(job.last_processed), "runs": str(job.runs),
-        "failures": str(job.failures), "last_error": job.last_error or "", "holder": job.holder or "",
-    }
+def _job_row(job: JobHeartbeat) -> JobRow:
+    return JobRow(
+        name=job.name, description=job.description, interval=every(job.interval_seconds),
+        status=job.last_status or "never", last_run=when(job.last_finished_at, seconds=True),
+        duration_ms=str(job.last_duration_ms), processed=str(job.last_processed), runs=str(job.runs),
+        failures=str(job.failures), last_error=job.last_error or "", holder=job.holder or "",
+    )
 
 
-def _lease_row(lease: Leadership | None) -> dict[str, str]:
+def _lease_row(lease: Leadership | None) -> LeaseRow:
     if lease is None or not lease.holder:
-        return {"holder": "", "renewed_at": "", "expires_at": "", "active": ""}
-    active = aware(lease.expires_at) > now()
-    return {"holder": lease.holder, "renewed_at": when(lease.renewed_at, seconds=True),
-            "expires_at": when(lease.expires_at, seconds=True),
-            "active": "yes" if active else ""}
+        return LeaseRow()
+    return LeaseRow(holder=lease.holder, renewed_at=when(lease.renewed_at, seconds=True),
+                    expires_at=when(lease.expires_at, seconds=True), active=aware(lease.expires_at) > now())
 
 
 def ledger_snapshot(session: Session) -> dict:
@@ -56,8 +83,8 @@ def ledger_snapshot(session: Session) -> dict:
 class SchedulerState(AppState):
     """The scheduler heartbeat for staff."""
 
-    jobs: list[dict[str, str]] = []
-    lease: dict[str, str] = {}
+    jobs: list[JobRow] = []
+    lease: LeaseRow = LeaseRow()
     checked_at: str = ""
 
     @rx.event
