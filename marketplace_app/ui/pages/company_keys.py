@@ -16,7 +16,7 @@ from marketplace_app.ui.components.data import (
 from marketplace_app.ui.components.forms import inline_error, labelled, text_field
 from marketplace_app.ui.components.layout import dashboard_page
 from marketplace_app.ui.components.status import status_badge
-from marketplace_app.ui.state.company_keys import KeysState
+from marketplace_app.ui.state.company_keys import KeyRow, KeysState
 
 COLUMNS = ("Name", "Project", "Mode", "Key", "Created", "Last used", "Expires", "Status", "")
 MODES = (
@@ -60,41 +60,41 @@ def keys_list() -> rx.Component:
     )
 
 
-def _key_row(key: rx.Var[dict[str, str]]) -> rx.Component:
+def _key_row(key: rx.Var[KeyRow]) -> rx.Component:
     return rx.table.row(
-        rx.table.row_header_cell(rx.text(key["name"], weight="bold")),
-        cell(key["project"], "project"),
-        cell(mode_badge(key["mode"]), "mode"),
-        cell(rx.code(key["shown"], variant="ghost", white_space="nowrap"), "key"),
-        cell(key["created"], "created", white_space="nowrap"),
-        cell(key["last_used"], "last_used", white_space="nowrap"),
-        cell(key["expires"], "expires", white_space="nowrap"),
-        cell(status_badge("key", key["status"]), "status"),
+        rx.table.row_header_cell(rx.text(key.name, weight="bold")),
+        cell(key.project, "project"),
+        cell(mode_badge(key.mode), "mode"),
+        cell(rx.code(key.shown, variant="ghost", white_space="nowrap"), "key"),
+        cell(key.created, "created", white_space="nowrap"),
+        cell(key.last_used, "last_used", white_space="nowrap"),
+        cell(key.expires, "expires", white_space="nowrap"),
+        cell(status_badge("key", key.status), "status"),
         cell(_key_actions(key), "actions"),
-        align="center", custom_attrs={"data-key": key["name"]},
+        align="center", custom_attrs={"data-key": key.name},
     )
 
 
-def _key_card(key: rx.Var[dict[str, str]]) -> rx.Component:
+def _key_card(key: rx.Var[KeyRow]) -> rx.Component:
     return record_card(
-        rx.text(key["name"], weight="bold"),
-        ("Project", key["project"]),
-        ("Mode", mode_badge(key["mode"])),
-        ("Key", rx.code(key["shown"], variant="ghost", word_break="break-all")),
-        ("Created", key["created"]),
-        ("Last used", key["last_used"]),
-        ("Expires", key["expires"]),
-        ("Status", status_badge("key", key["status"])),
+        rx.text(key.name, weight="bold"),
+        ("Project", key.project),
+        ("Mode", mode_badge(key.mode)),
+        ("Key", rx.code(key.shown, variant="ghost", word_break="break-all")),
+        ("Created", key.created),
+        ("Last used", key.last_used),
+        ("Expires", key.expires),
+        ("Status", status_badge("key", key.status)),
         footer=_key_actions(key),
-        custom_attrs={"data-key-card": key["name"]},
+        custom_attrs={"data-key-card": key.name},
     )
 
 
-def _key_actions(key: rx.Var[dict[str, str]]) -> rx.Component:
-    return rx.cond(key["actionable"] != "", rx.hstack(
-        rx.button("Rotate", size="1", variant="soft", on_click=KeysState.ask("rotate", key["id"], key["name"])),
+def _key_actions(key: rx.Var[KeyRow]) -> rx.Component:
+    return rx.cond(key.actionable, rx.hstack(
+        rx.button("Rotate", size="1", variant="soft", on_click=KeysState.ask("rotate", key.id, key.name)),
         rx.button("Revoke", size="1", variant="soft", color_scheme="red",
-                  on_click=KeysState.ask("revoke", key["id"], key["name"])),
+                  on_click=KeysState.ask("revoke", key.id, key.name)),
         spacing="2",
     ))
 

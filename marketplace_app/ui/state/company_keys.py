@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import reflex as rx
@@ -21,15 +22,30 @@ KEYS_PER_PAGE = 20
 ACTIVE = "active"
 
 
-def key_row(key: ApiKey, projects: dict[str, str]) -> dict[str, str]:
-    """One key as the table shows it: never its secret."""
+@dataclasses.dataclass
+class KeyRow:
+    """One API key as the table shows it: never its secret."""
+
+    id: str = ""
+    name: str = ""
+    project: str = ""
+    mode: str = ""
+    shown: str = ""
+    created: str = ""
+    last_used: str = ""
+    expires: str = ""
+    status: str = ""
+    actionable: bool = False
+
+
+def key_row(key: ApiKey, projects: dict[str, str]) -> KeyRow:
+    """One key as the table shows it: never its secret; only an active key may be revoked or rotated."""
     status = companies.key_status(key)
-    return {
-        "id": key.id, "name": key.name, "project": projects.get(key.project_id, ""), "mode": key.mode,
-        "shown": f"{key.prefix}…{key.last4}", "created": when(key.created_at), "last_used": when(key.last_used_at),
-        "expires": when(key.expires_at) if key.expires_at else "never", "status": status,
-        "actionable": "yes" if status == ACTIVE else "",
-    }
+    return KeyRow(
+        id=key.id, name=key.name, project=projects.get(key.project_id, ""), mode=key.mode,
+        shown=f"{key.prefix}…{key.last4}", created=when(key.created_at), last_used=when(key.last_used_at),
+        expires=when(key.expires_at) if key.expires_at else "never", status=status, actionable=status == ACTIVE,
+    )
 
 
 def keys_snapshot(session: Session, actor: CompanyActor, *, starting_after: str | None) -> dict[str, Any]:
@@ -70,7 +86,7 @@ def lifetime_days(value: str) -> int | str | None:
 class KeysState(ShowOnceSecret, Pages, CompanyState):
     """The keys page, its create dialog, the show-once secret dialog and the confirm dialog."""
 
-    keys: list[dict[str, str]] = []
+    keys: list[KeyRow] = []
     projects: list[dict[str, str]] = []
     loaded: bool = False
     create_open: bool = False
