@@ -16,7 +16,7 @@ from marketplace_app.disputes.models import Party
 from marketplace_app.settings import get_settings
 from marketplace_app.ui.components.common import notice
 from marketplace_app.ui.components.disputes import counted_text_area
-from marketplace_app.ui.components.forms import inline_error, money_field
+from marketplace_app.ui.components.forms import alert_footer, inline_error, money_field
 from marketplace_app.ui.state.disputes import MAX_REASON_CHARACTERS
 
 
@@ -101,13 +101,8 @@ def _accept_card(state: type[rx.State], party: Party) -> rx.Component:
                     rx.alert_dialog.title("Settle for this refund?"),
                     rx.alert_dialog.description(
                         rx.text(words.accepted_before, offer, words.accepted_after), size="2"),
-                    rx.hstack(
-                        rx.alert_dialog.cancel(rx.button("Not yet", variant="soft", color_scheme="gray")),
-                        rx.alert_dialog.action(rx.button("Accept and settle", color_scheme="green",
-                                                         on_click=state.accept_offer,
-                                                         id=f"{party}-confirm-accept-offer")),
-                        justify="end", spacing="3", margin_top="1rem",
-                    ),
+                    alert_footer(rx.button("Accept and settle", color_scheme="green", on_click=state.accept_offer,
+                                           id=f"{party}-confirm-accept-offer"), keep="Not yet"),
                     max_width="28rem",
                 ),
             ),

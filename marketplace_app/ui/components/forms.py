@@ -46,6 +46,16 @@ def dialog_footer(*buttons: rx.Component, size: str = "3") -> rx.Component:
     )
 
 
+def alert_footer(action: rx.Component, *, keep: str = "Cancel") -> rx.Component:
+    """A confirmation's buttons, right-aligned: `keep` backs out, `action` (a button or a `rx.cond`
+    of buttons) goes ahead; both close the alert."""
+    return rx.hstack(
+        rx.alert_dialog.cancel(rx.button(keep, variant="soft", color_scheme="gray")),
+        rx.alert_dialog.action(action),
+        justify="end", spacing="3", margin_top="1rem",
+    )
+
+
 def choice_cards(choices: tuple[tuple[str, str, str], ...], *, value: rx.Var[str], on_change: rx.EventHandler,
                  id_prefix: str, columns: str | dict[str, str] = "3") -> rx.Component:
     """One choice of a few, each a card with a title and a hint: `(value, title, hint)` per choice;

@@ -13,7 +13,7 @@ from marketplace_app.ui.components.data import (
     record_card,
     responsive_table,
 )
-from marketplace_app.ui.components.forms import inline_error, labelled, text_field
+from marketplace_app.ui.components.forms import alert_footer, inline_error, labelled, text_field
 from marketplace_app.ui.components.layout import dashboard_page
 from marketplace_app.ui.components.status import status_badge
 from marketplace_app.ui.state.company_keys import KeyRow, KeysState
@@ -162,15 +162,11 @@ def confirm_dialog() -> rx.Component:
                 rx.text("A new secret is issued for “", KeysState.confirm_name, "”. The old one keeps working for ",
                         KeysState.grace_hours, " h so you can move your agents over."),
             ), size="2"),
-            rx.hstack(
-                rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),
-                rx.alert_dialog.action(rx.cond(
-                    revoking,
-                    rx.button("Revoke key", color_scheme="red", on_click=KeysState.confirm, id="confirm-action"),
-                    rx.button("Rotate key", on_click=KeysState.confirm, id="confirm-action"),
-                )),
-                justify="end", spacing="3", margin_top="1rem",
-            ),
+            alert_footer(rx.cond(
+                revoking,
+                rx.button("Revoke key", color_scheme="red", on_click=KeysState.confirm, id="confirm-action"),
+                rx.button("Rotate key", on_click=KeysState.confirm, id="confirm-action"),
+            )),
             max_width="30rem",
         ),
         open=KeysState.confirm_open, on_open_change=KeysState.set_confirm_open,

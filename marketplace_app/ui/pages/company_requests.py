@@ -16,7 +16,7 @@ from marketplace_app.ui.components.data import (
     record_card,
     responsive_table,
 )
-from marketplace_app.ui.components.forms import inline_error, labelled
+from marketplace_app.ui.components.forms import alert_footer, inline_error, labelled
 from marketplace_app.ui.components.layout import dashboard_page
 from marketplace_app.ui.components.status import status_badge
 from marketplace_app.ui.pages.company_disputes import dispute_button, dispute_section
@@ -181,12 +181,8 @@ def cancel_button() -> rx.Component:
             rx.alert_dialog.title("Cancel this request?"),
             rx.alert_dialog.description("No operator has taken it yet. Its max price goes back to your available "
                                         "credit.", size="2"),
-            rx.hstack(
-                rx.alert_dialog.cancel(rx.button("Keep it", variant="soft", color_scheme="gray")),
-                rx.alert_dialog.action(rx.button("Cancel request", color_scheme="red",
-                                                 on_click=RequestDetailState.cancel, id="confirm-cancel")),
-                justify="end", spacing="3", margin_top="1rem",
-            ),
+            alert_footer(rx.button("Cancel request", color_scheme="red", on_click=RequestDetailState.cancel,
+                                   id="confirm-cancel"), keep="Keep it"),
             max_width="28rem",
         ),
     )

@@ -14,7 +14,7 @@ from marketplace_app.ui.components.data import (
     empty_state,
     pager,
 )
-from marketplace_app.ui.components.forms import inline_error, labelled, text_field
+from marketplace_app.ui.components.forms import alert_footer, inline_error, labelled, text_field
 from marketplace_app.ui.components.layout import dashboard_page
 from marketplace_app.ui.components.status import status_badge
 from marketplace_app.ui.state.company_webhooks import WebhooksState
@@ -260,16 +260,11 @@ def confirm_dialog() -> rx.Component:
                 rx.text("A new secret signs deliveries to ", State.confirm_url, ". The old one keeps signing "
                         "alongside it for ", State.grace_hours, " h."),
             ), size="2", word_break="break-word"),
-            rx.hstack(
-                rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),
-                rx.alert_dialog.action(rx.cond(
-                    deleting,
-                    rx.button("Delete endpoint", color_scheme="red", on_click=State.confirm,
-                              id="confirm-endpoint-action"),
-                    rx.button("Rotate secret", on_click=State.confirm, id="confirm-endpoint-action"),
-                )),
-                justify="end", spacing="3", margin_top="1rem",
-            ),
+            alert_footer(rx.cond(
+                deleting,
+                rx.button("Delete endpoint", color_scheme="red", on_click=State.confirm, id="confirm-endpoint-action"),
+                rx.button("Rotate secret", on_click=State.confirm, id="confirm-endpoint-action"),
+            )),
             max_width="30rem",
         ),
         open=State.confirm_open, on_open_change=State.set_confirm_open,
