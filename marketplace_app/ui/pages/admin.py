@@ -6,7 +6,7 @@ import reflex as rx
 
 from marketplace_app.ui import routes
 from marketplace_app.ui.components.common import page_header, stat
-from marketplace_app.ui.components.data import cell, record_card, responsive_table
+from marketplace_app.ui.components.data import cell, empty_state, record_card, responsive_table
 from marketplace_app.ui.components.layout import dashboard_page
 from marketplace_app.ui.components.status import status_badge
 from marketplace_app.ui.state.admin import JobRow, LedgerState, SchedulerState
@@ -26,8 +26,7 @@ def scheduler() -> rx.Component:
             SchedulerState.jobs.length() > 0,
             responsive_table(JOB_COLUMNS, SchedulerState.jobs, _job_row, _job_card, table_id="scheduler-jobs",
                              min_width="56rem"),
-            rx.card(rx.text("No job has run yet. Jobs record a heartbeat after their first run.", color_scheme="gray"),
-                    width="100%"),
+            empty_state("timer", "No job has run yet", "Jobs record a heartbeat after their first run."),
         ),
         rx.text("Checked at ", SchedulerState.checked_at, size="1", color_scheme="gray"),
         spacing="5", width="100%",

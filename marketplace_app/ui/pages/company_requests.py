@@ -58,32 +58,26 @@ def requests_list() -> rx.Component:
 
 def filters() -> rx.Component:
     """Status, skill and project filters; each change reads the first page again."""
+    state = RequestsState
     return rx.flex(
-        labelled("Status", _select(*[rx.select.item(label, value=value) for value, label in STATUS_CHOICES],
-                                   value=RequestsState.status_filter, on_change=RequestsState.set_status_filter,
-                                   select_id="filter-status", label="Status"),
-                 html_for="filter-status"),
-        labelled("Skill", _select(rx.select.item("All skills", value=ALL),
-                                  rx.foreach(RequestsState.skills, lambda skill: rx.select.item(
-                                      skill["title"], value=skill["name"])),
-                                  value=RequestsState.skill_filter, on_change=RequestsState.set_skill_filter,
-                                  select_id="filter-skill", label="Skill"),
-                 html_for="filter-skill"),
-        labelled("Project", _select(rx.select.item("All projects", value=ALL),
-                                    rx.foreach(RequestsState.projects, lambda project: rx.select.item(
-                                        project["name"], value=project["id"])),
-                                    value=RequestsState.project_filter, on_change=RequestsState.set_project_filter,
-                                    select_id="filter-project", label="Project"),
-                 html_for="filter-project"),
+        _filter("Status", "filter-status", state.status_filter, state.set_status_filter,
+                *[rx.select.item(label, value=value) for value, label in STATUS_CHOICES]),
+        _filter("Skill", "filter-skill", state.skill_filter, state.set_skill_filter,
+                rx.select.item("All skills", value=ALL),
+                rx.foreach(state.skills, lambda skill: rx.select.item(skill["title"], value=skill["name"]))),
+        _filter("Project", "filter-project", state.project_filter, state.set_project_filter,
+                rx.select.item("All projects", value=ALL),
+                rx.foreach(state.projects, lambda project: rx.select.item(project["name"], value=project["id"]))),
         direction={"initial": "column", "sm": "row"}, spacing="3", width="100%",
     )
 
 
-def _select(*items: rx.Component, value: rx.Var[str], on_change: rx.EventHandler, select_id: str, label: str
+def _filter(label: str, select_id: str, value: rx.Var[str], on_change: rx.EventHandler, *items: rx.Component
             ) -> rx.Component:
     # The trigger is a combobox: its name is the filter, the value it shows is read as its value.
-    return rx.select.root(rx.select.trigger(width="100%", min_width="12rem", id=select_id, aria_label=label),
-                          rx.select.content(*items), value=value, on_change=on_change)
+    trigger = rx.select.trigger(width="100%", min_width="12rem", id=select_id, aria_label=label)
+    return labelled(label, rx.select.root(trigger, rx.select.content(*items), value=value, on_change=on_change),
+                    html_for=select_id)
 
 
 def _request_row(row: rx.Var[dict[str, str]]) -> rx.Component:
