@@ -157,9 +157,9 @@ def confirm_dialog() -> rx.Component:
             rx.alert_dialog.title(rx.cond(revoking, "Revoke this key?", "Rotate this key?")),
             rx.alert_dialog.description(rx.cond(
                 revoking,
-                rx.text("“", KeysState.confirm_name, "” stops working at once: its next call is refused. "
+                rx.text("“", KeysState.confirm_subject, "” stops working at once: its next call is refused. "
                         "This cannot be undone."),
-                rx.text("A new secret is issued for “", KeysState.confirm_name, "”. The old one keeps working for ",
+                rx.text("A new secret is issued for “", KeysState.confirm_subject, "”. The old one keeps working for ",
                         KeysState.grace_hours, " h so you can move your agents over."),
             ), size="2"),
             alert_footer(rx.cond(

@@ -255,9 +255,9 @@ def confirm_dialog() -> rx.Component:
             rx.alert_dialog.title(rx.cond(deleting, "Delete this endpoint?", "Rotate the signing secret?")),
             rx.alert_dialog.description(rx.cond(
                 deleting,
-                rx.text(State.confirm_url, " receives nothing more; its queued deliveries are dropped. "
+                rx.text(State.confirm_subject, " receives nothing more; its queued deliveries are dropped. "
                         "This cannot be undone."),
-                rx.text("A new secret signs deliveries to ", State.confirm_url, ". The old one keeps signing "
+                rx.text("A new secret signs deliveries to ", State.confirm_subject, ". The old one keeps signing "
                         "alongside it for ", State.grace_hours, " h."),
             ), size="2", word_break="break-word"),
             alert_footer(rx.cond(

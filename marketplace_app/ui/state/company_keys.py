@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from typing import Any, ClassVar
 
 import reflex as rx
 from sqlmodel import Session
@@ -16,7 +16,7 @@ from marketplace_app.core.errors import HandoffError
 from marketplace_app.settings import get_settings
 from marketplace_app.ui.state.base import error_toast, role_page
 from marketplace_app.ui.state.company import CompanyState, Pages, when
-from marketplace_app.ui.state.forms import ShowOnceSecret
+from marketplace_app.ui.state.forms import ConfirmAction, ShowOnceSecret
 
 KEYS_PER_PAGE = 20
 ACTIVE = "active"
@@ -83,7 +83,7 @@ def lifetime_days(value: str) -> int | str | None:
     return int(value) if value.isascii() and value.isdigit() else value
 
 
-class KeysState(ShowOnceSecret, Pages, CompanyState):
+class KeysState(ConfirmAction, ShowOnceSecret, Pages, CompanyState):
     """The keys page, its create dialog, the show-once secret dialog and the confirm dialog."""
 
     keys: list[KeyRow] = []
@@ -95,11 +95,8 @@ class KeysState(ShowOnceSecret, Pages, CompanyState):
     new_mode: str = "live"
     creating: bool = False
     _copied_message: str = "Key copied to the clipboard"
-    confirm_open: bool = False
-    confirm_action: str = ""
-    confirm_name: str = ""
     grace_hours: int = 24
-    _confirm_key_id: str = ""
+    _confirmable: ClassVar[frozenset[str]] = frozenset({"revoke", "rotate"})
 
     @rx.event
     @role_page("company")
@@ -159,22 +156,9 @@ class KeysState(ShowOnceSecret, Pages, CompanyState):
         yield await self._fetch()
 
     @rx.event
-    def ask(self, action: str, key_id: str, name: str):
-        """Ask to confirm a revoke or a rotate."""
-        if action in ("revoke", "rotate"):
-            self.confirm_action, self.confirm_name, self._confirm_key_id = action, name, key_id
-            self.confirm_open = True
-
-    @rx.event
-    def set_confirm_open(self, is_open: bool):
-        """Close the confirm dialog from its own controls."""
-        self.confirm_open = is_open
-
-    @rx.event
     async def confirm(self):
         """Revoke or rotate the key the member confirmed."""
-        action, key_id = self.confirm_action, self._confirm_key_id
-        self.confirm_open, self._confirm_key_id = False, ""
+        action, key_id = self._take_confirmed()
         try:
             done = await (self._revoke(key_id) if action == "revoke" else self._rotate(key_id))
         except HandoffError as exc:
