@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from marketplace_app.ui import routes
-from marketplace_app.ui.components.common import loading, notice, page_header, show_once_dialog
+from marketplace_app.ui.components.common import confirm_action_dialog, loading, notice, page_header, show_once_dialog
 from marketplace_app.ui.components.data import (
     cell,
     mode_badge,
@@ -13,7 +13,7 @@ from marketplace_app.ui.components.data import (
     record_card,
     responsive_table,
 )
-from marketplace_app.ui.components.forms import alert_footer, inline_error, labelled, text_field
+from marketplace_app.ui.components.forms import inline_error, labelled, text_field
 from marketplace_app.ui.components.layout import dashboard_page
 from marketplace_app.ui.components.status import status_badge
 from marketplace_app.ui.state.company_keys import KeyRow, KeysState
@@ -151,23 +151,10 @@ def secret_dialog() -> rx.Component:
 
 def confirm_dialog() -> rx.Component:
     """Revoke or rotate, once confirmed."""
-    revoking = KeysState.confirm_action == "revoke"
-    return rx.alert_dialog.root(
-        rx.alert_dialog.content(
-            rx.alert_dialog.title(rx.cond(revoking, "Revoke this key?", "Rotate this key?")),
-            rx.alert_dialog.description(rx.cond(
-                revoking,
-                rx.text("“", KeysState.confirm_subject, "” stops working at once: its next call is refused. "
-                        "This cannot be undone."),
-                rx.text("A new secret is issued for “", KeysState.confirm_subject, "”. The old one keeps working for ",
-                        KeysState.grace_hours, " h so you can move your agents over."),
-            ), size="2"),
-            alert_footer(rx.cond(
-                revoking,
-                rx.button("Revoke key", color_scheme="red", on_click=KeysState.confirm, id="confirm-action"),
-                rx.button("Rotate key", on_click=KeysState.confirm, id="confirm-action"),
-            )),
-            max_width="30rem",
-        ),
-        open=KeysState.confirm_open, on_open_change=KeysState.set_confirm_open,
-    )
+    name = KeysState.confirm_subject
+    return confirm_action_dialog(
+        KeysState, destructive="revoke", titles=("Revoke this key?", "Rotate this key?"),
+        texts=(rx.text("“", name, "” stops working at once: its next call is refused. This cannot be undone."),
+               rx.text("A new secret is issued for “", name, "”. The old one keeps working for ",
+                       KeysState.grace_hours, " h so you can move your agents over.")),
+        buttons=("Revoke key", "Rotate key"), action_id="confirm-action")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import reflex as rx
 
 from marketplace_app.ui import routes
-from marketplace_app.ui.components.common import loading, notice, page_header, show_once_dialog
+from marketplace_app.ui.components.common import confirm_action_dialog, loading, notice, page_header, show_once_dialog
 from marketplace_app.ui.components.data import (
     cell,
     data_table,
@@ -14,7 +14,7 @@ from marketplace_app.ui.components.data import (
     empty_state,
     pager,
 )
-from marketplace_app.ui.components.forms import alert_footer, inline_error, labelled, text_field
+from marketplace_app.ui.components.forms import inline_error, labelled, text_field
 from marketplace_app.ui.components.layout import dashboard_page
 from marketplace_app.ui.components.status import status_badge
 from marketplace_app.ui.state.company_webhooks import WebhooksState
@@ -249,26 +249,13 @@ def secret_dialog() -> rx.Component:
 
 def confirm_dialog() -> rx.Component:
     """Delete an endpoint or rotate its secret, once confirmed."""
-    deleting = State.confirm_action == "delete"
-    return rx.alert_dialog.root(
-        rx.alert_dialog.content(
-            rx.alert_dialog.title(rx.cond(deleting, "Delete this endpoint?", "Rotate the signing secret?")),
-            rx.alert_dialog.description(rx.cond(
-                deleting,
-                rx.text(State.confirm_subject, " receives nothing more; its queued deliveries are dropped. "
-                        "This cannot be undone."),
-                rx.text("A new secret signs deliveries to ", State.confirm_subject, ". The old one keeps signing "
-                        "alongside it for ", State.grace_hours, " h."),
-            ), size="2", word_break="break-word"),
-            alert_footer(rx.cond(
-                deleting,
-                rx.button("Delete endpoint", color_scheme="red", on_click=State.confirm, id="confirm-endpoint-action"),
-                rx.button("Rotate secret", on_click=State.confirm, id="confirm-endpoint-action"),
-            )),
-            max_width="30rem",
-        ),
-        open=State.confirm_open, on_open_change=State.set_confirm_open,
-    )
+    url = State.confirm_subject
+    return confirm_action_dialog(
+        State, destructive="delete", titles=("Delete this endpoint?", "Rotate the signing secret?"),
+        texts=(rx.text(url, " receives nothing more; its queued deliveries are dropped. This cannot be undone."),
+               rx.text("A new secret signs deliveries to ", url, ". The old one keeps signing alongside it for ",
+                       State.grace_hours, " h.")),
+        buttons=("Delete endpoint", "Rotate secret"), action_id="confirm-endpoint-action")
 
 
 def delivery_dialog() -> rx.Component:
