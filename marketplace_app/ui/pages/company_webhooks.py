@@ -18,7 +18,7 @@ from marketplace_app.ui.components.forms import inline_error, labelled, text_fie
 from marketplace_app.ui.components.layout import dashboard_page
 from marketplace_app.ui.components.status import status_badge
 from marketplace_app.ui.state.company_webhooks import WebhooksState
-from marketplace_app.ui.state.webhook_views import LOG_FILTERS
+from marketplace_app.ui.state.webhook_views import LOG_FILTERS, EndpointRow
 from marketplace_app.webhooks.service import SUBSCRIBABLE_TYPES
 
 LOG_COLUMNS = ("Time", "Event", "Event id", "Request", "Status", "Attempts", "Last code", "Last error",
@@ -71,41 +71,41 @@ def endpoints_list() -> rx.Component:
     )
 
 
-def endpoint_card(endpoint: rx.Var[dict[str, str]]) -> rx.Component:
+def endpoint_card(endpoint: rx.Var[EndpointRow]) -> rx.Component:
     """URL, status, events, secret, delivery counts and the actions a writer may take."""
     return rx.card(
         rx.vstack(
             rx.flex(
                 rx.vstack(
-                    rx.hstack(status_badge("endpoint", endpoint["status"], custom_attrs={
+                    rx.hstack(status_badge("endpoint", endpoint.status, custom_attrs={
                         "data-field": "status"}),
-                              rx.code(endpoint["url"], word_break="break-all", variant="ghost", size="3"),
+                              rx.code(endpoint.url, word_break="break-all", variant="ghost", size="3"),
                               align="center", wrap="wrap"),
-                    rx.cond(endpoint["description"] != "", rx.text(endpoint["description"], size="2",
+                    rx.cond(endpoint.description != "", rx.text(endpoint.description, size="2",
                                                                     color_scheme="gray")),
                     spacing="1", min_width="0", flex="1",
                 ),
                 rx.cond(State.can_write, endpoint_actions(endpoint)),
                 direction={"initial": "column", "md": "row"}, spacing="3", width="100%",
             ),
-            rx.cond(endpoint["reason"] != "", rx.callout(endpoint["reason"], icon="circle-alert", color_scheme="red",
+            rx.cond(endpoint.reason != "", rx.callout(endpoint.reason, icon="circle-alert", color_scheme="red",
                                                          size="1", width="100%", class_name="disabled-reason")),
             rx.grid(
-                _fact("Events", endpoint["types"], "types"),
-                _fact("Signing secret", rx.code(endpoint["secret"], variant="ghost"), "secret"),
+                _fact("Events", endpoint.types, "types"),
+                _fact("Signing secret", rx.code(endpoint.secret, variant="ghost"), "secret"),
                 _fact("Deliveries", rx.hstack(
-                    rx.badge(endpoint["pending"], " pending", color_scheme="amber", variant="soft"),
-                    rx.badge(endpoint["delivered"], " delivered", color_scheme="green", variant="soft"),
-                    rx.badge(endpoint["failed"], " failed", color_scheme="red", variant="soft"),
+                    rx.badge(endpoint.pending, " pending", color_scheme="amber", variant="soft"),
+                    rx.badge(endpoint.delivered, " delivered", color_scheme="green", variant="soft"),
+                    rx.badge(endpoint.failed, " failed", color_scheme="red", variant="soft"),
                     wrap="wrap", spacing="1"), "deliveries"),
-                _fact("Consecutive failures", endpoint["failures"], "failures"),
+                _fact("Consecutive failures", endpoint.failures, "failures"),
                 columns={"initial": "1", "sm": "2", "lg": "4"}, spacing="3", width="100%",
             ),
             rx.button(rx.icon("history", size=14), "Delivery log", size="1", variant="soft", color_scheme="gray",
-                      on_click=State.show_log(endpoint["id"]), class_name="show-log"),
+                      on_click=State.show_log(endpoint.id), class_name="show-log"),
             spacing="3", width="100%",
         ),
-        width="100%", custom_attrs={"data-endpoint": endpoint["url"]},
+        width="100%", custom_attrs={"data-endpoint": endpoint.url},
     )
 
 
@@ -116,24 +116,24 @@ def _fact(label: str, value: rx.Component | rx.Var, field: str) -> rx.Component:
                      spacing="1")
 
 
-def endpoint_actions(endpoint: rx.Var[dict[str, str]]) -> rx.Component:
+def endpoint_actions(endpoint: rx.Var[EndpointRow]) -> rx.Component:
     """Send test, rotate secret, enable/disable, replay failed and delete."""
-    enabled = endpoint["enabled"] != ""
+    enabled = endpoint.enabled
     return rx.flex(
         rx.button(rx.icon("send", size=14), "Send test event", size="1", variant="soft", disabled=~enabled,
-                  on_click=State.send_test(endpoint["id"]), class_name="send-test"),
+                  on_click=State.send_test(endpoint.id), class_name="send-test"),
         rx.button(rx.icon("rotate-ccw", size=14), "Replay failed", size="1", variant="soft",
-                  disabled=~enabled | (endpoint["failed"] == "0"), on_click=State.replay_failed(endpoint["id"]),
+                  disabled=~enabled | (endpoint.failed == "0"), on_click=State.replay_failed(endpoint.id),
                   class_name="replay-failed"),
         rx.button(rx.icon("key-round", size=14), "Rotate secret", size="1", variant="soft",
-                  on_click=State.ask("rotate", endpoint["id"], endpoint["url"]), class_name="rotate-secret"),
+                  on_click=State.ask("rotate", endpoint.id, endpoint.url), class_name="rotate-secret"),
         rx.cond(enabled,
                 rx.button(rx.icon("power-off", size=14), "Disable", size="1", variant="soft", color_scheme="gray",
-                          on_click=State.set_enabled(endpoint["id"], False), class_name="disable-endpoint"),
+                          on_click=State.set_enabled(endpoint.id, False), class_name="disable-endpoint"),
                 rx.button(rx.icon("power", size=14), "Enable", size="1", variant="soft", color_scheme="green",
-                          on_click=State.set_enabled(endpoint["id"], True), class_name="enable-endpoint")),
+                          on_click=State.set_enabled(endpoint.id, True), class_name="enable-endpoint")),
         rx.button(rx.icon("trash-2", size=14), "Delete", size="1", variant="soft", color_scheme="red",
-                  on_click=State.ask("delete", endpoint["id"], endpoint["url"]), class_name="delete-endpoint"),
+                  on_click=State.ask("delete", endpoint.id, endpoint.url), class_name="delete-endpoint"),
         spacing="2", wrap="wrap", align="start", justify={"initial": "start", "md": "end"},
     )
 

@@ -15,6 +15,7 @@ from marketplace_app.ui.state import webhook_views as views
 from marketplace_app.ui.state.base import error_toast, role_page
 from marketplace_app.ui.state.company import CompanyState, Pages
 from marketplace_app.ui.state.forms import ConfirmAction, ShowOnceSecret, clean_text
+from marketplace_app.ui.state.webhook_views import EndpointRow
 from marketplace_app.webhooks.service import PingFailed
 
 MAX_URL_CHARACTERS = 2048
@@ -26,7 +27,7 @@ class WebhooksState(ConfirmAction, ShowOnceSecret, Pages, CompanyState):
 
     projects: list[dict[str, str]] = []
     project_id: str = ""
-    endpoints: list[dict[str, str]] = []
+    endpoints: list[EndpointRow] = []
     can_write: bool = False
     loaded: bool = False
     add_open: bool = False
@@ -192,8 +193,8 @@ class WebhooksState(ConfirmAction, ShowOnceSecret, Pages, CompanyState):
         return await self._open_log(endpoint_id)
 
     async def _open_log(self, endpoint_id: str):
-        shown = next((endpoint for endpoint in self.endpoints if endpoint["id"] == endpoint_id), None)
-        self.log_endpoint_id, self.log_url = endpoint_id, shown["url"] if shown else ""
+        shown = next((endpoint for endpoint in self.endpoints if endpoint.id == endpoint_id), None)
+        self.log_endpoint_id, self.log_url = endpoint_id, shown.url if shown else ""
         self._first_page()
         return await self._fetch()
 
