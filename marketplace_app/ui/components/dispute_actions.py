@@ -118,7 +118,7 @@ def _offer_form(state: type[rx.State], party: Party, error: rx.Var[str] | str) -
     return rx.form(
         rx.vstack(
             rx.heading("Offer a settlement", size="3"),
-            rx.text("Name a refund to the company, from 0 to ", state.dispute["price"], words.offer_hint,
+            rx.text("Name a refund to the company (from 0 to ", state.dispute["price"], words.offer_hint,
                     size="2", color_scheme="gray"),
             rx.cond(state.dispute["offer_by"] == str(party),
                     rx.text("Your offer of ", state.dispute["offer"], f" is waiting for the {words.other}.",
