@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from marketplace_app.ui import routes
 from marketplace_app.ui.components.forms import alert_footer
 from marketplace_app.ui.state.base import AppState
 
@@ -149,3 +150,10 @@ def confirm_action_dialog(state: type, *, destructive: str, titles: tuple[str, s
         ),
         open=state.confirm_open, on_open_change=state.set_confirm_open,
     )
+
+
+def project_first(what: str) -> rx.Component:
+    """What a company page says when there is no project yet: "<what> belong(s) to a project.
+    Create a project first." (`what` is the sentence's start, e.g. "A key belongs")."""
+    return notice(rx.text(f"{what} to a project. ", rx.link("Create a project", href=routes.COMPANY_PROJECTS),
+                          " first."), icon="info", width="100%")

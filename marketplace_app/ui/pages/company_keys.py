@@ -5,7 +5,13 @@ from __future__ import annotations
 import reflex as rx
 
 from marketplace_app.ui import routes
-from marketplace_app.ui.components.common import confirm_action_dialog, loading, notice, page_header, show_once_dialog
+from marketplace_app.ui.components.common import (
+    confirm_action_dialog,
+    loading,
+    page_header,
+    project_first,
+    show_once_dialog,
+)
 from marketplace_app.ui.components.data import (
     cell,
     mode_badge,
@@ -36,9 +42,7 @@ def keys() -> rx.Component:
             KeysState.loaded,
             rx.cond(
                 KeysState.projects.length() == 0,
-                notice(rx.text("A key belongs to a project. ",
-                                   rx.link("Create a project", href=routes.COMPANY_PROJECTS), " first."),
-                           icon="info", width="100%"),
+                project_first("A key belongs"),
                 rx.cond(KeysState.keys.length() > 0, keys_list(),
                         rx.card(rx.text("No keys yet. Create one for your agent.", color_scheme="gray"),
                                 width="100%")),

@@ -6,7 +6,13 @@ from __future__ import annotations
 import reflex as rx
 
 from marketplace_app.ui import routes
-from marketplace_app.ui.components.common import confirm_action_dialog, loading, notice, page_header, show_once_dialog
+from marketplace_app.ui.components.common import (
+    confirm_action_dialog,
+    loading,
+    page_header,
+    project_first,
+    show_once_dialog,
+)
 from marketplace_app.ui.components.data import (
     cell,
     data_table,
@@ -39,9 +45,7 @@ def webhooks() -> rx.Component:
             State.loaded,
             rx.cond(
                 State.projects.length() == 0,
-                notice(rx.text("Endpoints belong to a project. ",
-                                   rx.link("Create a project", href=routes.COMPANY_PROJECTS), " first."),
-                           icon="info", width="100%"),
+                project_first("Endpoints belong"),
                 rx.vstack(project_picker(), endpoints_list(), delivery_log(), spacing="5", width="100%"),
             ),
             loading(),
