@@ -261,3 +261,46 @@ def test_the_sql_check_leaves_plain_sessions_and_other_calls_alone(tmp_path):
 
     # then
     assert sql_uses(module) == []
+
+
+MAX_FUNCTION_LINES = 70
+MAX_MODULE_LINES = 400
+
+
+def long_functions(path: Path) -> list[str]:
+    """`path:name (N lines)` for every function or method longer than the cap (decorators excluded)."""
+    return [f"{shown(path)}:{node.name} ({node.end_lineno - node.lineno + 1} lines)"
+            for node in ast.walk(ast.parse(path.read_text(), filename=str(path)))
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+            and node.end_lineno - node.lineno + 1 > MAX_FUNCTION_LINES]
+
+
+def long_module(path: Path) -> list[str]:
+    """`path (N lines)` when the module is longer than the cap."""
+    lines = len(path.read_text().splitlines())
+    return [f"{shown(path)} ({lines} lines)"] if lines > MAX_MODULE_LINES else []
+
+
+def test_no_function_is_longer_than_70_lines():
+    # then
+    assert [found for path in python_files(PACKAGE) for found in long_functions(path)] == []
+
+
+def test_no_module_is_longer_than_400_lines():
+    # then
+    assert [found for path in python_files(PACKAGE) for found in long_module(path)] == []
+
+
+def test_the_size_checks_see_a_long_function_and_a_long_module(tmp_path):
+    # given
+    body = "\n".join(f"    x{index} = {index}" for index in range(MAX_FUNCTION_LINES))
+    module = tmp_path / "long.py"
+    module.write_text(f"def short():\n    return 1\n\n\ndef long():\n{body}\n" + "\n" * MAX_MODULE_LINES)
+
+    # when
+    functions = long_functions(module)
+    modules = long_module(module)
+
+    # then
+    assert [found.split(":")[-1] for found in functions] == [f"long ({MAX_FUNCTION_LINES + 1} lines)"]
+    assert len(modules) == 1

@@ -5,6 +5,9 @@ caller's transaction; a resolution moves the money in that same transaction, exa
 Tiers: 0 automated triage (instant) → 1 peer jury (3 verified uninvolved operators, skilled ones
 first, 48 h) → 2 specialist (staff, 72 h) → 3 board (staff, final, 5 business days). After a ruling
 at tiers 0–2 either party may appeal within 48 h; otherwise the ruling becomes final (sweep).
+
+A ruling and the resolution are written by `rulings.py` (`resolve` is importable from here too);
+the row's conditional update, history step and event by `writes.py`.
 """
 
 from __future__ import annotations
@@ -22,34 +25,36 @@ from marketplace_app.core.errors import Forbidden, InvalidState, NotFound, Valid
 from marketplace_app.core.ids import new_id
 from marketplace_app.disputes import jury, money, parties, rules
 from marketplace_app.disputes.models import (
-    Dispute,
     DisputeJuror,
     DisputeStatus,
-    DisputeStep,
     JurorStatus,
     MoneyState,
     Party,
     Resolution,
     Ruling,
 )
+from marketplace_app.disputes.rulings import resolution_for as _resolution
+from marketplace_app.disputes.rulings import resolve
+from marketplace_app.disputes.rulings import rule as _rule
 from marketplace_app.disputes.triage import current_triage
+from marketplace_app.disputes.writes import DISPUTES
+from marketplace_app.disputes.writes import emit as _emit
+from marketplace_app.disputes.writes import load as _load
+from marketplace_app.disputes.writes import move as _move
+from marketplace_app.disputes.writes import step as _step
 from marketplace_app.earnings.models import Earning, EarningStatus
-from marketplace_app.events import service as events
 from marketplace_app.identity import staff
 from marketplace_app.requests import service as requests
 from marketplace_app.requests import status as machine
 from marketplace_app.requests.models import Request, RequestStatus
 from marketplace_app.settings import get_settings
 
-DISPUTES = Dispute.__table__
 JURORS = DisputeJuror.__table__
-STEPS = DisputeStep.__table__
 REQUESTS = Request.__table__
 EARNINGS = Earning.__table__
 MAX_REASON_LENGTH = 1000
 MAX_COMMENT_LENGTH = 500
 BATCH_SIZE = 200
-FINAL_TIER = 3
 OPEN = [s for s in DisputeStatus if s is not DisputeStatus.resolved]
 REVIEW_STATUS = {1: DisputeStatus.jury_review, 2: DisputeStatus.specialist_review, 3: DisputeStatus.board_review}
 APPEAL_INSTRUCTIONS = ("The affected party may appeal within 48 hours: POST /v1/requests/{id}/dispute/appeal with a "
@@ -130,44 +135,6 @@ def _triage(session: Session, dispute_id: str) -> RowMapping:
     values = {"ai_ruling": ruled.ruling, "ai_ruling_reasoning": ruled.reasoning}
     return _rule(session, dispute, tier=0, ruling=ruled.ruling, refund_cents=None, reasoning=ruled.reasoning,
                  actor_type=Party.system, actor_id=None, sources=[DisputeStatus.ai_review], extra=values)
-
-
-# ---------------------------------------------------------------------------------------------- rulings
-
-def _rule(session: Session, dispute: Mapping[str, Any], *, tier: int, ruling: Ruling, refund_cents: int | None,
-          reasoning: str, actor_type: Party, actor_id: str | None, sources: Sequence[DisputeStatus],
-          extra: Mapping[str, Any] | None = None) -> RowMapping:
-    """Record a ruling at `tier`; the board's is final, any other awaits appeal for 48 h."""
-    refund = _refund_for(dispute, ruling, refund_cents)
-    values = {"ruling": ruling, "ruling_refund_cents": refund, "current_tier": tier, **(extra or {})}
-    _step(session, dispute["id"], "ruling", actor_type=actor_type, actor_id=actor_id, from_tier=tier, ruling=ruling,
-          refund_cents=refund, text=reasoning)
-    if tier >= FINAL_TIER:
-        _move(session, dispute["id"], sources, values)
-        _emit(session, _load(session, dispute["id"]), "dispute.ruling", tier=tier, ruling=str(ruling))
-        return resolve(session, dispute_id=dispute["id"], resolution=_resolution(ruling), refund_cents=refund,
-                       sources=sources, note="board ruling (final)")
-    deadline = now() + timedelta(hours=get_settings().appeal_window_hours)
-    moved = _move(session, dispute["id"], sources, {**values, "status": DisputeStatus.awaiting_appeal,
-                                                     "deadline_at": deadline})
-    _emit(session, moved, "dispute.ruling", tier=tier, ruling=str(ruling))
-    return moved
-
-
-def _refund_for(dispute: Mapping[str, Any], ruling: Ruling, refund_cents: int | None) -> int:
-    price = dispute["price_cents"]
-    if ruling is Ruling.for_company:
-        return price
-    if ruling is Ruling.for_operator:
-        return 0
-    if not isinstance(refund_cents, int) or isinstance(refund_cents, bool) or not 0 < refund_cents < price:
-        raise ValidationFailed(f"a split refunds more than 0 and less than {requests.money(price)}")
-    return refund_cents
-
-
-def _resolution(ruling: Ruling | str) -> Resolution:
-    return {Ruling.for_company: Resolution.full_refund, Ruling.for_operator: Resolution.dismissed,
-            Ruling.split: Resolution.split}[Ruling(ruling)]
 
 
 def appeal(session: Session, *, dispute_id: str, actor: parties.Actor, reason: object) -> RowMapping:
@@ -350,21 +317,6 @@ def add_statement(session: Session, *, dispute_id: str, actor: parties.OperatorA
     return moved
 
 
-# ---------------------------------------------------------------------------------------------- resolution
-
-def resolve(session: Session, *, dispute_id: str, resolution: Resolution, refund_cents: int,
-            sources: Sequence[DisputeStatus], note: str, conditions: Sequence[Any] = ()) -> RowMapping:
-    """Resolve once and move the money in this transaction (a loser of a race gets `InvalidState`)."""
-    moved = _move(session, dispute_id, sources, {"status": DisputeStatus.resolved, "resolution": resolution,
-                                                  "refund_cents": refund_cents, "resolved_at": now(),
-                                                  "deadline_at": None}, conditions=conditions)
-    money.settle(session, moved, resolution, refund_cents)
-    _step(session, dispute_id, "resolved", actor_type=Party.system, ruling=None, refund_cents=refund_cents,
-          text=f"{resolution}: {note}")
-    _emit(session, moved, "dispute.resolved", resolution=str(resolution), refund_cents=refund_cents)
-    return moved
-
-
 # ---------------------------------------------------------------------------------------------- timers
 
 def sweep_due(session: Session, *, limit: int = BATCH_SIZE) -> int:
@@ -417,43 +369,6 @@ def _late_jury(session: Session, dispute: Mapping[str, Any], guard: list[Any]) -
         guard = [DISPUTES.c.deadline_at == moved["deadline_at"]]
     _escalate(session, dispute, to_tier=2, by=Party.system, actor_id=None,
               reason="the jury did not complete its vote", sources=[DisputeStatus.jury_review], conditions=guard)
-
-
-# ---------------------------------------------------------------------------------------------- plumbing
-
-def _load(session: Session, dispute_id: str, *, lock: bool = False) -> RowMapping:
-    checked_id(dispute_id, "Dispute")  # a NUL byte would make PostgreSQL fail the query instead
-    statement = select(DISPUTES).where(DISPUTES.c.id == dispute_id)
-    dispute = session.execute(statement.with_for_update() if lock else statement).mappings().one_or_none()
-    if dispute is None:
-        raise NotFound(f"Dispute {dispute_id} not found")
-    return dispute
-
-
-def _move(session: Session, dispute_id: str, sources: Sequence[DisputeStatus], values: Mapping[str, Any],
-          conditions: Sequence[Any] = ()) -> RowMapping:
-    moved = session.execute(update(DISPUTES).where(
-        DISPUTES.c.id == dispute_id, DISPUTES.c.status.in_([str(source) for source in sources]), *conditions)
-        .values(updated_at=now(), **values).returning(*DISPUTES.c)).mappings().one_or_none()
-    if moved is None:
-        raise InvalidState(f"Dispute {dispute_id} has moved on; read it again", status=409)
-    return moved
-
-
-def _step(session: Session, dispute_id: str, kind: str, *, actor_type: Party, actor_id: str | None = None,
-          from_tier: int | None = None, to_tier: int | None = None, ruling: str | None = None,
-          refund_cents: int | None = None, text: str | None = None) -> None:
-    session.execute(insert(STEPS).values(dispute_id=dispute_id, kind=kind, from_tier=from_tier, to_tier=to_tier,
-                                         actor_type=actor_type, actor_id=actor_id, ruling=ruling,
-                                         refund_cents=refund_cents, text=text, created_at=now()))
-
-
-def _emit(session: Session, dispute: Mapping[str, Any], event_type: str, **data: Any) -> None:
-    events.emit(session, [events.NewEvent(
-        type=event_type, project_id=dispute["project_id"], company_id=dispute["company_id"],
-        request_id=dispute["request_id"], operator_id=dispute["operator_id"], mode=dispute["mode"],
-        data={"dispute_id": dispute["id"], "status": dispute["status"], "current_tier": dispute["current_tier"],
-              **data})])
 
 
 def _text(value: object, name: str, limit: int) -> str:

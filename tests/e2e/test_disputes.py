@@ -85,8 +85,8 @@ def test_the_company_disputes_a_completed_request_and_appeals_the_ruling(page: P
     expect(page.locator("#open-dispute")).to_have_count(0)
 
     # when the owner appeals
-    page.locator("#appeal-reason").fill("The triage did not read the NDA")
-    page.locator("#appeal-submit").click()
+    page.locator("#company-appeal-reason").fill("The triage did not read the NDA")
+    page.locator("#company-appeal-submit").click()
 
     # then a jury of three takes it, and it is listed on the Disputes page
     expect(section.locator(".dispute-status")).to_have_text("jury review")
@@ -197,8 +197,8 @@ def test_the_operator_offers_a_settlement_and_the_company_accepts_it_on_a_phone(
     sign_in_as(phone, url, owner_email(agent.company_id), routes.COMPANY_HOME)
     phone.goto(url(routes.company_request(request_id)))
     expect(phone.locator("#operator-offer")).to_contain_text("8.00 EUR")
-    phone.locator("#accept-offer").click()
-    phone.locator("#confirm-accept-offer").click()
+    phone.locator("#company-accept-offer").click()
+    phone.locator("#company-confirm-accept-offer").click()
 
     # then the dispute is resolved with that refund, on both pages
     expect(phone.locator("#request-dispute .dispute-resolution")).to_contain_text("8.00 EUR")

@@ -91,7 +91,7 @@ def test_operator_signs_up_verifies_and_earns_from_a_request_that_appears_live(
     # then it appears without a reload, and the operator takes and finishes it
     card = page.locator(f"#feed [data-request='{request_id}']")
     expect(card).to_be_visible(timeout=FEED_TIMEOUT_MS)
-    expect(card).to_contain_text("legal review")
+    expect(card).to_contain_text("Legal review")
     expect(card.locator(".reward")).to_have_text(re.compile(r"\d+\.\d\d EUR"))
     card.locator(".accept").click()
     page.wait_for_url(url(routes.operator_task(request_id)))

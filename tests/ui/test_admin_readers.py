@@ -46,11 +46,12 @@ def test_the_scheduler_page_lists_every_heartbeat_by_name_and_the_live_lease():
 
     # then
     deliver, sweep = snapshot["jobs"]
-    assert (deliver["name"], deliver["status"], deliver["processed"], deliver["last_run"]) == ("deliver", "ok", "3", "")
-    assert (sweep["interval"], sweep["status"], sweep["last_error"], sweep["failures"], sweep["holder"]) == (
+    assert (deliver.name, deliver.status, deliver.processed) == ("deliver", "ok", "3")
+    assert deliver.last_run == "—"  # never run: the one word for nothing
+    assert (sweep.interval, sweep.status, sweep.last_error, sweep.failures, sweep.holder) == (
         "every 2 h", "error", "boom", "1", "web-1")
-    assert sweep["last_run"] == "2026-03-03 11:59:00 UTC"
-    assert (snapshot["lease"]["holder"], snapshot["lease"]["active"]) == ("web-1", "yes")
+    assert sweep.last_run == "2026-03-03 11:59:00 UTC"
+    assert (snapshot["lease"].holder, snapshot["lease"].active) == ("web-1", True)
 
 
 def test_the_scheduler_page_without_a_leader_shows_no_lease():
@@ -58,7 +59,7 @@ def test_the_scheduler_page_without_a_leader_shows_no_lease():
     snapshot = w.in_unit(admin.scheduler_snapshot)
 
     # then
-    assert snapshot["lease"] == {"holder": "", "renewed_at": "", "expires_at": "", "active": ""}
+    assert snapshot["lease"] == admin.LeaseRow(holder="", renewed_at="", expires_at="", active=False)
 
 
 def test_the_kyc_queue_names_the_sender_and_the_document_and_serves_it():

@@ -97,30 +97,30 @@ def test_a_juror_sees_the_case_votes_once_and_staff_rule_a_split_at_tier_two():
 
     # when a juror reads the case and votes
     [case] = w.in_unit(lambda session: operator_disputes.jury_cases(session, juror_id=jurors[0].user_id))
-    assert case["can_vote"] == "yes" and case["operator_statement"] == "I checked every clause"
-    assert case["company_statement"] == UPHELD and case["price"] == "20.00 EUR"
-    w.in_unit(lambda session: operator_disputes.cast_vote(session, juror_id=jurors[0].user_id, dispute_id=case["id"],
+    assert case.can_vote is True and case.operator_statement == "I checked every clause"
+    assert case.company_statement == UPHELD and case.price == "20.00 EUR"
+    w.in_unit(lambda session: operator_disputes.cast_vote(session, juror_id=jurors[0].user_id, dispute_id=case.id,
                                                           vote_for="for_company", comment="Clause 4 was skipped"))
 
     # then the case shows the vote, and nobody else's dispute is theirs to act on
     [voted] = w.in_unit(lambda session: operator_disputes.jury_cases(session, juror_id=jurors[0].user_id))
-    assert voted["my_vote_words"] == "for the company" and voted["can_vote"] == ""
+    assert voted.my_vote_words == "for the company" and voted.can_vote is False
     with pytest.raises(NotFound):
         w.in_unit(lambda session: operator_disputes.act(session, operator_id=jurors[1].user_id,
-                                                        dispute_id=case["id"], action="appeal", text="mine"))
+                                                        dispute_id=case.id, action="appeal", text="mine"))
 
     # when the other two vote for the operator, the company appeals, and a specialist rules a split
     for juror in jurors[1:]:
-        w.in_unit(lambda session, juror=juror: disputes.vote(session, dispute_id=case["id"], juror_id=juror.user_id,
+        w.in_unit(lambda session, juror=juror: disputes.vote(session, dispute_id=case.id, juror_id=juror.user_id,
                                                              vote_for="for_operator"))
-    w.in_unit(lambda session: disputes.appeal(session, dispute_id=case["id"], actor=agent.context(),
+    w.in_unit(lambda session: disputes.appeal(session, dispute_id=case.id, actor=agent.context(),
                                               reason="The jury missed clause 4"))
     staff_id = w.in_unit(lambda session: factories.make_user(session, role=Role.admin).id)
     queues = w.in_unit(lambda session: admin_disputes.staff_queues(session, staff_id=staff_id))
-    assert [item.dispute["id"] for item in queues["specialist"]] == [case["id"]] and queues["board"] == []
+    assert [item.dispute["id"] for item in queues["specialist"]] == [case.id] and queues["board"] == []
     assert queues["specialist"][0].dispute["jury_result"] == "for the operator"
     assert queues["my_skills"] == [] and "legal_review" in {skill["name"] for skill in queues["skills"]}
-    status = w.in_unit(lambda session: admin_disputes.rule(session, staff_id=staff_id, dispute_id=case["id"],
+    status = w.in_unit(lambda session: admin_disputes.rule(session, staff_id=staff_id, dispute_id=case.id,
                                                            ruling="split", refund_cents=500, reasoning="Half done"))
 
     # then the ruling awaits appeal, shown to the company with its refund

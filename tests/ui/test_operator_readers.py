@@ -3,6 +3,7 @@ list and the jury page show only what the work service returns under the informa
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pytest
@@ -78,8 +79,8 @@ def test_the_dispute_list_names_the_task_for_its_worker_and_the_jury_page_follow
     assert mine["title"] == text.AFTER_ACCEPT[policy]["title"]
     assert text.context_views(request_id) == (1 if policy == "sandboxed" else 0)
     before = text.BEFORE_ACCEPT[policy]
-    assert case["context"] == (before["context"] or "Sandboxed: the task's details are shown to the operator "
+    assert case.context == (before["context"] or "Sandboxed: the task's details are shown to the operator "
                                                      "who accepts it")
-    assert case["proof_requirements"] == ", ".join(before["proof_requirements"] or [])
+    assert case.proof_requirements == ", ".join(before["proof_requirements"] or [])
     if policy != "open":
-        assert not any(secret in json.dumps(case) for secret in text.SECRETS)
+        assert not any(secret in json.dumps(dataclasses.asdict(case)) for secret in text.SECRETS)

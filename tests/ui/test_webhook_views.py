@@ -41,9 +41,9 @@ def test_a_member_sees_the_endpoint_without_its_secret_and_may_not_write(receive
     assert snapshot["can_write"] is False
     assert snapshot["project_id"] == project_id
     [row] = snapshot["endpoints"]
-    assert row["secret"] == f"whsec_…{saved.secret[-4:]}" and saved.secret not in str(snapshot)
-    assert (row["status"], row["enabled"], row["types"]) == ("enabled", "yes", "request.completed")
-    assert (row["pending"], row["delivered"], row["failed"]) == ("0", "0", "0")
+    assert row.secret == f"whsec_…{saved.secret[-4:]}" and saved.secret not in str(snapshot)
+    assert (row.status, row.enabled, row.types) == ("enabled", True, "request.completed")
+    assert (row.pending, row.delivered, row.failed) == ("0", "0", "0")
 
 
 def test_the_delivery_log_pages_newest_first_and_details_each_attempt(receiver: Receiver):

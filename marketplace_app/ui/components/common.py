@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import reflex as rx
 
+from marketplace_app.ui import routes
+from marketplace_app.ui.components.forms import alert_footer
 from marketplace_app.ui.state.base import AppState
 
 
@@ -126,3 +128,32 @@ def show_once_dialog(state: type, *, title: str, warning: str, id_prefix: str) -
         ),
         open=state.secret_open, on_open_change=state.set_secret_open,
     )
+
+
+def confirm_action_dialog(state: type, *, destructive: str, titles: tuple[str, str],
+                          texts: tuple[rx.Component, rx.Component], buttons: tuple[str, str],
+                          action_id: str) -> rx.Component:
+    """The question a `ConfirmAction` state asks before one of its two row actions: the
+    `destructive` one (red, cannot be undone) or the other (a rotation). Each pair is
+    (destructive, other); the confirming button's id is `action_id`."""
+    chosen = state.confirm_action == destructive
+    return rx.alert_dialog.root(
+        rx.alert_dialog.content(
+            rx.alert_dialog.title(rx.cond(chosen, *titles)),
+            rx.alert_dialog.description(rx.cond(chosen, *texts), size="2", word_break="break-word"),
+            alert_footer(rx.cond(
+                chosen,
+                rx.button(buttons[0], color_scheme="red", on_click=state.confirm, id=action_id),
+                rx.button(buttons[1], on_click=state.confirm, id=action_id),
+            )),
+            max_width="30rem",
+        ),
+        open=state.confirm_open, on_open_change=state.set_confirm_open,
+    )
+
+
+def project_first(what: str) -> rx.Component:
+    """What a company page says when there is no project yet: "<what> belong(s) to a project.
+    Create a project first." (`what` is the sentence's start, e.g. "A key belongs")."""
+    return notice(rx.text(f"{what} to a project. ", rx.link("Create a project", href=routes.COMPANY_PROJECTS),
+                          " first."), icon="info", width="100%")

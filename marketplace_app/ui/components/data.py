@@ -6,32 +6,12 @@ from collections.abc import Callable
 
 import reflex as rx
 
-REQUEST_STATUS_COLOURS = {
-    "matching": "blue", "in_progress": "amber", "submitted": "violet", "needs_review": "orange",
-    "completed": "green", "expired": "gray", "cancelled": "gray", "disputed": "red",
-}
+from marketplace_app.ui.components.common import loading
+
 # Below this width a table of six or more columns shows one or two of them: items become cards.
 TABLE_FROM = "sm"  # 48em, 768 px (Reflex's CSS breakpoints)
 WIDE_ONLY = rx.breakpoints(initial="none", **{TABLE_FROM: "block"})
 NARROW_ONLY = rx.breakpoints(initial="block", **{TABLE_FROM: "none"})
-KEY_STATUS_COLOURS = {"active": "green", "rotating": "amber", "revoked": "red", "expired": "gray"}
-POLICY_COLOURS = {"open": "green", "redacted": "blue", "sandboxed": "purple"}
-ENDPOINT_STATUS_COLOURS = {"enabled": "green", "disabled": "red"}
-DELIVERY_STATUS_COLOURS = {"pending": "amber", "delivered": "green", "failed": "red"}
-
-
-def coloured_badge(value: rx.Var[str], colours: dict[str, str], **props) -> rx.Component:
-    """A badge whose colour follows its value; underscores read as spaces."""
-    return rx.match(
-        value,
-        *[(name, rx.badge(name.replace("_", " "), color_scheme=colour, **props)) for name, colour in colours.items()],
-        rx.badge(value, color_scheme="gray", **props),
-    )
-
-
-def request_status_badge(status: rx.Var[str], **props) -> rx.Component:
-    """A request's status."""
-    return coloured_badge(status, REQUEST_STATUS_COLOURS, **props)
 
 
 def mode_badge(mode: rx.Var[str]) -> rx.Component:
@@ -119,8 +99,26 @@ def pager(page: rx.Var[int], has_more: rx.Var[bool], *, on_previous: rx.EventHan
     )
 
 
-def empty_state(icon: str, title: str, sentence: str, *actions: rx.Component) -> rx.Component:
-    """What a list says when it has nothing in it yet."""
+def list_or_empty(loaded: rx.Var[bool], items: rx.Var[list], content: rx.Component, empty: rx.Component
+                  ) -> rx.Component:
+    """A spinner until the page has read, then `content` when `items` has any, else `empty`."""
+    return rx.cond(loaded, rx.cond(items.length() > 0, content, empty), loading())
+
+
+def empty_state(icon: str, title: str, sentence: rx.Var[str] | str, *actions: rx.Component, **props
+                ) -> rx.Component:
+    """The one empty state: what a list or a page says when it has nothing in it (yet).
+
+    Args:
+        icon: A Lucide icon name.
+        title: A few words ("No disputes").
+        sentence: What to expect or do next.
+        *actions: Buttons or links under the sentence.
+        **props: Given to the card (an `id` for tests).
+
+    Returns:
+        A card with the icon, the words and the actions, centred.
+    """
     return rx.card(
         rx.vstack(
             rx.center(rx.icon(icon, size=22), color=rx.color("accent", 11), background_color=rx.color("accent", 3),
@@ -130,7 +128,7 @@ def empty_state(icon: str, title: str, sentence: str, *actions: rx.Component) ->
             *actions,
             align="center", spacing="2", padding="1.5rem 0.5rem",
         ),
-        width="100%",
+        width="100%", **props,
     )
 
 

@@ -6,20 +6,7 @@ from __future__ import annotations
 import reflex as rx
 
 from marketplace_app.ui.components.common import notice
-
-DISPUTE_STATUS_COLOURS = (
-    ("ai_review", "blue"), ("awaiting_appeal", "amber"), ("jury_review", "violet"),
-    ("specialist_review", "orange"), ("board_review", "crimson"), ("resolved", "green"),
-)
-
-
-def dispute_status_badge(status: rx.Var[str], words: rx.Var[str], **props) -> rx.Component:
-    """A dispute's status in words, coloured by how far it has gone."""
-    return rx.match(
-        status,
-        *[(value, rx.badge(words, color_scheme=colour, **props)) for value, colour in DISPUTE_STATUS_COLOURS],
-        rx.badge(words, color_scheme="gray", **props),
-    )
+from marketplace_app.ui.components.status import status_badge
 
 
 def counted_text_area(*, name: str, area_id: str, maximum: int, length: rx.Var[int], on_change: rx.EventHandler,
@@ -43,7 +30,7 @@ def dispute_summary(dispute: rx.Var[dict[str, str]]) -> rx.Component:
     """Status, tier, the outcome so far and the deadline, as label / value lines."""
     return rx.vstack(
         rx.flex(
-            dispute_status_badge(dispute["status"], dispute["status_words"], size="3", class_name="dispute-status"),
+            status_badge("dispute", dispute["status"], size="3", class_name="dispute-status"),
             rx.badge(dispute["tier"], variant="outline", size="2", class_name="dispute-tier"),
             rx.cond(dispute["small_claims"] != "", rx.badge("small claim", color_scheme="gray", size="2")),
             spacing="2", wrap="wrap", align="center",

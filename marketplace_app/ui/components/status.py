@@ -1,4 +1,4 @@
-"""Status badges, the upload drop zone and the reason dialog shared by the operator, staff and
+"""The one status badge, the upload drop zone and the reason dialog shared by the operator, staff and
 review pages."""
 
 from __future__ import annotations
@@ -7,36 +7,60 @@ from collections.abc import Callable
 
 import reflex as rx
 
+from marketplace_app.ui.components.forms import dialog_footer, field_label
 from marketplace_app.uploads.service import MAX_UPLOAD_BYTES
 
-STATUS_COLOURS = (
-    ("matching", "blue"), ("in_progress", "amber"), ("submitted", "amber"), ("needs_review", "orange"),
-    ("completed", "green"), ("expired", "gray"), ("cancelled", "gray"), ("disputed", "red"),
-    ("pending", "amber"), ("available", "green"), ("clawed_back", "red"),
-    ("requested", "amber"), ("paid", "green"), ("failed", "red"),
-    ("not_started", "gray"), ("verified", "green"), ("rejected", "red"),
-)
-KYC_WORDS = (("not_started", "not started"), ("pending", "pending review"), ("verified", "verified"),
-             ("rejected", "rejected"))
+# Colours say how a thing stands, the same way on every page: blue is new, amber waits on someone,
+# orange needs a person now, violet is under review, green is done well, red went wrong, gray is over.
+NEW, WAITING, ATTENTION, REVIEW, GOOD, BAD, OVER = "blue", "amber", "orange", "violet", "green", "red", "gray"
+
+# The one table: per kind of thing, each status's colour and words. Every status of the domain's
+# enums has a row (a test checks), so no page words or colours one on its own.
+BADGES: dict[str, dict[str, tuple[str, str]]] = {
+    "request": {"matching": (NEW, "matching"), "in_progress": (WAITING, "in progress"),
+                "submitted": (REVIEW, "submitted"), "needs_review": (ATTENTION, "needs review"),
+                "completed": (GOOD, "completed"), "expired": (OVER, "expired"), "cancelled": (OVER, "cancelled"),
+                "disputed": (BAD, "disputed")},
+    "dispute": {"ai_review": (NEW, "automated review"), "awaiting_appeal": (WAITING, "awaiting appeal"),
+                "jury_review": (REVIEW, "jury review"), "specialist_review": (REVIEW, "specialist review"),
+                "board_review": (REVIEW, "board review"), "resolved": (GOOD, "resolved")},
+    "earning": {"pending": (WAITING, "pending"), "available": (GOOD, "available"),
+                "clawed_back": (BAD, "clawed back")},
+    "payout": {"requested": (WAITING, "requested"), "paid": (GOOD, "paid"), "failed": (BAD, "failed")},
+    "kyc": {"not_started": (OVER, "not started"), "pending": (WAITING, "pending review"),
+            "verified": (GOOD, "verified"), "rejected": (BAD, "rejected")},
+    "endpoint": {"enabled": (GOOD, "enabled"), "disabled": (BAD, "disabled"), "deleted": (OVER, "deleted")},
+    "delivery": {"pending": (WAITING, "pending"), "delivered": (GOOD, "delivered"), "failed": (BAD, "failed")},
+    "key": {"active": (GOOD, "active"), "rotating": (WAITING, "rotating"), "revoked": (BAD, "revoked"),
+            "expired": (OVER, "expired")},
+    "policy": {"open": (GOOD, "open"), "redacted": (NEW, "redacted"), "sandboxed": (REVIEW, "sandboxed")},
+    "job": {"ok": (GOOD, "ok"), "error": (BAD, "error"), "never": (OVER, "never run")},
+}
 
 
-def status_badge(status: rx.Var[str], *, size: str = "2", **props) -> rx.Component:
-    """A coloured badge for any request, earning, payout or KYC status."""
-    words = status.to(str).replace("_", " ")
+def status_label(kind: str, status: str) -> str:
+    """A status in the badge's words, for plain text (`status_label("dispute", "ai_review")`)."""
+    return BADGES[kind].get(status, (OVER, status.replace("_", " ")))[1]
+
+
+def status_badge(kind: str, status: rx.Var[str], *, size: str = "2", **props) -> rx.Component:
+    """The badge of `status`, a value of one kind of `BADGES` (request, dispute, payout, kyc, …).
+
+    Args:
+        kind: Which table row set: the same value may read differently per kind (a KYC "pending"
+            is "pending review").
+        status: The status value the state holds.
+        size: The badge's size.
+        **props: Given to the badge (ids, class names).
+
+    Returns:
+        One badge whose colour and words follow the table; an unknown value is gray, in its own words.
+    """
     return rx.match(
         status,
-        *[(value, rx.badge(words, color_scheme=colour, size=size, **props)) for value, colour in STATUS_COLOURS],
-        rx.badge(words, color_scheme="gray", size=size, **props),
-    )
-
-
-def kyc_badge(status: rx.Var[str], **props) -> rx.Component:
-    """The KYC status in words."""
-    colours = dict(STATUS_COLOURS)
-    return rx.match(
-        status,
-        *[(value, rx.badge(words, color_scheme=colours[value], size="2", **props)) for value, words in KYC_WORDS],
-        rx.badge("unknown", color_scheme="gray", size="2", **props),
+        *[(value, rx.badge(words, color_scheme=colour, size=size, **props))
+          for value, (colour, words) in BADGES[kind].items()],
+        rx.badge(status.to(str).replace("_", " "), color_scheme=OVER, size=size, **props),
     )
 
 
@@ -90,15 +114,11 @@ def reason_dialog(*, open_: rx.Var[bool], title: str, description: rx.Var[str] |
             rx.form(
                 rx.vstack(
                     rx.cond(error != "", rx.callout(error, icon="triangle-alert", color_scheme="red", width="100%")),
-                    rx.el.label(rx.text("Reason", size="2", weight="medium"), html_for=f"{form_id}-reason"),
+                    field_label("Reason", f"{form_id}-reason"),
                     rx.text_area(name="reason", id=f"{form_id}-reason", required=True, rows="3", width="100%",
                                  placeholder="Say what is wrong, in words the other side can act on"),
-                    rx.flex(
-                        rx.dialog.close(rx.button("Cancel", type="button", variant="soft", color_scheme="gray",
-                                                  size="3")),
-                        rx.button(confirm, type="submit", color_scheme="red", size="3", id=f"{form_id}-confirm"),
-                        justify="end", spacing="3", width="100%", wrap="wrap",
-                    ),
+                    dialog_footer(rx.button(confirm, type="submit", color_scheme="red", size="3",
+                                            id=f"{form_id}-confirm")),
                     spacing="3", width="100%",
                 ),
                 on_submit=on_submit, reset_on_submit=False, id=form_id,
@@ -107,23 +127,3 @@ def reason_dialog(*, open_: rx.Var[bool], title: str, description: rx.Var[str] |
         ),
         open=open_, on_open_change=on_close,
     )
-
-
-def empty_card(icon: str, heading: str, sentence: rx.Var[str] | str, *children: rx.Component,
-               **props) -> rx.Component:
-    """A friendly empty state."""
-    return rx.card(
-        rx.vstack(
-            rx.icon(icon, size=28, color=rx.color("gray", 9)),
-            rx.text(heading, weight="bold", size="3"),
-            rx.text(sentence, size="2", color_scheme="gray", text_align="center"),
-            *children,
-            align="center", spacing="2", padding_y="1.5rem",
-        ),
-        width="100%", **props,
-    )
-
-
-def field_label(text: str, html_for: str) -> rx.Component:
-    """A form label."""
-    return rx.el.label(rx.text(text, size="2", weight="medium"), html_for=html_for)

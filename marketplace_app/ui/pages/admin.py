@@ -6,9 +6,10 @@ import reflex as rx
 
 from marketplace_app.ui import routes
 from marketplace_app.ui.components.common import page_header, stat
-from marketplace_app.ui.components.data import cell, record_card, responsive_table
+from marketplace_app.ui.components.data import cell, empty_state, record_card, responsive_table
 from marketplace_app.ui.components.layout import dashboard_page
-from marketplace_app.ui.state.admin import LedgerState, SchedulerState
+from marketplace_app.ui.components.status import status_badge
+from marketplace_app.ui.state.admin import JobRow, LedgerState, SchedulerState
 
 JOB_COLUMNS = ("Job", "Last status", "Last run", "Duration (ms)", "Processed", "Runs", "Failures", "Last error")
 
@@ -25,8 +26,7 @@ def scheduler() -> rx.Component:
             SchedulerState.jobs.length() > 0,
             responsive_table(JOB_COLUMNS, SchedulerState.jobs, _job_row, _job_card, table_id="scheduler-jobs",
                              min_width="56rem"),
-            rx.card(rx.text("No job has run yet. Jobs record a heartbeat after their first run.", color_scheme="gray"),
-                    width="100%"),
+            empty_state("timer", "No job has run yet", "Jobs record a heartbeat after their first run."),
         ),
         rx.text("Checked at ", SchedulerState.checked_at, size="1", color_scheme="gray"),
         spacing="5", width="100%",
@@ -38,11 +38,11 @@ def lease_card() -> rx.Component:
     lease = SchedulerState.lease
     return rx.card(
         rx.cond(
-            lease["holder"] != "",
+            lease.holder != "",
             rx.data_list.root(
-                _row("Lease holder", rx.hstack(rx.code(lease["holder"]), _lease_badge(lease["active"] != ""))),
-                _row("Renewed at", lease["renewed_at"]),
-                _row("Expires at", lease["expires_at"]),
+                _row("Lease holder", rx.hstack(rx.code(lease.holder), _lease_badge(lease.active))),
+                _row("Renewed at", lease.renewed_at),
+                _row("Expires at", lease.expires_at),
                 orientation={"initial": "vertical", "sm": "horizontal"},
             ),
             rx.text("No scheduler has taken the lease yet (it is disabled, or has not started).",
@@ -60,46 +60,37 @@ def _row(label: str, value: rx.Component | rx.Var) -> rx.Component:
     return rx.data_list.item(rx.data_list.label(label), rx.data_list.value(value))
 
 
-def _job_row(job: rx.Var[dict[str, str]]) -> rx.Component:
+def _job_row(job: rx.Var[JobRow]) -> rx.Component:
     return rx.table.row(
         rx.table.row_header_cell(rx.vstack(
-            rx.hstack(rx.code(job["name"]), rx.badge(job["interval"], variant="outline", color_scheme="gray"),
+            rx.hstack(rx.code(job.name), rx.badge(job.interval, variant="outline", color_scheme="gray"),
                       align="center", wrap="wrap"),
-            rx.text(job["description"], size="1", color_scheme="gray"),
+            rx.text(job.description, size="1", color_scheme="gray"),
             spacing="1", min_width="14rem",
         )),
-        cell(_status_badge(job["status"]), "status"),
-        cell(job["last_run"], "last_run"),
-        cell(job["duration_ms"], "duration_ms", text_align="right"),
-        cell(job["processed"], "processed", text_align="right"),
-        cell(job["runs"], "runs", text_align="right"),
-        cell(job["failures"], "failures", text_align="right"),
-        cell(rx.text(job["last_error"], size="1", color_scheme="red"), "last_error", max_width="20rem"),
+        cell(status_badge("job", job.status), "status"),
+        cell(job.last_run, "last_run"),
+        cell(job.duration_ms, "duration_ms", text_align="right"),
+        cell(job.processed, "processed", text_align="right"),
+        cell(job.runs, "runs", text_align="right"),
+        cell(job.failures, "failures", text_align="right"),
+        cell(rx.text(job.last_error, size="1", color_scheme="red"), "last_error", max_width="20rem"),
         align="center",
     )
 
 
-def _job_card(job: rx.Var[dict[str, str]]) -> rx.Component:
+def _job_card(job: rx.Var[JobRow]) -> rx.Component:
     """The same heartbeat as a card, for phones."""
     return record_card(
-        rx.vstack(rx.hstack(rx.code(job["name"]), rx.spacer(), _status_badge(job["status"]), width="100%",
+        rx.vstack(rx.hstack(rx.code(job.name), rx.spacer(), status_badge("job", job.status), width="100%",
                             align="center"),
-                  rx.text(job["description"], size="1", color_scheme="gray"), spacing="1", width="100%"),
-        ("Interval", job["interval"]),
-        ("Last run", job["last_run"]),
-        ("Duration", job["duration_ms"] + " ms"),
-        ("Processed", job["processed"]),
-        ("Runs / failures", job["runs"] + " / " + job["failures"]),
-        ("Last error", rx.text(rx.cond(job["last_error"] != "", job["last_error"], "—"), color_scheme="red")),
-    )
-
-
-def _status_badge(status: rx.Var[str]) -> rx.Component:
-    return rx.match(
-        status,
-        ("ok", rx.badge("ok", color_scheme="green")),
-        ("error", rx.badge("error", color_scheme="red")),
-        rx.badge("never run", color_scheme="gray"),
+                  rx.text(job.description, size="1", color_scheme="gray"), spacing="1", width="100%"),
+        ("Interval", job.interval),
+        ("Last run", job.last_run),
+        ("Duration", job.duration_ms + " ms"),
+        ("Processed", job.processed),
+        ("Runs / failures", job.runs + " / " + job.failures),
+        ("Last error", rx.text(rx.cond(job.last_error != "", job.last_error, "—"), color_scheme="red")),
     )
 
 

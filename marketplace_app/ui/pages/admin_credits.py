@@ -7,10 +7,9 @@ import reflex as rx
 from marketplace_app.companies.manual_credits import MAX_REASON_CHARACTERS, MAX_REFERENCE_CHARACTERS
 from marketplace_app.ui import routes
 from marketplace_app.ui.components.common import loading, page_header
-from marketplace_app.ui.components.data import cell, data_table, pager
+from marketplace_app.ui.components.data import cell, data_table, empty_state, pager
 from marketplace_app.ui.components.forms import inline_error, labelled, money_field
 from marketplace_app.ui.components.layout import dashboard_page
-from marketplace_app.ui.components.status import empty_card
 from marketplace_app.ui.state.admin_credits import FIELD_IDS, AdminCreditsState, CreditRow
 
 COLUMNS = ("Date", "Company", "Amount", "Reason", "Reference", "Staff")
@@ -110,7 +109,7 @@ def recent_credits() -> rx.Component:
                   pager_id="credits-pager"),
             spacing="3", width="100%",
         ),
-        empty_card("hand-coins", "No manual credits yet", "Credits you make here are listed with who made them."),
+        empty_state("hand-coins", "No manual credits yet", "Credits you make here are listed with who made them."),
     )
 
 

@@ -8,10 +8,10 @@ import reflex as rx
 from marketplace_app.settings import get_settings
 from marketplace_app.ui import routes
 from marketplace_app.ui.components.common import loading, page_header
+from marketplace_app.ui.components.data import empty_state
 from marketplace_app.ui.components.disputes import counted_text_area, dispute_panel
-from marketplace_app.ui.components.forms import inline_error, labelled, money_field
+from marketplace_app.ui.components.forms import choice_cards, dialog_footer, inline_error, labelled, money_field
 from marketplace_app.ui.components.layout import dashboard_page
-from marketplace_app.ui.components.status import empty_card
 from marketplace_app.ui.state.admin_disputes import StaffCase, StaffDisputesState
 from marketplace_app.ui.state.disputes import MAX_REASON_CHARACTERS
 
@@ -67,7 +67,7 @@ def _queue(title: str, cases: rx.Var[list[StaffCase]], queue_id: str, empty: str
         rx.hstack(rx.heading(title, size="4"), rx.badge(cases.length(), variant="soft"), align="center"),
         rx.cond(cases.length() > 0,
                 rx.vstack(rx.foreach(cases, _case_card), spacing="3", width="100%", id=queue_id),
-                empty_card("scale", "Queue empty", empty)),
+                empty_state("scale", "Queue empty", empty)),
         spacing="3", width="100%",
     )
 
@@ -112,15 +112,8 @@ def ruling_dialog() -> rx.Component:
             rx.form(
                 rx.vstack(
                     inline_error(State.ruling_error, error_id="ruling-error"),
-                    rx.radio_cards.root(
-                        *[rx.radio_cards.item(rx.vstack(rx.text(title, weight="bold", size="2"),
-                                                        rx.text(hint, size="1", color_scheme="gray"),
-                                                        spacing="0", align="center"),
-                                              value=value, id=f"ruling-{value}")
-                          for value, title, hint in RULING_CHOICES],
-                        value=State.ruling_choice, on_value_change=State.set_ruling_choice,
-                        columns={"initial": "1", "sm": "3"}, gap="2", width="100%", size="1",
-                    ),
+                    choice_cards(RULING_CHOICES, value=State.ruling_choice, on_change=State.set_ruling_choice,
+                                 id_prefix="ruling", columns={"initial": "1", "sm": "3"}),
                     rx.cond(State.ruling_choice == "split", money_field(
                         "Refund to the company", "refund", get_settings().currency, placeholder="5.00",
                         hint="More than 0 and less than the price (" + State.ruling_for["price"] + ")")),
@@ -129,12 +122,7 @@ def ruling_dialog() -> rx.Component:
                         length=State.reasoning_length, on_change=State.count_reasoning,
                         placeholder="What decided it; both parties read this", rows="4"),
                         html_for="ruling-reasoning"),
-                    rx.flex(
-                        rx.dialog.close(rx.button("Cancel", type="button", variant="soft", color_scheme="gray",
-                                                  size="3")),
-                        rx.button("Rule", type="submit", size="3", id="ruling-confirm"),
-                        justify="end", spacing="3", width="100%", wrap="wrap",
-                    ),
+                    dialog_footer(rx.button("Rule", type="submit", size="3", id="ruling-confirm")),
                     spacing="3", width="100%",
                 ),
                 on_submit=State.rule, reset_on_submit=False,

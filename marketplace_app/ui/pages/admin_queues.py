@@ -6,8 +6,9 @@ import reflex as rx
 
 from marketplace_app.ui import routes
 from marketplace_app.ui.components.common import loading, page_header
+from marketplace_app.ui.components.data import empty_state
 from marketplace_app.ui.components.layout import dashboard_page
-from marketplace_app.ui.components.status import empty_card, reason_dialog, status_badge
+from marketplace_app.ui.components.status import reason_dialog, status_badge
 from marketplace_app.ui.state.admin_queues import KycQueueState, PayoutQueueState
 
 
@@ -30,7 +31,7 @@ def admin_kyc() -> rx.Component:
             rx.cond(KycQueueState.items.length() > 0,
                     rx.grid(rx.foreach(KycQueueState.items, _kyc_card), columns={"initial": "1", "lg": "2"},
                             spacing="4", width="100%", id="kyc-queue"),
-                    empty_card("id-card", "Queue empty", "No submission is waiting for review.")),
+                    empty_state("id-card", "Queue empty", "No submission is waiting for review.")),
             loading(),
         ),
         reason_dialog(open_=KycQueueState.rejecting.contains("id"), title="Reject this submission",
@@ -103,7 +104,7 @@ def admin_payouts() -> rx.Component:
                 rx.cond(PayoutQueueState.waiting.length() > 0,
                         rx.vstack(rx.foreach(PayoutQueueState.waiting, _waiting_payout), spacing="3", width="100%",
                                   id="payouts-waiting"),
-                        empty_card("banknote", "Nothing to pay", "No payout is waiting.")),
+                        empty_state("banknote", "Nothing to pay", "No payout is waiting.")),
                 rx.heading("Recently settled", size="4"),
                 rx.cond(PayoutQueueState.recent.length() > 0,
                         rx.vstack(rx.foreach(PayoutQueueState.recent, _settled_payout), spacing="2", width="100%",
@@ -150,7 +151,7 @@ def _settled_payout(payout: rx.Var[dict[str, str]]) -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.hstack(rx.text(payout["amount"], weight="bold"), rx.text(payout["email"], size="2", color_scheme="gray"),
-                      rx.spacer(), status_badge(payout["status"]), align="center", width="100%", wrap="wrap"),
+                      rx.spacer(), status_badge("payout", payout["status"]), align="center", width="100%", wrap="wrap"),
             rx.text("Settled ", payout["resolved"], size="1", color_scheme="gray"),
             rx.cond(payout["reason"] != "", rx.text("Reason: ", payout["reason"], size="2", color_scheme="red")),
             spacing="1", width="100%",

@@ -6,6 +6,7 @@ import reflex as rx
 
 from marketplace_app.ui import routes
 from marketplace_app.ui.components.common import loading
+from marketplace_app.ui.components.forms import inline_error, text_field
 from marketplace_app.ui.components.layout import PAGE_TITLE_SUFFIX, centered_page
 from marketplace_app.ui.components.nav import brand
 from marketplace_app.ui.state.auth import LoginState, SignUpState
@@ -28,25 +29,14 @@ def index() -> rx.Component:
 @rx.page(route=routes.LOGIN, title="Sign in" + PAGE_TITLE_SUFFIX, image=SOCIAL_IMAGE, on_load=LoginState.load)
 def login() -> rx.Component:
     """E-mail and password sign-in."""
-    return centered_page(
-        brand(),
-        rx.card(
-            rx.form(
-                rx.vstack(
-                    rx.heading("Sign in", size="6"),
-                    rx.text("Welcome back. Use the e-mail you signed up with.", color_scheme="gray", size="2"),
-                    form_error(LoginState.error),
-                    field("E-mail", "email", type="email", auto_complete="email", placeholder="you@example.com"),
-                    field("Password", "password", type="password", auto_complete="current-password"),
-                    rx.button("Sign in", type="submit", size="3", width="100%", loading=LoginState.busy,
-                              id="login-submit"),
-                    spacing="4", width="100%",
-                ),
-                on_submit=LoginState.submit, width="100%",
-            ),
-            size="4", width="100%",
-        ),
-        rx.text("New to Handoff? ", rx.link("Create an account", href=routes.SIGNUP), size="2"),
+    return auth_card(
+        "Sign in", LoginState,
+        rx.text("Welcome back. Use the e-mail you signed up with.", color_scheme="gray", size="2"),
+        form_error(LoginState.error),
+        field("E-mail", "email", type="email", auto_complete="email", placeholder="you@example.com"),
+        field("Password", "password", type="password", auto_complete="current-password"),
+        rx.button("Sign in", type="submit", size="3", width="100%", loading=LoginState.busy, id="login-submit"),
+        footer=rx.text("New to Handoff? ", rx.link("Create an account", href=routes.SIGNUP), size="2"),
     )
 
 
@@ -54,49 +44,43 @@ def login() -> rx.Component:
          on_load=SignUpState.load)
 def signup() -> rx.Component:
     """Open a company, operator or agent-owner account."""
+    return auth_card(
+        "Create your account", SignUpState,
+        form_error(SignUpState.error),
+        role_choice(),
+        field("Your name", "display_name", auto_complete="name", placeholder="Ada Lovelace"),
+        rx.cond(SignUpState.role == "company",
+                field("Company name", "company_name", auto_complete="organization", placeholder="Acme Ltd",
+                      required=False)),
+        field("E-mail", "email", type="email", auto_complete="email", placeholder="you@example.com"),
+        field("Password", "password", type="password", auto_complete="new-password", hint="At least 10 characters."),
+        rx.button("Create account", type="submit", size="3", width="100%", loading=SignUpState.busy,
+                  id="signup-submit"),
+        footer=rx.text("Already have an account? ", rx.link("Sign in", href=routes.LOGIN), size="2"),
+    )
+
+
+def auth_card(heading: str, state: type, *children: rx.Component, footer: rx.Component) -> rx.Component:
+    """A signed-out form in a card under the brand, submitting to `state.submit`, with a link below."""
     return centered_page(
         brand(),
         rx.card(
-            rx.form(
-                rx.vstack(
-                    rx.heading("Create your account", size="6"),
-                    form_error(SignUpState.error),
-                    role_choice(),
-                    field("Your name", "display_name", auto_complete="name", placeholder="Ada Lovelace"),
-                    rx.cond(SignUpState.role == "company",
-                            field("Company name", "company_name", auto_complete="organization",
-                                  placeholder="Acme Ltd", required=False)),
-                    field("E-mail", "email", type="email", auto_complete="email", placeholder="you@example.com"),
-                    field("Password", "password", type="password", auto_complete="new-password",
-                          hint="At least 10 characters."),
-                    rx.button("Create account", type="submit", size="3", width="100%", loading=SignUpState.busy,
-                              id="signup-submit"),
-                    spacing="4", width="100%",
-                ),
-                on_submit=SignUpState.submit, width="100%",
-            ),
+            rx.form(rx.vstack(rx.heading(heading, size="6"), *children, spacing="4", width="100%"),
+                    on_submit=state.submit, width="100%"),
             size="4", width="100%",
         ),
-        rx.text("Already have an account? ", rx.link("Sign in", href=routes.LOGIN), size="2"),
+        footer,
     )
 
 
 def field(label: str, name: str, *, hint: str = "", required: bool = True, **props) -> rx.Component:
-    """A labelled text input that submits as `name`."""
-    return rx.vstack(
-        rx.el.label(rx.text(label, size="2", weight="medium"), html_for=name),
-        rx.input(id=name, name=name, required=required, size="3", width="100%", **props),
-        rx.text(hint, size="1", color_scheme="gray") if hint else rx.fragment(),
-        spacing="1", width="100%",
-    )
+    """A labelled text input that submits as `name` (the dashboards' field, one size larger)."""
+    return text_field(label, name, hint=hint, required=required, size="3", **props)
 
 
 def form_error(message: rx.Var[str]) -> rx.Component:
     """The service's refusal, shown inside the form."""
-    return rx.cond(
-        message != "",
-        rx.callout(message, icon="triangle-alert", color_scheme="red", role="alert", width="100%", id="form-error"),
-    )
+    return inline_error(message, error_id="form-error")
 
 
 def role_choice() -> rx.Component:

@@ -6,8 +6,9 @@ import reflex as rx
 
 from marketplace_app.ui import routes
 from marketplace_app.ui.components.common import live_badge, loading, stat, welcome_header
-from marketplace_app.ui.components.data import empty_state, request_status_badge
+from marketplace_app.ui.components.data import empty_state
 from marketplace_app.ui.components.layout import dashboard_page
+from marketplace_app.ui.components.status import status_badge
 from marketplace_app.ui.state.company import CompanyState, OverviewState
 
 # Recharts formatters are JavaScript: the axis shows whole units, the tooltip the exact amount.
@@ -121,7 +122,7 @@ def _recent_row(row: rx.Var[dict[str, str]]) -> rx.Component:
                       rx.text(row["skill"], " · ", row["project"], " · ", row["created"], size="1",
                               color_scheme="gray"),
                       spacing="0", min_width="0", flex="1"),
-            rx.hstack(rx.text(row["price"], size="2", weight="medium"), request_status_badge(row["status"]),
+            rx.hstack(rx.text(row["price"], size="2", weight="medium"), status_badge("request", row["status"]),
                       align="center", spacing="2"),
             direction={"initial": "column", "sm": "row"}, spacing="2", align={"sm": "center"}, width="100%",
         ),

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import reflex as rx
 
-from marketplace_app.settings import get_settings
+from marketplace_app.disputes.models import Party
 from marketplace_app.ui import routes
 from marketplace_app.ui.components.common import loading, notice, page_header
 from marketplace_app.ui.components.data import cell, data_table, empty_state, pager
-from marketplace_app.ui.components.disputes import counted_text_area, dispute_panel, dispute_status_badge
-from marketplace_app.ui.components.forms import inline_error, labelled, money_field
+from marketplace_app.ui.components.dispute_actions import dispute_actions
+from marketplace_app.ui.components.disputes import counted_text_area, dispute_panel
+from marketplace_app.ui.components.forms import dialog_footer, inline_error, labelled
 from marketplace_app.ui.components.layout import dashboard_page
+from marketplace_app.ui.components.status import status_badge
 from marketplace_app.ui.state.company_disputes import CompanyDisputesState, RequestDisputeState
 from marketplace_app.ui.state.disputes import MAX_REASON_CHARACTERS
 
@@ -39,13 +41,8 @@ def dispute_button() -> rx.Component:
                             name="reason", area_id="dispute-reason", maximum=MAX_REASON_CHARACTERS,
                             length=State.reason_length, on_change=State.count_reason,
                             placeholder="What the result gets wrong or leaves out"), html_for="dispute-reason"),
-                        rx.flex(
-                            rx.dialog.close(rx.button("Cancel", type="button", variant="soft", color_scheme="gray",
-                                                      size="3")),
-                            rx.button("Open dispute", type="submit", color_scheme="red", size="3",
-                                      loading=State.busy, id="dispute-submit"),
-                            justify="end", spacing="3", width="100%", wrap="wrap",
-                        ),
+                        dialog_footer(rx.button("Open dispute", type="submit", color_scheme="red", size="3",
+                                                loading=State.busy, id="dispute-submit")),
                         spacing="3", width="100%",
                     ),
                     on_submit=State.open_dispute, reset_on_submit=False,
@@ -77,83 +74,11 @@ def dispute_section() -> rx.Component:
 
 
 def company_actions() -> rx.Component:
-    """Appeal while a ruling awaits appeal; offer or accept a settlement while the dispute is open."""
+    """What the company may do while the dispute is open (the one party-aware component)."""
     return rx.vstack(
         rx.separator(width="100%"),
-        rx.cond(State.can_appeal, appeal_form()),
-        rx.cond(State.can_accept_offer, accept_card()),
-        offer_form(),
+        dispute_actions(State, Party.company, appeal_error=State.appeal_error, offer_error=State.offer_error),
         spacing="4", width="100%",
-    )
-
-
-def appeal_form() -> rx.Component:
-    """Appeal the current ruling with a reason."""
-    return rx.form(
-        rx.vstack(
-            rx.heading("Appeal this ruling", size="3"),
-            rx.text("The next tier takes the dispute. Without an appeal the ruling becomes final when the window "
-                    "closes.", size="2", color_scheme="gray"),
-            inline_error(State.appeal_error, error_id="appeal-error"),
-            counted_text_area(name="reason", area_id="appeal-reason", maximum=MAX_REASON_CHARACTERS,
-                              length=State.appeal_length, on_change=State.count_appeal,
-                              placeholder="Why the ruling is wrong", rows="3"),
-            rx.button(rx.icon("undo-2", size=16), "Appeal", type="submit", id="appeal-submit"),
-            spacing="2", width="100%",
-        ),
-        on_submit=State.appeal, reset_on_submit=False, width="100%",
-    )
-
-
-def accept_card() -> rx.Component:
-    """The operator's standing offer, with the button that settles on it."""
-    return notice(
-        rx.flex(
-            rx.text("The operator offers to settle for a refund of ", rx.text.strong(State.dispute["offer"]), "."),
-            rx.alert_dialog.root(
-                rx.alert_dialog.trigger(rx.button("Accept offer", color_scheme="green", size="2",
-                                                  id="accept-offer")),
-                rx.alert_dialog.content(
-                    rx.alert_dialog.title("Settle for this refund?"),
-                    rx.alert_dialog.description(rx.text("You receive ", State.dispute["offer"],
-                                                        " and the dispute ends here."), size="2"),
-                    rx.hstack(
-                        rx.alert_dialog.cancel(rx.button("Not yet", variant="soft", color_scheme="gray")),
-                        rx.alert_dialog.action(rx.button("Accept and settle", color_scheme="green",
-                                                         on_click=State.accept_offer, id="confirm-accept-offer")),
-                        justify="end", spacing="3", margin_top="1rem",
-                    ),
-                    max_width="28rem",
-                ),
-            ),
-            direction={"initial": "column", "sm": "row"}, gap="3", justify="between", align={"sm": "center"},
-            width="100%",
-        ),
-        icon="handshake", color_scheme="green", width="100%", id="operator-offer",
-    )
-
-
-def offer_form() -> rx.Component:
-    """Propose a refund that would settle the dispute."""
-    return rx.form(
-        rx.vstack(
-            rx.heading("Offer a settlement", size="3"),
-            rx.text("Name the refund you would accept (from 0 to ", State.dispute["price"], "). If the operator "
-                    "accepts, the dispute ends with that refund.", size="2", color_scheme="gray"),
-            rx.cond(State.dispute["offer_by"] == "company",
-                    rx.text("Your offer of ", State.dispute["offer"], " is waiting for the operator.", size="2",
-                            id="company-offer-waiting")),
-            inline_error(State.offer_error, error_id="offer-error"),
-            rx.flex(
-                rx.box(money_field("Refund", "refund", get_settings().currency, placeholder="5.00",
-                                   required=True), flex="1", min_width="10rem"),
-                rx.button(rx.icon("handshake", size=16), "Send offer", type="submit", variant="soft",
-                          id="offer-submit", align_self="end"),
-                spacing="3", width="100%", wrap="wrap", align="end",
-            ),
-            spacing="2", width="100%",
-        ),
-        on_submit=State.offer, reset_on_submit=False, width="100%",
     )
 
 
@@ -189,7 +114,7 @@ def _dispute_row(row: rx.Var[dict[str, str]]) -> rx.Component:
                       rx.code(row["request_id"], size="1", variant="ghost", color_scheme="gray"), spacing="0"),
             href=routes.COMPANY_REQUESTS + "/" + row["request_id"], underline="hover", color="inherit",
         ), max_width="22rem"),
-        cell(dispute_status_badge(row["status"], row["status_words"]), "status"),
+        cell(status_badge("dispute", row["status"]), "status"),
         cell(rx.text(row["tier"], white_space="nowrap"), "tier"),
         cell(rx.text(row["shown_refund"], white_space="nowrap"), "refund"),
         cell(rx.text(row["created"], white_space="nowrap"), "opened"),

@@ -5,11 +5,15 @@ from __future__ import annotations
 import reflex as rx
 
 from marketplace_app.ui import routes
-from marketplace_app.ui.components.common import loading, notice, page_header, show_once_dialog
+from marketplace_app.ui.components.common import (
+    confirm_action_dialog,
+    loading,
+    page_header,
+    project_first,
+    show_once_dialog,
+)
 from marketplace_app.ui.components.data import (
-    KEY_STATUS_COLOURS,
     cell,
-    coloured_badge,
     mode_badge,
     pager,
     record_card,
@@ -17,7 +21,8 @@ from marketplace_app.ui.components.data import (
 )
 from marketplace_app.ui.components.forms import inline_error, labelled, text_field
 from marketplace_app.ui.components.layout import dashboard_page
-from marketplace_app.ui.state.company_keys import KeysState
+from marketplace_app.ui.components.status import status_badge
+from marketplace_app.ui.state.company_keys import KeyRow, KeysState
 
 COLUMNS = ("Name", "Project", "Mode", "Key", "Created", "Last used", "Expires", "Status", "")
 MODES = (
@@ -37,9 +42,7 @@ def keys() -> rx.Component:
             KeysState.loaded,
             rx.cond(
                 KeysState.projects.length() == 0,
-                notice(rx.text("A key belongs to a project. ",
-                                   rx.link("Create a project", href=routes.COMPANY_PROJECTS), " first."),
-                           icon="info", width="100%"),
+                project_first("A key belongs"),
                 rx.cond(KeysState.keys.length() > 0, keys_list(),
                         rx.card(rx.text("No keys yet. Create one for your agent.", color_scheme="gray"),
                                 width="100%")),
@@ -61,41 +64,41 @@ def keys_list() -> rx.Component:
     )
 
 
-def _key_row(key: rx.Var[dict[str, str]]) -> rx.Component:
+def _key_row(key: rx.Var[KeyRow]) -> rx.Component:
     return rx.table.row(
-        rx.table.row_header_cell(rx.text(key["name"], weight="bold")),
-        cell(key["project"], "project"),
-        cell(mode_badge(key["mode"]), "mode"),
-        cell(rx.code(key["shown"], variant="ghost", white_space="nowrap"), "key"),
-        cell(key["created"], "created", white_space="nowrap"),
-        cell(key["last_used"], "last_used", white_space="nowrap"),
-        cell(key["expires"], "expires", white_space="nowrap"),
-        cell(coloured_badge(key["status"], KEY_STATUS_COLOURS), "status"),
+        rx.table.row_header_cell(rx.text(key.name, weight="bold")),
+        cell(key.project, "project"),
+        cell(mode_badge(key.mode), "mode"),
+        cell(rx.code(key.shown, variant="ghost", white_space="nowrap"), "key"),
+        cell(key.created, "created", white_space="nowrap"),
+        cell(key.last_used, "last_used", white_space="nowrap"),
+        cell(key.expires, "expires", white_space="nowrap"),
+        cell(status_badge("key", key.status), "status"),
         cell(_key_actions(key), "actions"),
-        align="center", custom_attrs={"data-key": key["name"]},
+        align="center", custom_attrs={"data-key": key.name},
     )
 
 
-def _key_card(key: rx.Var[dict[str, str]]) -> rx.Component:
+def _key_card(key: rx.Var[KeyRow]) -> rx.Component:
     return record_card(
-        rx.text(key["name"], weight="bold"),
-        ("Project", key["project"]),
-        ("Mode", mode_badge(key["mode"])),
-        ("Key", rx.code(key["shown"], variant="ghost", word_break="break-all")),
-        ("Created", key["created"]),
-        ("Last used", key["last_used"]),
-        ("Expires", key["expires"]),
-        ("Status", coloured_badge(key["status"], KEY_STATUS_COLOURS)),
+        rx.text(key.name, weight="bold"),
+        ("Project", key.project),
+        ("Mode", mode_badge(key.mode)),
+        ("Key", rx.code(key.shown, variant="ghost", word_break="break-all")),
+        ("Created", key.created),
+        ("Last used", key.last_used),
+        ("Expires", key.expires),
+        ("Status", status_badge("key", key.status)),
         footer=_key_actions(key),
-        custom_attrs={"data-key-card": key["name"]},
+        custom_attrs={"data-key-card": key.name},
     )
 
 
-def _key_actions(key: rx.Var[dict[str, str]]) -> rx.Component:
-    return rx.cond(key["actionable"] != "", rx.hstack(
-        rx.button("Rotate", size="1", variant="soft", on_click=KeysState.ask("rotate", key["id"], key["name"])),
+def _key_actions(key: rx.Var[KeyRow]) -> rx.Component:
+    return rx.cond(key.actionable, rx.hstack(
+        rx.button("Rotate", size="1", variant="soft", on_click=KeysState.ask("rotate", key.id, key.name)),
         rx.button("Revoke", size="1", variant="soft", color_scheme="red",
-                  on_click=KeysState.ask("revoke", key["id"], key["name"])),
+                  on_click=KeysState.ask("revoke", key.id, key.name)),
         spacing="2",
     ))
 
@@ -152,27 +155,10 @@ def secret_dialog() -> rx.Component:
 
 def confirm_dialog() -> rx.Component:
     """Revoke or rotate, once confirmed."""
-    revoking = KeysState.confirm_action == "revoke"
-    return rx.alert_dialog.root(
-        rx.alert_dialog.content(
-            rx.alert_dialog.title(rx.cond(revoking, "Revoke this key?", "Rotate this key?")),
-            rx.alert_dialog.description(rx.cond(
-                revoking,
-                rx.text("“", KeysState.confirm_name, "” stops working at once: its next call is refused. "
-                        "This cannot be undone."),
-                rx.text("A new secret is issued for “", KeysState.confirm_name, "”. The old one keeps working for ",
-                        KeysState.grace_hours, " h so you can move your agents over."),
-            ), size="2"),
-            rx.hstack(
-                rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),
-                rx.alert_dialog.action(rx.cond(
-                    revoking,
-                    rx.button("Revoke key", color_scheme="red", on_click=KeysState.confirm, id="confirm-action"),
-                    rx.button("Rotate key", on_click=KeysState.confirm, id="confirm-action"),
-                )),
-                justify="end", spacing="3", margin_top="1rem",
-            ),
-            max_width="30rem",
-        ),
-        open=KeysState.confirm_open, on_open_change=KeysState.set_confirm_open,
-    )
+    name = KeysState.confirm_subject
+    return confirm_action_dialog(
+        KeysState, destructive="revoke", titles=("Revoke this key?", "Rotate this key?"),
+        texts=(rx.text("“", name, "” stops working at once: its next call is refused. This cannot be undone."),
+               rx.text("A new secret is issued for “", name, "”. The old one keeps working for ",
+                       KeysState.grace_hours, " h so you can move your agents over.")),
+        buttons=("Revoke key", "Rotate key"), action_id="confirm-action")

@@ -7,15 +7,14 @@ import reflex as rx
 from marketplace_app.ui import routes
 from marketplace_app.ui.components.common import loading, page_header
 from marketplace_app.ui.components.data import (
-    POLICY_COLOURS,
     cell,
-    coloured_badge,
     empty_state,
     record_card,
     responsive_table,
 )
 from marketplace_app.ui.components.forms import inline_error, labelled, money_field, text_field
 from marketplace_app.ui.components.layout import dashboard_page
+from marketplace_app.ui.components.status import status_badge
 from marketplace_app.ui.state.company_projects import ProjectsState
 
 COLUMNS = ("Name", "Policy", "Allowed skills", "Per request", "Daily", "Monthly", "Rate limit", "Webhooks", "")
@@ -57,7 +56,7 @@ def projects_table() -> rx.Component:
 def _project_row(project: rx.Var[dict[str, str]]) -> rx.Component:
     return rx.table.row(
         rx.table.row_header_cell(_project_name(project)),
-        cell(coloured_badge(project["policy"], POLICY_COLOURS), "policy"),
+        cell(status_badge("policy", project["policy"]), "policy"),
         cell(rx.text(project["skills"], size="2"), "skills", max_width="14rem"),
         cell(project["max_per_request"], "max_per_request", white_space="nowrap"),
         cell(project["daily"], "daily", white_space="nowrap"),
@@ -73,7 +72,7 @@ def _project_row(project: rx.Var[dict[str, str]]) -> rx.Component:
 def _project_card(project: rx.Var[dict[str, str]]) -> rx.Component:
     return record_card(
         _project_name(project),
-        ("Policy", coloured_badge(project["policy"], POLICY_COLOURS)),
+        ("Policy", status_badge("policy", project["policy"])),
         ("Allowed skills", project["skills"]),
         ("Per request", project["max_per_request"]),
         ("Daily", project["daily"]),

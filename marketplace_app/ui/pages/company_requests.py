@@ -14,11 +14,11 @@ from marketplace_app.ui.components.data import (
     mode_badge,
     pager,
     record_card,
-    request_status_badge,
     responsive_table,
 )
-from marketplace_app.ui.components.forms import inline_error, labelled
+from marketplace_app.ui.components.forms import alert_footer, inline_error, labelled
 from marketplace_app.ui.components.layout import dashboard_page
+from marketplace_app.ui.components.status import status_badge
 from marketplace_app.ui.pages.company_disputes import dispute_button, dispute_section
 from marketplace_app.ui.state.company_disputes import RequestDisputeState
 from marketplace_app.ui.state.company_request import SCORES, RequestDetailState
@@ -58,38 +58,32 @@ def requests_list() -> rx.Component:
 
 def filters() -> rx.Component:
     """Status, skill and project filters; each change reads the first page again."""
+    state = RequestsState
     return rx.flex(
-        labelled("Status", _select(*[rx.select.item(label, value=value) for value, label in STATUS_CHOICES],
-                                   value=RequestsState.status_filter, on_change=RequestsState.set_status_filter,
-                                   select_id="filter-status", label="Status"),
-                 html_for="filter-status"),
-        labelled("Skill", _select(rx.select.item("All skills", value=ALL),
-                                  rx.foreach(RequestsState.skills, lambda skill: rx.select.item(
-                                      skill["title"], value=skill["name"])),
-                                  value=RequestsState.skill_filter, on_change=RequestsState.set_skill_filter,
-                                  select_id="filter-skill", label="Skill"),
-                 html_for="filter-skill"),
-        labelled("Project", _select(rx.select.item("All projects", value=ALL),
-                                    rx.foreach(RequestsState.projects, lambda project: rx.select.item(
-                                        project["name"], value=project["id"])),
-                                    value=RequestsState.project_filter, on_change=RequestsState.set_project_filter,
-                                    select_id="filter-project", label="Project"),
-                 html_for="filter-project"),
+        _filter("Status", "filter-status", state.status_filter, state.set_status_filter,
+                *[rx.select.item(label, value=value) for value, label in STATUS_CHOICES]),
+        _filter("Skill", "filter-skill", state.skill_filter, state.set_skill_filter,
+                rx.select.item("All skills", value=ALL),
+                rx.foreach(state.skills, lambda skill: rx.select.item(skill["title"], value=skill["name"]))),
+        _filter("Project", "filter-project", state.project_filter, state.set_project_filter,
+                rx.select.item("All projects", value=ALL),
+                rx.foreach(state.projects, lambda project: rx.select.item(project["name"], value=project["id"]))),
         direction={"initial": "column", "sm": "row"}, spacing="3", width="100%",
     )
 
 
-def _select(*items: rx.Component, value: rx.Var[str], on_change: rx.EventHandler, select_id: str, label: str
+def _filter(label: str, select_id: str, value: rx.Var[str], on_change: rx.EventHandler, *items: rx.Component
             ) -> rx.Component:
     # The trigger is a combobox: its name is the filter, the value it shows is read as its value.
-    return rx.select.root(rx.select.trigger(width="100%", min_width="12rem", id=select_id, aria_label=label),
-                          rx.select.content(*items), value=value, on_change=on_change)
+    trigger = rx.select.trigger(width="100%", min_width="12rem", id=select_id, aria_label=label)
+    return labelled(label, rx.select.root(trigger, rx.select.content(*items), value=value, on_change=on_change),
+                    html_for=select_id)
 
 
 def _request_row(row: rx.Var[dict[str, str]]) -> rx.Component:
     return rx.table.row(
         rx.table.row_header_cell(_request_link(row), max_width="22rem"),
-        cell(request_status_badge(row["status"]), "status"),
+        cell(status_badge("request", row["status"]), "status"),
         cell(row["skill"], "skill"),
         cell(row["project"], "project"),
         cell(mode_badge(row["mode"]), "mode"),
@@ -102,7 +96,7 @@ def _request_row(row: rx.Var[dict[str, str]]) -> rx.Component:
 def _request_card(row: rx.Var[dict[str, str]]) -> rx.Component:
     return record_card(
         _request_link(row),
-        ("Status", request_status_badge(row["status"])),
+        ("Status", status_badge("request", row["status"])),
         ("Skill", row["skill"]),
         ("Project", row["project"]),
         ("Mode", mode_badge(row["mode"])),
@@ -144,7 +138,7 @@ def detail_body() -> rx.Component:
     state = RequestDetailState
     return rx.vstack(
         page_header(rx.cond(state.title != "", state.title, "Request"), state.shown_id,
-                    request_status_badge(state.status, size="3", id="request-status"), live_badge(state.live),
+                    status_badge("request", state.status, size="3", id="request-status"), live_badge(state.live),
                     rx.cond(state.can_cancel, cancel_button()), dispute_button()),
         rx.cond(state.status == "needs_review", notice(
             rx.text("The automatic checks were unsure about this result. ",
@@ -181,12 +175,8 @@ def cancel_button() -> rx.Component:
             rx.alert_dialog.title("Cancel this request?"),
             rx.alert_dialog.description("No operator has taken it yet. Its max price goes back to your available "
                                         "credit.", size="2"),
-            rx.hstack(
-                rx.alert_dialog.cancel(rx.button("Keep it", variant="soft", color_scheme="gray")),
-                rx.alert_dialog.action(rx.button("Cancel request", color_scheme="red",
-                                                 on_click=RequestDetailState.cancel, id="confirm-cancel")),
-                justify="end", spacing="3", margin_top="1rem",
-            ),
+            alert_footer(rx.button("Cancel request", color_scheme="red", on_click=RequestDetailState.cancel,
+                                   id="confirm-cancel"), keep="Keep it"),
             max_width="28rem",
         ),
     )
@@ -211,7 +201,7 @@ def _timeline_entry(line: rx.Var[dict[str, str]]) -> rx.Component:
             align="center", spacing="1", padding_top="0.3rem", align_self="stretch",
         ),
         rx.vstack(
-            rx.hstack(request_status_badge(line["status"]), rx.text(line["at"], size="1", color_scheme="gray"),
+            rx.hstack(status_badge("request", line["status"]), rx.text(line["at"], size="1", color_scheme="gray"),
                       align="center", wrap="wrap"),
             rx.hstack(rx.text(line["note"], size="1", color_scheme="gray"),
                       rx.badge(line["actor"], variant="outline", color_scheme="gray", size="1"),

@@ -7,8 +7,9 @@ import reflex as rx
 
 from marketplace_app.ui import routes
 from marketplace_app.ui.components.common import loading, notice, page_header
+from marketplace_app.ui.components.data import empty_state
 from marketplace_app.ui.components.layout import dashboard_page
-from marketplace_app.ui.components.status import empty_card, reason_dialog, status_badge
+from marketplace_app.ui.components.status import reason_dialog, status_badge
 from marketplace_app.ui.state.company_review import CompanyReviewState, ReviewItem
 
 State = CompanyReviewState
@@ -29,7 +30,7 @@ def company_review() -> rx.Component:
             State.loaded,
             rx.cond(State.items.length() > 0,
                     rx.vstack(rx.foreach(State.items, _review_card), spacing="4", width="100%", id="review-queue"),
-                    empty_card("list-checks", "Nothing to review", "Every result passed or has been decided.")),
+                    empty_state("list-checks", "Nothing to review", "Every result passed or has been decided.")),
             loading(),
         ),
         rx.cond(State.more, rx.text("Showing the newest 50; decide these to see older ones.", size="2",
@@ -47,7 +48,8 @@ def company_review() -> rx.Component:
 def _decided(item: rx.Var[dict[str, str]]) -> rx.Component:
     return notice(
         rx.hstack(rx.text("Request "), rx.link(rx.code(item["id"]), href=routes.COMPANY_REQUESTS + "/" + item["id"]),
-                  rx.text(" is now "), status_badge(item["status"]), align="center", spacing="1", wrap="wrap"),
+                  rx.text(" is now "), status_badge("request", item["status"]),
+                  align="center", spacing="1", wrap="wrap"),
         icon="circle-check", color_scheme="green", width="100%", custom_attrs={"data-request": item["id"]},
     )
 

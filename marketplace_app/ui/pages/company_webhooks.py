@@ -6,12 +6,15 @@ from __future__ import annotations
 import reflex as rx
 
 from marketplace_app.ui import routes
-from marketplace_app.ui.components.common import loading, notice, page_header, show_once_dialog
+from marketplace_app.ui.components.common import (
+    confirm_action_dialog,
+    loading,
+    page_header,
+    project_first,
+    show_once_dialog,
+)
 from marketplace_app.ui.components.data import (
-    DELIVERY_STATUS_COLOURS,
-    ENDPOINT_STATUS_COLOURS,
     cell,
-    coloured_badge,
     data_table,
     detail_list,
     empty_state,
@@ -19,8 +22,9 @@ from marketplace_app.ui.components.data import (
 )
 from marketplace_app.ui.components.forms import inline_error, labelled, text_field
 from marketplace_app.ui.components.layout import dashboard_page
+from marketplace_app.ui.components.status import status_badge
 from marketplace_app.ui.state.company_webhooks import WebhooksState
-from marketplace_app.ui.state.webhook_views import LOG_FILTERS
+from marketplace_app.ui.state.webhook_views import LOG_FILTERS, EndpointRow
 from marketplace_app.webhooks.service import SUBSCRIBABLE_TYPES
 
 LOG_COLUMNS = ("Time", "Event", "Event id", "Request", "Status", "Attempts", "Last code", "Last error",
@@ -41,9 +45,7 @@ def webhooks() -> rx.Component:
             State.loaded,
             rx.cond(
                 State.projects.length() == 0,
-                notice(rx.text("Endpoints belong to a project. ",
-                                   rx.link("Create a project", href=routes.COMPANY_PROJECTS), " first."),
-                           icon="info", width="100%"),
+                project_first("Endpoints belong"),
                 rx.vstack(project_picker(), endpoints_list(), delivery_log(), spacing="5", width="100%"),
             ),
             loading(),
@@ -73,41 +75,41 @@ def endpoints_list() -> rx.Component:
     )
 
 
-def endpoint_card(endpoint: rx.Var[dict[str, str]]) -> rx.Component:
+def endpoint_card(endpoint: rx.Var[EndpointRow]) -> rx.Component:
     """URL, status, events, secret, delivery counts and the actions a writer may take."""
     return rx.card(
         rx.vstack(
             rx.flex(
                 rx.vstack(
-                    rx.hstack(coloured_badge(endpoint["status"], ENDPOINT_STATUS_COLOURS, custom_attrs={
+                    rx.hstack(status_badge("endpoint", endpoint.status, custom_attrs={
                         "data-field": "status"}),
-                              rx.code(endpoint["url"], word_break="break-all", variant="ghost", size="3"),
+                              rx.code(endpoint.url, word_break="break-all", variant="ghost", size="3"),
                               align="center", wrap="wrap"),
-                    rx.cond(endpoint["description"] != "", rx.text(endpoint["description"], size="2",
+                    rx.cond(endpoint.description != "", rx.text(endpoint.description, size="2",
                                                                     color_scheme="gray")),
                     spacing="1", min_width="0", flex="1",
                 ),
                 rx.cond(State.can_write, endpoint_actions(endpoint)),
                 direction={"initial": "column", "md": "row"}, spacing="3", width="100%",
             ),
-            rx.cond(endpoint["reason"] != "", rx.callout(endpoint["reason"], icon="circle-alert", color_scheme="red",
+            rx.cond(endpoint.reason != "", rx.callout(endpoint.reason, icon="circle-alert", color_scheme="red",
                                                          size="1", width="100%", class_name="disabled-reason")),
             rx.grid(
-                _fact("Events", endpoint["types"], "types"),
-                _fact("Signing secret", rx.code(endpoint["secret"], variant="ghost"), "secret"),
+                _fact("Events", endpoint.types, "types"),
+                _fact("Signing secret", rx.code(endpoint.secret, variant="ghost"), "secret"),
                 _fact("Deliveries", rx.hstack(
-                    rx.badge(endpoint["pending"], " pending", color_scheme="amber", variant="soft"),
-                    rx.badge(endpoint["delivered"], " delivered", color_scheme="green", variant="soft"),
-                    rx.badge(endpoint["failed"], " failed", color_scheme="red", variant="soft"),
+                    rx.badge(endpoint.pending, " pending", color_scheme="amber", variant="soft"),
+                    rx.badge(endpoint.delivered, " delivered", color_scheme="green", variant="soft"),
+                    rx.badge(endpoint.failed, " failed", color_scheme="red", variant="soft"),
                     wrap="wrap", spacing="1"), "deliveries"),
-                _fact("Consecutive failures", endpoint["failures"], "failures"),
+                _fact("Consecutive failures", endpoint.failures, "failures"),
                 columns={"initial": "1", "sm": "2", "lg": "4"}, spacing="3", width="100%",
             ),
             rx.button(rx.icon("history", size=14), "Delivery log", size="1", variant="soft", color_scheme="gray",
-                      on_click=State.show_log(endpoint["id"]), class_name="show-log"),
+                      on_click=State.show_log(endpoint.id), class_name="show-log"),
             spacing="3", width="100%",
         ),
-        width="100%", custom_attrs={"data-endpoint": endpoint["url"]},
+        width="100%", custom_attrs={"data-endpoint": endpoint.url},
     )
 
 
@@ -118,24 +120,24 @@ def _fact(label: str, value: rx.Component | rx.Var, field: str) -> rx.Component:
                      spacing="1")
 
 
-def endpoint_actions(endpoint: rx.Var[dict[str, str]]) -> rx.Component:
+def endpoint_actions(endpoint: rx.Var[EndpointRow]) -> rx.Component:
     """Send test, rotate secret, enable/disable, replay failed and delete."""
-    enabled = endpoint["enabled"] != ""
+    enabled = endpoint.enabled
     return rx.flex(
         rx.button(rx.icon("send", size=14), "Send test event", size="1", variant="soft", disabled=~enabled,
-                  on_click=State.send_test(endpoint["id"]), class_name="send-test"),
+                  on_click=State.send_test(endpoint.id), class_name="send-test"),
         rx.button(rx.icon("rotate-ccw", size=14), "Replay failed", size="1", variant="soft",
-                  disabled=~enabled | (endpoint["failed"] == "0"), on_click=State.replay_failed(endpoint["id"]),
+                  disabled=~enabled | (endpoint.failed == "0"), on_click=State.replay_failed(endpoint.id),
                   class_name="replay-failed"),
         rx.button(rx.icon("key-round", size=14), "Rotate secret", size="1", variant="soft",
-                  on_click=State.ask("rotate", endpoint["id"], endpoint["url"]), class_name="rotate-secret"),
+                  on_click=State.ask("rotate", endpoint.id, endpoint.url), class_name="rotate-secret"),
         rx.cond(enabled,
                 rx.button(rx.icon("power-off", size=14), "Disable", size="1", variant="soft", color_scheme="gray",
-                          on_click=State.set_enabled(endpoint["id"], False), class_name="disable-endpoint"),
+                          on_click=State.set_enabled(endpoint.id, False), class_name="disable-endpoint"),
                 rx.button(rx.icon("power", size=14), "Enable", size="1", variant="soft", color_scheme="green",
-                          on_click=State.set_enabled(endpoint["id"], True), class_name="enable-endpoint")),
+                          on_click=State.set_enabled(endpoint.id, True), class_name="enable-endpoint")),
         rx.button(rx.icon("trash-2", size=14), "Delete", size="1", variant="soft", color_scheme="red",
-                  on_click=State.ask("delete", endpoint["id"], endpoint["url"]), class_name="delete-endpoint"),
+                  on_click=State.ask("delete", endpoint.id, endpoint.url), class_name="delete-endpoint"),
         spacing="2", wrap="wrap", align="start", justify={"initial": "start", "md": "end"},
     )
 
@@ -180,7 +182,7 @@ def _delivery_row(row: rx.Var[dict[str, str]]) -> rx.Component:
         cell(rx.code(row["type"], variant="ghost"), "type"),
         cell(rx.code(row["event_id"], size="1", variant="ghost", color_scheme="gray"), "event_id"),
         cell(rx.code(row["request_id"], size="1", variant="ghost", color_scheme="gray"), "request_id"),
-        cell(coloured_badge(row["status"], DELIVERY_STATUS_COLOURS), "status"),
+        cell(status_badge("delivery", row["status"]), "status"),
         cell(row["attempts"], "attempts"),
         cell(row["code"], "code"),
         cell(rx.text(row["error"], size="1", word_break="break-word"), "error", min_width="12rem", max_width="18rem"),
@@ -251,31 +253,13 @@ def secret_dialog() -> rx.Component:
 
 def confirm_dialog() -> rx.Component:
     """Delete an endpoint or rotate its secret, once confirmed."""
-    deleting = State.confirm_action == "delete"
-    return rx.alert_dialog.root(
-        rx.alert_dialog.content(
-            rx.alert_dialog.title(rx.cond(deleting, "Delete this endpoint?", "Rotate the signing secret?")),
-            rx.alert_dialog.description(rx.cond(
-                deleting,
-                rx.text(State.confirm_url, " receives nothing more; its queued deliveries are dropped. "
-                        "This cannot be undone."),
-                rx.text("A new secret signs deliveries to ", State.confirm_url, ". The old one keeps signing "
-                        "alongside it for ", State.grace_hours, " h."),
-            ), size="2", word_break="break-word"),
-            rx.hstack(
-                rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),
-                rx.alert_dialog.action(rx.cond(
-                    deleting,
-                    rx.button("Delete endpoint", color_scheme="red", on_click=State.confirm,
-                              id="confirm-endpoint-action"),
-                    rx.button("Rotate secret", on_click=State.confirm, id="confirm-endpoint-action"),
-                )),
-                justify="end", spacing="3", margin_top="1rem",
-            ),
-            max_width="30rem",
-        ),
-        open=State.confirm_open, on_open_change=State.set_confirm_open,
-    )
+    url = State.confirm_subject
+    return confirm_action_dialog(
+        State, destructive="delete", titles=("Delete this endpoint?", "Rotate the signing secret?"),
+        texts=(rx.text(url, " receives nothing more; its queued deliveries are dropped. This cannot be undone."),
+               rx.text("A new secret signs deliveries to ", url, ". The old one keeps signing alongside it for ",
+                       State.grace_hours, " h.")),
+        buttons=("Delete endpoint", "Rotate secret"), action_id="confirm-endpoint-action")
 
 
 def delivery_dialog() -> rx.Component:
@@ -283,7 +267,7 @@ def delivery_dialog() -> rx.Component:
     return rx.dialog.root(
         rx.dialog.content(
             rx.dialog.title(rx.hstack(rx.text("Delivery ", State.detail["id"]),
-                                      coloured_badge(State.detail["status"], DELIVERY_STATUS_COLOURS),
+                                      status_badge("delivery", State.detail["status"]),
                                       align="center", wrap="wrap")),
             rx.vstack(
                 detail_list(State.detail_fields),

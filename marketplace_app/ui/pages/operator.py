@@ -7,8 +7,9 @@ import reflex as rx
 
 from marketplace_app.ui import routes
 from marketplace_app.ui.components.common import loading, notice, page_header, stat, welcome_header
+from marketplace_app.ui.components.forms import field_label
 from marketplace_app.ui.components.layout import dashboard_page
-from marketplace_app.ui.components.status import field_label, kyc_badge, upload_zone
+from marketplace_app.ui.components.status import status_badge, upload_zone
 from marketplace_app.ui.state.operator import KYC_UPLOAD_ID, OperatorOverviewState, OperatorProfileState
 
 Overview = OperatorOverviewState
@@ -38,7 +39,7 @@ def checklist() -> rx.Component:
                   rx.cond(Overview.skills != "", Overview.skills, "Choose the kinds of task you can do."),
                   "step-skills"),
             _step(Overview.kyc_status == "verified", "Identity verified",
-                  rx.vstack(kyc_badge(Overview.kyc_status, id="overview-kyc"),
+                  rx.vstack(status_badge("kyc", Overview.kyc_status, id="overview-kyc"),
                             rx.cond(Overview.kyc_reason != "",
                                     rx.text("Reason: ", Overview.kyc_reason, size="2", color_scheme="red")),
                             spacing="1"),
@@ -179,7 +180,8 @@ def kyc_card() -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.hstack(rx.heading("Identity verification", size="4"), rx.spacer(),
-                      kyc_badge(Profile.kyc_status, id="kyc-status"), width="100%", align="center", wrap="wrap"),
+                      status_badge("kyc", Profile.kyc_status, id="kyc-status"),
+                      width="100%", align="center", wrap="wrap"),
             rx.match(
                 Profile.kyc_status,
                 ("verified", rx.callout("You are verified. You can see and accept work.", icon="shield-check",

@@ -7,8 +7,10 @@ import reflex as rx
 
 from marketplace_app.ui import routes
 from marketplace_app.ui.components.common import loading, page_header, stat
+from marketplace_app.ui.components.data import empty_state
+from marketplace_app.ui.components.forms import field_label
 from marketplace_app.ui.components.layout import dashboard_page
-from marketplace_app.ui.components.status import empty_card, field_label, status_badge
+from marketplace_app.ui.components.status import status_badge
 from marketplace_app.ui.state.operator_earnings import CHART_DAYS, EarningsState
 
 State = EarningsState
@@ -70,7 +72,7 @@ def pending_card() -> rx.Component:
         rx.heading("Pending", size="4"),
         rx.cond(State.pending_items.length() > 0,
                 rx.vstack(rx.foreach(State.pending_items, _pending_row), spacing="2", width="100%", id="pending"),
-                empty_card("hourglass", "Nothing pending", "Completed tasks show here until their settlement date.")),
+                empty_state("hourglass", "Nothing pending", "Completed tasks show here until their settlement date.")),
         spacing="3", width="100%",
     )
 
@@ -139,7 +141,7 @@ def history_card() -> rx.Component:
 def _payout_row(payout: rx.Var[dict[str, str]]) -> rx.Component:
     return rx.card(
         rx.vstack(
-            rx.hstack(rx.text(payout["amount"], weight="bold"), rx.spacer(), status_badge(payout["status"]),
+            rx.hstack(rx.text(payout["amount"], weight="bold"), rx.spacer(), status_badge("payout", payout["status"]),
                       align="center", width="100%"),
             rx.text("Requested ", payout["requested"],
                     rx.cond(payout["status"] != "requested", rx.text.span(" · settled ", payout["resolved"])),

@@ -6,8 +6,10 @@ import reflex as rx
 
 from marketplace_app.ui import routes
 from marketplace_app.ui.components.common import loading, notice, page_header
+from marketplace_app.ui.components.data import empty_state
+from marketplace_app.ui.components.forms import choice_cards, field_label
 from marketplace_app.ui.components.layout import dashboard_page
-from marketplace_app.ui.components.status import empty_card, field_label, status_badge, upload_zone
+from marketplace_app.ui.components.status import status_badge, upload_zone
 from marketplace_app.ui.state.operator_work import FEED_REFRESH_MS, PROOF_UPLOAD_ID, FeedState, TaskState, WorkState
 
 META_ROW = {"wrap": "wrap", "column_gap": "1rem", "row_gap": "0.25rem", "color": rx.color("gray", 11)}
@@ -33,7 +35,7 @@ def operator_feed() -> rx.Component:
                     icon="lock", color_scheme="amber", width="100%", id="feed-blocked"),
                 rx.cond(FeedState.items.length() > 0,
                         rx.vstack(rx.foreach(FeedState.items, feed_card), spacing="3", width="100%", id="feed"),
-                        empty_card("radio-tower", "Nothing for you right now",
+                        empty_state("radio-tower", "Nothing for you right now",
                                    "New requests for your skills appear here by themselves; keep this page open.",
                                    id="feed-empty")),
             ),
@@ -106,7 +108,7 @@ def operator_work() -> rx.Component:
             WorkState.loaded,
             rx.cond(WorkState.items.length() > 0,
                     rx.vstack(rx.foreach(WorkState.items, work_row), spacing="3", width="100%", id="work-list"),
-                    empty_card("clipboard-list", "No work yet", "Accept a request from the feed to start.",
+                    empty_state("clipboard-list", "No work yet", "Accept a request from the feed to start.",
                                rx.link(rx.button("Open the feed", size="3"), href=routes.OPERATOR_FEED))),
             loading(),
         ),
@@ -119,7 +121,7 @@ def work_row(item: rx.Var[dict[str, str]]) -> rx.Component:
     return rx.link(
         rx.card(
             rx.vstack(
-                rx.hstack(status_badge(item["status"]), rx.badge(item["skill"], variant="soft"), rx.spacer(),
+                rx.hstack(status_badge("request", item["status"]), rx.badge(item["skill"], variant="soft"), rx.spacer(),
                           rx.text(item["reward"], weight="bold"), align="center", width="100%", wrap="wrap"),
                 rx.text(rx.cond(item["title"] != "", item["title"], item["context"]), size="2", weight="medium",
                         overflow="hidden", text_overflow="ellipsis",
@@ -160,7 +162,8 @@ def task_body() -> rx.Component:
     return rx.vstack(
         rx.vstack(
             rx.flex(
-                rx.flex(status_badge(task["status"], id="task-status"), rx.badge(task["skill"], variant="soft"),
+                rx.flex(status_badge("request", task["status"], id="task-status"),
+                        rx.badge(task["skill"], variant="soft"),
                         spacing="2", wrap="wrap", min_width="0"),
                 rx.heading(task["reward"], size="6", white_space="nowrap"),
                 justify="between", align="center", spacing="3", width="100%",
@@ -234,15 +237,8 @@ def submit_card() -> rx.Component:
                 rx.text_area(name="answer", id="answer", required=True, rows="6", width="100%", size="3",
                              placeholder="What you found or did, in full"),
                 rx.text("How confident are you?", size="2", weight="medium"),
-                rx.radio_cards.root(
-                    *[rx.radio_cards.item(rx.vstack(rx.text(title, weight="bold", size="2"),
-                                                    rx.text(hint, size="1", color_scheme="gray"),
-                                                    spacing="0", align="center"),
-                                          value=value, id=f"confidence-{value}")
-                      for value, title, hint in CONFIDENCE_CHOICES],
-                    value=TaskState.confidence, on_value_change=TaskState.set_confidence,
-                    columns="3", gap="2", width="100%", size="1",
-                ),
+                choice_cards(CONFIDENCE_CHOICES, value=TaskState.confidence, on_change=TaskState.set_confidence,
+                             id_prefix="confidence"),
                 field_label("Proof notes (optional)", "proof_notes"),
                 rx.text_area(name="proof_notes", id="proof_notes", rows="3", width="100%", size="3",
                              placeholder="Where you looked, what each file shows"),

@@ -2,47 +2,71 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import dataclasses
 
 import reflex as rx
 from sqlmodel import Session
 
-from marketplace_app.core.clock import isoformat, now
-from marketplace_app.core.money import display_money
+from marketplace_app.core.clock import now
 from marketplace_app.ledger.health import ledger_health
 from marketplace_app.scheduler import queries as scheduler
 from marketplace_app.scheduler.queries import JobHeartbeat, Leadership
-from marketplace_app.settings import get_settings
-from marketplace_app.ui.state.base import AppState
+from marketplace_app.ui.state.base import AppState, role_page
+from marketplace_app.ui.state.display import aware, every, money, when
+
+
+@dataclasses.dataclass
+class JobRow:
+    """One scheduled job's heartbeat, as the scheduler page shows it."""
+
+    name: str = ""
+    description: str = ""
+    interval: str = ""
+    status: str = ""
+    last_run: str = ""
+    duration_ms: str = ""
+    processed: str = ""
+    runs: str = ""
+    failures: str = ""
+    last_error: str = ""
+    holder: str = ""
+
+
+@dataclasses.dataclass
+class LeaseRow:
+    """Who holds the scheduler's leadership lease, and whether it is still live."""
+
+    holder: str = ""
+    renewed_at: str = ""
+    expires_at: str = ""
+    active: bool = False
 
 
 def scheduler_snapshot(session: Session) -> dict:
-    """Every job's heartbeat and the leadership lease, rendered as strings for the page."""
+    """Every job's heartbeat and the leadership lease, worded for the page."""
     jobs = scheduler.heartbeats(session)
     return {"jobs": [_job_row(job) for job in jobs], "lease": _lease_row(scheduler.leadership(session))}
 
 
-def _job_row(job: JobHeartbeat) -> dict[str, str]:
-    return {
-        "name": job.name, "description": job.description, "interval": _every(job.interval_seconds),
-        "status": job.last_status or "never", "last_run": _when(job.last_finished_at),
-        "duration_ms": str(job.last_duration_ms), "processed": str(job.last_processed), "runs": str(job.runs),
-        "failures": str(job.failures), "last_error": job.last_error or "", "holder": job.holder or "",
-    }
+def _job_row(job: JobHeartbeat) -> JobRow:
+    return JobRow(
+        name=job.name, description=job.description, interval=every(job.interval_seconds),
+        status=job.last_status or "never", last_run=when(job.last_finished_at, seconds=True),
+        duration_ms=str(job.last_duration_ms), processed=str(job.last_processed), runs=str(job.runs),
+        failures=str(job.failures), last_error=job.last_error or "", holder=job.holder or "",
+    )
 
 
-def _lease_row(lease: Leadership | None) -> dict[str, str]:
+def _lease_row(lease: Leadership | None) -> LeaseRow:
     if lease is None or not lease.holder:
-        return {"holder": "", "renewed_at": "", "expires_at": "", "active": ""}
-    active = _aware(lease.expires_at) > now()
-    return {"holder": lease.holder, "renewed_at": _when(lease.renewed_at), "expires_at": _when(lease.expires_at),
-            "active": "yes" if active else ""}
+        return LeaseRow()
+    return LeaseRow(holder=lease.holder, renewed_at=when(lease.renewed_at, seconds=True),
+                    expires_at=when(lease.expires_at, seconds=True), active=aware(lease.expires_at) > now())
 
 
 def ledger_snapshot(session: Session) -> dict:
     """The ledger health check, rendered as strings for the page."""
     health = ledger_health(session)
-    currency = get_settings().currency
     problems = (
         [{"check": "Stored balance ≠ Σ entries", "detail": f"account {a}: stored {s}, entries {c}"}
          for a, s, c in health.balance_mismatches]
@@ -51,42 +75,24 @@ def ledger_snapshot(session: Session) -> dict:
         + [{"check": "Escrow ≠ Σ pending holds", "detail": f"account {a}: balance {b}, held {h}"}
            for a, b, h in health.escrow_mismatches]
     )
-    return {"ok": health.ok, "total": display_money(health.total_cents, currency),
+    return {"ok": health.ok, "total": money(health.total_cents),
             "accounts": str(health.account_count), "transfers": str(health.transfer_count),
             "entries": str(health.entry_count), "problems": problems}
-
-
-def _every(seconds: int) -> str:
-    if seconds % 3600 == 0:
-        return f"every {seconds // 3600} h"
-    if seconds % 60 == 0:
-        return f"every {seconds // 60} min"
-    return f"every {seconds} s"
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=now().tzinfo)
-
-
-def _when(moment: datetime | None) -> str:
-    return (isoformat(moment) or "").replace("T", " ").replace("Z", " UTC")
 
 
 class SchedulerState(AppState):
     """The scheduler heartbeat for staff."""
 
-    jobs: list[dict[str, str]] = []
-    lease: dict[str, str] = {}
+    jobs: list[JobRow] = []
+    lease: LeaseRow = LeaseRow()
     checked_at: str = ""
 
     @rx.event
+    @role_page("admin")
     async def load(self):
         """Guard the page for admins, then read the heartbeat rows."""
-        redirect = await self._require("admin")
-        if redirect:
-            return redirect
         snapshot = await self._call(scheduler_snapshot)
-        self.jobs, self.lease, self.checked_at = snapshot["jobs"], snapshot["lease"], _when(now())
+        self.jobs, self.lease, self.checked_at = snapshot["jobs"], snapshot["lease"], when(now(), seconds=True)
         return None
 
 
@@ -102,13 +108,11 @@ class LedgerState(AppState):
     checked_at: str = ""
 
     @rx.event
+    @role_page("admin")
     async def load(self):
         """Guard the page for admins, then run the health check."""
-        redirect = await self._require("admin")
-        if redirect:
-            return redirect
         snapshot = await self._call(ledger_snapshot)
         self.ok, self.total, self.problems = snapshot["ok"], snapshot["total"], snapshot["problems"]
         self.accounts, self.transfers, self.entries = snapshot["accounts"], snapshot["transfers"], snapshot["entries"]
-        self.checked_at = _when(now())
+        self.checked_at = when(now(), seconds=True)
         return None

@@ -17,7 +17,7 @@ from marketplace_app.companies import manual_credits
 from marketplace_app.core.errors import HandoffError
 from marketplace_app.settings import get_settings
 from marketplace_app.ui.state.admin_queues import StaffState
-from marketplace_app.ui.state.base import error_toast
+from marketplace_app.ui.state.base import error_toast, role_page
 from marketplace_app.ui.state.company import Pages
 from marketplace_app.ui.state.display import money, when
 
@@ -93,11 +93,9 @@ class AdminCreditsState(Pages, StaffState):
     _form: dict[str, str] = {}
 
     @rx.event
+    @role_page("admin")
     async def load(self):
         """Guard the page for staff, then read the newest manual credits."""
-        redirect = await self._require("admin")
-        if redirect:
-            return redirect
         settings = get_settings()
         self.currency, self.maximum = settings.currency, money(settings.manual_credit_max_cents)
         self.form_error, self.confirming = "", False

@@ -24,7 +24,7 @@ from marketplace_app.identity import staff
 from marketplace_app.requests import queries as requests_queries
 from marketplace_app.requests.queries import Brief
 from marketplace_app.ui.state.admin_queues import StaffState
-from marketplace_app.ui.state.base import error_toast
+from marketplace_app.ui.state.base import error_toast, role_page
 from marketplace_app.ui.state.disputes import (
     MAX_REASON_CHARACTERS,
     STATUS_WORDS,
@@ -107,11 +107,9 @@ class StaffDisputesState(StaffState):
     skills: list[dict[str, str]] = []
 
     @rx.event
+    @role_page("admin")
     async def load(self):
         """Guard the page for staff, then read both queues."""
-        redirect = await self._require("admin")
-        if redirect:
-            return redirect
         await self._read()
         self.ruling_for, self.loaded = {}, True
         return None

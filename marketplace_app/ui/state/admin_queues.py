@@ -17,7 +17,7 @@ from marketplace_app.earnings import payouts
 from marketplace_app.identity import queries as identity
 from marketplace_app.kyc import queries as kyc_queries
 from marketplace_app.kyc import service as kyc
-from marketplace_app.ui.state.base import AppState, error_toast
+from marketplace_app.ui.state.base import AppState, error_toast, role_page
 from marketplace_app.ui.state.display import money, when
 from marketplace_app.ui.state.forms import clean_text
 from marketplace_app.uploads import queries as uploads
@@ -106,11 +106,9 @@ class KycQueueState(StaffState):
     preview: dict[str, str] = {}
 
     @rx.event
+    @role_page("admin")
     async def load(self):
         """Guard the page for staff, then read the queue."""
-        redirect = await self._require("admin")
-        if redirect:
-            return redirect
         self.items, self.rejecting, self.preview, self.loaded = await self._call(kyc_rows), {}, {}, True
         return None
 
@@ -180,11 +178,9 @@ class PayoutQueueState(StaffState):
     fail_error: str = ""
 
     @rx.event
+    @role_page("admin")
     async def load(self):
         """Guard the page for staff, then read the payouts."""
-        redirect = await self._require("admin")
-        if redirect:
-            return redirect
         await self._read()
         self.failing, self.loaded = {}, True
         return None

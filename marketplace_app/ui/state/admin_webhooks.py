@@ -12,7 +12,7 @@ import reflex as rx
 from sqlmodel import Session
 
 from marketplace_app.core.clock import now
-from marketplace_app.ui.state.base import AppState
+from marketplace_app.ui.state.base import AppState, role_page
 from marketplace_app.ui.state.display import NEVER, when
 from marketplace_app.webhooks import queries
 
@@ -51,11 +51,9 @@ class WebhookFailuresState(AppState):
     checked_at: str = ""
 
     @rx.event
+    @role_page("admin")
     async def load(self):
         """Guard the page for admins, then read both lists."""
-        redirect = await self._require("admin")
-        if redirect:
-            return redirect
         snapshot = await self._call(failures_snapshot)
         self.endpoints, self.deliveries = snapshot["endpoints"], snapshot["deliveries"]
         self.loaded, self.checked_at = True, when(now())

@@ -8,8 +8,9 @@ worker thread inside one unit of work; handlers show a `HandoffError` with
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from http.cookies import SimpleCookie
 from typing import Any, TypeVar
 from urllib.parse import urlencode, urlsplit, urlunsplit
@@ -131,6 +132,30 @@ class AppState(rx.State):
         return await asyncio.to_thread(run)
 
 
+def role_page(role: str) -> Callable[[Callable[[Any], Awaitable[Any]]], Callable[[Any], Awaitable[Any]]]:
+    """The one guard of a role's page loader: sign-in and role first, then the page's own reading.
+
+    Put it under `@rx.event` on an `on_load` handler of an `AppState` subclass; a visitor who is
+    not signed in goes to the login page, one of another role to their own home, and the
+    loader's body runs only for the role.
+
+    Args:
+        role: The role the page is for (`company`, `operator`, `admin`).
+
+    Returns:
+        A decorator for `async def load(self)`.
+    """
+    def guard(load: Callable[[Any], Awaitable[Any]]) -> Callable[[Any], Awaitable[Any]]:
+        @functools.wraps(load)
+        async def guarded(self: AppState) -> Any:
+            redirect = await self._require(role)
+            if redirect:
+                return redirect
+            return await load(self)
+        return guarded
+    return guard
+
+
 def backend_url(path: str, *, query: dict[str, str] | None = None, page_url: str = "") -> str:
     """The absolute URL of an API route, resolved the way Reflex's frontend resolves its backend.
 
@@ -158,4 +183,4 @@ def error_toast(exc: HandoffError):
     return rx.toast.error(exc.message, close_button=True)
 
 
-__all__ = ["AppState", "Unauthorized", "backend_url", "error_toast"]
+__all__ = ["AppState", "Unauthorized", "backend_url", "error_toast", "role_page"]

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import reflex as rx
@@ -22,37 +21,17 @@ from sqlmodel import Session
 from marketplace_app.companies import credits, reports
 from marketplace_app.companies.access import CompanyActor, resolve_actor
 from marketplace_app.core.errors import HandoffError
-from marketplace_app.core.money import display_money
 from marketplace_app.requests import service as requests
 from marketplace_app.requests.views import shown_status
-from marketplace_app.settings import get_settings
 from marketplace_app.ui.state import live
-from marketplace_app.ui.state.base import AppState
+from marketplace_app.ui.state.base import AppState, role_page
+from marketplace_app.ui.state.display import NEVER, money, skill, when
 
 T = TypeVar("T")
 RECENT_REQUESTS = 5
-NEVER = "—"
 LIVE = "live"
 TEST = "test"
 MODE_COOKIE = "handoff_mode"
-
-
-def money(cents: int) -> str:
-    """An amount for people: `800` → "8.00 EUR"."""
-    return display_money(cents, get_settings().currency)
-
-
-def signed_money(cents: int) -> str:
-    """A movement with its sign: "+50.00 EUR", "-8.00 EUR"."""
-    return ("+" if cents > 0 else "") + money(cents)
-
-
-def when(moment: datetime | None) -> str:
-    """A moment in UTC to the minute ("2026-05-01 14:03 UTC"), or a dash."""
-    if moment is None:
-        return NEVER
-    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def scope(actor: CompanyActor, mode: str, project_id: str | None = None) -> requests.CompanyScope:
@@ -66,7 +45,7 @@ def request_row(row: Mapping[str, Any], projects: Mapping[str, str]) -> dict[str
     context = " ".join(str(row["context"]).split())
     return {
         "id": row["id"], "label": row["title"] or (context[:80] + ("…" if len(context) > 80 else "")),
-        "status": shown_status(row), "skill": row["skill"], "urgency": row["urgency"], "mode": row["mode"],
+        "status": shown_status(row), "skill": skill(row["skill"]), "urgency": row["urgency"], "mode": row["mode"],
         "price": money(row["max_price_cents"]), "project": projects.get(row["project_id"], ""),
         "created": when(row["created_at"]),
     }
@@ -183,11 +162,9 @@ class OverviewState(live.LiveUpdates, CompanyState):
     loaded: bool = False
 
     @rx.event
+    @role_page("company")
     async def load(self):
         """Guard the page for company members, then read the figures."""
-        redirect = await self._require("company")
-        if redirect:
-            return redirect
         await self._live_refresh()
         return self._follow()
 

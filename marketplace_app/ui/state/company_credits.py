@@ -11,10 +11,10 @@ from sqlmodel import Session
 from marketplace_app.companies import credits
 from marketplace_app.companies.access import CompanyActor
 from marketplace_app.core.errors import HandoffError
-from marketplace_app.core.money import display_money
 from marketplace_app.settings import get_settings
-from marketplace_app.ui.state.base import error_toast
-from marketplace_app.ui.state.company import CompanyState, Pages, money, signed_money, when
+from marketplace_app.ui.state.base import error_toast, role_page
+from marketplace_app.ui.state.company import CompanyState, Pages
+from marketplace_app.ui.state.display import money, signed_money, when
 
 LINES_PER_PAGE = 25
 ACCOUNT_LABELS = {"available": "Available", "escrow": "Escrow"}
@@ -45,7 +45,7 @@ def ways_to_add_credit(_session: Session, actor: CompanyActor) -> dict[str, Any]
     return {"test_credit": credits.test_credit_allowed(settings), "company_id": actor.company_id,
             "bank_transfer": credits.how_to_add_credit(actor.company_id),
             "bank_details": settings.bank_transfer_details.strip(),
-            "test_credit_maximum": display_money(credits.MAX_TEST_DEPOSIT_CENTS, settings.currency)}
+            "test_credit_maximum": money(credits.MAX_TEST_DEPOSIT_CENTS)}
 
 
 def add_test_credit(session: Session, actor: CompanyActor, *, amount: str) -> str:
@@ -70,11 +70,9 @@ class CreditsState(Pages, CompanyState):
     depositing: bool = False
 
     @rx.event
+    @role_page("company")
     async def load(self):
         """Guard the page for company members, then read the balances and the newest lines."""
-        redirect = await self._require("company")
-        if redirect:
-            return redirect
         self.currency, self.deposit_error = get_settings().currency, ""
         try:
             ways = await self._as_member(ways_to_add_credit)

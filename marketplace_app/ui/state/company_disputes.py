@@ -22,7 +22,7 @@ from marketplace_app.disputes import service as disputes
 from marketplace_app.disputes.models import Party
 from marketplace_app.requests import service as requests
 from marketplace_app.ui.state import live
-from marketplace_app.ui.state.base import error_toast
+from marketplace_app.ui.state.base import error_toast, role_page
 from marketplace_app.ui.state.company import CompanyState, Pages, scope
 from marketplace_app.ui.state.company_request import RequestDetailState
 from marketplace_app.ui.state.display import time_left, when
@@ -133,6 +133,7 @@ class RequestDisputeState(live.LiveUpdates, CompanyState):
         return "id" in self.dispute
 
     @rx.event
+    @role_page("company")
     async def load(self):
         """Read the dispute of the request in the URL (the detail page's own loader guards the page)."""
         if await self._require("company") is not None:
@@ -263,9 +264,6 @@ class CompanyDisputesState(Pages, CompanyState):
     @rx.event
     async def load(self):
         """Guard the page, then read the first page."""
-        redirect = await self._require("company")
-        if redirect:
-            return redirect
         self._first_page()
         return await self._fetch()
 

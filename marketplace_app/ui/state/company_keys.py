@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+import dataclasses
+from typing import Any, ClassVar
 
 import reflex as rx
 from sqlmodel import Session
@@ -13,23 +14,38 @@ from marketplace_app.companies.access import CompanyActor
 from marketplace_app.companies.models import ApiKey
 from marketplace_app.core.errors import HandoffError
 from marketplace_app.settings import get_settings
-from marketplace_app.ui.state.base import error_toast
+from marketplace_app.ui.state.base import error_toast, role_page
 from marketplace_app.ui.state.company import CompanyState, Pages, when
-from marketplace_app.ui.state.forms import ShowOnceSecret
+from marketplace_app.ui.state.forms import ConfirmAction, ShowOnceSecret
 
 KEYS_PER_PAGE = 20
 ACTIVE = "active"
 
 
-def key_row(key: ApiKey, projects: dict[str, str]) -> dict[str, str]:
-    """One key as the table shows it: never its secret."""
+@dataclasses.dataclass
+class KeyRow:
+    """One API key as the table shows it: never its secret."""
+
+    id: str = ""
+    name: str = ""
+    project: str = ""
+    mode: str = ""
+    shown: str = ""
+    created: str = ""
+    last_used: str = ""
+    expires: str = ""
+    status: str = ""
+    actionable: bool = False
+
+
+def key_row(key: ApiKey, projects: dict[str, str]) -> KeyRow:
+    """One key as the table shows it: never its secret; only an active key may be revoked or rotated."""
     status = companies.key_status(key)
-    return {
-        "id": key.id, "name": key.name, "project": projects.get(key.project_id, ""), "mode": key.mode,
-        "shown": f"{key.prefix}…{key.last4}", "created": when(key.created_at), "last_used": when(key.last_used_at),
-        "expires": when(key.expires_at) if key.expires_at else "never", "status": status,
-        "actionable": "yes" if status == ACTIVE else "",
-    }
+    return KeyRow(
+        id=key.id, name=key.name, project=projects.get(key.project_id, ""), mode=key.mode,
+        shown=f"{key.prefix}…{key.last4}", created=when(key.created_at), last_used=when(key.last_used_at),
+        expires=when(key.expires_at) if key.expires_at else "never", status=status, actionable=status == ACTIVE,
+    )
 
 
 def keys_snapshot(session: Session, actor: CompanyActor, *, starting_after: str | None) -> dict[str, Any]:
@@ -67,10 +83,10 @@ def lifetime_days(value: str) -> int | str | None:
     return int(value) if value.isascii() and value.isdigit() else value
 
 
-class KeysState(ShowOnceSecret, Pages, CompanyState):
+class KeysState(ConfirmAction, ShowOnceSecret, Pages, CompanyState):
     """The keys page, its create dialog, the show-once secret dialog and the confirm dialog."""
 
-    keys: list[dict[str, str]] = []
+    keys: list[KeyRow] = []
     projects: list[dict[str, str]] = []
     loaded: bool = False
     create_open: bool = False
@@ -79,18 +95,13 @@ class KeysState(ShowOnceSecret, Pages, CompanyState):
     new_mode: str = "live"
     creating: bool = False
     _copied_message: str = "Key copied to the clipboard"
-    confirm_open: bool = False
-    confirm_action: str = ""
-    confirm_name: str = ""
     grace_hours: int = 24
-    _confirm_key_id: str = ""
+    _confirmable: ClassVar[frozenset[str]] = frozenset({"revoke", "rotate"})
 
     @rx.event
+    @role_page("company")
     async def load(self):
         """Guard the page for company members, then read the first page of keys."""
-        redirect = await self._require("company")
-        if redirect:
-            return redirect
         self._first_page()
         self.grace_hours = get_settings().key_rotation_grace_hours
         self.secret, self.secret_open, self.create_open, self.confirm_open = "", False, False, False
@@ -145,22 +156,9 @@ class KeysState(ShowOnceSecret, Pages, CompanyState):
         yield await self._fetch()
 
     @rx.event
-    def ask(self, action: str, key_id: str, name: str):
-        """Ask to confirm a revoke or a rotate."""
-        if action in ("revoke", "rotate"):
-            self.confirm_action, self.confirm_name, self._confirm_key_id = action, name, key_id
-            self.confirm_open = True
-
-    @rx.event
-    def set_confirm_open(self, is_open: bool):
-        """Close the confirm dialog from its own controls."""
-        self.confirm_open = is_open
-
-    @rx.event
     async def confirm(self):
         """Revoke or rotate the key the member confirmed."""
-        action, key_id = self.confirm_action, self._confirm_key_id
-        self.confirm_open, self._confirm_key_id = False, ""
+        action, key_id = self._take_confirmed()
         try:
             done = await (self._revoke(key_id) if action == "revoke" else self._rotate(key_id))
         except HandoffError as exc:

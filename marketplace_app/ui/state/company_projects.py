@@ -18,8 +18,9 @@ from marketplace_app.core.errors import HandoffError
 from marketplace_app.core.money import format_money
 from marketplace_app.settings import get_settings
 from marketplace_app.ui import routes
-from marketplace_app.ui.state.base import error_toast
-from marketplace_app.ui.state.company import NEVER, CompanyState, money, when
+from marketplace_app.ui.state.base import error_toast, role_page
+from marketplace_app.ui.state.company import CompanyState
+from marketplace_app.ui.state.display import NEVER, money, rate, when
 from marketplace_app.webhooks import service as webhooks
 
 PROJECTS_SHOWN = 50
@@ -38,7 +39,7 @@ def project_row(project: Project, titles: dict[str, str], endpoints: int = 0) ->
         "id": project.id, "name": project.name, "policy": project.information_policy,
         "skills": skills or "All skills", "redaction": ", ".join(project.redaction_terms) or NEVER,
         "max_per_request": _cap(caps[0]), "daily": _cap(caps[1]), "monthly": _cap(caps[2]),
-        "rate_limit": f"{project.rate_limit_per_hour:,} / hour",
+        "rate_limit": rate(project.rate_limit_per_hour),
         "webhooks": _endpoint_count(endpoints),
         "webhooks_href": routes.company_webhooks(project.id), "created": when(project.created_at),
     }
@@ -130,11 +131,9 @@ class ProjectsState(CompanyState):
     _editing_id: str = ""
 
     @rx.event
+    @role_page("company")
     async def load(self):
         """Guard the page for company members, then read the projects."""
-        redirect = await self._require("company")
-        if redirect:
-            return redirect
         self.currency = get_settings().currency
         await self._refresh()
         return None

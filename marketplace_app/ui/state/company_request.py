@@ -14,8 +14,9 @@ from marketplace_app.core.clock import now
 from marketplace_app.core.errors import HandoffError, NotFound
 from marketplace_app.requests import rules, views
 from marketplace_app.requests import service as requests
-from marketplace_app.ui.state.base import backend_url, error_toast
-from marketplace_app.ui.state.company import NEVER, CompanyState, money, scope, when
+from marketplace_app.ui.state.base import backend_url, error_toast, role_page
+from marketplace_app.ui.state.company import CompanyState, scope
+from marketplace_app.ui.state.display import NEVER, money, skill, when
 from marketplace_app.ui.state.live import LiveUpdates, Matcher
 from marketplace_app.ui.state.request_result import ResultView, operator_stats, result_view
 from marketplace_app.uploads import links
@@ -54,7 +55,7 @@ def request_detail(session: Session, actor: CompanyActor, *, mode: str, request_
 
 def _fields(row: Mapping[str, Any], body: Mapping[str, Any], project: str) -> list[dict[str, str]]:
     pairs = [
-        ("Request id", row["id"]), ("Project", project), ("Mode", row["mode"]), ("Skill", row["skill"]),
+        ("Request id", row["id"]), ("Project", project), ("Mode", row["mode"]), ("Skill", skill(row["skill"])),
         ("Urgency", row["urgency"]), ("Duration", body["duration"]), ("Max price", money(row["max_price_cents"])),
         ("Platform fee", money(row["fee_cents"])), ("Information policy", row["information_policy"]),
         ("Created", when(row["created_at"])), ("Accepted", when(row["accepted_at"])),
@@ -106,11 +107,9 @@ class RequestDetailState(LiveUpdates, CompanyState):
     busy: bool = False
 
     @rx.event
+    @role_page("company")
     async def load(self):
         """Guard the page, then read the request named in the URL (another company's id is not found)."""
-        redirect = await self._require("company")
-        if redirect:
-            return redirect
         self.shown_id = self.router.url.path.rstrip("/").rsplit("/", 1)[-1][:64]
         self.loaded, self.score, self.rate_error, self.busy = False, 0, "", False
         return [event for event in (await self._refresh(), self._follow()) if event is not None]

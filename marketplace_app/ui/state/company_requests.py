@@ -13,7 +13,7 @@ from marketplace_app.companies.access import CompanyActor
 from marketplace_app.core.errors import HandoffError, NotFound
 from marketplace_app.requests import service as requests
 from marketplace_app.requests.models import RequestStatus
-from marketplace_app.ui.state.base import error_toast
+from marketplace_app.ui.state.base import error_toast, role_page
 from marketplace_app.ui.state.company import CompanyState, Pages, request_row, scope
 from marketplace_app.ui.state.live import LiveUpdates, Matcher
 
@@ -61,11 +61,9 @@ class RequestsState(LiveUpdates, Pages, CompanyState):
     projects: list[dict[str, str]] = []
 
     @rx.event
+    @role_page("company")
     async def load(self):
         """Guard the page, take a status filter from the link (`?status=open`), read the first page."""
-        redirect = await self._require("company")
-        if redirect:
-            return redirect
         status = self.router.url.query_parameters.get("status", ALL)
         self.status_filter = status if status in STATUS_FILTERS else ALL
         self.skill_filter = self.project_filter = ALL

@@ -14,9 +14,9 @@ from marketplace_app.companies.access import resolve_actor
 from marketplace_app.core.errors import HandoffError, Unauthorized
 from marketplace_app.requests import service as requests
 from marketplace_app.requests.models import RequestStatus
-from marketplace_app.ui.state.base import error_toast
+from marketplace_app.ui.state.base import error_toast, role_page
 from marketplace_app.ui.state.company import CompanyState, scope
-from marketplace_app.ui.state.display import label, money, when
+from marketplace_app.ui.state.display import money, skill, when
 from marketplace_app.ui.state.forms import clean_text
 from marketplace_app.work import review
 
@@ -48,7 +48,7 @@ def review_item(row: Mapping[str, Any]) -> ReviewItem:
     result = row["result"] or {}
     verification = result.get("verification") or {}
     return ReviewItem(
-        id=row["id"], title=row["title"] or "", context=row["context"], skill=label(row["skill"]),
+        id=row["id"], title=row["title"] or "", context=row["context"], skill=skill(row["skill"]),
         price=money(row["max_price_cents"]), submitted=when(row["submitted_at"]),
         auto_approves=when(row["review_deadline_at"]), answer=result.get("answer") or "",
         confidence=result.get("confidence") or "", proof_notes=result.get("proof_notes") or "",
@@ -87,11 +87,9 @@ class CompanyReviewState(CompanyState):
     decided: list[dict[str, str]] = []
 
     @rx.event
+    @role_page("company")
     async def load(self):
         """Guard the page for company members, then read the queue."""
-        redirect = await self._require("company")
-        if redirect:
-            return redirect
         await self._read()
         self.rejecting, self.deciding, self.decided, self.loaded = {}, "", [], True
         return None

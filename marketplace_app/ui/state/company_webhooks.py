@@ -4,7 +4,7 @@ show-once secret, per-endpoint actions, and the delivery log with each delivery'
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import Any, ClassVar
 
 import reflex as rx
 
@@ -12,22 +12,22 @@ from marketplace_app.companies.access import CompanyActor, resolve_actor
 from marketplace_app.core.errors import HandoffError, ValidationFailed
 from marketplace_app.settings import get_settings
 from marketplace_app.ui.state import webhook_views as views
-from marketplace_app.ui.state.base import error_toast
+from marketplace_app.ui.state.base import error_toast, role_page
 from marketplace_app.ui.state.company import CompanyState, Pages
-from marketplace_app.ui.state.forms import ShowOnceSecret, clean_text
+from marketplace_app.ui.state.forms import ConfirmAction, ShowOnceSecret, clean_text
+from marketplace_app.ui.state.webhook_views import EndpointRow
 from marketplace_app.webhooks.service import PingFailed
 
 MAX_URL_CHARACTERS = 2048
 MAX_DESCRIPTION_CHARACTERS = 200
-CONFIRMABLE = ("delete", "rotate")
 
 
-class WebhooksState(ShowOnceSecret, Pages, CompanyState):
+class WebhooksState(ConfirmAction, ShowOnceSecret, Pages, CompanyState):
     """Endpoints of the chosen project and, below them, one endpoint's delivery log (paginated)."""
 
     projects: list[dict[str, str]] = []
     project_id: str = ""
-    endpoints: list[dict[str, str]] = []
+    endpoints: list[EndpointRow] = []
     can_write: bool = False
     loaded: bool = False
     add_open: bool = False
@@ -36,9 +36,6 @@ class WebhooksState(ShowOnceSecret, Pages, CompanyState):
     adding: bool = False
     all_events: bool = True
     _copied_message: str = "Signing secret copied to the clipboard"
-    confirm_open: bool = False
-    confirm_action: str = ""
-    confirm_url: str = ""
     log_endpoint_id: str = ""
     log_url: str = ""
     log_filter: str = views.ALL
@@ -49,14 +46,12 @@ class WebhooksState(ShowOnceSecret, Pages, CompanyState):
     attempts: list[dict[str, str]] = []
     grace_hours: int = 24
     _pending: dict[str, Any] = {}
-    _confirm_id: str = ""
+    _confirmable: ClassVar[frozenset[str]] = frozenset({"delete", "rotate"})
 
     @rx.event
+    @role_page("company")
     async def load(self):
         """Guard the page, open the project named in `?project=` (or the first), read its endpoints."""
-        redirect = await self._require("company")
-        if redirect:
-            return redirect
         self.grace_hours = get_settings().key_rotation_grace_hours
         self.add_open = self.secret_open = self.confirm_open = self.detail_open = False
         self.secret, self.log_endpoint_id, self.log_rows = "", "", []
@@ -138,22 +133,9 @@ class WebhooksState(ShowOnceSecret, Pages, CompanyState):
         yield await self._refresh()
 
     @rx.event
-    def ask(self, action: str, endpoint_id: str, url: str):
-        """Ask to confirm deleting an endpoint or rotating its secret."""
-        if action in CONFIRMABLE:
-            self.confirm_action, self.confirm_url, self._confirm_id = action, url, endpoint_id
-            self.confirm_open = True
-
-    @rx.event
-    def set_confirm_open(self, is_open: bool):
-        """Close the confirm dialog from its own controls."""
-        self.confirm_open = is_open
-
-    @rx.event
     async def confirm(self):
         """Delete the endpoint, or rotate its secret and show the new one once."""
-        action, endpoint_id = self.confirm_action, self._confirm_id
-        self.confirm_open, self._confirm_id = False, ""
+        action, endpoint_id = self._take_confirmed()
         try:
             if action == "delete":
                 url = await self._as_member(views.delete, endpoint_id=endpoint_id)
@@ -211,8 +193,8 @@ class WebhooksState(ShowOnceSecret, Pages, CompanyState):
         return await self._open_log(endpoint_id)
 
     async def _open_log(self, endpoint_id: str):
-        shown = next((endpoint for endpoint in self.endpoints if endpoint["id"] == endpoint_id), None)
-        self.log_endpoint_id, self.log_url = endpoint_id, shown["url"] if shown else ""
+        shown = next((endpoint for endpoint in self.endpoints if endpoint.id == endpoint_id), None)
+        self.log_endpoint_id, self.log_url = endpoint_id, shown.url if shown else ""
         self._first_page()
         return await self._fetch()
 

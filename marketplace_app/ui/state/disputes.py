@@ -17,11 +17,11 @@ from marketplace_app.disputes import queries, rules
 from marketplace_app.disputes import service as disputes
 from marketplace_app.disputes.models import DisputeStatus, Party
 from marketplace_app.settings import get_settings
-from marketplace_app.ui.state.display import NEVER, money, time_left, when
+from marketplace_app.ui.components.status import BADGES
+from marketplace_app.ui.state.display import NEVER, money, skill, time_left, when
 
 TIER_NAMES = {0: "automated triage", 1: "peer jury", 2: "specialist", 3: "board"}
-STATUS_WORDS = {"ai_review": "automated review", "awaiting_appeal": "awaiting appeal", "jury_review": "jury review",
-                "specialist_review": "specialist review", "board_review": "board review", "resolved": "resolved"}
+STATUS_WORDS = {status: words for status, (_colour, words) in BADGES["dispute"].items()}
 RULING_WORDS = {"for_company": "for the company", "for_operator": "for the operator", "split": "split"}
 RESOLUTION_WORDS = {"dismissed": "dismissed: the operator keeps the reward", "full_refund": "full refund",
                     "split": "split refund"}
@@ -60,7 +60,7 @@ def summary(row: Mapping[str, Any]) -> dict[str, str]:
     return {
         "id": row["id"], "request_id": row["request_id"], "status": status,
         "status_words": STATUS_WORDS.get(status, status), "tier": tier_label(row["current_tier"]),
-        "skill": row["skill"].replace("_", " "), "price": money(row["price_cents"]),
+        "skill": skill(row["skill"]), "price": money(row["price_cents"]),
         "reason": row["reason"], "operator_statement": row["operator_statement"] or "",
         "ai_ruling": ruling_words(row["ai_ruling"]), "ai_reasoning": row["ai_ruling_reasoning"] or "",
         "jury_result": ruling_words(row["jury_result"]), "ruling": ruling_words(row["ruling"]),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import reflex as rx
 
@@ -76,3 +76,32 @@ class ShowOnceSecret(rx.State, mixin=True):
     def copy_secret(self):
         """Put the secret on the clipboard."""
         return [rx.set_clipboard(self.secret), rx.toast.success(self._copied_message)]
+
+
+class ConfirmAction(rx.State, mixin=True):
+    """An action on one row that asks first (revoke a key, delete an endpoint): which action, on
+    what, named how in the question. `_confirmable` lists the actions a page may ask about."""
+
+    confirm_open: bool = False
+    confirm_action: str = ""
+    confirm_subject: str = ""
+    _confirm_id: str = ""
+    _confirmable: ClassVar[frozenset[str]] = frozenset()
+
+    @rx.event
+    def ask(self, action: str, target_id: str, subject: str):
+        """Ask to confirm `action` on `target_id`, named `subject` in the question."""
+        if action in self._confirmable:
+            self.confirm_action, self.confirm_subject, self._confirm_id = action, subject, target_id
+            self.confirm_open = True
+
+    @rx.event
+    def set_confirm_open(self, is_open: bool):
+        """Close the confirm dialog from its own controls."""
+        self.confirm_open = is_open
+
+    def _take_confirmed(self) -> tuple[str, str]:
+        """The confirmed action and its target, once: the dialog closes and forgets the target."""
+        action, target_id = self.confirm_action, self._confirm_id
+        self.confirm_open, self._confirm_id = False, ""
+        return action, target_id

@@ -18,7 +18,7 @@ from marketplace_app.earnings import service as earnings
 from marketplace_app.kyc import service as kyc
 from marketplace_app.operators import service as operators
 from marketplace_app.operators.models import KycStatus
-from marketplace_app.ui.state.base import AppState, error_toast
+from marketplace_app.ui.state.base import AppState, error_toast, role_page
 from marketplace_app.ui.state.display import label, money, when
 from marketplace_app.ui.state.forms import UploadProgress, clean_text, read_upload
 from marketplace_app.uploads import service as uploads
@@ -118,11 +118,9 @@ class OperatorOverviewState(OperatorState):
         return sum((bool(self.skills), self.kyc_status == KycStatus.verified, self.available))
 
     @rx.event
+    @role_page("operator")
     async def load(self):
         """Guard the page for operators, then read the checklist and numbers."""
-        redirect = await self._require("operator")
-        if redirect:
-            return redirect
         snapshot = await self._call(overview_snapshot, user_id=self._user_id)
         for name, value in snapshot.items():
             setattr(self, name, value)
@@ -157,11 +155,9 @@ class OperatorProfileState(OperatorState, UploadProgress):
         return self.kyc_status in (KycStatus.not_started, KycStatus.rejected)
 
     @rx.event
+    @role_page("operator")
     async def load(self):
         """Guard the page for operators, then read the profile and the catalogue."""
-        redirect = await self._require("operator")
-        if redirect:
-            return redirect
         self._apply(await self._call(profile_snapshot, user_id=self._user_id))
         self.profile_error = self.kyc_error = ""
         self.profile_saved = self.saving = self.kyc_busy = False

@@ -7,6 +7,7 @@ ends them here too) and check the dispute is theirs before acting.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
@@ -20,12 +21,11 @@ from marketplace_app.disputes import service as disputes
 from marketplace_app.disputes.models import DisputeStatus, Party, Ruling
 from marketplace_app.disputes.parties import OperatorActor
 from marketplace_app.ui.state import live
-from marketplace_app.ui.state.base import error_toast
-from marketplace_app.ui.state.display import time_left, when
+from marketplace_app.ui.state.base import error_toast, role_page
+from marketplace_app.ui.state.display import skill, time_left, when, wire_money
 from marketplace_app.ui.state.disputes import (
     MAX_COMMENT_CHARACTERS,
     MAX_REASON_CHARACTERS,
-    STATUS_WORDS,
     dispute_fields,
     parse_refund,
     ruling_words,
@@ -83,33 +83,49 @@ def act(session: Session, *, operator_id: str, dispute_id: str, action: str, tex
         raise ValidationFailed(f"unknown action {action}")
 
 
-def jury_cases(session: Session, *, juror_id: str) -> list[dict[str, str]]:
+@dataclasses.dataclass
+class JuryCase:
+    """One case as a juror reads it: the brief, the result, both sides, and their own vote."""
+
+    id: str = ""
+    status: str = ""
+    skill: str = ""
+    price: str = ""
+    deadline: str = ""
+    time_left: str = ""
+    context: str = ""
+    proof_requirements: str = ""
+    answer: str = ""
+    confidence: str = ""
+    proof_notes: str = ""
+    company_statement: str = ""
+    operator_statement: str = ""
+    my_vote: str = ""
+    my_vote_words: str = ""
+    can_vote: bool = False
+
+
+def jury_cases(session: Session, *, juror_id: str) -> list[JuryCase]:
     """The disputes this operator sits on, newest first, as a juror sees them (no party names)."""
     return [_case(views.juror_case(session, row, juror_id=juror_id))
             for row in queries.jury_duty(session, juror_id=juror_id)]
 
 
-def _case(case: Mapping[str, Any]) -> dict[str, str]:
+def _case(case: Mapping[str, Any]) -> JuryCase:
     result = case["result"]
-    status = case["status"]
-    return {
-        "id": case["dispute_id"], "status": status, "status_words": STATUS_WORDS.get(status, status),
-        "skill": case["skill"].replace("_", " "), "price": money_text(case["price"]),
-        "deadline": when(case["deadline_at"]) if status == DisputeStatus.jury_review else "",
-        "time_left": time_left(case["deadline_at"]) if status == DisputeStatus.jury_review else "",
-        "context": case["context"] or case["notice"] or "",
-        "proof_requirements": ", ".join(case["proof_requirements"] or []),
-        "answer": result.get("answer") or "", "confidence": result.get("confidence") or "",
-        "proof_notes": result.get("proof_notes") or "", "company_statement": case["company_statement"] or "",
-        "operator_statement": case["operator_statement"] or "", "my_vote": case["my_vote"] or "",
-        "my_vote_words": ruling_words(case["my_vote"]),
-        "can_vote": "yes" if rules.can_vote(case, my_vote=case["my_vote"]) else "",
-    }
-
-
-def money_text(wire: str) -> str:
-    """"20.00EUR" (the views' wire format) → "20.00 EUR"."""
-    return f"{wire[:-3]} {wire[-3:]}" if wire and wire[-3:].isalpha() else wire
+    voting = case["status"] == DisputeStatus.jury_review
+    return JuryCase(
+        id=case["dispute_id"], status=case["status"], skill=skill(case["skill"]), price=wire_money(case["price"]),
+        deadline=when(case["deadline_at"]) if voting else "",
+        time_left=time_left(case["deadline_at"]) if voting else "",
+        context=case["context"] or case["notice"] or "",
+        proof_requirements=", ".join(case["proof_requirements"] or []),
+        answer=result.get("answer") or "", confidence=result.get("confidence") or "",
+        proof_notes=result.get("proof_notes") or "", company_statement=case["company_statement"] or "",
+        operator_statement=case["operator_statement"] or "", my_vote=case["my_vote"] or "",
+        my_vote_words=ruling_words(case["my_vote"]),
+        can_vote=rules.can_vote(case, my_vote=case["my_vote"]),
+    )
 
 
 def cast_vote(session: Session, *, juror_id: str, dispute_id: str, vote_for: str, comment: str) -> str:
@@ -136,11 +152,9 @@ class OperatorDisputesState(live.LiveUpdates, OperatorState):
     _offer_cents: int | None = None
 
     @rx.event
+    @role_page("operator")
     async def load(self):
         """Guard the page for operators, read the list and open the first open dispute (or `?dispute=`)."""
-        redirect = await self._require("operator")
-        if redirect:
-            return redirect
         self.items = await self._call(my_disputes, operator_id=self._user_id)
         wanted = self.router.url.query_parameters.get("dispute", "")
         ids = [item["id"] for item in self.items]
@@ -243,7 +257,7 @@ class OperatorDisputesState(live.LiveUpdates, OperatorState):
 class JuryState(live.LiveUpdates, OperatorState):
     """Jury duty: each case with the brief, the result and both statements; one vote each."""
 
-    cases: list[dict[str, str]] = []
+    cases: list[JuryCase] = []
     loaded: bool = False
     voting: dict[str, str] = {}
     comment_length: int = 0
@@ -252,19 +266,17 @@ class JuryState(live.LiveUpdates, OperatorState):
     @rx.var
     def waiting_count(self) -> int:
         """Cases still waiting for this juror's vote."""
-        return sum(1 for case in self.cases if case["can_vote"])
+        return sum(1 for case in self.cases if case.can_vote)
 
     @rx.event
+    @role_page("operator")
     async def load(self):
         """Guard the page for operators, then read their cases."""
-        redirect = await self._require("operator")
-        if redirect:
-            return redirect
         self.cases, self.voting, self.loaded = await self._call(jury_cases, juror_id=self._user_id), {}, True
         return self._follow()
 
     async def _live_matcher(self) -> live.Matcher | None:
-        ids = {case["id"] for case in self.cases}
+        ids = {case.id for case in self.cases}
         return lambda row: str(row["type"]).startswith(DISPUTE_EVENT_PREFIX) and (row["data"] or {}).get(
             "dispute_id") in ids
 

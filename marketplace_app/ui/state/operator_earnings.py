@@ -17,7 +17,7 @@ from marketplace_app.earnings import payouts
 from marketplace_app.earnings import service as earnings
 from marketplace_app.earnings.models import EarningStatus
 from marketplace_app.settings import get_settings
-from marketplace_app.ui.state.base import error_toast
+from marketplace_app.ui.state.base import error_toast, role_page
 from marketplace_app.ui.state.display import day, money, when
 from marketplace_app.ui.state.operator import OperatorState
 
@@ -92,11 +92,9 @@ class EarningsState(OperatorState):
         return money(get_settings().payout_minimum_cents)
 
     @rx.event
+    @role_page("operator")
     async def load(self):
         """Guard the page for operators, then read their money."""
-        redirect = await self._require("operator")
-        if redirect:
-            return redirect
         await self._read()
         self.payout_error, self.paying, self.payout_token = "", False, secrets.token_hex(8)
         self.loaded = True

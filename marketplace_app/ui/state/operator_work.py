@@ -19,8 +19,8 @@ from marketplace_app.core.clock import now
 from marketplace_app.core.errors import Forbidden, HandoffError, NotFound, ValidationFailed
 from marketplace_app.requests.models import RequestStatus
 from marketplace_app.ui import routes
-from marketplace_app.ui.state.base import error_toast
-from marketplace_app.ui.state.display import label, money, time_left, when
+from marketplace_app.ui.state.base import error_toast, role_page
+from marketplace_app.ui.state.display import label, money, skill, time_left, when
 from marketplace_app.ui.state.forms import UploadProgress, clean_text, read_upload
 from marketplace_app.ui.state.live import LiveUpdates, Matcher, live_request_events
 from marketplace_app.ui.state.operator import OperatorState
@@ -41,7 +41,7 @@ def card(item: Mapping[str, Any]) -> dict[str, str]:
     """A request as the feed and the task page show it (the information policy is already applied)."""
     return {
         "id": item["request_id"], "status": str(item["status"]),
-        "skill": label(item["skill"]), "urgency": item["urgency"], "duration": item["duration"],
+        "skill": skill(item["skill"]), "urgency": item["urgency"], "duration": item["duration"],
         "reward": money(item["reward_cents"]), "policy": item["information_policy"],
         "title": item.get("title") or "", "context": item.get("context") or "", "location": item.get("location") or "",
         "notice": item.get("notice") or "", "time_left": time_left(item.get("expires_at")),
@@ -116,11 +116,9 @@ class FeedState(LiveUpdates, OperatorState):
     _accepted: str = ""
 
     @rx.event
+    @role_page("operator")
     async def load(self):
         """Guard the page for operators, then read the feed."""
-        redirect = await self._require("operator")
-        if redirect:
-            return redirect
         await self._refresh()
         self.loaded = True
         return self._follow()
@@ -167,11 +165,9 @@ class WorkState(OperatorState):
     loaded: bool = False
 
     @rx.event
+    @role_page("operator")
     async def load(self):
         """Guard the page for operators, then read their work."""
-        redirect = await self._require("operator")
-        if redirect:
-            return redirect
         self.items = await self._call(read_work, operator_id=self._user_id)
         self.loaded = True
         return None

@@ -8,6 +8,7 @@ transactions and are called here without a session.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -16,7 +17,7 @@ from sqlmodel import Session
 from marketplace_app.companies import reports
 from marketplace_app.companies.access import CompanyActor
 from marketplace_app.core.errors import NotFound, ValidationFailed
-from marketplace_app.ui.state.company import NEVER, when
+from marketplace_app.ui.state.display import NEVER, when
 from marketplace_app.webhooks import service as webhooks
 from marketplace_app.webhooks.models import DeliveryStatus, EndpointStatus, WebhookEndpoint
 
@@ -31,17 +32,35 @@ def subscribed(types: Sequence[str]) -> str:
     return ", ".join(types) if types else ALL_EVENTS
 
 
-def endpoint_row(endpoint: WebhookEndpoint, counts: Mapping[str, int]) -> dict[str, str]:
+@dataclasses.dataclass
+class EndpointRow:
     """One endpoint as its card shows it: never its secret, only the secret's last four characters."""
-    return {
-        "id": endpoint.id, "url": endpoint.url, "description": endpoint.description or "",
-        "status": endpoint.status, "reason": endpoint.disabled_reason or "",
-        "enabled": "yes" if endpoint.status == EndpointStatus.enabled else "",
-        "types": subscribed(endpoint.event_types),
-        "secret": f"whsec_…{endpoint.secret_last4}", "failures": str(endpoint.consecutive_failures),
+
+    id: str = ""
+    url: str = ""
+    description: str = ""
+    status: str = ""
+    reason: str = ""
+    enabled: bool = False
+    types: str = ""
+    secret: str = ""
+    failures: str = ""
+    pending: str = "0"
+    delivered: str = "0"
+    failed: str = "0"
+    created: str = ""
+
+
+def endpoint_row(endpoint: WebhookEndpoint, counts: Mapping[str, int]) -> EndpointRow:
+    """One endpoint with its deliveries counted by status."""
+    return EndpointRow(
+        id=endpoint.id, url=endpoint.url, description=endpoint.description or "", status=endpoint.status,
+        reason=endpoint.disabled_reason or "", enabled=endpoint.status == EndpointStatus.enabled,
+        types=subscribed(endpoint.event_types), secret=f"whsec_…{endpoint.secret_last4}",
+        failures=str(endpoint.consecutive_failures),
         **{status.value: str(counts.get(status, 0)) for status in DeliveryStatus},
-        "created": when(endpoint.created_at),
-    }
+        created=when(endpoint.created_at),
+    )
 
 
 def webhooks_snapshot(session: Session, actor: CompanyActor, *, project_id: str) -> dict[str, Any]:
