@@ -166,6 +166,11 @@ class Settings(BaseSettings):
     # died frees itself after this many seconds (longer than any idempotent call may take).
     idempotency_claim_seconds: int = 60
 
+    # prod-pipeline: the request pipeline. With REDIS_URL set the hourly rate-limit counters live in
+    # Redis and every worker shares them; a Redis call waiting longer than this is given up and the
+    # API call answered 503 `service_unavailable` (nothing counted, nothing done).
+    rate_limit_redis_timeout_seconds: float = Field(default=2.0, gt=0)
+
     @model_validator(mode="after")
     def _secret_is_real(self) -> Settings:
         if self.environment is Environment.production:
