@@ -125,7 +125,7 @@ def redis_url(redis_server_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterato
     get_settings.cache_clear()
     ratelimit.forget_counts()
     yield redis_server_url
-    monkeypatch.delenv("REDIS_URL")
+    monkeypatch.delenv("REDIS_URL", raising=False)
     get_settings.cache_clear()
     ratelimit.forget_counts()
 
