@@ -10,7 +10,7 @@ from fastapi import Depends, Request
 from marketplace_app.api.ratelimits import publish
 from marketplace_app.companies.keys import KeyContext, authenticate_key, touch_last_used
 from marketplace_app.core.clock import now
-from marketplace_app.core.db import unit_of_work
+from marketplace_app.core.db import read_only_connection, unit_of_work
 from marketplace_app.ratelimit import service as ratelimit
 
 
@@ -34,8 +34,8 @@ def agent_context(request: Request) -> KeyContext:
         RateLimited: Over the limit (`Retry-After` and `X-RateLimit-*` set).
         ServiceUnavailable: The shared rate limiter (Redis) did not answer.
     """
-    with unit_of_work(read_only=True) as session:
-        ctx = authenticate_key(session, api_key(request))
+    with read_only_connection() as connection:
+        ctx = authenticate_key(connection, api_key(request))
     if ctx.use_unrecorded(now()):
         with unit_of_work() as session:
             touch_last_used(session, ctx.key_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import bindparam, or_, select, update
+from sqlalchemy import Connection, bindparam, or_, select, update
 from sqlmodel import Session
 
 from marketplace_app.companies.models import ApiKey, KeyStatus, Project
@@ -60,8 +60,8 @@ class KeyContext:
         return self.last_used_at is None or _aware(self.last_used_at) < at - LAST_USED_RESOLUTION
 
 
-def authenticate_key(session: Session, secret: str | None) -> KeyContext:
-    """Resolve an API key secret to its context.
+def authenticate_key(session: Session | Connection, secret: str | None) -> KeyContext:
+    """Resolve an API key secret to its context (one indexed read, in a session or a bare connection).
 
     Raises:
         Unauthorized: Missing, malformed, unknown, revoked or expired key.
