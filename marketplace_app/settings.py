@@ -167,6 +167,11 @@ class Settings(BaseSettings):
     # died frees itself after this many seconds (longer than any idempotent call may take).
     idempotency_claim_seconds: int = 60
 
+    # prod-pipeline: the request pipeline. With REDIS_URL set the hourly rate-limit counters live in
+    # Redis and every worker shares them; a Redis call waiting longer than this is given up and the
+    # API call answered 503 `service_unavailable` (nothing counted, nothing done).
+    rate_limit_redis_timeout_seconds: float = Field(default=2.0, gt=0)
+
     # prod-workers: backend worker processes behind the one port in production (`reflex run --env
     # prod`, granian). Several workers need Reflex's state in Redis, so without REDIS_URL there is
     # one; with it WEB_CONCURRENCY, or one per CPU core when unset (each worker keeps its own

@@ -18,13 +18,16 @@ os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-used-anywhere-else
 os.environ["SCHEDULER_ENABLED"] = "false"
 
 import pytest
+import redis
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import create_engine, text
 
 from marketplace_app.core import clock, db
 from marketplace_app.core.db import metadata, normalize_url
+from marketplace_app.ratelimit import service as ratelimit
 from marketplace_app.settings import PROJECT_ROOT, get_settings
+from tests import redis_support
 
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 ON_POSTGRES = DATABASE_URL.startswith("postgres")
@@ -104,7 +107,32 @@ def fresh_database(schema_source: str, folder: Path) -> str:
         db.configure(url)
     os.environ["DATABASE_URL"] = url
     get_settings.cache_clear()
+    # Rate-limit counts live outside the database (in process without REDIS_URL): a new test starts at zero.
+    ratelimit.forget_counts()
     return url
+
+
+@pytest.fixture(scope="session")
+def redis_server_url() -> Iterator[str]:
+    """One throwaway `redis-server` for the session (skipped where the binary is missing)."""
+    if not os.path.exists(redis_support.REDIS_SERVER):
+        pytest.skip(f"redis-server is not installed ({redis_support.REDIS_SERVER}): "
+                    "apt-get install redis-server")
+    with redis_support.redis_server() as url:
+        yield url
+
+
+@pytest.fixture
+def redis_url(redis_server_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """Point the app at an emptied Redis (`REDIS_URL`), as a deployment of several workers is."""
+    redis.Redis.from_url(redis_server_url).flushdb()
+    monkeypatch.setenv("REDIS_URL", redis_server_url)
+    get_settings.cache_clear()
+    ratelimit.forget_counts()
+    yield redis_server_url
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    get_settings.cache_clear()
+    ratelimit.forget_counts()
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -9,7 +9,8 @@ from fastapi import Depends, Request
 
 from marketplace_app.api.ratelimits import publish
 from marketplace_app.companies.keys import KeyContext, authenticate_key, touch_last_used
-from marketplace_app.core.db import unit_of_work
+from marketplace_app.core.clock import now
+from marketplace_app.core.db import read_only_connection, unit_of_work
 from marketplace_app.ratelimit import service as ratelimit
 
 
@@ -24,14 +25,21 @@ def api_key(request: Request) -> str | None:
 def agent_context(request: Request) -> KeyContext:
     """Authenticate the agent and count the call against its key's hourly limit.
 
+    A read: the key is looked up in a read-only transaction (every call, so a revoked key is
+    refused at once), the call counted outside the database (ratelimit/counters.py), and the key's
+    `last_used_at` written only when it is a minute old.
+
     Raises:
         Unauthorized: Missing or invalid key.
         RateLimited: Over the limit (`Retry-After` and `X-RateLimit-*` set).
+        ServiceUnavailable: The shared rate limiter (Redis) did not answer.
     """
-    with unit_of_work() as session:
-        ctx = authenticate_key(session, api_key(request))
-        usage = ratelimit.hit(session, subject=ctx.key_id, limit=ctx.rate_limit_per_hour)
-        touch_last_used(session, ctx.key_id)
+    with read_only_connection() as connection:
+        ctx = authenticate_key(connection, api_key(request))
+    if ctx.use_unrecorded(now()):
+        with unit_of_work() as session:
+            touch_last_used(session, ctx.key_id)
+    usage = ratelimit.hit(subject=ctx.key_id, limit=ctx.rate_limit_per_hour)
     publish(request, usage)
     ratelimit.refuse_if_over(usage)
     return ctx

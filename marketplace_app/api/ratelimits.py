@@ -1,12 +1,13 @@
 """The hourly limits of public and dashboard-session routes, applied to every `/v1` route in
 one place by what the route declares (api/access.py), with the same headers as agent routes:
 `X-RateLimit-Limit/Remaining/Reset` on every counted answer, `429 rate_limited` with
-`Retry-After` past the limit. One upsert per counted call."""
+`Retry-After` past the limit. Counted in Redis or in process (ratelimit/counters.py)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -35,25 +36,32 @@ def rule_of(openapi_extra: dict[str, Any] | None) -> Rule | None:
     return Rule.session if level in SESSION_LEVELS else None
 
 
-def limit_by_declaration(connection: HTTPConnection) -> None:
+async def limit_by_declaration(connection: HTTPConnection) -> None:
     """Count this call under its route's rule, publish the headers, refuse it past the limit.
+
+    Asynchronous, so the routes it leaves alone (agent routes, `service` and `none`) cost no
+    trip through the threadpool; the counted ones go there for their database read or Redis call.
 
     Raises:
         Unauthorized: A session route without a valid session (not counted, as for agents).
         RateLimited: Over the hourly limit.
+        ServiceUnavailable: The shared rate limiter (Redis) did not answer.
     """
     if connection.scope["type"] != "http":
         return
     rule = rule_of(getattr(connection.scope.get("route"), "openapi_extra", None))
-    if rule is None:
-        return
-    with unit_of_work() as session:
-        if rule is Rule.session:
+    if rule is not None:
+        await run_in_threadpool(_count, connection, rule)
+
+
+def _count(connection: HTTPConnection, rule: Rule) -> None:
+    if rule is Rule.session:
+        with unit_of_work(read_only=True) as session:
             user = identity.user_for_token(session, bearer_token(connection))
-            connection.scope.setdefault("state", {})[USER_STATE_KEY] = user
-            usage = ratelimit.count(session, rule=rule, who=user.id)
-        else:
-            usage = ratelimit.count(session, rule=rule, who=client_address(connection))
+        connection.scope.setdefault("state", {})[USER_STATE_KEY] = user
+        usage = ratelimit.count(rule=rule, who=user.id)
+    else:
+        usage = ratelimit.count(rule=rule, who=client_address(connection))
     publish(connection, usage)
     ratelimit.refuse_if_over(usage, what=ratelimit.RULE_WORDS[rule])
 

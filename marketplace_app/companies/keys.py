@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import Connection, bindparam, or_, select, update
 from sqlmodel import Session
 
 from marketplace_app.companies.models import ApiKey, KeyStatus, Project
@@ -16,6 +16,18 @@ from marketplace_app.core.errors import Unauthorized
 KEYS = ApiKey.__table__
 PROJECTS = Project.__table__
 LAST_USED_RESOLUTION = timedelta(minutes=1)
+# Built once: every agent call runs it, and building a statement costs more than running it.
+KEY_BY_HASH = (
+    select(KEYS.c.id, KEYS.c.project_id, PROJECTS.c.company_id, KEYS.c.mode, PROJECTS.c.rate_limit_per_hour,
+           KEYS.c.last_used_at)
+    .join(PROJECTS, PROJECTS.c.id == KEYS.c.project_id)
+    .where(KEYS.c.key_hash == bindparam("key_hash"), KEYS.c.status.in_([KeyStatus.active, KeyStatus.rotating]),
+           or_(KEYS.c.expires_at.is_(None), KEYS.c.expires_at > bindparam("moment")))
+)
+TOUCH_KEY = update(KEYS).where(
+    KEYS.c.id == bindparam("key_id"),
+    or_(KEYS.c.last_used_at.is_(None), KEYS.c.last_used_at < bindparam("stale_before")),
+).values(last_used_at=bindparam("moment"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +39,8 @@ class KeyContext:
     company_id: str
     mode: str
     rate_limit_per_hour: int
+    last_used_at: datetime | None = None
+    """When the key's use was last recorded, as read at authentication."""
 
     @property
     def is_test(self) -> bool:
@@ -40,33 +54,33 @@ class KeyContext:
         # Live keeps the bare project id: records stored before the modes were told apart still replay.
         return self.project_id if self.mode == "live" else f"{self.project_id}:{self.mode}"
 
+    def use_unrecorded(self, at: datetime) -> bool:
+        """Whether `touch_last_used` has something to write at `at` (at most once a minute), so
+        that the many calls in between stay reads."""
+        return self.last_used_at is None or _aware(self.last_used_at) < at - LAST_USED_RESOLUTION
 
-def authenticate_key(session: Session, secret: str | None) -> KeyContext:
-    """Resolve an API key secret to its context.
+
+def authenticate_key(session: Session | Connection, secret: str | None) -> KeyContext:
+    """Resolve an API key secret to its context (one indexed read, in a session or a bare connection).
 
     Raises:
         Unauthorized: Missing, malformed, unknown, revoked or expired key.
     """
     if not secret or not secret.startswith(("pk_live_", "pk_test_")) or len(secret) > 200:
         raise Unauthorized("Missing or invalid API key")
-    moment = now()
-    row = session.execute(
-        select(KEYS.c.id, KEYS.c.project_id, PROJECTS.c.company_id, KEYS.c.mode, PROJECTS.c.rate_limit_per_hour)
-        .join(PROJECTS, PROJECTS.c.id == KEYS.c.project_id)
-        .where(KEYS.c.key_hash == keyed_hash("api_key", secret),
-               KEYS.c.status.in_([KeyStatus.active, KeyStatus.rotating]),
-               or_(KEYS.c.expires_at.is_(None), KEYS.c.expires_at > moment))
-    ).one_or_none()
+    row = session.execute(KEY_BY_HASH, {"key_hash": keyed_hash("api_key", secret), "moment": now()}).one_or_none()
     if row is None:
         raise Unauthorized("Missing or invalid API key")
     return KeyContext(key_id=row.id, project_id=row.project_id, company_id=row.company_id, mode=row.mode,
-                      rate_limit_per_hour=row.rate_limit_per_hour)
+                      rate_limit_per_hour=row.rate_limit_per_hour, last_used_at=row.last_used_at)
 
 
 def touch_last_used(session: Session, key_id: str) -> None:
     """Record use of a key, at most once a minute (so reads do not turn into writes)."""
     moment = now()
-    session.execute(update(KEYS).where(
-        KEYS.c.id == key_id,
-        or_(KEYS.c.last_used_at.is_(None), KEYS.c.last_used_at < moment - LAST_USED_RESOLUTION),
-    ).values(last_used_at=moment))
+    session.execute(TOUCH_KEY, {"key_id": key_id, "stale_before": moment - LAST_USED_RESOLUTION, "moment": moment})
+
+
+def _aware(moment: datetime) -> datetime:
+    # SQLite hands timestamps back without their zone; every stored one is UTC.
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

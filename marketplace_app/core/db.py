@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Engine, MetaData, Result, Table, create_engine, event
+from sqlalchemy import ColumnElement, Connection, Engine, MetaData, Result, Table, create_engine, event
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
@@ -194,6 +194,15 @@ def unit_of_work(*, read_only: bool = False) -> Iterator[Session]:
         raise
     for callback in session.info.get(AFTER_COMMIT_KEY, ()):
         callback()
+
+
+@contextmanager
+def read_only_connection() -> Iterator[Connection]:
+    """A Core connection in a read-only transaction (a plain `BEGIN` on SQLite: no writer lock),
+    rolled back at the end: for a hot path's one prebuilt read, where an ORM session costs more
+    than the read (an agent's key on every call)."""
+    with get_engine().connect() as connection:
+        yield connection.execution_options(**{READ_ONLY_OPTION: True})
 
 
 def after_refusal(session: Session, write: Callable[[Session], object]) -> None:

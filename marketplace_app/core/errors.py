@@ -115,3 +115,11 @@ class InsufficientFunds(HandoffError):
         super().__init__(message)
         self.account_id = account_id
         self.balance_cents = balance_cents
+
+
+class ServiceUnavailable(HandoffError):
+    """Something the call depends on (the shared rate limiter's Redis) did not answer: nothing was
+    done, and the client may retry after `Retry-After`."""
+
+    code = "service_unavailable"
+    status = 503

@@ -14,7 +14,7 @@ from sqlmodel import Session
 from marketplace_app.companies import service as companies
 from marketplace_app.core.clock import now
 from marketplace_app.core.crypto import keyed_hash
-from marketplace_app.core.db import after_refusal, keep_if_refused
+from marketplace_app.core.db import after_refusal
 from marketplace_app.core.errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationFailed
 from marketplace_app.core.ids import new_id, new_secret
 from marketplace_app.identity import throttle
@@ -105,8 +105,9 @@ def register(session: Session, form: SignUp, *, address: str) -> User:
         RateLimited: Too many sign-ups from this address this hour.
         ValidationFailed, Conflict: As `sign_up`.
     """
-    # Kept even when the sign-up is refused, so probing which e-mails are taken is counted too.
-    usage = keep_if_refused(session, lambda kept: ratelimit.count(kept, rule=Rule.sign_up, who=address))
+    # Counted outside the transaction, so it stands even when the sign-up is refused: probing which
+    # e-mails are taken is counted too.
+    usage = ratelimit.count(rule=Rule.sign_up, who=address)
     ratelimit.refuse_if_over(usage, what=ratelimit.RULE_WORDS[Rule.sign_up])
     return sign_up(session, form)
 

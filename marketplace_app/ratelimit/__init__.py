@@ -1,1 +1,1 @@
-"""Per-key hourly request limits, counted in the database so every worker shares them."""
+"""Per-key, per-user and per-address hourly request limits, shared by every worker through Redis."""

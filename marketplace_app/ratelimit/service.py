@@ -1,21 +1,21 @@
-"""Fixed one-hour windows per subject (an API key, a user, a client address), counted with one upsert."""
+"""Fixed one-hour windows per subject (an API key, a user, a client address), counted in Redis
+or in this process (ratelimit/counters.py), never in a database transaction."""
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
 from sqlalchemy import delete
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
 
 from marketplace_app.core.clients import address_key
 from marketplace_app.core.clock import now
 from marketplace_app.core.crypto import keyed_hash
-from marketplace_app.core.db import is_postgres
 from marketplace_app.core.errors import RateLimited
+from marketplace_app.ratelimit.counters import Counters, MemoryCounters, RedisCounters
 from marketplace_app.ratelimit.models import RateLimitCounter
 from marketplace_app.settings import get_settings
 
@@ -23,6 +23,9 @@ WINDOW = timedelta(hours=1)
 COUNTERS = RateLimitCounter.__table__
 # 128 bits of a keyed hash: no address is stored, and `rule:digest` fits the 40-character subject.
 ADDRESS_DIGEST_CHARS = 32
+
+_counters: Counters | None = None
+_counters_lock = threading.Lock()
 
 
 class Rule(StrEnum):
@@ -77,23 +80,49 @@ def window_start(moment: datetime) -> datetime:
     return moment.replace(minute=0, second=0, microsecond=0)
 
 
-def hit(session: Session, *, subject: str, limit: int) -> Usage:
-    """Count one call for `subject` in the current window and return the usage after it."""
+def counters() -> Counters:
+    """The counter store of this process: Redis when `REDIS_URL` is set, else this process's memory."""
+    global _counters
+    url = get_settings().redis_url
+    store = _counters
+    if store is None or store.url != url:
+        with _counters_lock:
+            if _counters is None or _counters.url != url:
+                _counters = _new_counters(url)
+            store = _counters
+    return store
+
+
+def _new_counters(url: str | None) -> Counters:
+    if url:
+        return RedisCounters(url, timeout_seconds=get_settings().rate_limit_redis_timeout_seconds)
+    return MemoryCounters()
+
+
+def forget_counts() -> None:
+    """Start every count from zero in this process (a new test; Redis is emptied by its owner)."""
+    global _counters
+    with _counters_lock:
+        if isinstance(_counters, RedisCounters):
+            _counters.close()
+        _counters = None
+
+
+def hit(*, subject: str, limit: int) -> Usage:
+    """Count one call for `subject` in the current window and return the usage after it.
+
+    Raises:
+        ServiceUnavailable: `REDIS_URL` is set and Redis did not answer.
+    """
     start = window_start(now())
-    builder = pg_insert if is_postgres(session) else sqlite_insert
-    statement = builder(COUNTERS).values(subject=subject, window_start=start, count=1)
-    statement = statement.on_conflict_do_update(
-        index_elements=["subject", "window_start"], set_={"count": COUNTERS.c.count + 1},
-    ).returning(COUNTERS.c.count)
-    count = session.execute(statement).scalar_one()
+    count = counters().increment(subject, start, WINDOW)
     return Usage(limit=limit, count=count, reset_at=start + WINDOW)
 
 
-def peek(session: Session, *, subject: str, limit: int) -> Usage:
+def peek(*, subject: str, limit: int) -> Usage:
     """The usage in the current window without counting a call."""
     start = window_start(now())
-    count = session.get(RateLimitCounter, (subject, start))
-    return Usage(limit=limit, count=count.count if count else 0, reset_at=start + WINDOW)
+    return Usage(limit=limit, count=counters().current(subject, start), reset_at=start + WINDOW)
 
 
 def limit_of(rule: Rule) -> int:
@@ -113,10 +142,10 @@ def subject_of(rule: Rule, who: str) -> str:
     return f"{rule}:{digest}"
 
 
-def count(session: Session, *, rule: Rule, who: str) -> Usage:
+def count(*, rule: Rule, who: str) -> Usage:
     """Count one call of `who` (a user id, or a client address) under `rule`; refuse it with
-    `refuse_if_over` once the count has been kept."""
-    return hit(session, subject=subject_of(rule, who), limit=limit_of(rule))
+    `refuse_if_over`. The count stands whatever becomes of the call (it is in no transaction)."""
+    return hit(subject=subject_of(rule, who), limit=limit_of(rule))
 
 
 def refuse_if_over(usage: Usage, *, what: str = "requests") -> None:
@@ -128,6 +157,7 @@ def refuse_if_over(usage: Usage, *, what: str = "requests") -> None:
 
 
 def purge_old_windows(session: Session) -> int:
-    """Delete counters of windows that ended over an hour ago."""
+    """Delete database counters of windows that ended over an hour ago (the table counted calls
+    before the counters moved to Redis or memory; it only empties now)."""
     cutoff = window_start(now()) - WINDOW
     return session.execute(delete(COUNTERS).where(COUNTERS.c.window_start < cutoff)).rowcount

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import RowMapping, func, insert, select, update
+from sqlalchemy import RowMapping, bindparam, func, insert, select, update
 from sqlmodel import Session
 
 from marketplace_app import fees
@@ -45,6 +45,11 @@ from marketplace_app.work.models import AssignmentOutcome, WorkAssignment
 
 REQUESTS = Request.__table__
 TIMELINE = RequestEvent.__table__
+# Built once: every agent GET runs them (building a statement costs more than running this one).
+AGENT_REQUEST = select(REQUESTS).where(REQUESTS.c.id == bindparam("request_id"),
+                                       REQUESTS.c.project_id == bindparam("project_id"),
+                                       REQUESTS.c.mode == bindparam("mode"))
+TIMELINE_OF = select(TIMELINE).where(TIMELINE.c.request_id == bindparam("request_id")).order_by(TIMELINE.c.id)
 PROJECTS = Project.__table__
 ASSIGNMENTS = WorkAssignment.__table__
 CANCEL_GRACE = rules.CANCEL_GRACE
@@ -252,8 +257,11 @@ def get_request(session: Session, *, ctx: Reader, request_id: str) -> RowMapping
         NotFound: No such request in this project (another tenant's id included).
     """
     checked_id(request_id, "Request")  # a NUL byte would make PostgreSQL fail the query instead
-    row = session.execute(select(REQUESTS).where(
-        REQUESTS.c.id == request_id, *_where(ctx))).mappings().one_or_none()
+    if isinstance(ctx, KeyContext):
+        result = session.execute(AGENT_REQUEST, {"request_id": request_id, **scope_of(ctx)})
+    else:
+        result = session.execute(select(REQUESTS).where(REQUESTS.c.id == request_id, *_where(ctx)))
+    row = result.mappings().one_or_none()
     if row is None:
         raise NotFound(f"Request {request_id} not found")
     return row
@@ -283,8 +291,7 @@ def is_overdue(row: RowMapping) -> bool:
 
 def timeline(session: Session, request_id: str) -> list[RowMapping]:
     """The request's status history, oldest first."""
-    return list(session.execute(select(TIMELINE).where(TIMELINE.c.request_id == request_id)
-                                .order_by(TIMELINE.c.id)).mappings())
+    return list(session.execute(TIMELINE_OF, {"request_id": request_id}).mappings())
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,6 +1,6 @@
 """Hourly rate limits per key (RELIABILITY 26, smaller): `429 rate_limited` with `Retry-After`,
 `X-RateLimit-Limit/Remaining/Reset` on every authenticated answer, fixed windows that reset
-on the hour, and limiter state shared by threads and processes."""
+on the hour, and limiter state shared by threads and (through Redis) processes."""
 
 from __future__ import annotations
 
@@ -188,12 +188,12 @@ def test_ten_keys_at_twice_their_limit_across_four_threads_get_exactly_the_limit
     _assert_exactly_the_limit_per_key(agents, result)
 
 
-def test_ten_keys_at_twice_their_limit_across_two_processes_share_the_limiter(database):
-    # given
+def test_ten_keys_at_twice_their_limit_across_two_processes_share_the_limiter(database, redis_url):
+    # given two workers' worth of app processes and one Redis, as a deployment of several workers
     agents, calls = _ten_keys_at_twice_their_limit()
 
     # when 100 calls run from 2 OS processes at once (one thread per call)
     result = h.burst_from_processes(database, calls, processes=2)
 
-    # then the counter lives in the database, so the limit holds across workers
+    # then the counter lives in Redis, so the limit holds across workers
     _assert_exactly_the_limit_per_key(agents, result)

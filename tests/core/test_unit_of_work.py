@@ -3,26 +3,30 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlmodel import Session
 
 from marketplace_app.core.clock import now
 from marketplace_app.core.db import after_refusal, keep_if_refused, unit_of_work
 from marketplace_app.core.errors import Conflict
-from marketplace_app.ratelimit import service as ratelimit
 from marketplace_app.ratelimit.models import RateLimitCounter
+
+COUNTERS = RateLimitCounter.__table__
 
 
 def count_call(session: Session) -> int:
-    return ratelimit.hit(session, subject="test:subject", limit=100).count
+    """A write that must land exactly once: one more row in a plain table."""
+    session.execute(COUNTERS.insert().values(subject="test:subject", window_start=now(), count=1))
+    return counted_in(session)
+
+
+def counted_in(session: Session) -> int:
+    return session.execute(select(func.count()).select_from(COUNTERS)).scalar_one()
 
 
 def counted() -> int:
     with unit_of_work(read_only=True) as session:
-        row = session.execute(select(RateLimitCounter.count).where(
-            RateLimitCounter.subject == "test:subject",
-            RateLimitCounter.window_start == ratelimit.window_start(now()))).scalar_one_or_none()
-        return row or 0
+        return counted_in(session)
 
 
 def test_keep_if_refused_lands_once_when_the_unit_commits():

@@ -53,7 +53,7 @@ def limits(agent: Agent) -> dict[str, Any]:
         project = session.execute(select(Project).where(Project.id == agent.project_id)).scalar_one()
         available, escrowed = _credits(session, agent)
         day_used, month_used = requests.budget_used_cents(session, agent.project_id, mode=agent.mode)
-        usage = ratelimit.peek(session, subject=agent.key_id, limit=agent.rate_limit_per_hour)
+    usage = ratelimit.peek(subject=agent.key_id, limit=agent.rate_limit_per_hour)
     return {
         "mode": agent.mode,
         "credits": {"available": price(available), "available_cents": available, "escrowed": price(escrowed),
