@@ -201,7 +201,7 @@ def settle(page) -> None:
     """Wait until the page has read its data (no spinner), then a moment for charts and fonts."""
     from playwright.sync_api import expect
 
-    expect(page.locator("h1").first).to_be_visible(timeout=60_000)
+    expect(page.locator("h1:visible").first).to_be_visible(timeout=60_000)
     expect(page.get_by_text("Loading…")).to_have_count(0, timeout=60_000)
     expect(page.locator(".rt-Spinner")).to_have_count(0, timeout=60_000)
     page.wait_for_timeout(SETTLE_MS)
