@@ -29,16 +29,14 @@ def overview_numbers() -> rx.Component:
                   rx.button(rx.icon("refresh-cw", size=16), "Refresh", on_click=OverviewState.load, variant="soft"),
                   align="center", width="100%"),
         rx.grid(
-            _number(routes.ADMIN_KYC, "KYC to review", numbers["kyc"], "identity checks waiting", "overview-kyc"),
-            _number(routes.ADMIN_PAYOUTS, "Payouts to send", numbers["payouts"],
-                    rx.text(numbers["payouts_amount"], " in all"), "overview-payouts"),
-            _number(routes.ADMIN_DISPUTES, "Disputes to rule", numbers["disputes"],
-                    rx.text("specialist and board · ", numbers["disputes_open"], " open in all"),
-                    "overview-disputes"),
-            _number(routes.ADMIN_WEBHOOKS, "Webhooks failing", numbers["webhooks_failed"],
-                    rx.text(f"deliveries failed in {WEBHOOK_DAYS} days · ", numbers["webhooks_disabled"],
-                            " endpoints disabled"),
-                    "overview-webhooks"),
+            _number(routes.ADMIN_KYC, "KYC to review", numbers["kyc"], "overview-kyc", "identity checks waiting"),
+            _number(routes.ADMIN_PAYOUTS, "Payouts to send", numbers["payouts"], "overview-payouts",
+                    numbers["payouts_amount"], " in all"),
+            _number(routes.ADMIN_DISPUTES, "Disputes to rule", numbers["disputes"], "overview-disputes",
+                    "specialist and board · ", numbers["disputes_open"], " open in all"),
+            _number(routes.ADMIN_WEBHOOKS, "Webhooks failing", numbers["webhooks_failed"], "overview-webhooks",
+                    f"deliveries failed in {WEBHOOK_DAYS} days · ", numbers["webhooks_disabled"],
+                    " endpoints disabled"),
             columns={"initial": "1", "sm": "2", "lg": "4"}, spacing="3", width="100%",
         ),
         rx.heading("Today (live, since 00:00 UTC)", size="4"),
@@ -56,12 +54,13 @@ def overview_numbers() -> rx.Component:
     )
 
 
-def _number(href: str, label: str, value: rx.Var, hint: rx.Component | str, number_id: str) -> rx.Component:
+def _number(href: str, label: str, value: rx.Var, number_id: str, *hint: rx.Var | str) -> rx.Component:
+    # The hint's parts go into one paragraph (a paragraph holding another is invalid HTML).
     return rx.link(
         rx.card(
             rx.vstack(rx.text(label, size="2", color_scheme="gray", weight="medium"),
                       rx.heading(value, size="7", id=number_id),
-                      rx.text(hint, size="1", color_scheme="gray"), spacing="1"),
+                      rx.text(*hint, size="1", color_scheme="gray"), spacing="1"),
             width="100%", height="100%", _hover={"border_color": rx.color("accent", 8)},
         ),
         href=href, underline="none", color="inherit", width="100%",

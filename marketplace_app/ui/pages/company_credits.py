@@ -65,7 +65,8 @@ def test_credit_card() -> rx.Component:
                         "moves.", size="2", color_scheme="gray"),
                 inline_error(CreditsState.deposit_error, error_id="deposit-error"),
                 rx.flex(
-                    rx.box(money_field("Amount", "amount", CreditsState.currency), flex="1", min_width="12rem"),
+                    rx.box(money_field("Amount", "amount", CreditsState.currency, placeholder="25",
+                                       hint=CreditsState.amount_hint), flex="1", min_width="12rem"),
                     rx.button(rx.icon("plus", size=16), "Add test credit", type="submit",
                               loading=CreditsState.depositing, id="deposit-submit"),
                     direction={"initial": "column", "sm": "row"}, spacing="3", align={"sm": "end"}, width="100%",

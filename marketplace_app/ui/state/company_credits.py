@@ -11,7 +11,7 @@ from sqlmodel import Session
 from marketplace_app.companies import credits, statements
 from marketplace_app.companies.access import CompanyActor
 from marketplace_app.core.errors import HandoffError
-from marketplace_app.core.money import display_money, parse_typed_amount
+from marketplace_app.core.money import display_money, parse_typed_amount, typed_amount_hint
 from marketplace_app.settings import get_settings
 from marketplace_app.ui.state.base import error_toast
 from marketplace_app.ui.state.company import CompanyState, Pages, money, signed_money, when
@@ -67,6 +67,7 @@ class CreditsState(Pages, CompanyState):
     bank_transfer: str = ""
     bank_details: str = ""
     currency: str = ""
+    amount_hint: str = ""
     deposit_error: str = ""
     depositing: bool = False
 
@@ -77,6 +78,7 @@ class CreditsState(Pages, CompanyState):
         if redirect:
             return redirect
         self.currency, self.deposit_error = get_settings().currency, ""
+        self.amount_hint = typed_amount_hint(self.currency)
         try:
             ways = await self._as_member(ways_to_add_credit)
         except HandoffError as exc:
