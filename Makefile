@@ -17,7 +17,7 @@ export REFLEX_TELEMETRY_ENABLED := false
 export NPM_CONFIG_REGISTRY ?= $(shell npm config get registry 2>/dev/null)
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help browser redis setup migrate demo run run-prod test test-fast test-e2e test-slow test-nightly lint bench clean
+.PHONY: help browser redis setup migrate demo run run-prod test test-fast test-e2e test-slow test-nightly lint bench clean screenshots
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -92,6 +92,9 @@ test-nightly: .venv/.installed  ## The slow suites at full size: 20 race rounds,
 
 lint: .venv/.installed  ## ruff
 	ruff check .
+
+screenshots: setup browser  ## Photograph each role's main pages (desktop, phone) into docs/screenshots/
+	python -m tests.e2e.screenshots
 
 bench: setup  ## Benchmarks (print figures; see bench/README.md)
 	python -m bench

@@ -92,6 +92,10 @@ class Settings(BaseSettings):
     # Where companies send a bank transfer (IBAN, bank, beneficiary), shown on the credits page.
     bank_transfer_details: str = ""
 
+    # Pages people read (door-pages). With the manual payout provider, staff send each payout by
+    # bank transfer within this many business days; the earnings page says so.
+    manual_payout_business_days: int = Field(default=5, ge=1)
+
     @model_validator(mode="after")
     def _sandbox_follows_environment(self) -> Settings:
         if self.sandbox is None:

@@ -17,7 +17,7 @@ from marketplace_app.companies.service import available_account, escrow_account
 from marketplace_app.core.clock import now
 from marketplace_app.core.errors import Forbidden, NotFound, ValidationFailed
 from marketplace_app.core.ids import new_id
-from marketplace_app.core.money import format_money, parse_positive_money
+from marketplace_app.core.money import display_money, format_money, parse_positive_money
 from marketplace_app.core.pagination import newest_first
 from marketplace_app.ledger import service as ledger
 from marketplace_app.ledger.models import LedgerAccount, LedgerEntry, LedgerTransfer, OwnerType, Purpose
@@ -93,7 +93,7 @@ def statement(session: Session, *, actor: CompanyActor, limit: int = 20,
     Raises:
         NotFound: `starting_after` is not one of this company's lines.
     """
-    accounts = _statement_accounts(session, actor.company_id)
+    accounts = statement_accounts(session, actor.company_id)
     if not accounts:
         return Statement(lines=[], has_more=False)
     cursor = _cursor(session, accounts, starting_after) if starting_after else None
@@ -106,7 +106,7 @@ def statement(session: Session, *, actor: CompanyActor, limit: int = 20,
     return Statement(lines=lines, has_more=page.has_more)
 
 
-def _statement_accounts(session: Session, company_id: str) -> dict[int, str]:
+def statement_accounts(session: Session, company_id: str) -> dict[int, str]:
     rows = session.execute(select(ACCOUNTS.c.id, ACCOUNTS.c.purpose).where(
         ACCOUNTS.c.owner_type == OwnerType.company, ACCOUNTS.c.owner_id == company_id,
         ACCOUNTS.c.purpose.in_(STATEMENT_PURPOSES), ACCOUNTS.c.currency == get_settings().currency))
@@ -174,10 +174,7 @@ def require_test_credit(settings: Settings, *, company_id: str) -> None:
 
 
 def deposit_test(session: Session, *, actor: CompanyActor, amount: str) -> Deposit:
-    """Credit test money from the manual provider to the company's available account.
-
-    Only in a sandbox deployment with the manual payment provider (`test_credit_allowed`);
-    the ledger line says it is not real money.
+    """Credit test money (an amount in the API's `"8.00EUR"` form); see `deposit_test_cents`.
 
     Raises:
         Forbidden: Not a sandbox, another payment provider, or the actor is a plain member.
@@ -190,6 +187,26 @@ def deposit_test(session: Session, *, actor: CompanyActor, amount: str) -> Depos
     if amount_cents > MAX_TEST_DEPOSIT_CENTS:
         raise ValidationFailed(f"amount must be at most {format_money(MAX_TEST_DEPOSIT_CENTS, settings.currency)} "
                                f"per development top-up")
+    return deposit_test_cents(session, actor=actor, amount_cents=amount_cents)
+
+
+def deposit_test_cents(session: Session, *, actor: CompanyActor, amount_cents: int) -> Deposit:
+    """Credit test money from the manual provider to the company's available account.
+
+    Only in a sandbox deployment with the manual payment provider (`test_credit_allowed`);
+    the ledger line says it is not real money. The dashboard parses what a person typed
+    (`core.money.parse_typed_amount`) and calls this directly.
+
+    Raises:
+        Forbidden: Not a sandbox, another payment provider, or the actor is a plain member.
+        ValidationFailed: The amount is not positive or above the per-top-up maximum.
+    """
+    settings = get_settings()
+    require_test_credit(settings, company_id=actor.company_id)
+    require_writer(actor, "add credits")
+    if amount_cents <= 0 or amount_cents > MAX_TEST_DEPOSIT_CENTS:
+        raise ValidationFailed(f"Add more than zero and at most "
+                               f"{display_money(MAX_TEST_DEPOSIT_CENTS, settings.currency)} at a time.")
     deposit_id = new_id("dep")
     target = available_account(actor.company_id)
     ledger.transfer(session, idempotency_key=f"deposit:{deposit_id}", kind="deposit", reason=TEST_DEPOSIT_REASON,

@@ -19,6 +19,13 @@ MINOR_UNITS_PER_MAJOR = 100
 MAX_AMOUNT_CENTS = 100_000_000_000
 
 _AMOUNT = re.compile(r"(?P<major>[0-9]{1,12})(?:\.(?P<minor>[0-9]{1,2}))?(?: ?(?P<currency>[A-Z]{3}))?", re.ASCII)
+# What a person types into a dashboard's amount field: "25", "25.5", "25.50", "25,50", "€25", "25 €",
+# "1,000.50" or "25 EUR" (a comma followed by one or two digits is a decimal comma, by three a
+# thousands separator).
+_TYPED_AMOUNT = re.compile(r"(?P<major>[0-9]{1,3}(?:,[0-9]{3})+|[0-9]{1,12})(?:[.,](?P<minor>[0-9]{1,2}))?", re.ASCII)
+# The currencies a deployment is likely to run in, as people name and write them.
+CURRENCY_WORDS = {"EUR": ("euros", "€"), "USD": ("US dollars", "$"), "GBP": ("pounds", "£"),
+                  "CHF": ("Swiss francs", "")}
 
 
 def parse_money(text: object, *, currency: str, field: str = "amount") -> int:
@@ -56,6 +63,36 @@ def parse_positive_money(text: object, *, currency: str, field: str = "amount") 
     cents = parse_money(text, currency=currency, field=field)
     if cents <= 0:
         raise ValidationFailed(f"{field} must be greater than zero")
+    return cents
+
+
+def typed_amount_hint(currency: str) -> str:
+    """How to type an amount, e.g. "Enter an amount in euros, for example 25 or 25.50"."""
+    words, _symbol = CURRENCY_WORDS.get(currency, (currency, ""))
+    return f"Enter an amount in {words}, for example 25 or 25.50"
+
+
+def parse_typed_amount(text: object, *, currency: str) -> int:
+    """Parse an amount a person typed ("25", "25.5", "25.50", "€25", "25 EUR") into positive cents.
+
+    The dashboards' money fields use this; the API keeps the seed's strict `"8.00EUR"` (`parse_money`).
+
+    Raises:
+        ValidationFailed: Anything else, zero, or above the maximum, in words a person can act on.
+    """
+    cleaned = text.strip() if isinstance(text, str) else ""
+    _words, symbol = CURRENCY_WORDS.get(currency, (currency, ""))
+    for mark in filter(None, (symbol, currency, currency.lower())):
+        cleaned = cleaned.removeprefix(mark).removesuffix(mark).strip()
+    match = _TYPED_AMOUNT.fullmatch(cleaned)
+    if match is None:
+        raise ValidationFailed(f"{typed_amount_hint(currency)}.")
+    major = match["major"].replace(",", "")
+    cents = int(Decimal(f"{major}.{match['minor'] or '0'}") * MINOR_UNITS_PER_MAJOR)
+    if cents <= 0:
+        raise ValidationFailed("Enter an amount above zero, for example 25 or 25.50.")
+    if cents > MAX_AMOUNT_CENTS:
+        raise ValidationFailed(f"Enter at most {display_money(MAX_AMOUNT_CENTS, currency)}.")
     return cents
 
 

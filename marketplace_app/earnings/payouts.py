@@ -32,6 +32,29 @@ def _money(cents: int) -> str:
     return display_money(cents, get_settings().currency)
 
 
+def payout_refusal(available_cents: int) -> str | None:
+    """Why the operator cannot ask for a payout now, in words, or None when it may.
+
+    The page disables its form with this reason; `request_payout` refuses the same cases (below the
+    minimum, more than available) when they reach it anyway.
+    """
+    minimum = get_settings().payout_minimum_cents
+    if available_cents < minimum:
+        return (f"You can request a payout once at least {_money(minimum)} is available; "
+                f"you have {_money(available_cents)}.")
+    return None
+
+
+def where_payouts_go() -> str:
+    """Where a payout goes and how long it takes, for the payout form."""
+    settings = get_settings()
+    if current_provider().name == "manual":
+        days = settings.manual_payout_business_days
+        return (f"Handoff staff send payouts by bank transfer within {days} business "
+                f"day{'s' if days != 1 else ''} of your request.")
+    return f"Payouts are sent through {settings.payment_provider}."
+
+
 def request_payout(session: Session, *, operator_id: str, amount_cents: int) -> Payout:
     """Hold `amount_cents` of the operator's available balance for a new payout.
 

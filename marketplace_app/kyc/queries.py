@@ -1,8 +1,8 @@
-"""Reading KYC submissions for staff: the document a submission was sent with."""
+"""Reading KYC submissions for staff: the document a submission was sent with, and the queue's size."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlmodel import Session
 
 from marketplace_app.kyc.models import KycSubmission
@@ -19,3 +19,9 @@ def document_of(session: Session, *, submission_id: str) -> Document | None:
     if upload_id is None:
         return None
     return uploads.documents(session, [upload_id]).get(upload_id)
+
+
+def pending_count(session: Session) -> int:
+    """How many submissions wait for a staff decision."""
+    return session.execute(select(func.count()).select_from(SUBMISSIONS)
+                           .where(SUBMISSIONS.c.status == "pending")).scalar_one()

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlmodel import Session
 
 from marketplace_app.companies.models import Company, Project
@@ -77,3 +77,13 @@ def failed_deliveries(session: Session, *, days: int, limit: int) -> list[Failed
         .order_by(DELIVERIES.c.id.desc())
         .limit(limit))
     return [FailedDelivery(**row) for row in session.execute(statement).mappings()]
+
+
+def failing_counts(session: Session, *, days: int) -> tuple[int, int]:
+    """How many deliveries failed for good in the last `days` days, and how many endpoints are disabled."""
+    failed = session.execute(select(func.count()).select_from(DELIVERIES).where(
+        DELIVERIES.c.status == DeliveryStatus.failed, DELIVERIES.c.created_at >= now() - timedelta(days=days),
+    )).scalar_one()
+    disabled = session.execute(select(func.count()).select_from(ENDPOINTS)
+                               .where(ENDPOINTS.c.status == EndpointStatus.disabled)).scalar_one()
+    return int(failed), int(disabled)

@@ -28,6 +28,7 @@ from marketplace_app.core.money import (
     format_money,
     parse_money,
     parse_positive_money,
+    parse_typed_amount,
     split_largest_remainder,
 )
 from marketplace_app.settings import PROJECT_ROOT
@@ -301,3 +302,32 @@ def test_every_money_column_is_an_integer():
     # Then all of them are integers
     assert money_columns
     assert not_integers == []
+
+
+@pytest.mark.parametrize(("text", "cents"), [
+    ("25", 2500), ("25.5", 2550), ("25.50", 2550), ("€25", 2500), ("€ 25.50", 2550), ("25 €", 2500),
+    ("25,50", 2550), ("1,000.50", 100_050), ("25 EUR", 2500), ("25EUR", 2500), ("  7.05 ", 705), ("0.01", 1),
+])
+def test_an_amount_a_person_types_parses_to_cents(text, cents):
+    assert parse_typed_amount(text, currency="EUR") == cents
+
+
+@pytest.mark.parametrize("text", ["abc", "", "   ", "25.505", "-5", "$25", "25 USD", "1e3", "12,34,56", "2 5",
+                                  "25.", ".5", None, 25])
+def test_anything_else_is_refused_saying_how_to_type_an_amount(text):
+    with pytest.raises(ValidationFailed) as refused:
+        parse_typed_amount(text, currency="EUR")
+    assert refused.value.message == "Enter an amount in euros, for example 25 or 25.50."
+
+
+def test_zero_and_too_much_are_refused_in_plain_words():
+    with pytest.raises(ValidationFailed, match=r"^Enter an amount above zero, for example 25 or 25\.50\.$"):
+        parse_typed_amount("0.00", currency="EUR")
+    with pytest.raises(ValidationFailed, match=r"^Enter at most 1000000000\.00 EUR\.$"):
+        parse_typed_amount("1000000000.01", currency="EUR")
+
+
+def test_the_currency_named_is_the_deployments():
+    assert parse_typed_amount("$25", currency="USD") == 2500
+    with pytest.raises(ValidationFailed, match=r"^Enter an amount in US dollars, for example 25 or 25\.50\.$"):
+        parse_typed_amount("€25", currency="USD")

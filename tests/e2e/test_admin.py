@@ -53,3 +53,22 @@ def test_ledger_page_lists_a_balance_that_disagrees_with_its_entries(admin: Page
 
     expect(admin.locator("#ledger-status")).to_contain_text("out of balance")
     expect(admin.get_by_text("Stored balance ≠ Σ entries")).to_be_visible()
+
+
+def test_the_overview_shows_numbers_at_a_glance(admin: Page, url: Url):
+    # given a company funded with 10.00 EUR and a job that ran
+    with unit_of_work() as session:
+        factories.fund(session, company=factories.make_company(session), cents=1000)
+    run_job(JOBS[0])
+
+    # when staff open (or refresh) their home
+    admin.goto(url(routes.ADMIN_HOME))
+
+    # then the queues, today's volume, the ledger and the scheduler each show a number or a state
+    for number in ("#overview-kyc", "#overview-payouts", "#overview-disputes", "#overview-webhooks",
+                   "#overview-created", "#overview-completed"):
+        expect(admin.locator(number)).to_have_text("0")
+    expect(admin.locator("#overview-escrowed")).to_have_text("0.00 EUR")
+    expect(admin.locator("#overview-ledger")).to_contain_text("Every invariant holds")
+    expect(admin.locator("#overview-jobs")).to_contain_text(JOBS[0].name)
+    expect(admin.get_by_text("coming soon")).to_have_count(0)

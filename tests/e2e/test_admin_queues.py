@@ -62,7 +62,15 @@ def test_staff_look_at_the_document_and_approve_a_kyc_submission(admin: Page, ur
     card.locator(".kyc-document").click()
     expect(admin.get_by_role("dialog").get_by_role("img", name="ID document")).to_be_visible()
     admin.get_by_role("dialog").get_by_role("button", name="Close").click()
+    # Approving asks first, naming who is verified; cancelling decides nothing.
     card.locator(".kyc-approve").click()
+    confirm = admin.get_by_role("alertdialog")
+    expect(confirm).to_contain_text("Approve Kim Example")
+    confirm.get_by_role("button", name="Cancel").click()
+    expect(confirm).to_have_count(0)
+    expect(card).to_have_count(1)
+    card.locator(".kyc-approve").click()
+    admin.locator("#kyc-approve-confirm").click()
 
     expect(card).to_have_count(0)
     with unit_of_work(read_only=True) as session:
@@ -81,4 +89,20 @@ def test_staff_mark_a_payout_failed_with_a_reason_and_the_money_returns(admin: P
     expect(admin.locator(f"[data-payout='{payout_id}']")).to_have_count(0)
     with unit_of_work(read_only=True) as session:
         assert ledger.balance_cents(session, accounts.operator_available(operator_id)) == 2500
+        assert_ledger_balanced(session)
+
+
+def test_marking_a_payout_paid_asks_first_naming_the_operator_and_the_amount(admin: Page, url: Url):
+    operator_id, payout_id = requested_payout(2500)
+
+    admin.goto(url(routes.ADMIN_PAYOUTS))
+    admin.locator(f"[data-payout='{payout_id}'] .payout-paid").click()
+    confirm = admin.get_by_role("alertdialog")
+    expect(confirm).to_contain_text("Confirm you sent 25.00 EUR to Paula Payee")
+    admin.locator("#payout-paid-confirm").click()
+
+    expect(admin.locator(f"[data-payout='{payout_id}']")).to_have_count(0)
+    expect(admin.locator("#payouts-settled")).to_contain_text("25.00 EUR")
+    with unit_of_work(read_only=True) as session:
+        assert ledger.balance_cents(session, accounts.operator_available(operator_id)) == 0
         assert_ledger_balanced(session)

@@ -98,10 +98,15 @@ def add_test_credit(page: Page, url) -> None:
     open_from_nav(page, url, "Credits", routes.COMPANY_CREDITS)
     # The test environment is a sandbox: test credit is offered, and says it is not real money.
     expect(page.get_by_text("sandbox — test credit, not real money")).to_be_visible()
-    page.locator("#amount").fill("50.00")
+    # Words are refused in plain words, saying how to type an amount; "50" as a person types it works.
+    page.locator("#amount").fill("abc")
+    page.locator("#deposit-submit").click()
+    expect(page.locator("#deposit-error")).to_have_text("Enter an amount in euros, for example 25 or 25.50.")
+    page.locator("#amount").fill("50")
     page.locator("#deposit-submit").click()
     expect(page.locator("#credits-available")).to_have_text("50.00 EUR")
-    expect(page.locator("#ledger-table")).to_contain_text("Development top-up")
+    expect(page.locator("#deposit-error")).to_have_count(0)
+    expect(page.locator("#ledger-table")).to_contain_text("Top-up (test credit, not real money)")
 
 
 def test_a_new_company_goes_from_sign_up_to_a_cancelled_request_with_its_credit_back(page: Page, url):
@@ -136,7 +141,13 @@ def test_a_new_company_goes_from_sign_up_to_a_cancelled_request_with_its_credit_
     snap(page, "company-request-detail")
 
     open_from_nav(page, url, "Credits", routes.COMPANY_CREDITS)
-    expect(page.locator("#ledger-table")).to_contain_text(f"Request {request_id} cancelled: escrow refunded")
+    # One row per movement, in words, with the available balance after each.
+    ledger = page.locator("#ledger-table")
+    expect(ledger).to_contain_text("Refunded: request 'NDA clause 4.2 review' ended without payment")
+    expect(ledger).to_contain_text("Held for request 'NDA clause 4.2 review'")
+    expect(ledger.locator("tbody tr").first.locator("[data-column=balance]")).to_have_text("50.00 EUR")
+    expect(ledger.locator("tbody tr").nth(1).locator("[data-column=amount]")).to_have_text("-8.00 EUR")
+    expect(ledger.locator("tbody tr").nth(1).locator("[data-column=balance]")).to_have_text("42.00 EUR")
     expect(page.locator("#credits-available")).to_have_text("50.00 EUR")
     expect(page.locator("#credits-escrowed")).to_have_text("0.00 EUR")
     snap(page, "company-credits")

@@ -93,7 +93,7 @@ def test_staff_credit_a_bank_transfer_after_confirming_and_the_company_reads_it(
         company_page.goto(url(routes.COMPANY_CREDITS))
         expect(company_page.locator("#credits-available")).to_have_text("250.00 EUR")
         expect(company_page.locator("#ledger-table")).to_contain_text(
-            "Credited by Handoff staff: Bank transfer received 7 December")
+            "Top-up by bank transfer: Bank transfer received 7 December")
     finally:
         context.close()
 

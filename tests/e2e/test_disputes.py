@@ -83,6 +83,9 @@ def test_the_company_disputes_a_completed_request_and_appeals_the_ruling(page: P
     expect(section.locator(".dispute-deadline")).to_contain_text("left")
     expect(page.locator("#request-status")).to_have_text("disputed")
     expect(page.locator("#open-dispute")).to_have_count(0)
+    # and the dispute says what happens next, to whose money, and who can stop it
+    expect(section.locator("#dispute-next-step")).to_contain_text("The operator keeps the 16.40 EUR paid on")
+    expect(section.locator("#dispute-next-step")).to_contain_text("unless you appeal, and nothing is refunded")
 
     # when the owner appeals
     page.locator("#company-appeal-reason").fill("The triage did not read the NDA")
@@ -91,6 +94,7 @@ def test_the_company_disputes_a_completed_request_and_appeals_the_ruling(page: P
     # then a jury of three takes it, and it is listed on the Disputes page
     expect(section.locator(".dispute-status")).to_have_text("jury review")
     expect(section.locator(".dispute-tier")).to_have_text("Tier 1 · peer jury")
+    expect(section.locator("#dispute-next-step")).to_contain_text("A jury of 3 operators votes by")
     page.goto(url(routes.COMPANY_DISPUTES))
     row = page.locator(f"#disputes-table [data-dispute='{dispute_of(request_id).id}']")
     expect(row.locator("[data-column='status']")).to_have_text("jury review")

@@ -112,6 +112,11 @@ def test_operator_signs_up_verifies_and_earns_from_a_request_that_appears_live(
     release_day = (now() + timedelta(days=get_settings().settlement_hold_days)).date().isoformat()
     expect(earning.locator(".available-on")).to_have_text(f"available on {release_day}")
 
+    # and with nothing available yet the payout form is off, saying why and where payouts go
+    expect(page.locator("#payout-submit")).to_be_disabled()
+    expect(page.locator("#payout-refusal")).to_contain_text("You can request a payout once at least 10.00 EUR")
+    expect(page.locator("#payout-destination")).to_contain_text("Handoff staff send payouts by bank transfer")
+
 
 def test_an_unverified_operator_sees_why_the_feed_is_closed(page: Page, url: Url):
     sign_in(page, url, email=make_user(role=Role.operator, display_name="Nina New"))

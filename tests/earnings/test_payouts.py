@@ -11,6 +11,7 @@ from marketplace_app.earnings import payouts
 from marketplace_app.earnings.models import Payout
 from marketplace_app.earnings.providers import ManualProvider, SendResult
 from marketplace_app.ledger.models import LedgerHold
+from marketplace_app.settings import get_settings
 from tests.ledger.helpers import assert_ledger_balanced, hold_state, race, transfer_count
 from tests.work import helpers as w
 
@@ -235,3 +236,33 @@ def test_a_provider_that_settles_at_once_settles_the_payout_exactly_once(operato
     assert w.available_cents(operator.user_id) == available
     assert w.in_payout_cents(operator.user_id) == 0
     assert_ledger_balanced()
+
+
+def test_a_payout_may_be_asked_for_only_from_the_minimum_and_the_page_says_why_not(monkeypatch):
+    # given the default minimum of 10.00 EUR
+    # then below it the refusal names the minimum and the balance; at it there is none
+    assert payouts.payout_refusal(0) == ("You can request a payout once at least 10.00 EUR is available; "
+                                         "you have 0.00 EUR.")
+    assert payouts.payout_refusal(999) is not None
+    assert payouts.payout_refusal(1_000) is None
+
+    # and the minimum is the setting's
+    monkeypatch.setenv("PAYOUT_MINIMUM_CENTS", "2500")
+    get_settings.cache_clear()
+    try:
+        assert payouts.payout_refusal(2_000).startswith("You can request a payout once at least 25.00 EUR")
+    finally:
+        monkeypatch.delenv("PAYOUT_MINIMUM_CENTS")
+        get_settings.cache_clear()
+
+
+def test_the_page_says_where_payouts_go_with_the_manual_provider(monkeypatch):
+    assert payouts.where_payouts_go() == ("Handoff staff send payouts by bank transfer within 5 business days "
+                                          "of your request.")
+    monkeypatch.setenv("MANUAL_PAYOUT_BUSINESS_DAYS", "1")
+    get_settings.cache_clear()
+    try:
+        assert payouts.where_payouts_go().endswith("within 1 business day of your request.")
+    finally:
+        monkeypatch.delenv("MANUAL_PAYOUT_BUSINESS_DAYS")
+        get_settings.cache_clear()

@@ -103,3 +103,38 @@ def test_the_payout_queue_names_each_operator():
     [waiting] = rows["waiting"]
     assert (waiting["status"], waiting["email"], rows["recent"]) == ("requested", waiting["email"], [])
     assert waiting["email"].endswith("@example.com") and waiting["display_name"].startswith("Operator ")
+
+
+def test_the_overview_counts_the_queues_and_todays_live_volume_at_a_glance():
+    # given at noon: one KYC submission waiting, one 12.00 EUR payout requested, one live request completed
+    # today (20.00 EUR escrowed) and one created and still open, plus the scheduler's lease
+    clock.freeze(NOON)
+    newcomer = w.make_operator(verified=False, available=False)
+    document = w.upload(newcomer, purpose="kyc_document", data=w.JPEG, filename="id.jpg")
+    w.in_unit(lambda session: kyc.submit(session, user_id=newcomer.user_id, legal_name="Ana García", country="ES",
+                                         date_of_birth=datetime(1990, 5, 17).date(), document_upload_id=document))
+    payee = w.make_operator()
+    w.give_available(payee.user_id, cents=5_000)
+    w.in_unit(lambda session: payouts.request_payout(session, operator_id=payee.user_id, amount_cents=1_200))
+    agent, worker = w.make_agent(), w.make_operator()
+    w.completed_request(agent, worker)
+    w.create(agent)
+    w.in_unit(lambda session: session.execute(insert(SchedulerLease.__table__).values(
+        name=LEASE_NAME, holder="web-1", acquired_at=NOON, renewed_at=NOON, expires_at=NOON + timedelta(seconds=30))))
+
+    # when
+    snapshot = w.in_unit(admin.overview_snapshot)
+
+    # then every number is there, read from the domain, and the ledger is healthy
+    assert (snapshot["kyc"], snapshot["payouts"], snapshot["payouts_amount"]) == ("1", "1", "12.00 EUR")
+    assert (snapshot["disputes"], snapshot["disputes_open"]) == ("0", "0")
+    assert (snapshot["webhooks_failed"], snapshot["webhooks_disabled"]) == ("0", "0")
+    assert (snapshot["created"], snapshot["completed"], snapshot["escrowed"]) == ("2", "1", "40.00 EUR")
+    assert snapshot["ledger_ok"] is True
+    assert (snapshot["leader"], snapshot["leader_active"]) == ("web-1", True)
+
+    # and yesterday's requests do not count today
+    clock.freeze(NOON + timedelta(days=1))
+    later = w.in_unit(admin.overview_snapshot)
+    assert (later["created"], later["completed"], later["escrowed"]) == ("0", "0", "0.00 EUR")
+    clock.unfreeze()

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from marketplace_app.companies import credits
 from marketplace_app.core.db import unit_of_work
+from marketplace_app.core.errors import ValidationFailed
 from marketplace_app.identity.models import Role
 from marketplace_app.settings import get_settings
 from marketplace_app.ui.state import admin_credits, company_credits
@@ -62,3 +64,24 @@ def test_the_staff_console_confirms_then_credits_then_lists(staff_and_company):
     assert again == "Reference SEPA-42 was already credited: nothing more was added"
     assert [(row.company, row.amount, row.reference) for row in rows] == [("Bankwire Ltd", "250.00 EUR", "SEPA-42")]
     assert has_more is False
+
+
+@pytest.mark.parametrize(("typed", "shown"), [("25", "25.00 EUR"), ("25.5", "25.50 EUR"), ("€25", "25.00 EUR")])
+def test_test_credit_takes_an_amount_as_a_person_types_it(typed, shown):
+    with unit_of_work() as session:
+        actor = owner_actor(session, factories.make_company(session))
+
+        # when
+        added = company_credits.add_test_credit(session, actor, amount=typed)
+
+        # then
+        assert added == shown
+        assert credits.balance(session, actor=actor).available_cents == int(shown[:-4].replace(".", ""))
+
+
+def test_test_credit_refuses_words_saying_how_to_type_an_amount():
+    with unit_of_work() as session:
+        actor = owner_actor(session, factories.make_company(session))
+        with pytest.raises(ValidationFailed) as refused:
+            company_credits.add_test_credit(session, actor, amount="abc")
+    assert refused.value.message == "Enter an amount in euros, for example 25 or 25.50."

@@ -130,3 +130,22 @@ def test_a_juror_sees_the_case_votes_once_and_staff_rule_a_split_at_tier_two():
     assert shown["dispute"]["tier"] == "Tier 2 · specialist"
     with unit_of_work(read_only=True) as session:
         assert_ledger_balanced(session)
+
+
+def test_each_party_reads_what_happens_next_in_its_own_words():
+    # given a completed request the company disputes without a low rating: tier 0 rules for the operator
+    agent, worker = w.make_agent(), w.make_operator()
+    request_id = w.completed_request(agent, worker)
+    as_owner(agent.company_id, company_disputes.open_dispute, mode="live", request_id=request_id, reason=UPHELD)
+
+    # when each side reads the dispute
+    company = as_owner(agent.company_id, company_disputes.request_dispute, mode="live", request_id=request_id)
+    with unit_of_work() as session:
+        dispute_id = company["dispute"]["id"]
+        operator = operator_disputes.my_dispute(session, operator_id=worker.user_id, dispute_id=dispute_id)
+
+    # then each reads whose money goes where, the appeal deadline (48 h from now) and who can stop it
+    assert company["dispute"]["next_step"].startswith(
+        "The operator keeps the 16.40 EUR paid on 4 Mar 09:00 UTC unless you appeal, and nothing is refunded.")
+    assert operator["dispute"]["next_step"].startswith(
+        "You keep your 16.40 EUR reward on 4 Mar 09:00 UTC unless the company appeals.")

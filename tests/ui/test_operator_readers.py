@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from marketplace_app.ui.state import operator_disputes, operator_work
+from marketplace_app.ui.state import operator_disputes, operator_earnings, operator_work
 from tests.requests import agent_text as text
 from tests.work import helpers as w
 
@@ -84,3 +84,21 @@ def test_the_dispute_list_names_the_task_for_its_worker_and_the_jury_page_follow
     assert case.proof_requirements == ", ".join(before["proof_requirements"] or [])
     if policy != "open":
         assert not any(secret in json.dumps(dataclasses.asdict(case)) for secret in text.SECRETS)
+
+
+def test_the_earnings_page_disables_the_payout_form_below_the_minimum_and_says_how_to_earn():
+    # given a new operator with nothing earned
+    operator = w.make_operator()
+
+    # when the earnings page reads
+    empty = w.in_unit(lambda session: operator_earnings.earnings_snapshot(session, operator_id=operator.user_id))
+
+    # then the form is off with its reason, the chart is empty (its unit is the currency), payouts' route is said
+    assert not empty["payout_allowed"] and empty["payout_refusal"].startswith("You can request a payout once")
+    assert empty["chart_empty"] and empty["currency"] == "EUR"
+    assert empty["payout_destination"].startswith("Handoff staff send payouts by bank transfer within 5")
+
+    # when 10.00 EUR is available, the form is on
+    w.give_available(operator.user_id, cents=1_000)
+    ready = w.in_unit(lambda session: operator_earnings.earnings_snapshot(session, operator_id=operator.user_id))
+    assert ready["payout_allowed"] and ready["payout_refusal"] == ""

@@ -35,6 +35,8 @@ def dispute_summary(dispute: rx.Var[dict[str, str]]) -> rx.Component:
             rx.cond(dispute["small_claims"] != "", rx.badge("small claim", color_scheme="gray", size="2")),
             spacing="2", wrap="wrap", align="center",
         ),
+        notice(rx.text(rx.text.strong("What happens next: "), dispute["next_step"]), icon="info",
+               color_scheme="blue", width="100%", id="dispute-next-step"),
         rx.cond(dispute["resolution"] != "", notice(
             rx.text("Resolved: ", rx.text.strong(dispute["resolution"]),
                     rx.cond(dispute["refund"] != "", rx.text.span(" · refund to the company ",

@@ -127,3 +127,23 @@ def reason_dialog(*, open_: rx.Var[bool], title: str, description: rx.Var[str] |
         ),
         open=open_, on_open_change=on_close,
     )
+
+
+def confirm_dialog(*, open_: rx.Var[bool], title: str, description: rx.Component, on_confirm: Callable,
+                   on_close: Callable, confirm: str, confirm_id: str, color_scheme: str = "green") -> rx.Component:
+    """An alert dialog before an identity or money decision, naming who and how much."""
+    return rx.alert_dialog.root(
+        rx.alert_dialog.content(
+            rx.alert_dialog.title(title),
+            rx.alert_dialog.description(description, size="2"),
+            rx.flex(
+                rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray", size="3")),
+                rx.alert_dialog.action(rx.button(confirm, color_scheme=color_scheme, size="3", id=confirm_id,
+                                                 on_click=on_confirm)),
+                justify="end", spacing="3", width="100%", wrap="wrap", padding_top="1rem",
+            ),
+            max_width="30rem",
+        ),
+        open=open_, on_open_change=on_close,
+    )
+

@@ -1,15 +1,119 @@
-"""Staff pages: the scheduler heartbeat and the ledger health check."""
+"""Staff pages: the overview's numbers at a glance, the scheduler heartbeat and the ledger health check."""
 
 from __future__ import annotations
 
 import reflex as rx
 
 from marketplace_app.ui import routes
-from marketplace_app.ui.components.common import page_header, stat
+from marketplace_app.ui.components.common import loading, page_header, stat, welcome_header
 from marketplace_app.ui.components.data import cell, empty_state, record_card, responsive_table
 from marketplace_app.ui.components.layout import dashboard_page
 from marketplace_app.ui.components.status import status_badge
-from marketplace_app.ui.state.admin import JobRow, LedgerState, SchedulerState
+from marketplace_app.ui.state.admin import WEBHOOK_DAYS, JobRow, LedgerState, OverviewState, SchedulerState
+
+
+@dashboard_page(routes.ADMIN_HOME, "Overview", role="admin", on_load=OverviewState.load)
+def admin_home() -> rx.Component:
+    """The staff console's home: what waits for staff, today's volume, and whether the machinery is sound."""
+    return rx.vstack(
+        welcome_header(),
+        rx.cond(OverviewState.loaded, overview_numbers(), loading()),
+        spacing="6", width="100%",
+    )
+
+
+def overview_numbers() -> rx.Component:
+    """Queues, today's volume, ledger health and the scheduler, each linking to its page."""
+    numbers = OverviewState.overview
+    return rx.vstack(
+        rx.hstack(rx.heading("Waiting for staff", size="4"), rx.spacer(),
+                  rx.button(rx.icon("refresh-cw", size=16), "Refresh", on_click=OverviewState.load, variant="soft"),
+                  align="center", width="100%"),
+        rx.grid(
+            _number(routes.ADMIN_KYC, "KYC to review", numbers["kyc"], "overview-kyc", "identity checks waiting"),
+            _number(routes.ADMIN_PAYOUTS, "Payouts to send", numbers["payouts"], "overview-payouts",
+                    numbers["payouts_amount"], " in all"),
+            _number(routes.ADMIN_DISPUTES, "Disputes to rule", numbers["disputes"], "overview-disputes",
+                    "specialist and board · ", numbers["disputes_open"], " open in all"),
+            _number(routes.ADMIN_WEBHOOKS, "Webhooks failing", numbers["webhooks_failed"], "overview-webhooks",
+                    f"deliveries failed in {WEBHOOK_DAYS} days · ", numbers["webhooks_disabled"],
+                    " endpoints disabled"),
+            columns={"initial": "1", "sm": "2", "lg": "4"}, spacing="3", width="100%",
+        ),
+        rx.heading("Today (live, since 00:00 UTC)", size="4"),
+        rx.grid(
+            stat("Requests created", rx.text(numbers["created"], id="overview-created")),
+            stat("Requests completed", rx.text(numbers["completed"], id="overview-completed")),
+            stat("Escrowed", rx.text(numbers["escrowed"], id="overview-escrowed"), "max price of today's requests"),
+            columns={"initial": "1", "sm": "3"}, spacing="3", width="100%",
+        ),
+        rx.heading("Machinery", size="4"),
+        rx.grid(ledger_glance(), scheduler_glance(), columns={"initial": "1", "md": "2"}, spacing="3",
+                width="100%"),
+        rx.text("Checked at ", OverviewState.checked_at, size="1", color_scheme="gray"),
+        spacing="4", width="100%",
+    )
+
+
+def _number(href: str, label: str, value: rx.Var, number_id: str, *hint: rx.Var | str) -> rx.Component:
+    # The hint's parts go into one paragraph (a paragraph holding another is invalid HTML).
+    return rx.link(
+        rx.card(
+            rx.vstack(rx.text(label, size="2", color_scheme="gray", weight="medium"),
+                      rx.heading(value, size="7", id=number_id),
+                      rx.text(*hint, size="1", color_scheme="gray"), spacing="1"),
+            width="100%", height="100%", _hover={"border_color": rx.color("accent", 8)},
+        ),
+        href=href, underline="none", color="inherit", width="100%",
+    )
+
+
+def ledger_glance() -> rx.Component:
+    """Whether every ledger invariant holds (the same check as the ledger page and the API)."""
+    return rx.link(
+        rx.card(
+            rx.hstack(rx.icon("book-open-check", size=22, color=rx.color("accent", 11)),
+                      rx.vstack(rx.text("Ledger health", weight="bold", size="3"),
+                                rx.text(rx.cond(OverviewState.ledger_ok, "Every invariant holds.",
+                                                "Out of balance: open the check."), size="2"),
+                                spacing="1"),
+                      rx.spacer(),
+                      rx.cond(OverviewState.ledger_ok, rx.badge("ok", color_scheme="green", size="2"),
+                              rx.badge("broken", color_scheme="red", size="2")),
+                      align="center", spacing="3", width="100%"),
+            width="100%", height="100%", id="overview-ledger",
+        ),
+        href=routes.ADMIN_LEDGER, underline="none", color="inherit", width="100%",
+    )
+
+
+def scheduler_glance() -> rx.Component:
+    """Who leads the scheduler, and each job's last run."""
+    return rx.link(
+        rx.card(
+            rx.vstack(
+                rx.hstack(rx.icon("timer", size=22, color=rx.color("accent", 11)),
+                          rx.text("Scheduler", weight="bold", size="3"), rx.spacer(),
+                          rx.cond(OverviewState.overview["leader"] != "",
+                                  rx.cond(OverviewState.leader_active, rx.badge("leading", color_scheme="green"),
+                                          rx.badge("lease expired", color_scheme="amber")),
+                                  rx.badge("no leader", color_scheme="gray")),
+                          align="center", width="100%"),
+                rx.text("Leader: ", rx.code(rx.cond(OverviewState.overview["leader"] != "",
+                                                    OverviewState.overview["leader"], "none")),
+                        size="2", id="overview-leader"),
+                rx.vstack(rx.foreach(OverviewState.jobs, lambda job: rx.hstack(
+                    rx.code(job["name"], size="1"), rx.spacer(), rx.text(job["last_run"], size="1",
+                                                                         color_scheme="gray"),
+                    status_badge("job", job["status"]), align="center", width="100%", wrap="wrap")),
+                    spacing="1", width="100%", id="overview-jobs"),
+                spacing="2", width="100%",
+            ),
+            width="100%", height="100%",
+        ),
+        href=routes.ADMIN_SCHEDULER, underline="none", color="inherit", width="100%",
+    )
+
 
 JOB_COLUMNS = ("Job", "Last status", "Last run", "Duration (ms)", "Processed", "Runs", "Failures", "Last error")
 

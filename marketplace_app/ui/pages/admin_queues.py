@@ -8,7 +8,7 @@ from marketplace_app.ui import routes
 from marketplace_app.ui.components.common import loading, page_header
 from marketplace_app.ui.components.data import empty_state
 from marketplace_app.ui.components.layout import dashboard_page
-from marketplace_app.ui.components.status import reason_dialog, status_badge
+from marketplace_app.ui.components.status import confirm_dialog, reason_dialog, status_badge
 from marketplace_app.ui.state.admin_queues import KycQueueState, PayoutQueueState
 
 
@@ -39,6 +39,12 @@ def admin_kyc() -> rx.Component:
                                           " what to fix; they can submit again."),
                       on_submit=KycQueueState.reject, on_close=KycQueueState.close_reject,
                       error=KycQueueState.reject_error, confirm="Reject", form_id="kyc-reject"),
+        confirm_dialog(open_=KycQueueState.approving.contains("id"), title="Verify this identity?",
+                       description=rx.text("Approve ", rx.text.strong(KycQueueState.approving["legal_name"]), " (",
+                                           KycQueueState.approving["email"], ") as a verified operator: they can "
+                                           "take paid work and be paid out."),
+                       on_confirm=KycQueueState.approve, on_close=KycQueueState.close_approve, confirm="Approve",
+                       confirm_id="kyc-approve-confirm"),
         document_dialog(),
         spacing="5", width="100%",
     )
@@ -64,7 +70,7 @@ def _kyc_card(item: rx.Var[dict[str, str]]) -> rx.Component:
                 orientation={"initial": "vertical", "sm": "horizontal"}, size="2",
             ),
             rx.flex(
-                rx.button(rx.icon("check", size=16), "Approve", on_click=KycQueueState.approve(item["id"]),
+                rx.button(rx.icon("check", size=16), "Approve", on_click=KycQueueState.start_approve(item),
                           color_scheme="green", size="3", flex="1", class_name="kyc-approve"),
                 rx.button(rx.icon("x", size=16), "Reject", on_click=KycQueueState.start_reject(item),
                           color_scheme="red", variant="soft", size="3", flex="1", class_name="kyc-reject"),
@@ -120,6 +126,12 @@ def admin_payouts() -> rx.Component:
                                           " returns to their available balance with your reason."),
                       on_submit=PayoutQueueState.mark_failed, on_close=PayoutQueueState.close_fail,
                       error=PayoutQueueState.fail_error, confirm="Mark failed", form_id="payout-fail"),
+        confirm_dialog(open_=PayoutQueueState.confirming_paid.contains("id"), title="Mark this payout paid?",
+                       description=rx.text("Confirm you sent ", rx.text.strong(PayoutQueueState.confirming_paid[
+                           "amount"]), " to ", rx.text.strong(PayoutQueueState.confirming_paid["display_name"]),
+                           " (", PayoutQueueState.confirming_paid["email"], "). This settles the payout for good."),
+                       on_confirm=PayoutQueueState.mark_paid, on_close=PayoutQueueState.close_paid,
+                       confirm="Mark paid", confirm_id="payout-paid-confirm"),
         spacing="5", width="100%",
     )
 
@@ -135,7 +147,7 @@ def _waiting_payout(payout: rx.Var[dict[str, str]]) -> rx.Component:
                 spacing="1", flex="1", min_width="0",
             ),
             rx.flex(
-                rx.button(rx.icon("check", size=16), "Mark paid", on_click=PayoutQueueState.mark_paid(payout["id"]),
+                rx.button(rx.icon("check", size=16), "Mark paid", on_click=PayoutQueueState.start_paid(payout),
                           color_scheme="green", size="3", flex="1", class_name="payout-paid"),
                 rx.button(rx.icon("x", size=16), "Mark failed", on_click=PayoutQueueState.start_fail(payout),
                           color_scheme="red", variant="soft", size="3", flex="1", class_name="payout-failed"),

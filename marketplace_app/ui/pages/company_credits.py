@@ -12,7 +12,7 @@ from marketplace_app.ui.components.forms import inline_error, money_field
 from marketplace_app.ui.components.layout import dashboard_page
 from marketplace_app.ui.state.company_credits import CreditsState
 
-COLUMNS = ("Date", "Amount", "Kind", "Reason", "Account", "Reference")
+COLUMNS = ("Date", "What happened", "Amount", "Available after")
 
 
 @dashboard_page(routes.COMPANY_CREDITS, "Credits", role="company", on_load=CreditsState.load)
@@ -40,7 +40,7 @@ def credits_body() -> rx.Component:
             CreditsState.lines.length() > 0,
             rx.vstack(
                 responsive_table(COLUMNS, CreditsState.lines, _line_row, _line_card, table_id="ledger-table",
-                                 min_width="60rem"),
+                                 min_width="44rem"),
                 pager(CreditsState.page, CreditsState.has_more, on_previous=CreditsState.previous_page,
                       on_next=CreditsState.next_page, previous_label="Newer", next_label="Older",
                       pager_id="ledger-pager"),
@@ -65,7 +65,8 @@ def test_credit_card() -> rx.Component:
                         "moves.", size="2", color_scheme="gray"),
                 inline_error(CreditsState.deposit_error, error_id="deposit-error"),
                 rx.flex(
-                    rx.box(money_field("Amount", "amount", CreditsState.currency), flex="1", min_width="12rem"),
+                    rx.box(money_field("Amount", "amount", CreditsState.currency, placeholder="25",
+                                       hint=CreditsState.amount_hint), flex="1", min_width="12rem"),
                     rx.button(rx.icon("plus", size=16), "Add test credit", type="submit",
                               loading=CreditsState.depositing, id="deposit-submit"),
                     direction={"initial": "column", "sm": "row"}, spacing="3", align={"sm": "end"}, width="100%",
@@ -104,11 +105,9 @@ def bank_transfer_card() -> rx.Component:
 def _line_row(line: rx.Var[dict[str, str]]) -> rx.Component:
     return rx.table.row(
         cell(line["date"], "date", white_space="nowrap"),
+        cell(_what(line), "what", min_width="18rem"),
         cell(_amount(line), "amount", text_align="right"),
-        cell(rx.badge(line["kind"], variant="soft", color_scheme="gray"), "kind"),
-        cell(rx.text(line["reason"], size="2"), "reason", min_width="16rem"),
-        cell(line["account"], "account"),
-        cell(_reference(line), "reference"),
+        cell(rx.text(line["balance"], white_space="nowrap"), "balance", text_align="right"),
         align="center",
     )
 
@@ -117,10 +116,18 @@ def _line_card(line: rx.Var[dict[str, str]]) -> rx.Component:
     return record_card(
         rx.hstack(rx.text(line["date"], size="2", color_scheme="gray"), rx.spacer(), _amount(line),
                   width="100%", align="center"),
-        ("Kind", rx.badge(line["kind"], variant="soft", color_scheme="gray")),
-        ("Reason", line["reason"]),
-        ("Account", line["account"]),
-        ("Reference", _reference(line)),
+        ("What happened", _what(line)),
+        ("Available after", line["balance"]),
+    )
+
+
+def _what(line: rx.Var[dict[str, str]]) -> rx.Component:
+    return rx.vstack(
+        rx.cond(line["request_id"] != "",
+                rx.link(line["what"], href=routes.COMPANY_REQUESTS + "/" + line["request_id"], size="2"),
+                rx.text(line["what"], size="2")),
+        rx.cond(line["from_held"] != "", rx.text("paid from the credit held for it", size="1", color_scheme="gray")),
+        spacing="0",
     )
 
 
@@ -128,10 +135,3 @@ def _amount(line: rx.Var[dict[str, str]]) -> rx.Component:
     # Money in is green; Radix's green text reads at 4.28:1 on white, so its high-contrast shade is used.
     return rx.text(line["amount"], weight="medium", white_space="nowrap", high_contrast=True,
                    color_scheme=rx.cond(line["direction"] == "in", "green", "gray"))
-
-
-def _reference(line: rx.Var[dict[str, str]]) -> rx.Component:
-    return rx.cond(line["reference_type"] == "request",
-                   rx.link(line["reference"], href=routes.COMPANY_REQUESTS + "/" + line["reference"], size="2",
-                           word_break="break-all"),
-                   rx.text(line["reference"], size="1", color_scheme="gray", word_break="break-all"))

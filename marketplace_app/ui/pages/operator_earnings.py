@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from marketplace_app.settings import get_settings
 from marketplace_app.ui import routes
 from marketplace_app.ui.components.common import loading, page_header, stat
 from marketplace_app.ui.components.data import empty_state
@@ -14,13 +15,16 @@ from marketplace_app.ui.components.status import status_badge
 from marketplace_app.ui.state.operator_earnings import CHART_DAYS, EarningsState
 
 State = EarningsState
+# The chart's unit; a page is compiled once per deployment, from the same settings the server reads.
+CURRENCY = get_settings().currency
 
 
 @dashboard_page(routes.OPERATOR_EARNINGS, "Earnings", role="operator", on_load=State.load)
 def operator_earnings() -> rx.Component:
     """Balances, the chart, pending rewards, payouts."""
     return rx.vstack(
-        page_header("Earnings", "Rewards wait in a settlement hold, then become available to pay out."),
+        page_header("Earnings", "Each reward waits in a settlement hold after the company accepts the work, "
+                    "then becomes available to pay out."),
         rx.cond(State.loaded, rx.vstack(balances(), chart_card(), pending_card(), payout_card(), history_card(),
                                         spacing="5", width="100%"),
                 loading()),
@@ -40,29 +44,48 @@ def balances() -> rx.Component:
 
 
 def chart_card() -> rx.Component:
-    """Earnings per day over the last 30 days."""
+    """Earnings per day over the last 30 days, in the platform currency; an empty state says how to earn."""
     return rx.card(
         rx.vstack(
-            rx.hstack(rx.heading(f"Last {CHART_DAYS} days", size="3"), rx.spacer(),
-                      rx.text(State.month_total, " earned", size="2", color_scheme="gray"),
-                      width="100%", align="center"),
-            rx.box(
-                rx.recharts.bar_chart(
-                    rx.recharts.cartesian_grid(stroke_dasharray="3 3", vertical=False),
-                    rx.recharts.x_axis(data_key="day", interval="preserveStartEnd", tick_line=False, font_size=11),
-                    rx.recharts.y_axis(width=44, tick_line=False, axis_line=False, font_size=11,
-                                       allow_decimals=False),
-                    rx.recharts.graphing_tooltip(),
-                    rx.recharts.bar(data_key="amount", name="Earned", fill=rx.color("accent", 9),
-                                    radius=[4, 4, 0, 0]),
-                    data=State.chart, width="100%", height="100%",
-                    margin={"top": 8, "right": 8, "left": 0, "bottom": 0},
-                ),
-                width="100%", height="220px",
-            ),
+            rx.hstack(rx.heading(f"Earned per day, last {CHART_DAYS} days", size="3"), rx.spacer(),
+                      rx.text(State.month_total, " in total", size="2", color_scheme="gray"),
+                      width="100%", align="center", wrap="wrap"),
+            rx.cond(State.chart_empty, _chart_empty(), _chart()),
             spacing="2", width="100%", align="stretch",
         ),
         width="100%", id="earnings-chart",
+    )
+
+
+def _chart() -> rx.Component:
+    return rx.box(
+        rx.recharts.bar_chart(
+            rx.recharts.cartesian_grid(stroke_dasharray="3 3", vertical=False),
+            rx.recharts.x_axis(data_key="day", interval="preserveStartEnd", tick_line=False, font_size=11,
+                               label={"value": "Day (UTC, month-day)", "position": "insideBottom", "offset": -4,
+                                      "font_size": 11}),
+            rx.recharts.y_axis(width=56, tick_line=False, axis_line=False, font_size=11, allow_decimals=False,
+                               label={"value": CURRENCY, "angle": -90, "position": "insideLeft",
+                                      "font_size": 11}),
+            rx.recharts.graphing_tooltip(),
+            rx.recharts.bar(data_key="amount", name=CURRENCY, fill=rx.color("accent", 9),
+                            radius=[4, 4, 0, 0]),
+            data=State.chart, width="100%", height="100%",
+            margin={"top": 8, "right": 8, "left": 0, "bottom": 16},
+        ),
+        width="100%", height="240px",
+    )
+
+
+def _chart_empty() -> rx.Component:
+    return rx.vstack(
+        rx.icon("chart-column", size=28, color=rx.color("gray", 9)),
+        rx.text("No earnings in the last ", CHART_DAYS, " days yet", weight="bold", size="3"),
+        rx.text("Take a task from the feed and submit your answer: when the company accepts it, the reward "
+                "shows here, in ", State.currency, ", and becomes available after ", State.settlement_days,
+                " days.", size="2", color_scheme="gray", text_align="center"),
+        rx.link("Open the task feed", href=routes.OPERATOR_FEED, size="2", id="earnings-to-feed"),
+        align="center", spacing="2", padding_y="1.5rem", width="100%", id="earnings-empty",
     )
 
 
@@ -107,15 +130,18 @@ def payout_card() -> rx.Component:
                 rx.heading("Request a payout", size="4"),
                 rx.text("From your available balance (", State.available, "); the minimum is ", State.minimum_payout,
                         ".", size="2", color_scheme="gray"),
+                rx.text(State.payout_destination, size="2", color_scheme="gray", id="payout-destination"),
+                rx.cond(~State.payout_allowed, rx.callout(State.payout_refusal, icon="info", color_scheme="gray",
+                                                          width="100%", id="payout-refusal")),
                 rx.cond(State.payout_error != "", rx.callout(State.payout_error, icon="triangle-alert",
                                                              color_scheme="red", width="100%", id="payout-error")),
                 field_label("Amount", "payout-amount"),
                 rx.flex(
                     rx.input(name="amount", id="payout-amount", placeholder="25.00", input_mode="decimal", size="3",
-                             required=True, flex="1", min_width="8rem"),
+                             required=True, flex="1", min_width="8rem", disabled=~State.payout_allowed),
                     rx.el.input(type="hidden", name="token", value=State.payout_token),
                     rx.button(rx.icon("banknote", size=18), "Request payout", type="submit", size="3",
-                              loading=State.paying, id="payout-submit",
+                              loading=State.paying, id="payout-submit", disabled=~State.payout_allowed,
                               width=rx.breakpoints(initial="100%", sm="auto")),
                     spacing="3", width="100%", wrap="wrap",
                 ),

@@ -104,17 +104,31 @@ class KycQueueState(StaffState):
     rejecting: dict[str, str] = {}
     reject_error: str = ""
     preview: dict[str, str] = {}
+    approving: dict[str, str] = {}
 
     @rx.event
     @role_page("admin")
     async def load(self):
         """Guard the page for staff, then read the queue."""
         self.items, self.rejecting, self.preview, self.loaded = await self._call(kyc_rows), {}, {}, True
+        self.approving = {}
         return None
 
     @rx.event
-    async def approve(self, submission_id: str):
-        """Verify the operator."""
+    def start_approve(self, item: dict[str, str]):
+        """Ask for confirmation, naming the person, before verifying an identity."""
+        self.approving = {"id": item["id"], "legal_name": item["legal_name"], "email": item["email"]}
+
+    @rx.event
+    def close_approve(self, _open: bool = False):
+        """Close the confirmation without deciding."""
+        self.approving = {}
+
+    @rx.event
+    async def approve(self):
+        """Verify the operator whose approval was just confirmed."""
+        submission_id = self.approving.get("id", "")
+        self.approving = {}
         try:
             staff_id = await self._staff_id()
             await self._call(kyc.review, submission_id=submission_id, reviewer_id=staff_id, approve=True, reason=None)
@@ -176,13 +190,14 @@ class PayoutQueueState(StaffState):
     loaded: bool = False
     failing: dict[str, str] = {}
     fail_error: str = ""
+    confirming_paid: dict[str, str] = {}
 
     @rx.event
     @role_page("admin")
     async def load(self):
         """Guard the page for staff, then read the payouts."""
         await self._read()
-        self.failing, self.loaded = {}, True
+        self.failing, self.confirming_paid, self.loaded = {}, {}, True
         return None
 
     async def _read(self) -> None:
@@ -190,8 +205,21 @@ class PayoutQueueState(StaffState):
         self.waiting, self.recent = rows["waiting"], rows["recent"]
 
     @rx.event
-    async def mark_paid(self, payout_id: str):
-        """The money was sent: settle the payout."""
+    def start_paid(self, item: dict[str, str]):
+        """Ask for confirmation, naming the operator and the amount, before settling a payout."""
+        self.confirming_paid = {"id": item["id"], "amount": item["amount"], "email": item["email"],
+                                "display_name": item["display_name"]}
+
+    @rx.event
+    def close_paid(self, _open: bool = False):
+        """Close the confirmation without settling."""
+        self.confirming_paid = {}
+
+    @rx.event
+    async def mark_paid(self):
+        """The money was sent (just confirmed): settle the payout."""
+        payout_id = self.confirming_paid.get("id", "")
+        self.confirming_paid = {}
         try:
             staff_id = await self._staff_id()
             await self._call(payouts.mark_paid, payout_id=payout_id, staff_id=staff_id)

@@ -8,35 +8,36 @@ from typing import Any
 import reflex as rx
 from sqlmodel import Session
 
-from marketplace_app.companies import credits
+from marketplace_app.companies import credits, statements
 from marketplace_app.companies.access import CompanyActor
 from marketplace_app.core.errors import HandoffError
+from marketplace_app.core.money import parse_typed_amount, typed_amount_hint
 from marketplace_app.settings import get_settings
 from marketplace_app.ui.state.base import error_toast, role_page
 from marketplace_app.ui.state.company import CompanyState, Pages
 from marketplace_app.ui.state.display import money, signed_money, when
 
 LINES_PER_PAGE = 25
-ACCOUNT_LABELS = {"available": "Available", "escrow": "Escrow"}
 
 
-def line_row(line: credits.Line) -> dict[str, str]:
-    """One ledger line as the table shows it."""
+def movement_row(movement: statements.Movement) -> dict[str, str]:
+    """One movement as the ledger table shows it: what happened, the signed amount, the balance after."""
+    shown = movement.held_change_cents if movement.from_held else movement.available_change_cents
     return {
-        "id": line.id, "date": when(line.created_at), "kind": line.kind, "reason": line.reason,
-        "amount": signed_money(line.amount_cents), "direction": "in" if line.amount_cents > 0 else "out",
-        "account": ACCOUNT_LABELS.get(line.account, line.account),
-        "reference_type": line.reference_type or "", "reference": line.reference_id or "",
+        "id": movement.id, "date": when(movement.created_at), "what": movement.what, "detail": movement.detail,
+        "amount": signed_money(shown), "direction": "in" if shown > 0 else "out",
+        "from_held": "yes" if movement.from_held else "",
+        "balance": money(movement.available_after_cents), "request_id": movement.request_id or "",
     }
 
 
 def credits_snapshot(session: Session, actor: CompanyActor, *, starting_after: str | None) -> dict[str, Any]:
-    """The balances and one page of ledger lines, newest first."""
+    """The balances and one page of movements, newest first."""
     balance = credits.balance(session, actor=actor)
-    page = credits.statement(session, actor=actor, limit=LINES_PER_PAGE, starting_after=starting_after)
+    page = statements.movements(session, actor=actor, limit=LINES_PER_PAGE, starting_after=starting_after)
     return {"available": money(balance.available_cents), "escrowed": money(balance.escrowed_cents),
-            "lines": [line_row(line) for line in page.lines], "has_more": page.has_more,
-            "last_id": page.lines[-1].id if page.lines else ""}
+            "lines": [movement_row(movement) for movement in page.rows], "has_more": page.has_more,
+            "last_id": page.rows[-1].id if page.rows else ""}
 
 
 def ways_to_add_credit(_session: Session, actor: CompanyActor) -> dict[str, Any]:
@@ -49,8 +50,9 @@ def ways_to_add_credit(_session: Session, actor: CompanyActor) -> dict[str, Any]
 
 
 def add_test_credit(session: Session, actor: CompanyActor, *, amount: str) -> str:
-    """Credit a development top-up; returns the amount as shown."""
-    return money(credits.deposit_test(session, actor=actor, amount=amount).amount_cents)
+    """Credit a development top-up of an amount as a person typed it ("25", "€25.50"); returns it as shown."""
+    amount_cents = parse_typed_amount(amount, currency=get_settings().currency)
+    return money(credits.deposit_test_cents(session, actor=actor, amount_cents=amount_cents).amount_cents)
 
 
 class CreditsState(Pages, CompanyState):
@@ -66,6 +68,7 @@ class CreditsState(Pages, CompanyState):
     bank_transfer: str = ""
     bank_details: str = ""
     currency: str = ""
+    amount_hint: str = ""
     deposit_error: str = ""
     depositing: bool = False
 
@@ -74,6 +77,7 @@ class CreditsState(Pages, CompanyState):
     async def load(self):
         """Guard the page for company members, then read the balances and the newest lines."""
         self.currency, self.deposit_error = get_settings().currency, ""
+        self.amount_hint = typed_amount_hint(self.currency)
         try:
             ways = await self._as_member(ways_to_add_credit)
         except HandoffError as exc:

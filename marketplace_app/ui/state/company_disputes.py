@@ -52,7 +52,7 @@ def request_dispute(session: Session, actor: CompanyActor, *, mode: str, request
     base = {"can_write": actor.can_write, "window_left": "", "can_dispute": False, "can_appeal": False,
             "can_offer": False, "can_accept_offer": False}
     if found is not None:
-        return {**base, **dispute_fields(session, found), "offer_cents": found["offer_cents"],
+        return {**base, **dispute_fields(session, found, viewer=Party.company), "offer_cents": found["offer_cents"],
                 "can_appeal": rules.can_appeal(found, Party.company, at=moment),
                 "can_offer": rules.can_offer(found, Party.company),
                 "can_accept_offer": rules.can_accept_offer(found, Party.company)}

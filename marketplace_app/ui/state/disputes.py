@@ -13,7 +13,7 @@ from sqlmodel import Session
 
 from marketplace_app.core.clock import now
 from marketplace_app.core.money import parse_money
-from marketplace_app.disputes import queries, rules
+from marketplace_app.disputes import outlook, queries, rules
 from marketplace_app.disputes import service as disputes
 from marketplace_app.disputes.models import DisputeStatus, Party
 from marketplace_app.settings import get_settings
@@ -45,10 +45,12 @@ def ruling_words(ruling: str | None) -> str:
     return RULING_WORDS.get(ruling or "", ruling or "")
 
 
-def dispute_fields(session: Session, row: Mapping[str, Any]) -> dict[str, Any]:
-    """One dispute as the pages show it: `dispute` (strings), `rulings` and `history` (lists of strings)."""
+def dispute_fields(session: Session, row: Mapping[str, Any], *, viewer: Party = Party.staff) -> dict[str, Any]:
+    """One dispute as `viewer` sees it: `dispute` (strings, with what happens next in the viewer's
+    words), `rulings` and `history` (lists of strings)."""
     steps = queries.history(session, row["id"])
-    return {"dispute": summary(row), "rulings": rulings(steps), "history": history(steps)}
+    shown = {**summary(row), "next_step": outlook.for_viewer(session, row, viewer=viewer)}
+    return {"dispute": shown, "rulings": rulings(steps), "history": history(steps)}
 
 
 def summary(row: Mapping[str, Any]) -> dict[str, str]:

@@ -60,7 +60,7 @@ def my_dispute(session: Session, *, operator_id: str, dispute_id: str) -> dict[s
         NotFound: Not a dispute about this operator's work.
     """
     row = queries.for_operator(session, operator_id=operator_id, dispute_id=dispute_id)
-    return {**dispute_fields(session, row), "offer_cents": row["offer_cents"],
+    return {**dispute_fields(session, row, viewer=Party.operator), "offer_cents": row["offer_cents"],
             "can_appeal": rules.can_appeal(row, Party.operator, at=now()),
             "can_offer": rules.can_offer(row, Party.operator),
             "can_accept_offer": rules.can_accept_offer(row, Party.operator)}

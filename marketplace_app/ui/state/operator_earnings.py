@@ -29,7 +29,13 @@ def earnings_snapshot(session: Session, *, operator_id: str) -> dict[str, Any]:
     totals = earnings.summary(session, operator_id=operator_id)
     since = (now() - timedelta(days=CHART_DAYS - 1)).replace(hour=0, minute=0, second=0, microsecond=0)
     daily = earnings.daily_totals(session, operator_id=operator_id, since=since)
+    refusal = payouts.payout_refusal(totals.available_cents)
+    settings = get_settings()
     return {
+        "payout_refusal": refusal or "", "payout_allowed": refusal is None,
+        "payout_destination": payouts.where_payouts_go(), "currency": settings.currency,
+        "chart_empty": not any(cents for _day, cents in daily),
+        "settlement_days": settings.settlement_hold_days,
         "pending": money(totals.pending_cents), "available": money(totals.available_cents),
         "in_payout": money(totals.in_payout_cents), "total": money(totals.total_earned_cents),
         "items": [{"request_id": item.request_id, "amount": money(item.amount_cents), "status": item.status,
@@ -77,6 +83,12 @@ class EarningsState(OperatorState):
     month_total: str = ""
     payouts: list[dict[str, str]] = []
     payout_error: str = ""
+    payout_refusal: str = ""
+    payout_allowed: bool = False
+    payout_destination: str = ""
+    currency: str = ""
+    chart_empty: bool = True
+    settlement_days: int = 0
     paying: bool = False
     payout_token: str = ""
     loaded: bool = False
