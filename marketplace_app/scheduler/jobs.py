@@ -31,7 +31,7 @@ class Job:
     description: str
     interval_seconds: int
     run: Callable[[Session], int] | Callable[[], int]
-    batch_size: int | None = None
+    batch_size: int | Callable[[], int] | None = None  # a callable reads a setting at run time
     transactional: bool = True
 
 
@@ -44,7 +44,7 @@ def _check_ledger(session: Session) -> int:
 
 JOBS: list[Job] = [
     Job("expire_unmatched_requests", "Expire requests nobody accepted in their window; refund escrow", 5,
-        expiry.expire_unmatched, batch_size=expiry.BATCH_SIZE),
+        expiry.expire_unmatched, batch_size=expiry.batch_size),
     Job("enforce_work_window", "Requeue (once) or expire accepted requests not submitted in time", 15,
         timers.enforce_work_window, batch_size=timers.BATCH_SIZE),
     Job("auto_approve_reviews", "Approve results left in needs_review past the review window", 60,
