@@ -1,8 +1,14 @@
-"""`python -m bench [create|get|sweep|list|kill9|workers|all|phases|soak] [--db sqlite|postgres|both]`: print figures.
+"""`python -m bench [BENCHMARK|all|quick] [--db sqlite|postgres|both]`: print figures (`--help` lists them).
 
 Each benchmark prints Handoff's figure, the reference figure measured in the same run and
 the ratio (PRODUCT.md section 10), then a summary table. Everything runs on loopback and
 stops by itself. See bench/README.md.
+
+Exit status: 0 when every correctness check held (figures below target are printed as such,
+they are not failures); 1 when a correctness check failed (a lost delivery, an unhealthy
+ledger, a duplicate escrow, a sweep not exactly once); 3 when a database asked for by name
+(`--db postgres`) is unreachable. `--db both` skips an unreachable PostgreSQL loudly and says so
+in the summary.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ os.environ["SCHEDULER_ENABLED"] = "false"
 import argparse
 import logging
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
@@ -31,12 +38,17 @@ BENCHMARKS = ("create", "get", "sweep", "list", "kill9", "workers")
 EXTRAS = ("phases", "soak")  # an explanation, and a 10-minute endurance run: only when asked for
 # `--seconds` when not given: the soak is RELIABILITY 24's 10 minutes, everything else 10 s per window.
 DEFAULT_SECONDS = {"soak": 600.0}
+EXIT_CHECK_FAILED = 1
+EXIT_UNREACHABLE = 3
+# `quick`: every benchmark at a small size (about a minute per database), for a final look.
+QUICK = {"seconds": 1.0, "warmup_seconds": 0.3, "client": "raw", "rows": 20_000, "sweep_rows": 5_000,
+         "kill9_events": 200, "kill9_kills": 5, "list_seconds_per_page": 1.0}
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
     """The command line."""
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
-    parser.add_argument("benchmark", nargs="?", default="all", choices=(*BENCHMARKS, *EXTRAS, "all"))
+    parser.add_argument("benchmark", nargs="?", default="all", choices=(*BENCHMARKS, *EXTRAS, "all", "quick"))
     parser.add_argument("--db", default="both", choices=(*KINDS, "both"),
                         help="database kind; PostgreSQL from BENCH_DATABASE_URL (loopback only)")
     parser.add_argument("--seconds", type=float, help="measured window per load run (default 10; soak 600)")
@@ -57,17 +69,38 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
 
 
 def postgres_reachable() -> bool:
-    """Whether the benchmark PostgreSQL answers (else its runs are skipped with a hint)."""
+    """Whether the benchmark PostgreSQL answers."""
     engine = create_engine(normalize_url(postgres_url()))
     try:
         with engine.connect() as connection:
             connection.execute(text("SELECT 1"))
         return True
-    except OperationalError:
-        print("PostgreSQL is not reachable; start it with `bash .ci/postgres.sh` (skipping postgres runs)")
+    except OperationalError as exc:
+        print(f"PostgreSQL at {postgres_url()} is not reachable ({type(exc.orig).__name__}); "
+              "start it with `bash .ci/postgres.sh`")
         return False
     finally:
         engine.dispose()
+
+
+def usable_kinds(requested: str) -> list[str] | None:
+    """The database kinds to measure; None when one asked for by name cannot be reached."""
+    kinds = list(KINDS) if requested == "both" else [requested]
+    if "postgres" in kinds and not postgres_reachable():
+        if requested == "postgres":
+            return None
+        print("SKIPPING every PostgreSQL run (`--db both`): the figures below are SQLite only")
+        kinds.remove("postgres")
+    return kinds
+
+
+def options_from(args: argparse.Namespace) -> Options:
+    """The options the command line gives (`quick` replaces the sizes with small ones)."""
+    seconds = args.seconds if args.seconds is not None else DEFAULT_SECONDS.get(args.benchmark, 10.0)
+    options = Options(seconds=seconds, warmup_seconds=args.warmup, connections=args.connections,
+                      client=args.client, rows=args.rows, history=args.history, sweep_rows=args.sweep_rows,
+                      profile_dir=args.profile, profile_clock=args.profile_clock)
+    return replace(options, **QUICK) if args.benchmark == "quick" else options
 
 
 def run(benchmark: str, kind: str, options: Options) -> list[report.Figure]:
@@ -80,22 +113,27 @@ def run(benchmark: str, kind: str, options: Options) -> list[report.Figure]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run what the command line asks for and print the summary table."""
+    """Run what the command line asks for, print the summary table, and return the exit status."""
     args = parse(argv)
     logging.basicConfig(level=logging.WARNING)
-    seconds = args.seconds if args.seconds is not None else DEFAULT_SECONDS.get(args.benchmark, 10.0)
-    options = Options(seconds=seconds, warmup_seconds=args.warmup, connections=args.connections,
-                      client=args.client, rows=args.rows, history=args.history, sweep_rows=args.sweep_rows,
-                      profile_dir=args.profile, profile_clock=args.profile_clock)
-    kinds = list(KINDS) if args.db == "both" else [args.db]
-    if "postgres" in kinds and not postgres_reachable():
-        kinds.remove("postgres")
-    benchmarks = BENCHMARKS if args.benchmark == "all" else (args.benchmark,)
+    options = options_from(args)
+    kinds = usable_kinds(args.db)
+    if kinds is None:
+        print(f"--db {args.db} was asked for and cannot be reached: no figures (exit {EXIT_UNREACHABLE})")
+        return EXIT_UNREACHABLE
+    benchmarks = BENCHMARKS if args.benchmark in ("all", "quick") else (args.benchmark,)
     figures: list[report.Figure] = []
     for benchmark in benchmarks:
         for kind in kinds:
             figures += run(benchmark, kind, options)
     print("\n" + report.table(figures))
+    if args.db == "both" and "postgres" not in kinds:
+        print("\nPostgreSQL was SKIPPED (unreachable): these are SQLite figures only.")
+    failed = report.failures(figures)
+    if failed:
+        names = "; ".join(f"{figure.benchmark} {figure.database}: {figure.metric}" for figure in failed)
+        print(f"\nCORRECTNESS CHECKS FAILED ({len(failed)}): {names}")
+        return EXIT_CHECK_FAILED
     return 0
 
 

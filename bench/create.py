@@ -73,9 +73,9 @@ def measure(databases: Databases, options: Options) -> tuple[dict[str, LoadResul
     return results, url
 
 
-def verify(url: str) -> str:
+def verify(url: str) -> tuple[str, bool]:
     """After the run: the ledger is healthy; each created request has one escrow transfer and one
-    idempotency record (past requests from `--history` have neither)."""
+    idempotency record (past requests from `--history` have neither). Returns the line and the verdict."""
     use(url)
     with unit_of_work(read_only=True) as session:
         health = ledger_health(session)
@@ -85,9 +85,9 @@ def verify(url: str) -> str:
                                   .where(LedgerTransfer.kind == "escrow_hold")).scalar_one()
         records = session.execute(select(func.count()).select_from(IdempotencyRecord)).scalar_one()
     release()
-    state = "ok" if health.ok and created == records == escrows else "BROKEN"
+    ok = health.ok and created == records == escrows
     return (f"  after the run: {created:,} requests created, {escrows:,} escrow transfers, {records:,} idempotency "
-            f"records, ledger_health {'ok' if health.ok else health} → {state}")
+            f"records, ledger_health {'ok' if health.ok else health} → {'ok' if ok else 'BROKEN'}"), ok
 
 
 def run(kind: str, options: Options) -> list[report.Figure]:
@@ -98,11 +98,13 @@ def run(kind: str, options: Options) -> list[report.Figure]:
     databases = Databases(kind)
     try:
         results, url = measure(databases, options)
-        print(verify(url))
+        line, ok = verify(url)
+        print(line)
     finally:
         databases.cleanup()
-    return figures(f"create (history {options.history:,})" if options.history else "create", kind,
-                   results[HANDOFF], results[REFERENCE], results[ECHO])
+    name = f"create (history {options.history:,})" if options.history else "create"
+    return [*figures(name, kind, results[HANDOFF], results[REFERENCE], results[ECHO]),
+            report.check(name, kind, "one escrow + one idempotency record per request, ledger_health", ok)]
 
 
 def figures(name: str, kind: str, handoff: LoadResult, reference: LoadResult, echo: LoadResult) -> list[report.Figure]:

@@ -65,7 +65,7 @@ def pages(count: int) -> dict[str, str]:
 
 
 def measure(reference_url: str, handoff_url: str, tenant: Tenant, queries: dict[str, str],
-            client: str) -> dict[str, dict[str, LoadResult]]:
+            client: str, seconds_per_page: float = SECONDS_PER_PAGE) -> dict[str, dict[str, LoadResult]]:
     """Each page on both servers in turns, one request at a time; results by server, then page."""
     results: dict[str, dict[str, LoadResult]] = {REFERENCE: {}, HANDOFF: {}}
     for name, query in queries.items():
@@ -73,7 +73,7 @@ def measure(reference_url: str, handoff_url: str, tenant: Tenant, queries: dict[
         handoff_call = Call("GET", f"/v1/requests?{query}", tenant.headers)
         pair = alternate({REFERENCE: (reference_url, lambda call=reference_call: call),
                           HANDOFF: (handoff_url, lambda call=handoff_call: call)},
-                         connections=1, seconds=SECONDS_PER_PAGE, warmup_seconds=0.5, client=client)
+                         connections=1, seconds=seconds_per_page, warmup_seconds=0.5, client=client)
         for label, result in pair.items():
             results[label][name] = result
             print(report.describe_load(f"{label} {name}", result), flush=True)
@@ -98,7 +98,8 @@ def run(kind: str, options: Options) -> list[report.Figure]:
         with running(REFERENCE_APP, env=env, health_path="/ref/health") as reference_url, \
                 running(HANDOFF_APP, env={"DATABASE_URL": url}, health_path="/v1/health", profile=profile,
                         profile_clock=options.profile_clock) as handoff_url:
-            results = measure(reference_url, handoff_url, tenant, queries, options.client)
+            results = measure(reference_url, handoff_url, tenant, queries, options.client,
+                              options.list_seconds_per_page)
     finally:
         databases.cleanup()
     handoff, reference = results[HANDOFF], results[REFERENCE]

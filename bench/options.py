@@ -17,6 +17,9 @@ class Options:
     rows: int = 100_000
     history: int = 0
     sweep_rows: int = 100_000
+    kill9_events: int = 1_000
+    kill9_kills: int = 30
+    list_seconds_per_page: float = 4.0
     profile_dir: Path | None = None
     profile_clock: str = "cpu"
 

@@ -56,7 +56,7 @@ INSERT_EVENT = ("INSERT INTO event (id, type, project_id, company_id, request_id
 SELECT_ONE = "SELECT * FROM request WHERE id = :id AND project_id = :project_id"
 LIST_HEAD = "SELECT * FROM request WHERE project_id = :project_id"
 LIST_TAIL = " ORDER BY created_at DESC, id DESC LIMIT :limit OFFSET :offset"
-KEYSET = " AND (created_at < :anchor_at OR (created_at = :anchor_at AND id < :anchor_id))"
+KEYSET = " AND (created_at, id) < (:anchor_at, :anchor_id)"  # as Handoff: one index range from the anchor
 
 
 class Store:

@@ -21,6 +21,9 @@ class Figure:
     unit: str
     target: str
     met: bool | None
+    # A correctness check (exactly once, ledger health, no lost delivery), not a speed figure:
+    # when it is not met, `python -m bench` exits non-zero. A speed figure below target does not.
+    correctness: bool = False
 
     @property
     def ratio(self) -> float | None:
@@ -28,6 +31,16 @@ class Figure:
         if self.reference in (None, 0) or math.isnan(self.reference):
             return None
         return self.handoff / self.reference
+
+
+def check(benchmark: str, database: str, metric: str, ok: bool) -> Figure:
+    """A correctness check as a line of the table."""
+    return Figure(benchmark, database, metric, float(ok), None, "", "ok", ok, correctness=True)
+
+
+def failures(figures: list[Figure]) -> list[Figure]:
+    """The correctness checks that failed (speed figures below target are not failures)."""
+    return [figure for figure in figures if figure.correctness and figure.met is False]
 
 
 def _number(value: float | None, unit: str) -> str:
@@ -47,6 +60,8 @@ def table(figures: list[Figure]) -> str:
     for figure in figures:
         ratio = "—" if figure.ratio is None else f"{figure.ratio:.0%}"
         met = {True: "yes", False: "**no**", None: "—"}[figure.met]
+        if figure.correctness:
+            met = "ok" if figure.met else "**FAILED**"
         lines.append(f"| {figure.benchmark} | {figure.database} | {figure.metric} | "
                      f"{_number(figure.handoff, figure.unit)} | {_number(figure.reference, figure.unit)} | "
                      f"{ratio} | {figure.target} | {met} |")

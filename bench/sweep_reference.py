@@ -1,7 +1,8 @@
 """The sweep's yardstick: the same expiry writes as Handoff's `expire_unmatched`, batch for
 batch, with raw SQL through the reference `Store` (stdlib `sqlite3` or `psycopg`).
 
-Per batch of 2000, one transaction: pick the due requests, set them `expired`, append their
+Per batch (Handoff's `sweep_batch_rows` setting, so both take the same number of
+transactions), one transaction: pick the due requests, set them `expired`, append their
 timeline and event rows, void their pending holds, move the balances with conditional
 updates, insert one `escrow_void` transfer per hold and its entry, commit.
 """
@@ -16,6 +17,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bench.reference import Store
+from marketplace_app.scheduler.runner import MAX_BATCHES_PER_RUN
+from marketplace_app.settings import get_settings
 
 DUE = ("SELECT id FROM request WHERE status = 'matching' AND match_deadline_at <= :now "
        "ORDER BY match_deadline_at LIMIT :limit")
@@ -34,8 +37,13 @@ ENTRY = ("INSERT INTO ledger_entry (transfer_id, from_account_id, to_account_id,
 REASON = "Request expired unmatched: escrow refunded"
 
 
-def sweep(url: str, *, batch_size: int = 2000, max_batches: int = 200) -> tuple[int, list[float]]:
-    """Expire everything due; return rows processed and each write transaction's duration (ms)."""
+def sweep(url: str, *, batch_size: int | None = None,
+          max_batches: int = MAX_BATCHES_PER_RUN) -> tuple[int, list[float]]:
+    """Expire everything due; return rows processed and each write transaction's duration (ms).
+
+    At most `max_batches` batches, like Handoff's scheduler runner in one run.
+    """
+    batch_size = batch_size or get_settings().sweep_batch_rows
     store = Store(url)
     moment = store.stamp(datetime.now(UTC))
     processed, durations_ms = 0, []

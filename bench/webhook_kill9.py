@@ -294,9 +294,9 @@ def describe(outcome: Outcome) -> None:
 def figures(outcome: Outcome) -> list[report.Figure]:
     return [
         report.Figure("kill9", outcome.kind, f"lost of {outcome.queued:,} after {outcome.kills} kills",
-                      outcome.lost, None, "", "0", outcome.lost == 0),
+                      outcome.lost, None, "", "0", outcome.lost == 0, correctness=True),
         report.Figure("kill9", outcome.kind, "delivered", outcome.statuses.get("delivered", 0), None, "",
-                      f"{outcome.queued:,}", outcome.ok),
+                      f"{outcome.queued:,}", outcome.ok, correctness=True),
         report.Figure("kill9", outcome.kind, "duplicates received", outcome.duplicates, None, "",
                       "allowed (at-least-once)", None),
     ]
@@ -304,8 +304,7 @@ def figures(outcome: Outcome) -> list[report.Figure]:
 
 def run(kind: str, options: Options) -> list[report.Figure]:
     """The registry entry (`python -m bench kill9`)."""
-    del options  # the defaults: 1,000 events, 30 kills
-    outcome = measure(kind)
+    outcome = measure(kind, count=options.kill9_events, kills=options.kill9_kills)
     describe(outcome)
     return figures(outcome)
 

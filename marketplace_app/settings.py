@@ -188,6 +188,11 @@ class Settings(BaseSettings):
         if not self.redis_url:
             return 1
         return self.web_concurrency or os.cpu_count() or 1
+    # Scheduler sweeps (issue 13 §1): rows per write transaction of the set-based money sweeps
+    # (expiry, work window, settlement releases). Each batch is one short transaction, so on SQLite
+    # no sweep holds the one write lock for long (target: under 250 ms a batch on a busy 2-core
+    # machine); the runner takes the next batch while they come back full.
+    sweep_batch_rows: int = Field(default=500, ge=1, le=10_000)
 
     @model_validator(mode="after")
     def _secret_is_real(self) -> Settings:

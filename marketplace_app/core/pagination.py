@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import literal, select, tuple_
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session
 
@@ -79,16 +79,18 @@ def find_anchor(session: Session, columns: Sequence[ColumnElement], *conditions:
 
 
 def older_than(columns: Sequence[ColumnElement], anchor: Sequence[Any]) -> ColumnElement:
-    """The rows after `anchor` in descending order of `columns`: a lexicographic "less than".
+    """The rows after `anchor` in descending order of `columns`: the row-value comparison
+    `(created_at, id) < (:created_at, :id)`.
 
-    A leading `<=` on the first column is added so an index on it can start its range scan
-    at the anchor instead of at the top.
+    PostgreSQL and SQLite (3.15 and later) both answer it with one index range scan that starts
+    at the anchor (an index on the list's scope columns, then `columns`); the spelled-out
+    `a < :a OR (a = :a AND b < :b)` made PostgreSQL scan from the anchor's `created_at` and filter.
+    The values are bound with the columns' types (UTC datetimes are stored in one text form on SQLite).
     """
-    first, *rest = columns
-    strictly = first < anchor[0]
-    if not rest:
-        return strictly
-    return and_(first <= anchor[0], or_(strictly, and_(first == anchor[0], older_than(rest, anchor[1:]))))
+    if len(columns) == 1:
+        return columns[0] < anchor[0]
+    values = [literal(value, column.type) for column, value in zip(columns, anchor, strict=True)]
+    return tuple_(*columns) < tuple_(*values)
 
 
 def newest_first(session: Session, statement: Any, *, columns: Sequence[ColumnElement], anchor: Sequence[Any] | None,

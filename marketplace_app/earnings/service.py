@@ -17,7 +17,6 @@ from marketplace_app.ledger import service as ledger
 from marketplace_app.settings import get_settings
 
 EARNINGS = Earning.__table__
-BATCH_SIZE = 2000
 
 
 def record(session: Session, *, operator_id: str, request_id: str, amount_cents: int) -> datetime:
@@ -29,27 +28,31 @@ def record(session: Session, *, operator_id: str, request_id: str, amount_cents:
     return available_on
 
 
-def release_due(session: Session, *, limit: int = BATCH_SIZE) -> int:
+def batch_size() -> int:
+    """Earnings released per sweep transaction (a setting, read when the sweep runs)."""
+    return get_settings().sweep_batch_rows
+
+
+def release_due(session: Session, *, limit: int | None = None) -> int:
     """Move every due, unfrozen pending earning to available (one batch); return how many."""
     due = select(EARNINGS.c.id).where(EARNINGS.c.status == EarningStatus.pending, EARNINGS.c.available_on <= now(),
-                                      EARNINGS.c.frozen.is_(False)).order_by(EARNINGS.c.available_on).limit(limit)
-    ids = list(session.execute(due).scalars())
+                                      EARNINGS.c.frozen.is_(False)).order_by(EARNINGS.c.available_on)
+    ids = list(session.execute(due.limit(limit or batch_size())).scalars())
     if not ids:
         return 0
     released = session.execute(update(EARNINGS).where(
         EARNINGS.c.id.in_(ids), EARNINGS.c.status == EarningStatus.pending, EARNINGS.c.frozen.is_(False),
     ).values(status=EarningStatus.available, released_at=now()).returning(
         EARNINGS.c.id, EARNINGS.c.operator_id, EARNINGS.c.request_id, EARNINGS.c.amount_cents)).all()
-    specs = []
-    for earning in released:
-        pending = ledger.account_id(session, accounts.operator_pending(earning.operator_id))
-        available = ledger.account_id(session, accounts.operator_available(earning.operator_id))
-        specs.append(ledger.TransferSpec(
-            idempotency_key=f"earning:{earning.id}:release", kind="settlement_release",
-            reason=f"Settlement hold over for request {earning.request_id}",
-            legs=[ledger.Leg(pending, available, earning.amount_cents)], reference_type="request",
-            reference_id=earning.request_id))
-    return ledger.transfer_many(session, specs)
+    # Two account lookups per operator in the batch, not per earning: a busy operator has many.
+    wallets = {operator_id: (ledger.account_id(session, accounts.operator_pending(operator_id)),
+                             ledger.account_id(session, accounts.operator_available(operator_id)))
+               for operator_id in sorted({earning.operator_id for earning in released})}
+    return ledger.transfer_many(session, [ledger.TransferSpec(
+        idempotency_key=f"earning:{earning.id}:release", kind="settlement_release",
+        reason=f"Settlement hold over for request {earning.request_id}",
+        legs=[ledger.Leg(*wallets[earning.operator_id], earning.amount_cents)], reference_type="request",
+        reference_id=earning.request_id) for earning in released])
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import and_, insert, or_, select, update
+from sqlalchemy import and_, insert, literal, or_, select, update
 from sqlmodel import Session
 
 from marketplace_app.core.clock import now
@@ -241,17 +242,42 @@ def transfer_many(session: Session, specs: Sequence[TransferSpec]) -> int:
 
 
 def void_holds(session: Session, hold_ids: Sequence[str], *, reason: str) -> int:
-    """Void every still-pending hold in `hold_ids` (set-based, exactly once each); return how many."""
+    """Void every still-pending hold in `hold_ids` (set-based, exactly once each); return how many.
+
+    Four statements whatever the batch size (for sweeps): claim the holds with one conditional
+    UPDATE, move the balances (one conditional UPDATE per account), then write the transfers and
+    their entries with INSERT … SELECT from the claimed holds, so no row passes through Python
+    again. A hold another sweeper claimed first is simply not in the claim.
+    """
     if not hold_ids:
         return 0
-    voided = session.execute(
-        update(HOLDS).where(HOLDS.c.id.in_(list(hold_ids)), HOLDS.c.state == HoldState.pending)
-        .values(state=HoldState.voided, resolved_at=now())
-        .returning(HOLDS.c.id, HOLDS.c.source_account_id, HOLDS.c.escrow_account_id, HOLDS.c.amount_cents,
-                   HOLDS.c.reference_type, HOLDS.c.reference_id)
-    ).all()
-    return transfer_many(session, [
-        TransferSpec(idempotency_key=f"hold:{hold.id}:{HoldState.voided}", kind="escrow_void", reason=reason,
-                     legs=[Leg(hold.escrow_account_id, hold.source_account_id, hold.amount_cents)],
-                     reference_type=hold.reference_type, reference_id=hold.reference_id)
-        for hold in voided])
+    moment = now()
+    with session.begin_nested():  # the claim, the balances and the journal stand or fall together
+        claimed = session.execute(
+            update(HOLDS).where(HOLDS.c.id.in_(list(hold_ids)), HOLDS.c.state == HoldState.pending)
+            .values(state=HoldState.voided, resolved_at=moment)
+            .returning(HOLDS.c.id, HOLDS.c.source_account_id, HOLDS.c.escrow_account_id, HOLDS.c.amount_cents)
+        ).all()
+        if not claimed:
+            return 0
+        legs = [Leg(hold.escrow_account_id, hold.source_account_id, hold.amount_cents) for hold in claimed]
+        _check_legs(legs)
+        _apply_balances(session, legs)
+        _journal_voids(session, [hold.id for hold in claimed], reason=reason, moment=moment)
+    return len(claimed)
+
+
+def _journal_voids(session: Session, hold_ids: list[str], *, reason: str, moment: datetime) -> None:
+    """One `escrow_void` transfer per hold (key `hold:<id>:voided`) and its entry, escrow → source."""
+    key = literal("hold:", TRANSFERS.c.idempotency_key.type) + HOLDS.c.id + literal(f":{HoldState.voided}")
+    stamp = literal(moment, TRANSFERS.c.created_at.type)
+    session.execute(insert(TRANSFERS).from_select(
+        ["idempotency_key", "kind", "reason", "reference_type", "reference_id", "created_at"],
+        select(key, literal("escrow_void", TRANSFERS.c.kind.type), literal(reason[:300], TRANSFERS.c.reason.type),
+               HOLDS.c.reference_type, HOLDS.c.reference_id, stamp).where(HOLDS.c.id.in_(hold_ids))))
+    session.execute(insert(ENTRIES).from_select(
+        ["transfer_id", "from_account_id", "to_account_id", "amount_cents", "created_at"],
+        select(TRANSFERS.c.id, HOLDS.c.escrow_account_id, HOLDS.c.source_account_id, HOLDS.c.amount_cents,
+               literal(moment, ENTRIES.c.created_at.type))
+        .select_from(HOLDS.join(TRANSFERS, TRANSFERS.c.idempotency_key == key))
+        .where(HOLDS.c.id.in_(hold_ids))))

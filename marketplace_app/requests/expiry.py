@@ -1,7 +1,8 @@
 """Set-based timers for requests: expire unmatched requests and refund their escrow.
 
-Each call handles one batch in the caller's transaction (short SQLite write
-transactions); the scheduler calls again while batches come back full.
+Each call handles one batch (`settings.sweep_batch_rows`) in the caller's transaction, with
+a fixed number of set-based statements whatever its size (short SQLite write transactions);
+the scheduler calls again while batches come back full.
 """
 
 from __future__ import annotations
@@ -16,12 +17,17 @@ from marketplace_app.core.db import is_postgres
 from marketplace_app.ledger import service as ledger
 from marketplace_app.requests import status as machine
 from marketplace_app.requests.models import Request, RequestStatus
+from marketplace_app.settings import get_settings
 
 REQUESTS = Request.__table__
-BATCH_SIZE = 1000  # keeps each SQLite write transaction near 200 ms
 
 
-def expire_unmatched(session: Session, *, request_ids: Sequence[str] | None = None, limit: int = BATCH_SIZE) -> int:
+def batch_size() -> int:
+    """Rows per sweep transaction (a setting, read when the sweep runs)."""
+    return get_settings().sweep_batch_rows
+
+
+def expire_unmatched(session: Session, *, request_ids: Sequence[str] | None = None, limit: int | None = None) -> int:
     """Expire matching requests past their match window and void their holds; return how many.
 
     With `request_ids`, only those (a read that found one overdue); otherwise the
@@ -33,13 +39,14 @@ def expire_unmatched(session: Session, *, request_ids: Sequence[str] | None = No
                                       REQUESTS.c.match_deadline_at <= moment)
     if request_ids is not None:
         due = due.where(REQUESTS.c.id.in_(list(request_ids)))
-    due = due.order_by(REQUESTS.c.match_deadline_at).limit(limit)
+    due = due.order_by(REQUESTS.c.match_deadline_at).limit(limit or batch_size())
     if is_postgres(session):
         due = due.with_for_update(skip_locked=True)
     ids = list(session.execute(due).scalars())
     moved = machine.transition_many(session, request_ids=ids, to=RequestStatus.expired,
                                     sources=[RequestStatus.matching], actor=machine.SYSTEM,
-                                    values={"closed_at": moment}, note="no operator accepted in time")
+                                    values={"closed_at": moment}, note="no operator accepted in time",
+                                    returning=["hold_id"])
     ledger.void_holds(session, [row["hold_id"] for row in moved if row["hold_id"]],
                       reason="Request expired unmatched: escrow refunded")
     return len(moved)

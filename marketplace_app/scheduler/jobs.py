@@ -31,7 +31,7 @@ class Job:
     description: str
     interval_seconds: int
     run: Callable[[Session], int] | Callable[[], int]
-    batch_size: int | None = None
+    batch_size: int | Callable[[], int] | None = None  # a callable reads a setting at run time
     transactional: bool = True
 
 
@@ -44,13 +44,13 @@ def _check_ledger(session: Session) -> int:
 
 JOBS: list[Job] = [
     Job("expire_unmatched_requests", "Expire requests nobody accepted in their window; refund escrow", 5,
-        expiry.expire_unmatched, batch_size=expiry.BATCH_SIZE),
+        expiry.expire_unmatched, batch_size=expiry.batch_size),
     Job("enforce_work_window", "Requeue (once) or expire accepted requests not submitted in time", 15,
-        timers.enforce_work_window, batch_size=timers.BATCH_SIZE),
+        timers.enforce_work_window, batch_size=timers.batch_size),
     Job("auto_approve_reviews", "Approve results left in needs_review past the review window", 60,
         review.auto_approve_due, batch_size=review.BATCH_SIZE),
     Job("release_settlements", "Move rewards from pending to available after the settlement hold", 60,
-        earnings.release_due, batch_size=earnings.BATCH_SIZE),
+        earnings.release_due, batch_size=earnings.batch_size),
     Job("deliver_webhooks", "Send due webhook deliveries (now, +5 min, +30 min, +2 h), log each attempt", 2,
         webhook_delivery.deliver_due, batch_size=webhook_delivery.BATCH_SIZE, transactional=False),
     Job("dispute_deadlines", "Finalize unappealed rulings; replace or escalate late juries, specialists, boards", 60,

@@ -36,7 +36,7 @@ def run_job(job: Job, *, holder: str = "manual") -> int:
             else:
                 batch = job.run()
             processed += batch
-            if job.batch_size is None or batch < job.batch_size:
+            if job.batch_size is None or batch < _batch_size(job):
                 break
     except Exception as exc:  # a failing job must not stop the others; staff see the error
         log.exception("scheduled job %s failed", job.name)
@@ -44,6 +44,10 @@ def run_job(job: Job, *, holder: str = "manual") -> int:
     _record(job, holder=holder, started_at=started_at, processed=processed, error=error,
             duration_ms=int((time.perf_counter() - clock_start) * 1000))
     return processed
+
+
+def _batch_size(job: Job) -> int:
+    return job.batch_size() if callable(job.batch_size) else job.batch_size
 
 
 def _record(job: Job, *, holder: str, started_at, processed: int, error: str | None, duration_ms: int) -> None:

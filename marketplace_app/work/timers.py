@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import select, tuple_, update
 from sqlmodel import Session
 
 from marketplace_app.core.clock import now
@@ -18,15 +18,19 @@ from marketplace_app.work.models import AssignmentOutcome, WorkAssignment
 
 REQUESTS = Request.__table__
 ASSIGNMENTS = WorkAssignment.__table__
-BATCH_SIZE = 1000
 
 
-def enforce_work_window(session: Session, *, limit: int = BATCH_SIZE) -> int:
+def batch_size() -> int:
+    """Requests per work-window sweep transaction (a setting, read when the sweep runs)."""
+    return get_settings().sweep_batch_rows
+
+
+def enforce_work_window(session: Session, *, limit: int | None = None) -> int:
     """Requeue or expire overdue in-progress requests (one batch); return how many moved."""
     moment = now()
     due = select(REQUESTS.c.id, REQUESTS.c.requeue_count, REQUESTS.c.urgency, REQUESTS.c.operator_id).where(
         REQUESTS.c.status == RequestStatus.in_progress, REQUESTS.c.work_deadline_at <= moment,
-        REQUESTS.c.mode == "live").order_by(REQUESTS.c.work_deadline_at).limit(limit)
+        REQUESTS.c.mode == "live").order_by(REQUESTS.c.work_deadline_at).limit(limit or batch_size())
     if is_postgres(session):
         due = due.with_for_update(skip_locked=True)
     rows = session.execute(due).all()
@@ -36,11 +40,13 @@ def enforce_work_window(session: Session, *, limit: int = BATCH_SIZE) -> int:
 
 
 def _time_out_assignments(session: Session, pairs: list[tuple[str, str]]) -> None:
-    for request_id, operator_id in pairs:
-        session.execute(update(ASSIGNMENTS).where(
-            ASSIGNMENTS.c.request_id == request_id, ASSIGNMENTS.c.operator_id == operator_id,
-            ASSIGNMENTS.c.outcome == AssignmentOutcome.working,
-        ).values(outcome=AssignmentOutcome.timed_out, ended_at=now()))
+    if not pairs:
+        return
+    # One statement for the batch: (request, operator) row values, as one UPDATE per pair did.
+    session.execute(update(ASSIGNMENTS).where(
+        tuple_(ASSIGNMENTS.c.request_id, ASSIGNMENTS.c.operator_id).in_(pairs),
+        ASSIGNMENTS.c.outcome == AssignmentOutcome.working,
+    ).values(outcome=AssignmentOutcome.timed_out, ended_at=now()))
 
 
 def _requeue(session: Session, rows: list, moment) -> int:

@@ -5,13 +5,16 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from marketplace_app.companies.models import Project
+from marketplace_app.core import db
 from marketplace_app.core.db import unit_of_work
 from marketplace_app.core.errors import ValidationFailed
 from marketplace_app.core.pagination import decode_cursor, find_anchor, integer_anchor, newest_first
+from marketplace_app.requests import service as request_service
 from tests import factories
+from tests.requests import helpers as rh
 
 COLUMNS = (Project.created_at, Project.id)
 NOON = datetime(2026, 3, 3, 12, 0, tzinfo=UTC)
@@ -119,3 +122,44 @@ def test_no_cursor_means_the_first_page(cursor):
 def test_an_integer_cursor_beyond_the_column_range_starts_at_the_top(starting_after, anchor):
     # then (every id is older than an id the column cannot hold)
     assert integer_anchor(starting_after, max_id=2**31 - 1) == anchor
+
+
+def _keyset_statement_of_a_request_page() -> tuple[str, dict]:
+    """The SQL and parameters `list_requests` runs for a keyset page (`starting_after`)."""
+    agent = rh.make_agent(funded_cents=3_000)
+    ids = rh.seed_matching_requests(agent, count=30, price_cents=100, deadline=NOON + timedelta(days=365))
+    seen: list[tuple[str, dict]] = []
+
+    def remember(_connection, _cursor, statement, parameters, _context, _many):
+        if "ORDER BY request.created_at DESC" in statement:
+            seen.append((statement, parameters))
+
+    context = agent.context()
+    event.listen(db.get_engine(), "before_cursor_execute", remember)
+    try:
+        with unit_of_work(read_only=True) as session:
+            page = request_service.list_requests(session, ctx=context, limit=5, starting_after=ids[10])
+    finally:
+        event.remove(db.get_engine(), "before_cursor_execute", remember)
+    assert len(page.rows) == 5
+    return seen[-1]
+
+
+def test_a_deep_keyset_page_is_one_index_range_scan_starting_at_the_anchor():
+    # given the statement of a keyset page of requests
+    statement, parameters = _keyset_statement_of_a_request_page()
+
+    # when the database plans it (PostgreSQL told to prefer an index, as it would at 1,000,000 rows)
+    with unit_of_work(read_only=True) as session:
+        connection = session.connection()
+        if db.is_postgres(session):
+            connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
+            plan = "\n".join(row[0] for row in connection.exec_driver_sql(f"EXPLAIN {statement}", parameters))
+            expected = "ROW(created_at, (id)::text) < ROW("
+        else:
+            plan = "\n".join(str(row[-1]) for row in connection.exec_driver_sql(
+                f"EXPLAIN QUERY PLAN {statement}", parameters))
+            expected = "(created_at,id)<(?,?)"
+
+    # then the index range itself starts at the anchor's (created_at, id), nothing is filtered after it
+    assert "ix_request_project_created" in plan and expected in plan, plan

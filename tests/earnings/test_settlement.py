@@ -14,8 +14,10 @@ from marketplace_app.core.db import unit_of_work
 from marketplace_app.earnings import service as earnings
 from marketplace_app.earnings.models import Earning
 from marketplace_app.scheduler.jobs import JOBS
+from marketplace_app.scheduler.runner import run_job
 from tests.ledger.helpers import assert_ledger_balanced, race, transfer_count
 from tests.requests import helpers as rh
+from tests.support import override_settings
 from tests.work import helpers as w
 
 HOLD = timedelta(days=7)
@@ -167,4 +169,24 @@ def test_the_summary_and_list_show_pending_with_available_on_and_the_total(agent
         w.REWARD_CENTS, w.REWARD_CENTS, 0, 2 * w.REWARD_CENTS)
     assert (items[0].request_id, items[0].status, items[0].available_on) == (second, "pending", w.T0 + 2 * HOLD)
     assert daily == [(w.T0.date().isoformat(), w.REWARD_CENTS), ((w.T0 + HOLD).date().isoformat(), w.REWARD_CENTS)]
+    assert_ledger_balanced()
+
+
+def test_the_release_batch_is_the_sweep_batch_setting(agent, monkeypatch):
+    # given three due earnings of one operator and sweep batches of two
+    override_settings(monkeypatch, sweep_batch_rows=2)
+    clock.freeze(w.T0)
+    operator = w.make_operator()
+    for _ in range(3):
+        w.completed_request(agent, operator)
+    clock.advance(HOLD)
+
+    # when one batch runs, then the scheduler's job
+    first = release()
+    rest = run_job(next(job for job in JOBS if job.name == "release_settlements"))
+
+    # then two, then the last one; each released once into the operator's available credit
+    assert (first, rest) == (2, 1)
+    assert transfer_count(kind="settlement_release") == 3
+    assert (w.pending_cents(operator.user_id), w.available_cents(operator.user_id)) == (0, 3 * w.REWARD_CENTS)
     assert_ledger_balanced()

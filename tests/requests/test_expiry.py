@@ -20,6 +20,7 @@ from marketplace_app.scheduler.jobs import JOBS
 from marketplace_app.scheduler.runner import run_job
 from tests.ledger.helpers import assert_ledger_balanced, journal_counts, race
 from tests.requests import helpers as h
+from tests.support import override_settings
 
 T0 = datetime(2026, 2, 18, 12, 0, tzinfo=UTC)
 EXPIRE_JOB = next(job for job in JOBS if job.name == "expire_unmatched_requests")
@@ -209,6 +210,23 @@ def test_three_concurrent_sweeps_refund_each_request_exactly_once(agent, databas
     # then together they expired each request once
     assert result.kinds() == {"ok": 3}, result.outcomes
     assert sum(result.outcomes) == 300
+    assert h.refunds_per_request() == dict.fromkeys(due, 1)
+    assert h.escrow_cents(agent) == 0
+    assert_ledger_balanced()
+
+
+def test_the_sweep_takes_batches_of_the_configured_size_until_one_comes_back_short(agent, monkeypatch):
+    # given 7 due requests and sweep batches of 3 rows (a setting, so SQLite write locks stay short)
+    override_settings(monkeypatch, sweep_batch_rows=3)
+    h.fund(agent, cents=7 * 100)
+    due = h.seed_matching_requests(agent, count=7, price_cents=100, deadline=clock.now() - timedelta(seconds=1))
+
+    # when one batch runs, then the scheduler's job
+    first = sweep()
+    rest = run_job(EXPIRE_JOB)
+
+    # then the batch took 3, the job the other 4 (3 + 1, stopping at the short batch), each refunded once
+    assert (first, rest) == (3, 4)
     assert h.refunds_per_request() == dict.fromkeys(due, 1)
     assert h.escrow_cents(agent) == 0
     assert_ledger_balanced()

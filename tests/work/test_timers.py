@@ -15,6 +15,7 @@ from marketplace_app.scheduler.jobs import JOBS
 from marketplace_app.work import timers
 from tests.ledger.helpers import assert_ledger_balanced, hold_state, race
 from tests.requests import helpers as rh
+from tests.support import override_settings
 from tests.work import helpers as w
 
 WINDOW = timedelta(minutes=15) * 150 // 100  # duration 15min + 50 %
@@ -149,3 +150,23 @@ def test_concurrent_sweeps_requeue_and_expire_exactly_once(database, agent):
     assert rh.statuses(ids) == {**dict.fromkeys(ids[:2], "expired"), **dict.fromkeys(ids[2:], "matching")}
     assert rh.refunds_per_request() == dict.fromkeys(ids[:2], 1)
     assert_ledger_balanced()
+
+
+def test_the_sweep_takes_batches_of_the_setting_and_times_out_each_assignment(agent, monkeypatch):
+    # given three late requests of one operator and sweep batches of two
+    override_settings(monkeypatch, sweep_batch_rows=2)
+    clock.freeze(w.T0)
+    operator = w.make_operator()
+    ids = [w.create(agent, urgency="30min")["id"] for _ in range(3)]
+    for request_id in ids:
+        w.accept(operator, request_id)
+    clock.advance(WINDOW)
+
+    # when one batch runs, then the next
+    batches = (enforce(), enforce(), enforce())
+
+    # then two went, then one; each back to matching and each assignment timed out in the operator's list
+    assert batches == (2, 1, 0)
+    assert rh.statuses(ids) == dict.fromkeys(ids, "matching")
+    work = rh.client().get("/v1/operator/work", headers=operator.headers()).json()["data"]
+    assert sorted(item["outcome"] for item in work) == ["timed_out"] * 3
