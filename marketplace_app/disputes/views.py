@@ -12,7 +12,7 @@ from marketplace_app.companies.models import InformationPolicy, Project
 from marketplace_app.core.clock import isoformat
 from marketplace_app.core.money import format_money
 from marketplace_app.disputes.models import DisputeStatus
-from marketplace_app.disputes.service import APPEAL_INSTRUCTIONS
+from marketplace_app.disputes.service import appeal_instructions
 from marketplace_app.requests import visibility
 from marketplace_app.requests.models import Request
 from marketplace_app.settings import get_settings
@@ -49,7 +49,7 @@ def render(dispute: Mapping[str, Any], steps: Sequence[Mapping[str, Any]]) -> di
         "history": [{"kind": step["kind"], "actor_type": step["actor_type"], "tier": step["from_tier"],
                      "ruling": step["ruling"], "refund_amount": _money(step["refund_cents"], currency),
                      "text": step["text"], "created_at": isoformat(step["created_at"])} for step in steps],
-        "appeal_instructions": APPEAL_INSTRUCTIONS.replace("{id}", dispute["request_id"]) if awaiting else None,
+        "appeal_instructions": appeal_instructions(dispute["request_id"]) if awaiting else None,
         "created_at": isoformat(dispute["created_at"]), "resolved_at": isoformat(dispute["resolved_at"]),
     }
 

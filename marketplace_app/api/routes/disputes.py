@@ -15,6 +15,7 @@ from marketplace_app.api.access import ADMIN, access
 from marketplace_app.api.agent import Agent
 from marketplace_app.api.deps import AdminUser, require_role
 from marketplace_app.api.idempotent import fingerprint, run_idempotent
+from marketplace_app.core import wording
 from marketplace_app.core.db import unit_of_work
 from marketplace_app.core.money import parse_money
 from marketplace_app.disputes import queries, views
@@ -37,6 +38,17 @@ ERRORS = {400: {"description": "Not allowed in this state, or the window closed 
           409: {"description": "The dispute moved on concurrently (`invalid_state`), or the first call with this "
                                "Idempotency-Key is still running (`idempotency_in_progress`)"},
           422: {"description": "Invalid input (`validation_error`)"}}
+
+
+SETTINGS = get_settings()
+APPEAL_WINDOW = wording.hours(SETTINGS.appeal_window_hours)
+# OpenAPI descriptions name the deployment's windows and limits, so they are built from settings.
+OPEN_DESCRIPTION = (
+    f"Dispute a completed request within {wording.hours(SETTINGS.dispute_window_hours)} of completion. "
+    f"Under {wording.money(SETTINGS.small_claims_limit_cents)} and rated ≤ 2 it is refunded 50 % at once; "
+    f"otherwise tier 0 rules instantly and the ruling awaits appeal ({APPEAL_WINDOW}).")
+APPEAL_DESCRIPTION = f"Appeal the current ruling within {APPEAL_WINDOW}: the next tier takes the dispute."
+RULING_DESCRIPTION = f"Rule as the specialist (appealable for {APPEAL_WINDOW}) or the board (final)."
 
 
 class ReasonIn(BaseModel):
@@ -85,11 +97,11 @@ def _agent_action(agent: Any, request_id: str, act: Callable[[Session, Mapping[s
 
 # ------------------------------------------------------------------------------------------ the company's agent
 
-@router.post("/requests/{request_id}/dispute", status_code=201, openapi_extra=AGENT, responses=ERRORS)
+@router.post("/requests/{request_id}/dispute", status_code=201, openapi_extra=AGENT, responses=ERRORS,
+             description=OPEN_DESCRIPTION)
 def open_dispute(request_id: RequestId, body: ReasonIn, agent: Agent,
                  idempotency_key: IdempotencyKey = None) -> JSONResponse:
-    """Dispute a completed request within 24 h of completion. Under 5.00 EUR and rated ≤ 2 it is
-    refunded 50 % at once; otherwise tier 0 rules instantly and the ruling awaits appeal (48 h)."""
+    """Dispute a completed request (the description names the window and the small-claims limit)."""
 
     def action(session: Session) -> dict[str, Any]:
         dispute = disputes.open_by_company(session, ctx=agent, request_id=request_id, reason=body.reason)
@@ -107,9 +119,10 @@ def get_dispute(request_id: RequestId, agent: Agent) -> dict[str, Any]:
         return _shown(session, queries.for_request(session, ctx=agent, request_id=request_id))
 
 
-@router.post("/requests/{request_id}/dispute/appeal", openapi_extra=AGENT, responses=ERRORS)
+@router.post("/requests/{request_id}/dispute/appeal", openapi_extra=AGENT, responses=ERRORS,
+             description=APPEAL_DESCRIPTION)
 def appeal_as_company(request_id: RequestId, body: ReasonIn, agent: Agent) -> dict[str, Any]:
-    """Appeal the current ruling within 48 h: the next tier takes the dispute."""
+    """Appeal the current ruling; the next tier takes the dispute."""
     return _agent_action(agent, request_id, lambda session, dispute: disputes.appeal(
         session, dispute_id=dispute["id"], actor=agent, reason=body.reason))
 
@@ -158,9 +171,10 @@ def state_my_side(dispute_id: DisputeId, body: ReasonIn, user: Operator) -> dict
         session, dispute_id=dispute_id, actor=actor, statement=body.reason))
 
 
-@router.post("/operator/disputes/{dispute_id}/appeal", openapi_extra=OPERATOR, responses=ERRORS)
+@router.post("/operator/disputes/{dispute_id}/appeal", openapi_extra=OPERATOR, responses=ERRORS,
+             description=APPEAL_DESCRIPTION)
 def appeal_as_operator(dispute_id: DisputeId, body: ReasonIn, user: Operator) -> dict[str, Any]:
-    """Appeal the current ruling within 48 h."""
+    """Appeal the current ruling; the next tier takes the dispute."""
     return _operator_action(user, lambda session, actor: disputes.appeal(
         session, dispute_id=dispute_id, actor=actor, reason=body.reason))
 
@@ -208,9 +222,10 @@ def staff_queue(staff: AdminUser, tier: Annotated[int | None, Query(ge=2, le=3)]
                          for row in queries.staff_queue(session, tier=level, staff_id=staff.id)]}
 
 
-@router.post("/admin/disputes/{dispute_id}/ruling", openapi_extra=ADMIN, responses=ERRORS)
+@router.post("/admin/disputes/{dispute_id}/ruling", openapi_extra=ADMIN, responses=ERRORS,
+             description=RULING_DESCRIPTION)
 def staff_ruling(dispute_id: DisputeId, body: RulingIn, staff: AdminUser) -> dict[str, Any]:
-    """Rule as the specialist (appealable for 48 h) or the board (final)."""
+    """Rule as the specialist (appealable) or the board (final)."""
     with unit_of_work() as session:
         dispute = disputes.staff_rule(session, dispute_id=dispute_id, staff_id=staff.id, ruling=body.ruling,
                                       refund_cents=_cents(body.refund), reasoning=body.reasoning)

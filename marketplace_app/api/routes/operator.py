@@ -14,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from marketplace_app.api.access import access
 from marketplace_app.api.deps import require_role
 from marketplace_app.api.idempotent import fingerprint, run_idempotent
+from marketplace_app.core import wording
 from marketplace_app.core.clock import isoformat
 from marketplace_app.core.db import unit_of_work
 from marketplace_app.earnings import payouts
@@ -23,6 +24,7 @@ from marketplace_app.kyc import service as kyc
 from marketplace_app.operators import service as operators
 from marketplace_app.requests.schemas import parse_price, reject_control_characters
 from marketplace_app.requests.views import price
+from marketplace_app.settings import get_settings
 from marketplace_app.uploads import service as uploads
 from marketplace_app.work import flows
 from marketplace_app.work import service as work
@@ -219,11 +221,13 @@ def payout_view(payout: Any) -> dict[str, Any]:
 
 
 @router.post("/payouts", status_code=201, openapi_extra=OPERATOR,
-             responses={**ERRORS, 402: {"description": "More than your available balance"}})
+             responses={**ERRORS, 402: {"description": "More than your available balance"}},
+             description="Pay out from your available balance (minimum "
+                         f"{wording.money(get_settings().payout_minimum_cents)}).")
 def request_payout(body: PayoutIn, user: Operator,
                    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=255)] = None,
                    ) -> JSONResponse:
-    """Pay out from your available balance (minimum 10.00 EUR)."""
+    """Pay out from your available balance (at least the payout minimum in the description)."""
     return run_idempotent(
         principal=user.id, key=idempotency_key, request_hash=fingerprint("/v1/operator/payouts", body),
         status_code=201, action=lambda session: payout_view(payouts.request_payout(

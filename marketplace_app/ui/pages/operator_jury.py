@@ -11,7 +11,7 @@ from marketplace_app.ui.components.disputes import counted_text_area, dispute_st
 from marketplace_app.ui.components.forms import inline_error
 from marketplace_app.ui.components.layout import dashboard_page
 from marketplace_app.ui.components.status import empty_card
-from marketplace_app.ui.state.disputes import MAX_COMMENT_CHARACTERS
+from marketplace_app.ui.state.disputes import MAX_COMMENT_CHARACTERS, jury_intro
 from marketplace_app.ui.state.operator_disputes import JuryState
 
 State = JuryState
@@ -21,8 +21,7 @@ State = JuryState
 def operator_jury() -> rx.Component:
     """The juror's inbox."""
     return rx.vstack(
-        page_header("Jury duty", "Three operators judge each appealed dispute. Read the case and vote for the side "
-                                 "that is right; your vote is final and independent.", live_badge(State.live)),
+        page_header("Jury duty", jury_intro(), live_badge(State.live)),
         rx.cond(
             State.loaded,
             rx.cond(State.cases.length() > 0,

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from marketplace_app.core import wording
 from marketplace_app.core.clock import now
 from marketplace_app.core.money import parse_money
 from marketplace_app.disputes import queries, rules
@@ -33,6 +34,37 @@ STEP_WORDS = {"opened": "Opened", "ruling": "Ruling", "escalation": "Escalated",
 ACTOR_WORDS = {"company": "company", "operator": "operator", "system": "Handoff", "staff": "staff"}
 MAX_REASON_CHARACTERS = disputes.MAX_REASON_LENGTH
 MAX_COMMENT_CHARACTERS = disputes.MAX_COMMENT_LENGTH
+
+
+def dispute_window() -> str:
+    """How long after completion a company may dispute, e.g. "24 hours"."""
+    return wording.hours(get_settings().dispute_window_hours)
+
+
+def appeal_window() -> str:
+    """How long a ruling awaits appeal, e.g. "48 hours"."""
+    return wording.hours(get_settings().appeal_window_hours)
+
+
+def operator_disputes_intro() -> str:
+    """The operator's disputes page, under its title."""
+    return f"Companies may dispute a result within {dispute_window()}. Give your side, appeal a ruling, or settle."
+
+
+def company_disputes_empty() -> str:
+    """The company's disputes page when there are none."""
+    return f"Open a dispute from a completed request's page within {dispute_window()} of its completion."
+
+
+def jury_intro() -> str:
+    """The juror's inbox, under its title."""
+    return (f"{wording.number_word(get_settings().jury_size)} operators judge each appealed dispute. Read the case "
+            "and vote for the side that is right; your vote is final and independent.")
+
+
+def appealable_ruling() -> str:
+    """What staff read before a ruling that is not final, and after making it."""
+    return f"Either party may appeal your ruling to the board within {appeal_window()}."
 
 
 def tier_label(tier: int) -> str:
