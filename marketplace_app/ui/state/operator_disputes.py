@@ -20,7 +20,6 @@ from marketplace_app.disputes import service as disputes
 from marketplace_app.disputes.models import DisputeStatus, Party, Ruling
 from marketplace_app.disputes.parties import OperatorActor
 from marketplace_app.ui.state import live
-from marketplace_app.ui.state.base import error_toast
 from marketplace_app.ui.state.display import time_left, when
 from marketplace_app.ui.state.disputes import (
     MAX_COMMENT_CHARACTERS,
@@ -177,10 +176,10 @@ class OperatorDisputesState(live.LiveUpdates, OperatorState):
         self.selected_id, self.error, self.statement_length, self.appeal_length = dispute_id, "", 0, 0
         try:
             await self._read_selected()
-        except NotFound as exc:
+        except NotFound:
             self.selected_id = ""
-            return error_toast(exc)
-        return None
+            yield  # send the page its settled state; the refusal's toast follows from the raise
+            raise
 
     @rx.event
     def count_statement(self, text: str):
@@ -199,7 +198,7 @@ class OperatorDisputesState(live.LiveUpdates, OperatorState):
         except HandoffError as exc:
             self.error = exc.message
             await self._live_refresh()
-            return error_toast(exc)
+            return
         self.error = ""
         await self._live_refresh()
         return rx.toast.success(message, close_button=True)

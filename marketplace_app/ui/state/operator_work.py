@@ -19,7 +19,6 @@ from marketplace_app.core.clock import now
 from marketplace_app.core.errors import Forbidden, HandoffError, NotFound, ValidationFailed
 from marketplace_app.requests.models import RequestStatus
 from marketplace_app.ui import routes
-from marketplace_app.ui.state.base import error_toast
 from marketplace_app.ui.state.display import label, money, time_left, when
 from marketplace_app.ui.state.forms import UploadProgress, clean_text, read_upload
 from marketplace_app.ui.state.live import LiveUpdates, Matcher, live_request_events
@@ -149,15 +148,17 @@ class FeedState(LiveUpdates, OperatorState):
     async def accept(self, request_id: str):
         """Take a request and open its task page; say why when someone else was faster."""
         if request_id == self._accepted:  # a second tap queued behind the first
-            return rx.redirect(routes.operator_task(request_id))
+            yield rx.redirect(routes.operator_task(request_id))
+            return
         try:
             operator_id = await self._operator_id()
             await self._call(work.accept, operator_id=operator_id, request_id=request_id)
-        except HandoffError as exc:
+        except HandoffError:
             await self._refresh()
-            return error_toast(exc)
+            yield  # send the page its settled state; the refusal's toast follows from the raise
+            raise
         self._accepted = request_id
-        return [rx.toast.success("Accepted: the task is yours"), rx.redirect(routes.operator_task(request_id))]
+        yield [rx.toast.success("Accepted: the task is yours"), rx.redirect(routes.operator_task(request_id))]
 
 
 class WorkState(OperatorState):
@@ -240,10 +241,10 @@ class TaskState(OperatorState, UploadProgress):
         try:
             operator_id = await self._operator_id()
             await self._call(work.accept, operator_id=operator_id, request_id=request_id)
-        except HandoffError as exc:
+        except HandoffError:
             self.accepting = False
-            yield error_toast(exc)
-            return
+            yield  # send the page its settled state; the refusal's toast follows from the raise
+            raise
         await self._read(request_id)
         self.accepting = False
         yield rx.toast.success("Accepted: the task is yours")
@@ -267,7 +268,7 @@ class TaskState(OperatorState, UploadProgress):
                 self.files = [*self.files, saved]
         except HandoffError as exc:
             self.upload_percent, self.form_error = 0, exc.message
-            return error_toast(exc)
+            return
         self.upload_percent = 0
         return None
 
@@ -290,7 +291,6 @@ class TaskState(OperatorState, UploadProgress):
                                           submission=submission, file_ids=file_ids)
         except HandoffError as exc:
             self.submitting, self.form_error = False, exc.message
-            yield error_toast(exc)
             return
         await self._read(row["id"])
         self.submitting, self.files = False, []
