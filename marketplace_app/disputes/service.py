@@ -35,6 +35,7 @@ from marketplace_app.disputes.models import (
     Resolution,
     Ruling,
 )
+from marketplace_app.disputes.schemas import MAX_COMMENT_LENGTH, MAX_REASON_LENGTH
 from marketplace_app.disputes.triage import current_triage
 from marketplace_app.earnings.models import Earning, EarningStatus
 from marketplace_app.events import service as events
@@ -49,8 +50,6 @@ JURORS = DisputeJuror.__table__
 STEPS = DisputeStep.__table__
 REQUESTS = Request.__table__
 EARNINGS = Earning.__table__
-MAX_REASON_LENGTH = 1000
-MAX_COMMENT_LENGTH = 500
 BATCH_SIZE = 200
 FINAL_TIER = 3
 OPEN = [s for s in DisputeStatus if s is not DisputeStatus.resolved]

@@ -4,11 +4,10 @@ reads, states, appeals, settles and sits on juries; staff rule as specialist or 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Path, Query
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field, StrictStr
 from sqlmodel import Session
 
 from marketplace_app.api.access import ADMIN, access
@@ -21,6 +20,7 @@ from marketplace_app.core.money import parse_money
 from marketplace_app.disputes import queries, views
 from marketplace_app.disputes import service as disputes
 from marketplace_app.disputes.parties import OperatorActor
+from marketplace_app.disputes.schemas import OfferIn, ReasonIn, RulingIn, VoteIn
 from marketplace_app.identity.models import Role, User
 from marketplace_app.settings import get_settings
 
@@ -49,35 +49,6 @@ OPEN_DESCRIPTION = (
     f"otherwise tier 0 rules instantly and the ruling awaits appeal ({APPEAL_WINDOW}).")
 APPEAL_DESCRIPTION = f"Appeal the current ruling within {APPEAL_WINDOW}: the next tier takes the dispute."
 RULING_DESCRIPTION = f"Rule as the specialist (appealable for {APPEAL_WINDOW}) or the board (final)."
-
-
-class ReasonIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    reason: StrictStr = Field(min_length=1, max_length=1000, examples=["The answer ignores clause 4.2"])
-
-
-class OfferIn(BaseModel):
-    """A refund to the company, as a money string (`"4.00EUR"`); `"0.00EUR"` offers none."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    refund: StrictStr = Field(max_length=32, examples=["4.00EUR"])
-
-
-class VoteIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    vote: Literal["for_company", "for_operator"]
-    comment: StrictStr | None = Field(default=None, max_length=500)
-
-
-class RulingIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    ruling: Literal["for_company", "for_operator", "split"]
-    refund: StrictStr | None = Field(default=None, max_length=32, description="Required for a split")
-    reasoning: StrictStr = Field(min_length=1, max_length=1000)
 
 
 def _cents(text: str | None) -> int | None:

@@ -19,6 +19,7 @@ from marketplace_app.core.clock import isoformat
 from marketplace_app.core.db import unit_of_work
 from marketplace_app.earnings import payouts
 from marketplace_app.earnings import service as earnings
+from marketplace_app.earnings.schemas import EarningsPublic
 from marketplace_app.identity.models import Role, User
 from marketplace_app.kyc import service as kyc
 from marketplace_app.operators import service as operators
@@ -28,7 +29,7 @@ from marketplace_app.settings import get_settings
 from marketplace_app.uploads import service as uploads
 from marketplace_app.work import flows
 from marketplace_app.work import service as work
-from marketplace_app.work.verification import Submission
+from marketplace_app.work.schemas import AcceptedPublic, SubmissionCreate, SubmittedPublic
 
 router = APIRouter(prefix="/operator", tags=["operator"])
 OPERATOR = access("operator")
@@ -67,27 +68,6 @@ class KycIn(BaseModel):
     @classmethod
     def _name(cls, value: str) -> str:
         return reject_control_characters(value)
-
-
-class SubmitIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    answer: StrictStr = Field(min_length=1, max_length=20_000)
-    confidence: Literal["low", "medium", "high"]
-    proof_notes: StrictStr | None = Field(default=None, max_length=5000)
-    file_ids: list[StrictStr] = Field(default_factory=list, max_length=10)
-
-    @field_validator("answer", "proof_notes")
-    @classmethod
-    def _text(cls, value: str | None) -> str | None:
-        return reject_control_characters(value, multiline=True)
-
-    @field_validator("answer")
-    @classmethod
-    def _not_blank(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("answer must not be blank")
-        return value
 
 
 class PayoutIn(BaseModel):
@@ -173,7 +153,7 @@ def view(request_id: str, user: Operator) -> dict[str, Any]:
         return work.view(session, operator_id=user.id, request_id=request_id[:40])
 
 
-@router.post("/requests/{request_id}/accept", openapi_extra=OPERATOR, responses=ERRORS)
+@router.post("/requests/{request_id}/accept", openapi_extra=OPERATOR, responses=ERRORS, response_model=AcceptedPublic)
 def accept(request_id: str, user: Operator) -> dict[str, Any]:
     """Take the request. The first operator wins; others get 409, and 410 after expiry."""
     with unit_of_work() as session:
@@ -181,12 +161,11 @@ def accept(request_id: str, user: Operator) -> dict[str, Any]:
     return {"request_id": row["id"], "status": row["status"], "work_deadline_at": isoformat(row["work_deadline_at"])}
 
 
-@router.post("/requests/{request_id}/submit", openapi_extra=OPERATOR, responses=ERRORS)
-def submit(request_id: str, body: SubmitIn, user: Operator) -> dict[str, Any]:
+@router.post("/requests/{request_id}/submit", openapi_extra=OPERATOR, responses=ERRORS,
+             response_model=SubmittedPublic)
+def submit(request_id: str, body: SubmissionCreate, user: Operator) -> dict[str, Any]:
     """Hand in the result; automated verification decides completed, needs_review or disputed."""
-    row = flows.submit_work(operator_id=user.id, request_id=request_id[:40], file_ids=body.file_ids,
-                            submission=Submission(answer=body.answer, confidence=body.confidence,
-                                                  proof_notes=body.proof_notes or "", file_count=len(body.file_ids)))
+    row = flows.submit_work(operator_id=user.id, request_id=request_id[:40], body=body)
     return {"request_id": row["id"], "status": row["status"], "verification": row["result"]["verification"]}
 
 
@@ -197,7 +176,7 @@ def my_work(user: Operator) -> dict[str, Any]:
         return {"data": work.my_work(session, operator_id=user.id)}
 
 
-@router.get("/earnings", openapi_extra=OPERATOR, responses=ERRORS)
+@router.get("/earnings", openapi_extra=OPERATOR, responses=ERRORS, response_model=EarningsPublic)
 def my_earnings(user: Operator) -> dict[str, Any]:
     """Pending (each with `available_on`), available, in payout and total earned."""
     with unit_of_work(read_only=True) as session:

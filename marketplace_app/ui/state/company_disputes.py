@@ -26,12 +26,11 @@ from marketplace_app.ui.state.company import CompanyState, Pages, scope
 from marketplace_app.ui.state.company_request import RequestDetailState
 from marketplace_app.ui.state.display import time_left, when
 from marketplace_app.ui.state.disputes import (
-    MAX_REASON_CHARACTERS,
     dispute_fields,
+    form_reason,
     parse_refund,
     summary,
 )
-from marketplace_app.ui.state.forms import clean_text
 
 DISPUTES_PER_PAGE = 20
 DISPUTE_EVENT_PREFIX = "dispute."
@@ -205,7 +204,7 @@ class RequestDisputeState(live.LiveUpdates, CompanyState):
         self.busy, self.open_error = True, ""
         yield
         try:
-            reason = clean_text(form.get("reason"), field="reason", maximum=MAX_REASON_CHARACTERS, multiline=True)
+            reason = form_reason(form)
             status = await self._as_member(open_dispute, mode=self._mode(), request_id=self.request_id,
                                            reason=reason)
         except HandoffError as exc:
@@ -219,7 +218,7 @@ class RequestDisputeState(live.LiveUpdates, CompanyState):
     async def appeal(self, form: dict[str, Any]):
         """Appeal the current ruling: the next tier takes the dispute."""
         try:
-            reason = clean_text(form.get("reason"), field="reason", maximum=MAX_REASON_CHARACTERS, multiline=True)
+            reason = form_reason(form)
             await self._as_member(appeal, mode=self._mode(), request_id=self.request_id, reason=reason)
         except HandoffError as exc:
             self.appeal_error = exc.message

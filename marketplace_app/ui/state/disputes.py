@@ -14,9 +14,11 @@ from sqlmodel import Session
 from marketplace_app.core import wording
 from marketplace_app.core.clock import now
 from marketplace_app.core.money import parse_money
+from marketplace_app.core.validation import validated
 from marketplace_app.disputes import queries, rules
 from marketplace_app.disputes import service as disputes
 from marketplace_app.disputes.models import DisputeStatus, Party
+from marketplace_app.disputes.schemas import ReasonIn
 from marketplace_app.settings import get_settings
 from marketplace_app.ui.state.display import NEVER, money, time_left, when
 
@@ -134,6 +136,15 @@ def _money_or_empty(cents: int | None) -> str:
     return "" if cents is None else money(cents)
 
 
+def form_reason(form: Mapping[str, Any], field: str = "reason") -> str:
+    """A reason typed in a dispute form, through the API's own schema (`ReasonIn`).
+
+    Raises:
+        ValidationFailed: The schema's first problem, in the API's words.
+    """
+    return validated(ReasonIn, {"reason": str(form.get(field) or "").strip()}).reason
+
+
 def parse_refund(text: object, *, field: str = "refund") -> int:
     """A refund typed by a person ("4", "4.50", "4,50 EUR") in cents; zero is allowed.
 
@@ -144,5 +155,5 @@ def parse_refund(text: object, *, field: str = "refund") -> int:
     return parse_money(cleaned, currency=get_settings().currency, field=field)
 
 
-__all__ = ["MAX_COMMENT_CHARACTERS", "MAX_REASON_CHARACTERS", "NEVER", "dispute_fields", "parse_refund",
+__all__ = ["MAX_COMMENT_CHARACTERS", "MAX_REASON_CHARACTERS", "NEVER", "dispute_fields", "form_reason", "parse_refund",
            "ruling_words", "tier_label"]

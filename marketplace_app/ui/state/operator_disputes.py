@@ -23,9 +23,9 @@ from marketplace_app.ui.state import live
 from marketplace_app.ui.state.display import time_left, when
 from marketplace_app.ui.state.disputes import (
     MAX_COMMENT_CHARACTERS,
-    MAX_REASON_CHARACTERS,
     STATUS_WORDS,
     dispute_fields,
+    form_reason,
     parse_refund,
     ruling_words,
     summary,
@@ -207,7 +207,7 @@ class OperatorDisputesState(live.LiveUpdates, OperatorState):
     async def add_statement(self, form: dict[str, Any]):
         """Give (or replace) your side of the story; jurors and staff read it."""
         try:
-            text = clean_text(form.get("statement"), field="statement", maximum=MAX_REASON_CHARACTERS, multiline=True)
+            text = form_reason(form, "statement")
         except HandoffError as exc:
             self.error = exc.message
             return None
@@ -217,7 +217,7 @@ class OperatorDisputesState(live.LiveUpdates, OperatorState):
     async def appeal(self, form: dict[str, Any]):
         """Appeal the current ruling: the next tier takes the dispute."""
         try:
-            text = clean_text(form.get("reason"), field="reason", maximum=MAX_REASON_CHARACTERS, multiline=True)
+            text = form_reason(form)
         except HandoffError as exc:
             self.error = exc.message
             return None
