@@ -56,13 +56,6 @@ OPEN = [s for s in DisputeStatus if s is not DisputeStatus.resolved]
 REVIEW_STATUS = {1: DisputeStatus.jury_review, 2: DisputeStatus.specialist_review, 3: DisputeStatus.board_review}
 
 
-def appeal_instructions(request_id: str) -> str:
-    """What an agent reads on a ruling that awaits appeal, with the window from settings."""
-    window = wording.hours(get_settings().appeal_window_hours)
-    return (f"The affected party may appeal within {window}: POST /v1/requests/{request_id}/dispute/appeal "
-            "with a reason (the operator appeals from the dashboard). Without an appeal the ruling becomes final.")
-
-
 # ---------------------------------------------------------------------------------------------- opening
 
 def open_by_company(session: Session, *, ctx: requests.Reader, request_id: str, reason: object) -> RowMapping:
