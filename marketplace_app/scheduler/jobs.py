@@ -45,7 +45,7 @@ def _check_ledger(session: Session) -> int:
 
 
 def _retry_schedule() -> str:
-    """The webhook retry delays as staff read them: "+5 min, +30 min, +2 h"."""
+    """The webhook retry delays as staff read them: each "+<delay>" through `wording.delay`."""
     return ", ".join(f"+{wording.delay(seconds)}" for seconds in get_settings().webhook_retry_seconds)
 
 

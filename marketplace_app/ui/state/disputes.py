@@ -39,12 +39,12 @@ MAX_COMMENT_CHARACTERS = disputes.MAX_COMMENT_LENGTH
 
 
 def dispute_window() -> str:
-    """How long after completion a company may dispute, e.g. "24 hours"."""
+    """How long after completion a company may dispute, worded from its setting."""
     return wording.hours(get_settings().dispute_window_hours)
 
 
 def appeal_window() -> str:
-    """How long a ruling awaits appeal, e.g. "48 hours"."""
+    """How long a ruling awaits appeal, worded from its setting."""
     return wording.hours(get_settings().appeal_window_hours)
 
 
