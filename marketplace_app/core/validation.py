@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from marketplace_app.core.errors import ValidationFailed
 
@@ -34,3 +34,11 @@ def first_problem(exc: ValidationError) -> str:
     location = ".".join(str(part) for part in error.get("loc", ()))
     message = str(error.get("msg", "is invalid")).removeprefix("Value error, ")
     return f"{location}: {message}" if location else message
+
+
+class ResponseShape(BaseModel):
+    """Base of a route's response model: the fields it declares are documented in OpenAPI and
+    checked; a key a view adds that the model does not name yet is passed through, never dropped
+    (a client reading it must not lose it because a model lagged behind the view)."""
+
+    model_config = ConfigDict(extra="allow")

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from marketplace_app.core.validation import ResponseShape
 
 
-class EarningPublic(BaseModel):
+class EarningPublic(ResponseShape):
     """One reward: pending until `available_on`, then available."""
 
     id: str
@@ -18,7 +18,7 @@ class EarningPublic(BaseModel):
     available_on: str | None
 
 
-class EarningsPublic(BaseModel):
+class EarningsPublic(ResponseShape):
     """The operator's balances, as money strings and in cents, with each earning."""
 
     pending: str
@@ -30,3 +30,22 @@ class EarningsPublic(BaseModel):
     total: str
     total_cents: int
     items: list[EarningPublic]
+
+
+class PayoutPublic(ResponseShape):
+    """A payout as its operator (or staff) sees it."""
+
+    id: str
+    amount: str
+    amount_cents: int
+    status: str
+    provider: str | None
+    failure_reason: str | None
+    created_at: str | None
+    resolved_at: str | None
+
+
+class PayoutList(ResponseShape):
+    """The operator's payouts, newest first."""
+
+    data: list[PayoutPublic]

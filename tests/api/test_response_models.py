@@ -3,11 +3,53 @@ descriptions that name a window or a limit say the deployment's number."""
 
 from __future__ import annotations
 
+import types
+import typing
+
 import pytest
+from fastapi.routing import APIRoute, iter_route_contexts
+from pydantic import BaseModel
 
 from marketplace_app.api.app import create_api
 
-SCHEMA = create_api().openapi()
+API = create_api()
+SCHEMA = API.openapi()
+# Routes that answer with no JSON body of their own, each with the reason.
+NOT_JSON = {
+    ("POST", "/v1/auth/logout"): "204 No Content",
+    ("GET", "/v1/auth/browser-session"): "a redirect to the dashboard (sets the cookie)",
+    ("GET", "/v1/auth/browser-logout"): "a redirect to the sign-in page",
+    ("GET", "/v1/files/{token}"): "the file's bytes (FileResponse)",
+    ("DELETE", "/v1/{path:path}"): "the catch-all (every method): only the error envelope (404/405) for unknown paths",
+}
+
+
+def shaped(annotation: object) -> bool:
+    """A pydantic model, or a union / list of them: a shape OpenAPI can show field by field."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return True
+    arguments = typing.get_args(annotation)
+    is_container = typing.get_origin(annotation) in (list, typing.Union, types.UnionType)
+    return is_container and all(shaped(argument) or argument is type(None) for argument in arguments)
+
+
+def json_routes() -> list[tuple[str, str, APIRoute]]:
+    return [(min(context.methods or {"GET"}), context.path, context.original_route)
+            for context in iter_route_contexts(API.routes) if isinstance(context.original_route, APIRoute)]
+
+
+def test_every_json_route_declares_the_shape_of_its_answer() -> None:
+    missing = [f"{method} {path}" for method, path, route in json_routes()
+               if (method, path) not in NOT_JSON and not shaped(route.response_model)]
+
+    assert missing == [], "declare response_model=<a pydantic model> on these routes"
+
+
+def test_the_allow_list_names_only_routes_that_exist_and_still_lack_a_model() -> None:
+    routes = {(method, path): route for method, path, route in json_routes()}
+
+    assert set(NOT_JSON) <= set(routes)
+    assert [key for key in NOT_JSON if shaped(routes[key].response_model)] == []
 
 
 def response_schema(path: str, method: str, status: str = "200") -> dict:

@@ -20,7 +20,16 @@ from marketplace_app.core.money import parse_money
 from marketplace_app.disputes import queries, views
 from marketplace_app.disputes import service as disputes
 from marketplace_app.disputes.parties import OperatorActor
-from marketplace_app.disputes.schemas import OfferIn, ReasonIn, RulingIn, VoteIn
+from marketplace_app.disputes.schemas import (
+    DisputeList,
+    DisputePublic,
+    JuryDuty,
+    OfferIn,
+    ReasonIn,
+    RulingIn,
+    VoteCast,
+    VoteIn,
+)
 from marketplace_app.identity.models import Role, User
 from marketplace_app.settings import get_settings
 
@@ -69,7 +78,7 @@ def _agent_action(agent: Any, request_id: str, act: Callable[[Session, Mapping[s
 # ------------------------------------------------------------------------------------------ the company's agent
 
 @router.post("/requests/{request_id}/dispute", status_code=201, openapi_extra=AGENT, responses=ERRORS,
-             description=OPEN_DESCRIPTION)
+             description=OPEN_DESCRIPTION, response_model=DisputePublic)
 def open_dispute(request_id: RequestId, body: ReasonIn, agent: Agent,
                  idempotency_key: IdempotencyKey = None) -> JSONResponse:
     """Dispute a completed request (the description names the window and the small-claims limit)."""
@@ -83,7 +92,7 @@ def open_dispute(request_id: RequestId, body: ReasonIn, agent: Agent,
                           status_code=201, action=action)
 
 
-@router.get("/requests/{request_id}/dispute", openapi_extra=AGENT, responses=ERRORS)
+@router.get("/requests/{request_id}/dispute", openapi_extra=AGENT, responses=ERRORS, response_model=DisputePublic)
 def get_dispute(request_id: RequestId, agent: Agent) -> dict[str, Any]:
     """Status, tier, rulings, jury result, refund amount and escalation history."""
     with unit_of_work(read_only=True) as session:
@@ -91,21 +100,23 @@ def get_dispute(request_id: RequestId, agent: Agent) -> dict[str, Any]:
 
 
 @router.post("/requests/{request_id}/dispute/appeal", openapi_extra=AGENT, responses=ERRORS,
-             description=APPEAL_DESCRIPTION)
+             description=APPEAL_DESCRIPTION, response_model=DisputePublic)
 def appeal_as_company(request_id: RequestId, body: ReasonIn, agent: Agent) -> dict[str, Any]:
     """Appeal the current ruling; the next tier takes the dispute."""
     return _agent_action(agent, request_id, lambda session, dispute: disputes.appeal(
         session, dispute_id=dispute["id"], actor=agent, reason=body.reason))
 
 
-@router.post("/requests/{request_id}/dispute/settlement", openapi_extra=AGENT, responses=ERRORS)
+@router.post("/requests/{request_id}/dispute/settlement", openapi_extra=AGENT, responses=ERRORS,
+             response_model=DisputePublic)
 def offer_as_company(request_id: RequestId, body: OfferIn, agent: Agent) -> dict[str, Any]:
     """Offer to settle for a refund; the operator may accept it."""
     return _agent_action(agent, request_id, lambda session, dispute: disputes.propose_settlement(
         session, dispute_id=dispute["id"], actor=agent, refund_cents=_cents(body.refund)))
 
 
-@router.post("/requests/{request_id}/dispute/settlement/accept", openapi_extra=AGENT, responses=ERRORS)
+@router.post("/requests/{request_id}/dispute/settlement/accept", openapi_extra=AGENT, responses=ERRORS,
+             response_model=DisputePublic)
 def accept_as_company(request_id: RequestId, body: OfferIn, agent: Agent) -> dict[str, Any]:
     """Accept the operator's standing offer (repeat its amount): resolved at once."""
     return _agent_action(agent, request_id, lambda session, dispute: disputes.accept_settlement(
@@ -114,7 +125,7 @@ def accept_as_company(request_id: RequestId, body: OfferIn, agent: Agent) -> dic
 
 # ------------------------------------------------------------------------------------------ the operator
 
-@router.get("/operator/disputes", openapi_extra=OPERATOR, responses=ERRORS)
+@router.get("/operator/disputes", openapi_extra=OPERATOR, responses=ERRORS, response_model=DisputeList)
 def my_disputes(user: Operator) -> dict[str, Any]:
     """Disputes about my work, newest first."""
     with unit_of_work(read_only=True) as session:
@@ -128,14 +139,15 @@ def _operator_action(user: User, act: Callable[[Session, OperatorActor], Mapping
         return _shown(session, queries.for_operator(session, operator_id=user.id, dispute_id=dispute["id"]))
 
 
-@router.get("/operator/disputes/{dispute_id}", openapi_extra=OPERATOR, responses=ERRORS)
+@router.get("/operator/disputes/{dispute_id}", openapi_extra=OPERATOR, responses=ERRORS, response_model=DisputePublic)
 def my_dispute(dispute_id: DisputeId, user: Operator) -> dict[str, Any]:
     """One dispute about my work."""
     with unit_of_work(read_only=True) as session:
         return _shown(session, queries.for_operator(session, operator_id=user.id, dispute_id=dispute_id))
 
 
-@router.post("/operator/disputes/{dispute_id}/statement", openapi_extra=OPERATOR, responses=ERRORS)
+@router.post("/operator/disputes/{dispute_id}/statement", openapi_extra=OPERATOR, responses=ERRORS,
+             response_model=DisputePublic)
 def state_my_side(dispute_id: DisputeId, body: ReasonIn, user: Operator) -> dict[str, Any]:
     """My side of the story (≤ 1,000 characters), shown to jurors and staff."""
     return _operator_action(user, lambda session, actor: disputes.add_statement(
@@ -143,28 +155,30 @@ def state_my_side(dispute_id: DisputeId, body: ReasonIn, user: Operator) -> dict
 
 
 @router.post("/operator/disputes/{dispute_id}/appeal", openapi_extra=OPERATOR, responses=ERRORS,
-             description=APPEAL_DESCRIPTION)
+             description=APPEAL_DESCRIPTION, response_model=DisputePublic)
 def appeal_as_operator(dispute_id: DisputeId, body: ReasonIn, user: Operator) -> dict[str, Any]:
     """Appeal the current ruling; the next tier takes the dispute."""
     return _operator_action(user, lambda session, actor: disputes.appeal(
         session, dispute_id=dispute_id, actor=actor, reason=body.reason))
 
 
-@router.post("/operator/disputes/{dispute_id}/settlement", openapi_extra=OPERATOR, responses=ERRORS)
+@router.post("/operator/disputes/{dispute_id}/settlement", openapi_extra=OPERATOR, responses=ERRORS,
+             response_model=DisputePublic)
 def offer_as_operator(dispute_id: DisputeId, body: OfferIn, user: Operator) -> dict[str, Any]:
     """Offer to settle for a refund to the company."""
     return _operator_action(user, lambda session, actor: disputes.propose_settlement(
         session, dispute_id=dispute_id, actor=actor, refund_cents=_cents(body.refund)))
 
 
-@router.post("/operator/disputes/{dispute_id}/settlement/accept", openapi_extra=OPERATOR, responses=ERRORS)
+@router.post("/operator/disputes/{dispute_id}/settlement/accept", openapi_extra=OPERATOR, responses=ERRORS,
+             response_model=DisputePublic)
 def accept_as_operator(dispute_id: DisputeId, body: OfferIn, user: Operator) -> dict[str, Any]:
     """Accept the company's standing offer (repeat its amount)."""
     return _operator_action(user, lambda session, actor: disputes.accept_settlement(
         session, dispute_id=dispute_id, actor=actor, refund_cents=_cents(body.refund)))
 
 
-@router.get("/operator/jury", openapi_extra=OPERATOR, responses=ERRORS)
+@router.get("/operator/jury", openapi_extra=OPERATOR, responses=ERRORS, response_model=JuryDuty)
 def jury_duty(user: Operator) -> dict[str, Any]:
     """Disputes I sit on as a juror, with my vote (null until I vote)."""
     with unit_of_work(read_only=True) as session:
@@ -172,7 +186,7 @@ def jury_duty(user: Operator) -> dict[str, Any]:
         return {"data": [views.juror_case(session, row, juror_id=user.id) for row in rows]}
 
 
-@router.post("/operator/jury/{dispute_id}/vote", openapi_extra=OPERATOR, responses=ERRORS)
+@router.post("/operator/jury/{dispute_id}/vote", openapi_extra=OPERATOR, responses=ERRORS, response_model=VoteCast)
 def cast_vote(dispute_id: DisputeId, body: VoteIn, user: Operator) -> dict[str, Any]:
     """Vote once, independently; the third vote decides by majority."""
     with unit_of_work() as session:
@@ -183,7 +197,7 @@ def cast_vote(dispute_id: DisputeId, body: VoteIn, user: Operator) -> dict[str, 
 
 # ------------------------------------------------------------------------------------------ staff
 
-@router.get("/admin/disputes", openapi_extra=ADMIN, responses=ERRORS)
+@router.get("/admin/disputes", openapi_extra=ADMIN, responses=ERRORS, response_model=DisputeList)
 def staff_queue(staff: AdminUser, tier: Annotated[int | None, Query(ge=2, le=3)] = None) -> dict[str, Any]:
     """Disputes waiting for you: specialist (tier 2: your skills, and skills nobody on staff has) and
     board (tier 3), soonest deadline first."""
@@ -194,7 +208,7 @@ def staff_queue(staff: AdminUser, tier: Annotated[int | None, Query(ge=2, le=3)]
 
 
 @router.post("/admin/disputes/{dispute_id}/ruling", openapi_extra=ADMIN, responses=ERRORS,
-             description=RULING_DESCRIPTION)
+             description=RULING_DESCRIPTION, response_model=DisputePublic)
 def staff_ruling(dispute_id: DisputeId, body: RulingIn, staff: AdminUser) -> dict[str, Any]:
     """Rule as the specialist (appealable) or the board (final)."""
     with unit_of_work() as session:
