@@ -156,3 +156,10 @@ def test_an_upload_from_a_tab_that_is_not_signed_in_is_refused_with_401(server, 
     # then
     assert_error(response, status=401, code="unauthorized")
     assert row_counts() == before
+
+
+def test_the_app_turns_a_refusal_into_a_toast_in_one_place(server_app: ASGIApp) -> None:
+    from marketplace_app.marketplace_app import app
+    from marketplace_app.ui.errors import toast_refusal
+
+    assert app.backend_exception_handler is toast_refusal

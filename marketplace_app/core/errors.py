@@ -63,10 +63,20 @@ class LimitExceeded(HandoffError):
 
 
 class InvalidState(HandoffError):
-    """An action the object's current state forbids (409 when a concurrent caller won)."""
+    """An action the object's current state forbids."""
 
     code = "invalid_state"
     status = 400
+
+
+class StateConflict(InvalidState):
+    """The state moved on under the caller: someone else acted first, or the thing is already done.
+
+    Same code as `InvalidState` (clients branch on `invalid_state`), but 409: reading the object
+    again shows why. It is an `InvalidState`, so callers catching that still catch it.
+    """
+
+    status = 409
 
 
 class Conflict(HandoffError):

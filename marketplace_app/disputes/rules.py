@@ -11,7 +11,8 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from marketplace_app.core.errors import Forbidden, InvalidState
+from marketplace_app.core import wording
+from marketplace_app.core.errors import Forbidden, InvalidState, StateConflict
 from marketplace_app.disputes.models import DisputeStatus, Party
 from marketplace_app.requests.models import RequestStatus
 from marketplace_app.requests.rules import aware
@@ -32,13 +33,13 @@ def dispute_refusal(row: Mapping[str, Any], *, at: datetime) -> InvalidState | N
     """Why the company cannot dispute the request at `at`, or None when it can."""
     request_id = row["id"]
     if row["status"] == RequestStatus.disputed:
-        return InvalidState(f"Request {request_id} is already disputed", status=409)
+        return StateConflict(f"Request {request_id} is already disputed")
     closes = dispute_window_closes(row)
     if row["status"] != RequestStatus.completed or closes is None:
         return InvalidState(f"Request {request_id} is {row['status']}; only completed requests can be disputed")
     if at >= closes:
-        hours = get_settings().dispute_window_hours
-        return InvalidState(f"The dispute window closed at {closes.isoformat()} ({hours} hours after completion)")
+        window = wording.hours(get_settings().dispute_window_hours)
+        return InvalidState(f"The dispute window closed at {closes.isoformat()} ({window} after completion)")
     return None
 
 
@@ -52,10 +53,10 @@ def appeal_refusal(dispute: Mapping[str, Any], party: Party, *, at: datetime) ->
     if party not in PARTIES:
         return Forbidden("Only the company and the operator may appeal a ruling")
     if dispute["status"] != DisputeStatus.awaiting_appeal:
-        return InvalidState(f"Dispute {dispute['id']} is {dispute['status']}; only a ruling awaiting appeal can be "
-                            "appealed", status=409)
+        return StateConflict(f"Dispute {dispute['id']} is {dispute['status']}; only a ruling awaiting appeal can be "
+                             "appealed")
     if aware(dispute["deadline_at"]) <= at:
-        return InvalidState("The appeal window has closed; the ruling is final", status=409)
+        return StateConflict("The appeal window has closed; the ruling is final")
     return None
 
 
@@ -69,7 +70,7 @@ def offer_refusal(dispute: Mapping[str, Any], party: Party) -> InvalidState | Fo
     if party not in PARTIES:
         return Forbidden("Only the company and the operator may settle a dispute")
     if dispute["status"] == DisputeStatus.resolved:
-        return InvalidState(f"Dispute {dispute['id']} is resolved", status=409)
+        return StateConflict(f"Dispute {dispute['id']} is resolved")
     return None
 
 
@@ -84,7 +85,7 @@ def accept_refusal(dispute: Mapping[str, Any], party: Party) -> InvalidState | F
     if refusal is not None:
         return refusal
     if dispute["offer_cents"] is None:
-        return InvalidState("There is no settlement offer to accept", status=409)
+        return StateConflict("There is no settlement offer to accept")
     if dispute["offer_by"] == party:
         return Forbidden("The other party must accept your offer")
     return None

@@ -23,7 +23,7 @@ FINAL_TIER = 3
 def rule(session: Session, dispute: Mapping[str, Any], *, tier: int, ruling: Ruling, refund_cents: int | None,
          reasoning: str, actor_type: Party, actor_id: str | None, sources: Sequence[DisputeStatus],
          extra: Mapping[str, Any] | None = None) -> RowMapping:
-    """Record a ruling at `tier`; the board's is final, any other awaits appeal for 48 h."""
+    """Record a ruling at `tier`; the board's is final, any other awaits appeal."""
     refund = _refund_for(dispute, ruling, refund_cents)
     values = {"ruling": ruling, "ruling_refund_cents": refund, "current_tier": tier, **(extra or {})}
     writes.step(session, dispute["id"], "ruling", actor_type=actor_type, actor_id=actor_id, from_tier=tier,
@@ -59,7 +59,7 @@ def resolution_for(ruling: Ruling | str) -> Resolution:
 
 def resolve(session: Session, *, dispute_id: str, resolution: Resolution, refund_cents: int,
             sources: Sequence[DisputeStatus], note: str, conditions: Sequence[Any] = ()) -> RowMapping:
-    """Resolve once and move the money in this transaction (a loser of a race gets `InvalidState`)."""
+    """Resolve once and move the money in this transaction (a loser of a race gets `StateConflict`)."""
     values = {"status": DisputeStatus.resolved, "resolution": resolution, "refund_cents": refund_cents,
               "resolved_at": now(), "deadline_at": None}
     moved = writes.move(session, dispute_id, sources, values, conditions=conditions)

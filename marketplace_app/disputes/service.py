@@ -2,9 +2,11 @@
 concurrent callers cannot both win), written with its history step and its event in the
 caller's transaction; a resolution moves the money in that same transaction, exactly once.
 
-Tiers: 0 automated triage (instant) → 1 peer jury (3 verified uninvolved operators, skilled ones
-first, 48 h) → 2 specialist (staff, 72 h) → 3 board (staff, final, 5 business days). After a ruling
-at tiers 0–2 either party may appeal within 48 h; otherwise the ruling becomes final (sweep).
+Tiers: 0 automated triage (instant) → 1 peer jury (`jury_size` verified uninvolved operators,
+skilled ones first, `jury_vote_hours`) → 2 specialist (staff, `specialist_hours`) → 3 board (staff,
+final, `board_business_days`). After a ruling at tiers 0–2 either party may appeal within
+`appeal_window_hours`; otherwise the ruling becomes final (sweep). Every window is a setting, and
+every message that names one words it from the setting (`core/wording.py`).
 
 A ruling and the resolution are written by `rulings.py` (`resolve` is importable from here too);
 the row's conditional update, history step and event by `writes.py`.
@@ -20,8 +22,9 @@ from sqlalchemy import RowMapping, insert, select, update
 from sqlmodel import Session
 
 from marketplace_app.companies.access import checked_id
+from marketplace_app.core import wording
 from marketplace_app.core.clock import now
-from marketplace_app.core.errors import Forbidden, InvalidState, NotFound, ValidationFailed
+from marketplace_app.core.errors import Forbidden, InvalidState, NotFound, StateConflict, ValidationFailed
 from marketplace_app.core.ids import new_id
 from marketplace_app.disputes import jury, money, parties, rules
 from marketplace_app.disputes.models import (
@@ -36,6 +39,7 @@ from marketplace_app.disputes.models import (
 from marketplace_app.disputes.rulings import resolution_for as _resolution
 from marketplace_app.disputes.rulings import resolve
 from marketplace_app.disputes.rulings import rule as _rule
+from marketplace_app.disputes.schemas import MAX_COMMENT_LENGTH, MAX_REASON_LENGTH
 from marketplace_app.disputes.triage import current_triage
 from marketplace_app.disputes.writes import DISPUTES
 from marketplace_app.disputes.writes import emit as _emit
@@ -52,19 +56,15 @@ from marketplace_app.settings import get_settings
 JURORS = DisputeJuror.__table__
 REQUESTS = Request.__table__
 EARNINGS = Earning.__table__
-MAX_REASON_LENGTH = 1000
-MAX_COMMENT_LENGTH = 500
 BATCH_SIZE = 200
 OPEN = [s for s in DisputeStatus if s is not DisputeStatus.resolved]
 REVIEW_STATUS = {1: DisputeStatus.jury_review, 2: DisputeStatus.specialist_review, 3: DisputeStatus.board_review}
-APPEAL_INSTRUCTIONS = ("The affected party may appeal within 48 hours: POST /v1/requests/{id}/dispute/appeal with a "
-                       "reason (the operator appeals from the dashboard). Without an appeal the ruling becomes final.")
 
 
 # ---------------------------------------------------------------------------------------------- opening
 
 def open_by_company(session: Session, *, ctx: requests.Reader, request_id: str, reason: object) -> RowMapping:
-    """The company disputes a completed request within 24 h of completion.
+    """The company disputes a completed request within the dispute window after completion.
 
     Under the small-claims limit with a rating of 2 or less it is resolved at once with a 50 %
     refund; otherwise tier 0 rules at once and the ruling awaits appeal.
@@ -73,7 +73,8 @@ def open_by_company(session: Session, *, ctx: requests.Reader, request_id: str, 
         Forbidden: A company member who may only read.
         ValidationFailed: `reason` is not 1 to 1,000 characters.
         NotFound: Not a request of this caller.
-        InvalidState: Not completed, already disputed, or the window has closed (`rules.can_dispute`).
+        InvalidState: Not completed, or the window has closed (`rules.can_dispute`).
+        StateConflict: Already disputed (409).
     """
     requests.require_may_act(ctx, "open, appeal or settle disputes")
     text = _text(reason, "reason", MAX_REASON_LENGTH)
@@ -143,7 +144,7 @@ def appeal(session: Session, *, dispute_id: str, actor: parties.Actor, reason: o
     Raises:
         NotFound: Not a dispute of this actor.
         Forbidden: A company member who may only read, or staff (not a party).
-        InvalidState: No ruling awaits appeal, or its window has closed (`rules.can_appeal`).
+        StateConflict: No ruling awaits appeal, or its window has closed (`rules.can_appeal`, 409).
     """
     text = _text(reason, "reason", MAX_REASON_LENGTH)
     dispute = _load(session, dispute_id)
@@ -205,12 +206,12 @@ def vote(session: Session, *, dispute_id: str, juror_id: str, vote_for: object, 
     if seat is None:
         raise NotFound(f"Dispute {dispute_id} not found in your jury duty")
     if not rules.jury_sitting(dispute):
-        raise InvalidState(f"Dispute {dispute_id} is {dispute['status']}; the jury has finished", status=409)
+        raise StateConflict(f"Dispute {dispute_id} is {dispute['status']}; the jury has finished")
     voted = session.execute(update(JURORS).where(JURORS.c.id == seat["id"], JURORS.c.vote.is_(None),
                                                  JURORS.c.status == JurorStatus.active).values(
         vote=Ruling(vote_for), comment=note, voted_at=now())).rowcount
     if voted != 1:
-        raise InvalidState("You have already voted on this dispute", status=409)
+        raise StateConflict("You have already voted on this dispute")
     jurors = jury.active(session, dispute_id)
     votes = [juror["vote"] for juror in jurors if juror["vote"]]
     if len(votes) < get_settings().jury_size:
@@ -240,8 +241,7 @@ def staff_rule(session: Session, *, dispute_id: str, staff_id: str, ruling: obje
     checked_id(dispute_id, "Dispute")
     dispute = _load(session, dispute_id)
     if dispute["status"] not in (DisputeStatus.specialist_review, DisputeStatus.board_review):
-        raise InvalidState(f"Dispute {dispute_id} is {dispute['status']}; staff rule in specialist or board review",
-                           status=409)
+        raise StateConflict(f"Dispute {dispute_id} is {dispute['status']}; staff rule in specialist or board review")
     if dispute["status"] == DisputeStatus.specialist_review and not staff.may_rule_as_specialist(
             session, staff_id=staff_id, skill=dispute["skill"]):
         raise Forbidden(f"Dispute {dispute_id} is for a specialist in {dispute['skill']}")
@@ -260,7 +260,7 @@ def propose_settlement(session: Session, *, dispute_id: str, actor: parties.Acto
         NotFound: Not a dispute of this actor.
         Forbidden: A company member who may only read, or staff (not a party).
         ValidationFailed: The refund is not from 0 to the price.
-        InvalidState: The dispute is resolved (`rules.can_offer`).
+        StateConflict: The dispute is resolved (`rules.can_offer`, 409).
     """
     dispute = _load(session, dispute_id)
     party = parties.party_of(dispute, actor)
@@ -283,7 +283,7 @@ def accept_settlement(session: Session, *, dispute_id: str, actor: parties.Actor
     Raises:
         NotFound: Not a dispute of this actor.
         Forbidden: A read-only member, staff, or the party who made the offer (`rules.can_accept_offer`).
-        InvalidState: Resolved, no offer, or the offer changed since it was read.
+        StateConflict: Resolved, no offer, or the offer changed since it was read (409).
     """
     dispute = _load(session, dispute_id)
     party = parties.party_of(dispute, actor)
@@ -291,7 +291,7 @@ def accept_settlement(session: Session, *, dispute_id: str, actor: parties.Actor
     if refusal is not None:
         raise refusal
     if refund_cents != dispute["offer_cents"]:
-        raise InvalidState("The offer has changed; read it again before accepting", status=409)
+        raise StateConflict("The offer has changed; read it again before accepting")
     amount = dispute["offer_cents"]
     resolution = (Resolution.dismissed if amount == 0 else
                   Resolution.full_refund if amount == dispute["price_cents"] else Resolution.split)
@@ -337,19 +337,23 @@ def sweep_due(session: Session, *, limit: int = BATCH_SIZE) -> int:
 def _on_deadline(session: Session, dispute: Mapping[str, Any]) -> None:
     status = DisputeStatus(dispute["status"])
     guard = [DISPUTES.c.deadline_at == dispute["deadline_at"]]
+    settings = get_settings()
     if status is DisputeStatus.awaiting_appeal:
         resolve(session, dispute_id=dispute["id"], resolution=_resolution(dispute["ruling"]),
                 refund_cents=dispute["ruling_refund_cents"], sources=[status],
-                note=f"tier {dispute['current_tier']} ruling final: no appeal within 48 hours", conditions=guard)
+                note=f"tier {dispute['current_tier']} ruling final: no appeal within "
+                     f"{wording.hours(settings.appeal_window_hours)}", conditions=guard)
     elif status is DisputeStatus.jury_review:
         _late_jury(session, dispute, guard)
     elif status is DisputeStatus.specialist_review:
         _escalate(session, dispute, to_tier=3, by=Party.system, actor_id=None,
-                  reason="the specialist did not rule within 72 hours", sources=[status], conditions=guard)
+                  reason=f"the specialist did not rule within {wording.hours(settings.specialist_hours)}",
+                  sources=[status], conditions=guard)
     elif status is DisputeStatus.board_review:
         resolve(session, dispute_id=dispute["id"], resolution=_resolution(dispute["ruling"] or Ruling.for_operator),
                 refund_cents=dispute["ruling_refund_cents"] or 0, sources=[status],
-                note="the board did not rule within 5 business days: the last ruling stands", conditions=guard)
+                note=f"the board did not rule within {wording.business_days(settings.board_business_days)}: "
+                     "the last ruling stands", conditions=guard)
 
 
 def _late_jury(session: Session, dispute: Mapping[str, Any], guard: list[Any]) -> None:
@@ -363,7 +367,8 @@ def _late_jury(session: Session, dispute: Mapping[str, Any], guard: list[Any]) -
         session.execute(update(JURORS).where(JURORS.c.id.in_(missing)).values(status=JurorStatus.replaced))
         if jury.seat(session, moved, size) == size:
             _step(session, dispute["id"], "jurors_replaced", actor_type=Party.system,
-                  text=f"{len(missing)} juror(s) did not vote in 48 hours and were replaced")
+                  text=f"{len(missing)} juror(s) did not vote in "
+                       f"{wording.hours(get_settings().jury_vote_hours)} and were replaced")
             return
         dispute = moved
         guard = [DISPUTES.c.deadline_at == moved["deadline_at"]]

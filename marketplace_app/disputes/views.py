@@ -9,10 +9,10 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from marketplace_app.companies.models import InformationPolicy, Project
+from marketplace_app.core import wording
 from marketplace_app.core.clock import isoformat
 from marketplace_app.core.money import format_money
 from marketplace_app.disputes.models import DisputeStatus
-from marketplace_app.disputes.service import APPEAL_INSTRUCTIONS
 from marketplace_app.requests import visibility
 from marketplace_app.requests.models import Request
 from marketplace_app.settings import get_settings
@@ -21,6 +21,13 @@ from marketplace_app.uploads import links
 ESCALATION_KINDS = frozenset({"escalation"})
 JUROR_FILE_NOTICE = "The operator's proof as uploaded: the redaction applies to text, not to what a picture shows"
 SANDBOXED_FILES_NOTICE = "Sandboxed: proof files are shown only to the company and staff"
+
+
+def appeal_instructions(request_id: str) -> str:
+    """What an agent reads on a ruling that awaits appeal, with the window from settings."""
+    window = wording.hours(get_settings().appeal_window_hours)
+    return (f"The affected party may appeal within {window}: POST /v1/requests/{request_id}/dispute/appeal "
+            "with a reason (the operator appeals from the dashboard). Without an appeal the ruling becomes final.")
 
 
 def render(dispute: Mapping[str, Any], steps: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
@@ -49,7 +56,7 @@ def render(dispute: Mapping[str, Any], steps: Sequence[Mapping[str, Any]]) -> di
         "history": [{"kind": step["kind"], "actor_type": step["actor_type"], "tier": step["from_tier"],
                      "ruling": step["ruling"], "refund_amount": _money(step["refund_cents"], currency),
                      "text": step["text"], "created_at": isoformat(step["created_at"])} for step in steps],
-        "appeal_instructions": APPEAL_INSTRUCTIONS.replace("{id}", dispute["request_id"]) if awaiting else None,
+        "appeal_instructions": appeal_instructions(dispute["request_id"]) if awaiting else None,
         "created_at": isoformat(dispute["created_at"]), "resolved_at": isoformat(dispute["resolved_at"]),
     }
 

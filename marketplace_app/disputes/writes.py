@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from marketplace_app.companies.access import checked_id
 from marketplace_app.core.clock import now
-from marketplace_app.core.errors import InvalidState, NotFound
+from marketplace_app.core.errors import NotFound, StateConflict
 from marketplace_app.disputes.models import Dispute, DisputeStatus, DisputeStep, Party
 from marketplace_app.events import service as events
 
@@ -31,12 +31,12 @@ def load(session: Session, dispute_id: str, *, lock: bool = False) -> RowMapping
 
 def move(session: Session, dispute_id: str, sources: Sequence[DisputeStatus], values: Mapping[str, Any],
           conditions: Sequence[Any] = ()) -> RowMapping:
-    """Update the dispute if its status is one of `sources` (and `conditions` hold), or `InvalidState` 409."""
+    """Update the dispute if its status is one of `sources` (and `conditions` hold), or `StateConflict` (409)."""
     moved = session.execute(update(DISPUTES).where(
         DISPUTES.c.id == dispute_id, DISPUTES.c.status.in_([str(source) for source in sources]), *conditions)
         .values(updated_at=now(), **values).returning(*DISPUTES.c)).mappings().one_or_none()
     if moved is None:
-        raise InvalidState(f"Dispute {dispute_id} has moved on; read it again", status=409)
+        raise StateConflict(f"Dispute {dispute_id} has moved on; read it again")
     return moved
 
 

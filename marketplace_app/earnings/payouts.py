@@ -14,7 +14,7 @@ from sqlmodel import Session
 from marketplace_app.companies.access import checked_id
 from marketplace_app.core.clock import now
 from marketplace_app.core.db import unit_of_work
-from marketplace_app.core.errors import InsufficientFunds, InvalidState, NotFound, ValidationFailed
+from marketplace_app.core.errors import InsufficientFunds, InvalidState, NotFound, StateConflict, ValidationFailed
 from marketplace_app.core.ids import new_id
 from marketplace_app.core.money import display_money
 from marketplace_app.earnings import accounts
@@ -142,7 +142,7 @@ def _resolve(session: Session, *, payout_id: str, status: PayoutStatus, staff_id
     if payout is None:
         raise NotFound(f"Payout {payout_id} not found")
     if claimed != 1:
-        raise InvalidState(f"Payout {payout_id} is already {payout.status}", status=409)
+        raise StateConflict(f"Payout {payout_id} is already {payout.status}")
     session.refresh(payout)
     return payout
 

@@ -1,4 +1,4 @@
-"""Stored responses for `Idempotency-Key`: one record per (principal, key), kept for 24 hours.
+"""Stored responses for `Idempotency-Key`: one record per (principal, key), kept `DEFAULT_TTL_HOURS`.
 
 A call with a key first *claims* it: a record marked in progress, committed in a transaction of
 its own so that every other connection sees it at once. The call then acts and, in the same

@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from marketplace_app.companies.access import checked_id
 from marketplace_app.core.clock import now
-from marketplace_app.core.errors import InvalidState, NotFound, ValidationFailed
+from marketplace_app.core.errors import InvalidState, NotFound, StateConflict, ValidationFailed
 from marketplace_app.core.ids import new_id
 from marketplace_app.kyc.models import KycSubmission
 from marketplace_app.operators.models import KycStatus, OperatorProfile
@@ -83,7 +83,7 @@ def review(session: Session, *, submission_id: str, reviewer_id: str, approve: b
     ).values(status=status, reason=(reason or "").strip()[:500] or None, reviewed_at=now(),
              reviewer_id=reviewer_id)).rowcount
     if claimed != 1:
-        raise InvalidState(f"KYC submission {submission_id} was already reviewed", status=409)
+        raise StateConflict(f"KYC submission {submission_id} was already reviewed")
     session.execute(update(PROFILES).where(PROFILES.c.user_id == submission.user_id).values(kyc_status=status))
 
 

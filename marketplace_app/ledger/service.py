@@ -18,7 +18,7 @@ from sqlmodel import Session
 
 from marketplace_app.core.clock import now
 from marketplace_app.core.db import insert_ignore
-from marketplace_app.core.errors import InsufficientFunds, InvalidState, NotFound
+from marketplace_app.core.errors import InsufficientFunds, NotFound, StateConflict
 from marketplace_app.ledger.models import HoldState, LedgerAccount, LedgerEntry, LedgerHold, LedgerTransfer, OwnerType
 from marketplace_app.settings import get_settings
 
@@ -167,7 +167,7 @@ def post_hold(session: Session, *, hold_id: str, payees: Sequence[tuple[AccountR
     """Resolve a pending hold by paying `payees`; any remainder returns to the source.
 
     The payee amounts must not exceed the hold. Exactly once: a hold that is no
-    longer pending raises `InvalidState` and nothing moves.
+    longer pending raises `StateConflict` and nothing moves.
     """
     return _resolve(session, hold_id=hold_id, payees=payees, reason=reason, state=HoldState.posted)
 
@@ -190,7 +190,7 @@ def _resolve(session: Session, *, hold_id: str, payees: Sequence[tuple[AccountRe
         claimed = session.execute(update(HOLDS).where(HOLDS.c.id == hold_id, HOLDS.c.state == HoldState.pending)
                                   .values(state=state, resolved_at=now())).rowcount
         if claimed != 1:
-            raise InvalidState(f"hold {hold_id} is already resolved", status=409)
+            raise StateConflict(f"hold {hold_id} is already resolved")
         legs = [Leg(hold.escrow_account_id, account_id(session, ref), amount) for ref, amount in payees if amount > 0]
         paid_cents = sum(leg.amount_cents for leg in legs)
         if paid_cents > hold.amount_cents:

@@ -25,13 +25,15 @@ PolicyText = Literal["open", "redacted", "sandboxed"]
 
 
 def parse_duration(text: object) -> int:
-    """Parse `"15min"`, `"1h"`, `"1h30min"` or `"90s"` into seconds (1 min to 24 h)."""
+    """Parse `"15min"`, `"1h"`, `"1h30min"` or `"90s"` into seconds (`MIN_DURATION_SECONDS` to
+    `MAX_DURATION_SECONDS`)."""
     match = _DURATION.fullmatch(text) if isinstance(text, str) and text else None
     if match is None or not any(match.groupdict().values()):
         raise ValueError("duration must look like '15min', '1h', '1h30min' or '90s'")
     seconds = int(match["h"] or 0) * 3600 + int(match["m"] or 0) * 60 + int(match["s"] or 0)
     if not MIN_DURATION_SECONDS <= seconds <= MAX_DURATION_SECONDS:
-        raise ValueError("duration must be between 1min and 24h")
+        raise ValueError(f"duration must be between {format_duration(MIN_DURATION_SECONDS)} and "
+                         f"{format_duration(MAX_DURATION_SECONDS)}")
     return seconds
 
 

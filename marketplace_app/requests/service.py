@@ -29,6 +29,7 @@ from marketplace_app.core.errors import (
     LimitExceeded,
     NotFound,
     SkillNotAllowed,
+    StateConflict,
     ValidationFailed,
 )
 from marketplace_app.core.ids import new_id
@@ -368,5 +369,5 @@ def rate_request(session: Session, *, ctx: Reader, request_id: str, score: int, 
         return
     row = get_request(session, ctx=ctx, request_id=request_id)
     if row["rating"] is not None:
-        raise InvalidState(f"Request {request_id} has already been rated", status=409)
+        raise StateConflict(f"Request {request_id} has already been rated")
     raise InvalidState(f"Request {request_id} is {row['status']}; only completed requests can be rated")

@@ -15,7 +15,7 @@ from sqlalchemy import RowMapping, insert, literal, select, update
 from sqlmodel import Session
 
 from marketplace_app.core.clock import now
-from marketplace_app.core.errors import InvalidState
+from marketplace_app.core.errors import StateConflict
 from marketplace_app.events import service as events
 from marketplace_app.requests.models import Request, RequestEvent
 from marketplace_app.requests.models import RequestStatus as S
@@ -59,13 +59,13 @@ def can_move(source: S, target: S) -> bool:
 def transition(session: Session, *, request_id: str, to: S, sources: Iterable[S], actor: Actor,
                values: Mapping[str, Any] | None = None, note: str | None = None,
                scope: Mapping[str, Any] | None = None, conditions: Sequence[Any] = ()) -> RowMapping:
-    """Move one request from any of `sources` to `to`, or raise `InvalidState` (409) if it is not
+    """Move one request from any of `sources` to `to`, or raise `StateConflict` (409) if it is not
     in one of them any more. `scope` adds column filters (e.g. the caller's project) and
     `conditions` further SQL conditions (e.g. a deadline not yet passed)."""
     rows = transition_many(session, request_ids=[request_id], to=to, sources=sources, actor=actor,
                            values=values, note=note, scope=scope, conditions=conditions)
     if not rows:
-        raise InvalidState(f"Request {request_id} is no longer in a state that allows this", status=409)
+        raise StateConflict(f"Request {request_id} is no longer in a state that allows this")
     return rows[0]
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
+from marketplace_app.core import wording
 from marketplace_app.disputes import service as disputes
 from marketplace_app.earnings import payouts
 from marketplace_app.earnings import service as earnings
@@ -19,6 +20,7 @@ from marketplace_app.identity import service as identity
 from marketplace_app.ledger.health import ledger_health
 from marketplace_app.ratelimit import service as ratelimit
 from marketplace_app.requests import expiry, simulator
+from marketplace_app.settings import get_settings
 from marketplace_app.webhooks import delivery as webhook_delivery
 from marketplace_app.work import review, timers
 
@@ -42,6 +44,11 @@ def _check_ledger(session: Session) -> int:
     return health.transfer_count
 
 
+def _retry_schedule() -> str:
+    """The webhook retry delays as staff read them: each "+<delay>" through `wording.delay`."""
+    return ", ".join(f"+{wording.delay(seconds)}" for seconds in get_settings().webhook_retry_seconds)
+
+
 JOBS: list[Job] = [
     Job("expire_unmatched_requests", "Expire requests nobody accepted in their window; refund escrow", 5,
         expiry.expire_unmatched, batch_size=expiry.batch_size),
@@ -51,7 +58,7 @@ JOBS: list[Job] = [
         review.auto_approve_due, batch_size=review.BATCH_SIZE),
     Job("release_settlements", "Move rewards from pending to available after the settlement hold", 60,
         earnings.release_due, batch_size=earnings.batch_size),
-    Job("deliver_webhooks", "Send due webhook deliveries (now, +5 min, +30 min, +2 h), log each attempt", 2,
+    Job("deliver_webhooks", f"Send due webhook deliveries (now, {_retry_schedule()}), log each attempt", 2,
         webhook_delivery.deliver_due, batch_size=webhook_delivery.BATCH_SIZE, transactional=False),
     Job("dispute_deadlines", "Finalize unappealed rulings; replace or escalate late juries, specialists, boards", 60,
         disputes.sweep_due, batch_size=disputes.BATCH_SIZE),
@@ -59,7 +66,8 @@ JOBS: list[Job] = [
         payouts.send_pending, batch_size=payouts.SEND_BATCH, transactional=False),
     Job("simulate_test_mode", "Advance pk_test_ requests with the simulated operator", 1, simulator.simulate),
     Job("purge_rate_limit_windows", "Delete rate-limit counters of past windows", 600, ratelimit.purge_old_windows),
-    Job("purge_idempotency_records", "Delete Idempotency-Key records past their 24 h", 3600,
+    Job("purge_idempotency_records",
+        f"Delete Idempotency-Key records past their {wording.hours(idempotency.DEFAULT_TTL_HOURS)}", 3600,
         idempotency.purge_expired),
     Job("purge_expired_logins", "Delete expired sessions, sign-in tickets and forgotten failed sign-ins", 300,
         identity.purge_expired),

@@ -3,7 +3,7 @@
 A claim moves `next_attempt_at` forward by a lease, so a process killed mid-send leaves the
 delivery due again after the lease: nothing queued is ever lost (a receiver may see an event
 twice after such a crash, which its `event_id` makes harmless). The retry schedule is
-attempt now, then +5 min, +30 min, +2 h (±10 % jitter), then `failed`.
+attempt now, then once after each delay of `webhook_retry_seconds` (±10 % jitter), then `failed`.
 """
 
 from __future__ import annotations

@@ -23,7 +23,7 @@ from marketplace_app.companies.models import Project
 from marketplace_app.core.clock import now
 from marketplace_app.core.crypto import seal, unseal
 from marketplace_app.core.db import unit_of_work
-from marketplace_app.core.errors import InvalidState, NotFound, ValidationFailed
+from marketplace_app.core.errors import NotFound, StateConflict, ValidationFailed
 from marketplace_app.core.ids import new_id
 from marketplace_app.core.pagination import integer_anchor, newest_first
 from marketplace_app.events.models import Event
@@ -279,11 +279,11 @@ def replay(session: Session, *, actor: CompanyActor, delivery_id: int) -> Mappin
     require_writer(actor, "replay webhooks")
     row, _ = get_delivery(session, actor=actor, delivery_id=delivery_id)
     if row["status"] == DeliveryStatus.pending:
-        raise InvalidState("This delivery is already queued", status=409)
+        raise StateConflict("This delivery is already queued")
     if row["endpoint_id"] is not None:
         endpoint = get_endpoint(session, actor=actor, endpoint_id=row["endpoint_id"])
         if endpoint.status != EndpointStatus.enabled:
-            raise InvalidState("Enable the endpoint before replaying to it", status=409)
+            raise StateConflict("Enable the endpoint before replaying to it")
     session.execute(_requeue().where(DELIVERIES.c.id == delivery_id, DELIVERIES.c.status != DeliveryStatus.pending))
     return get_delivery(session, actor=actor, delivery_id=delivery_id)[0]
 
@@ -293,7 +293,7 @@ def replay_failed(session: Session, *, actor: CompanyActor, endpoint_id: str) ->
     require_writer(actor, "replay webhooks")
     endpoint = get_endpoint(session, actor=actor, endpoint_id=endpoint_id)
     if endpoint.status != EndpointStatus.enabled:
-        raise InvalidState("Enable the endpoint before replaying to it", status=409)
+        raise StateConflict("Enable the endpoint before replaying to it")
     return session.execute(_requeue().where(DELIVERIES.c.endpoint_id == endpoint_id,
                                             DELIVERIES.c.status == DeliveryStatus.failed)).rowcount
 
@@ -303,7 +303,7 @@ def send_test(session: Session, *, actor: CompanyActor, endpoint_id: str) -> Map
     require_writer(actor, "test webhooks")
     endpoint = get_endpoint(session, actor=actor, endpoint_id=endpoint_id)
     if endpoint.status != EndpointStatus.enabled:
-        raise InvalidState("Enable the endpoint before sending a test event", status=409)
+        raise StateConflict("Enable the endpoint before sending a test event")
     moment = now()
     event_id = new_id("evt")
     session.execute(insert(EVENTS).values(id=event_id, type="webhook.test", project_id=endpoint.project_id,

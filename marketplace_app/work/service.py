@@ -13,7 +13,7 @@ from sqlmodel import Session
 from marketplace_app.companies.access import checked_id
 from marketplace_app.companies.models import Project
 from marketplace_app.core.clock import isoformat, now
-from marketplace_app.core.errors import Expired, Forbidden, InvalidState, NotFound
+from marketplace_app.core.errors import Expired, Forbidden, InvalidState, NotFound, StateConflict
 from marketplace_app.disputes import service as disputes
 from marketplace_app.disputes.models import Party
 from marketplace_app.operators.models import KycStatus, OperatorProfile
@@ -106,7 +106,7 @@ def accept(session: Session, *, operator_id: str, request_id: str) -> RowMapping
         Forbidden: Not allowed to work, or the skill is not theirs.
         NotFound: No such open request.
         Expired: Its match window passed (410).
-        InvalidState: Someone else accepted first (409).
+        StateConflict: Someone else accepted first (409).
     """
     profile = working_profile(session, operator_id)
     row = _load(session, request_id)
@@ -134,7 +134,7 @@ def _explain_lost_accept(session: Session, request_id: str, moment) -> None:
     if current.status == RequestStatus.expired or (
             current.status == RequestStatus.matching and current.match_deadline_at <= moment):
         raise Expired(f"Request {request_id} expired before it was accepted")
-    raise InvalidState(f"Request {request_id} was already accepted by another operator", status=409)
+    raise StateConflict(f"Request {request_id} was already accepted by another operator")
 
 
 def load_assigned(session: Session, *, operator_id: str, request_id: str) -> RowMapping:

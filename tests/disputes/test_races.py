@@ -127,7 +127,7 @@ def test_50_board_rulings_at_once_resolve_once(api, agent, worker, database):
 
     # then all three rulings were in flight together, exactly one ruled, and the money follows it alone
     assert {index % 3 for index in result.together} == {0, 1, 2}, result.together
-    assert kinds(result) == {"ok": 1, "InvalidState": CONTENDERS - 1}, result.outcomes
+    assert kinds(result) == {"ok": 1, "StateConflict": CONTENDERS - 1}, result.outcomes
     (resolution,) = [o for o in result.outcomes if isinstance(o, str)]
     assert_resolved_once(request_id, dispute_id)
     assert steps(dispute_id, "ruling") == 3  # tier 0, the specialist, the board
@@ -158,7 +158,7 @@ def test_the_deadline_sweep_racing_settlement_accepts_resolves_once(api, agent, 
     result = race(database, contenders=CONTENDERS, action=act)
 
     # then one of them resolved it: either the ruling became final or the settlement holds
-    assert set(kinds(result)) <= {"ok", "InvalidState"}, result.outcomes
+    assert set(kinds(result)) <= {"ok", "StateConflict"}, result.outcomes
     accepted = [o for o in result.outcomes if isinstance(o, tuple) and o[0] == "accept"]
     assert len(accepted) <= 1
     assert_resolved_once(request_id, dispute_id)
@@ -208,7 +208,7 @@ def test_50_appeals_at_once_escalate_once(api, agent, worker, database):
 
     # then both parties' appeals were in flight together, and one escalation to a jury of three happened
     assert {index % 2 for index in result.together} == {0, 1}, result.together
-    assert kinds(result) == {"ok": 1, "InvalidState": CONTENDERS - 1}, result.outcomes
+    assert kinds(result) == {"ok": 1, "StateConflict": CONTENDERS - 1}, result.outcomes
     assert steps(dispute_id, "escalation") == 1
     assert events_of(request_id)["dispute.appealed"] == 1
     assert len(d.seated(dispute_id)) == 3
@@ -229,7 +229,7 @@ def test_50_concurrent_opens_of_one_request_open_one_dispute(agent, worker, data
 
     # then one dispute, one opening, the reward frozen once
     outcomes = kinds(result)
-    assert outcomes["ok"] == 1 and outcomes["InvalidState"] == CONTENDERS - 1, result.outcomes
+    assert outcomes["ok"] == 1 and outcomes["StateConflict"] == CONTENDERS - 1, result.outcomes
     assert events_of(request_id)["dispute.opened"] == 1
     assert events_of(request_id)["request.disputed"] == 1
     assert d.earning(request_id).frozen is True

@@ -13,7 +13,7 @@ from marketplace_app.identity.models import User
 from marketplace_app.uploads import service as uploads
 from marketplace_app.work import flows
 from marketplace_app.work import service as work
-from marketplace_app.work.verification import Submission
+from marketplace_app.work.schemas import SubmissionCreate
 
 # A 1×1 transparent PNG: the upload service checks the signature, not the picture.
 PNG_BYTES = base64.b64decode(
@@ -39,8 +39,8 @@ def hand_in(*, operator_id: str, request_id: str, answer: str, confidence: str) 
     """Accept the request as the operator and submit `answer`; return the resulting status."""
     with unit_of_work() as session:
         work.accept(session, operator_id=operator_id, request_id=request_id)
-    row = flows.submit_work(operator_id=operator_id, request_id=request_id, file_ids=[],
-                            submission=Submission(answer=answer, confidence=confidence))
+    row = flows.submit_work(operator_id=operator_id, request_id=request_id,
+                            body=SubmissionCreate(answer=answer, confidence=confidence))
     return str(row["status"])
 
 
@@ -50,6 +50,6 @@ def hand_in_with_photo(*, operator_id: str, request_id: str, answer: str) -> str
         work.accept(session, operator_id=operator_id, request_id=request_id)
         photo = uploads.save_upload(session, owner_user_id=operator_id, purpose="proof", filename="meter.png",
                                     data=PNG_BYTES).id
-    row = flows.submit_work(operator_id=operator_id, request_id=request_id, file_ids=[photo],
-                            submission=Submission(answer=answer, confidence="high", file_count=1))
+    row = flows.submit_work(operator_id=operator_id, request_id=request_id,
+                            body=SubmissionCreate(answer=answer, confidence="high", file_ids=[photo]))
     return str(row["status"])

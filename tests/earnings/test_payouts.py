@@ -203,7 +203,7 @@ def test_20_concurrent_settlements_settle_a_payout_exactly_once(database, operat
     # flight together when mixed)
     if mix == "half_and_half":
         assert {index % 2 for index in result.together} == {0, 1}, result.together
-    assert result.kinds() == {"ok": 1, "InvalidState": 19}, result.outcomes
+    assert result.kinds() == {"ok": 1, "StateConflict": 19}, result.outcomes
     (status,) = [outcome for outcome in result.outcomes if isinstance(outcome, str)]
     assert transfer_count(kind="escrow_post") + transfer_count(kind="escrow_void") == 1
     expected = (3_000, 2_000) if status == "paid" else (5_000, 0)

@@ -184,7 +184,7 @@ def test_concurrent_reviews_decide_once(database, newcomer):
 
     # then approvals and rejections were in flight together, one decision stands and the profile agrees
     assert {index % 2 for index in result.together} == {0, 1}, result.together
-    assert result.kinds() == {"ok": 1, "InvalidState": 9}, result.outcomes
+    assert result.kinds() == {"ok": 1, "StateConflict": 9}, result.outcomes
     with unit_of_work(read_only=True) as session:
         decided = kyc.latest_for(session, user_id=newcomer.user_id).status
     assert status_of(newcomer) == decided

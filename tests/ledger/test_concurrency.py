@@ -95,7 +95,7 @@ def _void_race(url: str) -> None:
                   action=lambda session, _: ledger.void_hold(session, hold_id="hld_void", reason="cancel"))
 
     # Then exactly one refund happens and the rest are told the hold is resolved
-    assert result.kinds() == {"ok": 1, "InvalidState": 49}, result.kinds()
+    assert result.kinds() == {"ok": 1, "StateConflict": 49}, result.kinds()
     assert transfer_count(kind="escrow_void") == 1
     assert hold_state("hld_void") == HoldState.voided
     assert balance(factories.companies.available_account(company.id)) == HOLD_CENTS
@@ -114,7 +114,7 @@ def _post_race(url: str) -> None:
                   action=lambda session, _: ledger.post_hold(session, hold_id="hld_post", payees=payees, reason="done"))
 
     # Then the worker and the platform are paid exactly once
-    assert result.kinds() == {"ok": 1, "InvalidState": 49}, result.kinds()
+    assert result.kinds() == {"ok": 1, "StateConflict": 49}, result.kinds()
     assert transfer_count(kind="escrow_post") == 1
     assert hold_state("hld_post") == HoldState.posted
     assert balance(worker_pending(WORKER)) == quote.reward_cents
@@ -140,7 +140,7 @@ def _post_versus_void_race(url: str) -> None:
     # Then posts and voids were in flight together, exactly one side won and the money follows the winner
     # (which side wins is up to the database; a single winner is the point)
     assert {index % 2 for index in result.together} == {0, 1}, result.together
-    assert result.kinds() == {"ok": 1, "InvalidState": 49}, result.kinds()
+    assert result.kinds() == {"ok": 1, "StateConflict": 49}, result.kinds()
     posts, voids = transfer_count(kind="escrow_post"), transfer_count(kind="escrow_void")
     assert posts + voids == 1
     state = hold_state("hld_mixed")

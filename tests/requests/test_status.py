@@ -185,7 +185,7 @@ def test_concurrent_writers_cannot_both_move_one_request(database):
     result = race(database, contenders=10, action=move)
 
     # then exactly one wins and the timeline has one line
-    assert result.kinds() == {"ok": 1, "InvalidState": 9}, result.outcomes
+    assert result.kinds() == {"ok": 1, "StateConflict": 9}, result.outcomes
     assert h.request_row(request_id)["status"] in (S.cancelled, S.expired)
     assert _trail_counts(request_id) == (1, 1)
 

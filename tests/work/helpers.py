@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
+from pydantic import ValidationError
 from sqlalchemy import RowMapping, func, select, update
 from sqlmodel import Session
 
@@ -36,6 +37,7 @@ from marketplace_app.settings import get_settings
 from marketplace_app.uploads import service as uploads
 from marketplace_app.work import flows
 from marketplace_app.work import service as work
+from marketplace_app.work.schemas import SubmissionCreate
 from marketplace_app.work.verification import Submission
 from tests import factories
 from tests.ledger.helpers import assert_ledger_balanced, balance, journal_counts
@@ -134,11 +136,23 @@ def accept(operator: Operator, request_id: str) -> RowMapping:
 
 def submit(operator: Operator, request_id: str, *, answer: tuple[str, str] = GOOD, proof_notes: str = "",
            file_ids: tuple[str, ...] = ()) -> RowMapping:
-    """The operator hands in `answer` ((text, confidence)); verification decides where it lands."""
+    """The operator hands in `answer` ((text, confidence)); verification decides where it lands.
+
+    Verification must still rule on answers no door accepts any more (blank, longer than the
+    schema allows): those skip `SubmissionCreate` and go straight to the verify-and-write half of
+    the submit. Every other answer takes the doors' path through the schema.
+    """
     text, confidence = answer
-    return flows.submit_work(operator_id=operator.user_id, request_id=request_id, file_ids=list(file_ids),
-                             submission=Submission(answer=text, confidence=confidence, proof_notes=proof_notes,
-                                                   file_count=len(file_ids)))
+    fields = {"answer": text, "confidence": confidence, "proof_notes": proof_notes or None,
+              "file_ids": list(file_ids)}
+    try:
+        SubmissionCreate(**fields)
+    except ValidationError:
+        submission = Submission(answer=text, confidence=confidence, proof_notes=proof_notes,
+                                file_count=len(file_ids))
+        return flows.verify_and_submit(operator_id=operator.user_id, request_id=request_id,
+                                       submission=submission, file_ids=list(file_ids))
+    return flows.submit_work(operator_id=operator.user_id, request_id=request_id, body=fields)
 
 
 def completed_request(agent: rh.Agent, operator: Operator, **overrides: Any) -> str:

@@ -130,7 +130,7 @@ def test_concurrent_submits_of_the_same_work_complete_it_once(database):
     result = race(database, contenders=10, action=lambda session, _index: _submit_in(session, operator, request_id))
 
     # then one completes it; the escrow posts once and one earning exists
-    assert result.kinds() == {"ok": 1, "InvalidState": 9}, result.outcomes
+    assert result.kinds() == {"ok": 1, "StateConflict": 9}, result.outcomes
     assert rh.transfers(kind="escrow_post", reference_id=request_id) == 1
     assert w.count(Earning) == 1
     assert w.pending_cents(operator.user_id) == w.REWARD_CENTS

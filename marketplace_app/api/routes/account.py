@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter
+from pydantic import BaseModel
 from sqlalchemy import select
 from sqlmodel import Session
 
@@ -27,6 +28,70 @@ AGENT = access("api_key")
 ERRORS = {401: {"description": "Missing or invalid API key"}, 429: {"description": "Rate limited"}}
 
 
+class CapOut(BaseModel):
+    """A budget cap, what is used of it and what remains (all null caps mean no cap)."""
+
+    cap: str | None
+    cap_cents: int | None
+    used: str
+    used_cents: int
+    remaining: str | None
+    remaining_cents: int | None
+
+
+class CreditsOut(BaseModel):
+    """The company's available and escrowed credit (zero for a test key)."""
+
+    available: str
+    available_cents: int
+    escrowed: str
+    escrowed_cents: int
+
+
+class BudgetUseOut(BaseModel):
+    """Spend today and this month against the project's caps, and its per-request cap."""
+
+    daily: CapOut
+    monthly: CapOut
+    max_per_request: str | None
+    max_per_request_cents: int | None
+
+
+class RateLimitOut(BaseModel):
+    """The key's hourly request limit and what is left of this window."""
+
+    limit: int
+    remaining: int
+    window: str
+    reset_at: str | None
+
+
+class LimitsOut(BaseModel):
+    """Everything that can refuse the key's next request, in the key's mode."""
+
+    mode: str
+    credits: CreditsOut
+    budget: BudgetUseOut
+    rate_limit: RateLimitOut
+
+
+class RedactionOut(BaseModel):
+    """What the redacted policy masks: kinds of personal data, and the project's own terms."""
+
+    masks: list[str]
+    terms: list[str]
+
+
+class PolicyOut(BaseModel):
+    """The project's information policy, allowed skills and redaction rules."""
+
+    information_policy: str
+    allowed_skills: list[str]
+    all_skills_allowed: bool
+    redaction: RedactionOut
+    policies: dict[str, str]
+
+
 def _cap(cap_cents: int | None, used_cents: int) -> dict[str, Any]:
     if cap_cents is None:
         return {"cap": None, "cap_cents": None, "used": price(used_cents), "used_cents": used_cents,
@@ -45,7 +110,7 @@ def _credits(session: Session, agent: KeyContext) -> tuple[int, int]:
             ledger.balance_cents(session, escrow_account(agent.company_id)))
 
 
-@router.get("/limits", openapi_extra=AGENT, responses=ERRORS)
+@router.get("/limits", openapi_extra=AGENT, responses=ERRORS, response_model=LimitsOut)
 def limits(agent: Agent) -> dict[str, Any]:
     """Credits, budget used today and this month against the caps, per-request cap and rate limit,
     all in the key's mode: a `pk_test_` key sees test spend and no credits (test mode moves none)."""
@@ -68,7 +133,7 @@ def limits(agent: Agent) -> dict[str, Any]:
     }
 
 
-@router.get("/policy", openapi_extra=AGENT, responses=ERRORS)
+@router.get("/policy", openapi_extra=AGENT, responses=ERRORS, response_model=PolicyOut)
 def policy(agent: Agent) -> dict[str, Any]:
     """The project's information policy, allowed skills and redaction rules."""
     with unit_of_work(read_only=True) as session:

@@ -3,7 +3,7 @@ sign-in unlocks."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field, StrictStr
@@ -16,6 +16,7 @@ from marketplace_app.core.clock import isoformat, now
 from marketplace_app.core.db import unit_of_work
 from marketplace_app.core.money import format_money
 from marketplace_app.earnings import payouts
+from marketplace_app.earnings.schemas import PayoutPublic
 from marketplace_app.identity import service as identity
 from marketplace_app.identity import staff
 from marketplace_app.kyc import service as kyc
@@ -23,6 +24,7 @@ from marketplace_app.ledger.health import LedgerHealth, ledger_health
 from marketplace_app.requests import service as requests
 from marketplace_app.requests import views
 from marketplace_app.requests.models import Request, RequestStatus
+from marketplace_app.requests.public import RequestPublic, RequestSummary
 from marketplace_app.requests.views import summary
 from marketplace_app.settings import get_settings
 from marketplace_app.uploads import links
@@ -39,7 +41,70 @@ class ReasonIn(BaseModel):
     reason: StrictStr = Field(min_length=1, max_length=500)
 
 
-@router.get("/kyc", openapi_extra=ADMIN, responses=ERRORS)
+class KycQueueItem(BaseModel):
+    """A KYC submission waiting for review."""
+
+    id: str
+    user_id: str
+    legal_name: str
+    country: str
+    date_of_birth: str
+    document_upload_id: str
+    submitted_at: str | None
+
+
+class KycQueue(BaseModel):
+    """KYC submissions waiting for review, oldest first."""
+
+    data: list[KycQueueItem]
+
+
+class KycDecision(BaseModel):
+    """A KYC submission as decided."""
+
+    id: str
+    status: Literal["verified", "rejected"]
+
+
+class StaffSkillsOut(BaseModel):
+    """A staff member's specialties."""
+
+    user_id: str
+    skills: list[str]
+
+
+class StaffPayout(PayoutPublic):
+    """A payout waiting for the manual provider, with its operator."""
+
+    operator_id: str
+
+
+class StaffPayoutList(BaseModel):
+    """Requested payouts, newest first."""
+
+    data: list[StaffPayout]
+
+
+class DisputedRequest(RequestSummary):
+    """A request in dispute, with its company."""
+
+    company_id: str
+
+
+class DisputedRequestList(BaseModel):
+    """Requests in dispute, newest first."""
+
+    data: list[DisputedRequest]
+
+
+class StaffRequestView(RequestPublic):
+    """Any request as its buyer sees it, with its company and project."""
+
+    company_id: str
+    project_id: str
+
+
+@router.get("/kyc", openapi_extra=ADMIN, responses=ERRORS, response_model=KycQueue)
 def kyc_queue(_staff: AdminUser) -> dict[str, Any]:
     """KYC submissions waiting for review, oldest first."""
     with unit_of_work(read_only=True) as session:
@@ -49,7 +114,7 @@ def kyc_queue(_staff: AdminUser) -> dict[str, Any]:
                       "submitted_at": isoformat(item.submitted_at)} for item in queue]}
 
 
-@router.post("/kyc/{submission_id}/approve", openapi_extra=ADMIN, responses=ERRORS)
+@router.post("/kyc/{submission_id}/approve", openapi_extra=ADMIN, responses=ERRORS, response_model=KycDecision)
 def approve_kyc(submission_id: str, staff: AdminUser) -> dict[str, str]:
     """Verify the operator."""
     with unit_of_work() as session:
@@ -57,7 +122,7 @@ def approve_kyc(submission_id: str, staff: AdminUser) -> dict[str, str]:
     return {"id": submission_id, "status": "verified"}
 
 
-@router.post("/kyc/{submission_id}/reject", openapi_extra=ADMIN, responses=ERRORS)
+@router.post("/kyc/{submission_id}/reject", openapi_extra=ADMIN, responses=ERRORS, response_model=KycDecision)
 def reject_kyc(submission_id: str, body: ReasonIn, staff: AdminUser) -> dict[str, str]:
     """Reject with a reason the operator can act on; they may submit again."""
     with unit_of_work() as session:
@@ -72,21 +137,21 @@ class SkillsIn(BaseModel):
     skills: list[StrictStr] = Field(max_length=staff.MAX_SKILLS)
 
 
-@router.get("/staff/{user_id}/skills", openapi_extra=ADMIN, responses=ERRORS)
+@router.get("/staff/{user_id}/skills", openapi_extra=ADMIN, responses=ERRORS, response_model=StaffSkillsOut)
 def staff_skills(user_id: str, _staff: AdminUser) -> dict[str, Any]:
     """A staff member's specialties: tier-2 disputes of these skills are theirs."""
     with unit_of_work(read_only=True) as session:
         return {"user_id": user_id[:40], "skills": staff.skills_of(session, user_id[:40])}
 
 
-@router.put("/staff/{user_id}/skills", openapi_extra=ADMIN, responses=ERRORS)
+@router.put("/staff/{user_id}/skills", openapi_extra=ADMIN, responses=ERRORS, response_model=StaffSkillsOut)
 def set_staff_skills(user_id: str, body: SkillsIn, _staff: AdminUser) -> dict[str, Any]:
     """Replace a staff member's specialties (known skills only; an empty list clears them)."""
     with unit_of_work() as session:
         return {"user_id": user_id[:40], "skills": staff.set_skills(session, staff_id=user_id, skills=body.skills)}
 
 
-@router.get("/payouts", openapi_extra=ADMIN, responses=ERRORS)
+@router.get("/payouts", openapi_extra=ADMIN, responses=ERRORS, response_model=StaffPayoutList)
 def payouts_to_settle(_staff: AdminUser) -> dict[str, Any]:
     """Requested payouts waiting for the manual provider."""
     with unit_of_work(read_only=True) as session:
@@ -94,14 +159,14 @@ def payouts_to_settle(_staff: AdminUser) -> dict[str, Any]:
                          for payout in payouts.list_payouts(session, status="requested", limit=100)]}
 
 
-@router.post("/payouts/{payout_id}/paid", openapi_extra=ADMIN, responses=ERRORS)
+@router.post("/payouts/{payout_id}/paid", openapi_extra=ADMIN, responses=ERRORS, response_model=PayoutPublic)
 def mark_paid(payout_id: str, staff: AdminUser) -> dict[str, Any]:
     """The money was sent: settle the payout."""
     with unit_of_work() as session:
         return payout_view(payouts.mark_paid(session, payout_id=payout_id[:40], staff_id=staff.id))
 
 
-@router.post("/payouts/{payout_id}/failed", openapi_extra=ADMIN, responses=ERRORS)
+@router.post("/payouts/{payout_id}/failed", openapi_extra=ADMIN, responses=ERRORS, response_model=PayoutPublic)
 def mark_failed(payout_id: str, body: ReasonIn, staff: AdminUser) -> dict[str, Any]:
     """The money could not be sent: return it to the operator's available balance with the reason."""
     with unit_of_work() as session:
@@ -109,7 +174,7 @@ def mark_failed(payout_id: str, body: ReasonIn, staff: AdminUser) -> dict[str, A
                                                reason=body.reason))
 
 
-@router.get("/disputed-requests", openapi_extra=ADMIN, responses=ERRORS)
+@router.get("/disputed-requests", openapi_extra=ADMIN, responses=ERRORS, response_model=DisputedRequestList)
 def disputed_requests(_staff: AdminUser) -> dict[str, Any]:
     """Requests in dispute (escrow still held), newest first."""
     with unit_of_work(read_only=True) as session:
@@ -118,7 +183,8 @@ def disputed_requests(_staff: AdminUser) -> dict[str, Any]:
     return {"data": [summary(row) | {"company_id": row["company_id"]} for row in rows]}
 
 
-@router.get("/requests/{request_id}", openapi_extra=ADMIN, responses=ERRORS)
+@router.get("/requests/{request_id}", openapi_extra=ADMIN, responses=ERRORS, response_model=StaffRequestView,
+             response_model_exclude_unset=True)
 def request_for_staff(request_id: str, staff: AdminUser) -> dict[str, Any]:
     """Any request as its buyer sees it (result files through links issued to you), with its company."""
     with unit_of_work(read_only=True) as session:

@@ -14,6 +14,7 @@ from marketplace_app.api.agent import Agent
 from marketplace_app.api.errors import describe_validation
 from marketplace_app.api.routes import requests as rest
 from marketplace_app.core.errors import ValidationFailed
+from marketplace_app.requests.public import RequestCancelled, RequestCreated, RequestPublic
 from marketplace_app.requests.schemas import RequestCreate
 
 router = APIRouter(prefix="/hooks", tags=["agent hook"])
@@ -34,6 +35,7 @@ def _parse(model: type[BaseModel], payload: dict[str, Any]) -> Any:
 
 
 @router.post("/agent", openapi_extra=access("api_key"),
+             response_model=RequestCreated | RequestPublic | RequestCancelled,
              responses={401: {"description": "Invalid key"}, 402: {"description": "Not enough credits"},
                         404: {"description": "Unknown request"}, 422: {"description": "Invalid input"}})
 def agent_hook(agent: Agent, payload: dict[str, Any] = Body(examples=[{  # noqa: B008

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictStr
 from marketplace_app.api.company import COMPANY, CompanyCaller
 from marketplace_app.companies import service as companies
 from marketplace_app.companies.models import ApiKey, Project
+from marketplace_app.core import wording
 from marketplace_app.core.clock import isoformat
 from marketplace_app.core.db import unit_of_work
 from marketplace_app.core.money import format_money
@@ -232,9 +233,11 @@ def revoke_key(key_id: str, actor: CompanyCaller) -> KeyOut:
 
 
 @router.post("/keys/{key_id}/rotate", status_code=201, response_model=KeyRotated,
-             responses=_errors(400, 401, 403, 404), openapi_extra=COMPANY)
+             responses=_errors(400, 401, 403, 404), openapi_extra=COMPANY,
+             description="Issue a successor key (secret shown once); the old key keeps working for the "
+                         f"rotation grace ({wording.hours(get_settings().key_rotation_grace_hours)}).")
 def rotate_key(key_id: str, actor: CompanyCaller, response: Response) -> KeyRotated:
-    """Issue a successor key (secret shown once); the old key keeps working for the rotation grace (24 h)."""
+    """Issue a successor key (secret shown once); the old key keeps working for the rotation grace."""
     with unit_of_work() as session:
         issued, old = companies.rotate_key(session, actor=actor, key_id=key_id)
     response.headers.update(NO_STORE)

@@ -14,19 +14,29 @@ from starlette.concurrency import run_in_threadpool
 from marketplace_app.api.access import access
 from marketplace_app.api.deps import require_role
 from marketplace_app.api.idempotent import fingerprint, run_idempotent
+from marketplace_app.core import wording
 from marketplace_app.core.clock import isoformat
 from marketplace_app.core.db import unit_of_work
 from marketplace_app.earnings import payouts
 from marketplace_app.earnings import service as earnings
+from marketplace_app.earnings.schemas import EarningsPublic, PayoutList, PayoutPublic
 from marketplace_app.identity.models import Role, User
 from marketplace_app.kyc import service as kyc
 from marketplace_app.operators import service as operators
 from marketplace_app.requests.schemas import parse_price, reject_control_characters
 from marketplace_app.requests.views import price
+from marketplace_app.settings import get_settings
 from marketplace_app.uploads import service as uploads
 from marketplace_app.work import flows
 from marketplace_app.work import service as work
-from marketplace_app.work.verification import Submission
+from marketplace_app.work.schemas import (
+    AcceptedPublic,
+    SubmissionCreate,
+    SubmittedPublic,
+    TaskDetail,
+    TaskList,
+    WorkList,
+)
 
 router = APIRouter(prefix="/operator", tags=["operator"])
 OPERATOR = access("operator")
@@ -67,27 +77,6 @@ class KycIn(BaseModel):
         return reject_control_characters(value)
 
 
-class SubmitIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    answer: StrictStr = Field(min_length=1, max_length=20_000)
-    confidence: Literal["low", "medium", "high"]
-    proof_notes: StrictStr | None = Field(default=None, max_length=5000)
-    file_ids: list[StrictStr] = Field(default_factory=list, max_length=10)
-
-    @field_validator("answer", "proof_notes")
-    @classmethod
-    def _text(cls, value: str | None) -> str | None:
-        return reject_control_characters(value, multiline=True)
-
-    @field_validator("answer")
-    @classmethod
-    def _not_blank(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("answer must not be blank")
-        return value
-
-
 class PayoutIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -100,20 +89,66 @@ class PayoutIn(BaseModel):
         return value
 
 
+
+class ProfilePublic(BaseModel):
+    """The operator's public profile and verification status."""
+
+    id: str
+    display_name: str | None
+    skills: list[str]
+    languages: list[str]
+    country: str | None
+    available: bool
+    kyc_status: str
+
+
+class UploadPublic(BaseModel):
+    """A stored file, by the id a submission or KYC names it with."""
+
+    id: str
+    filename: str
+    content_type: str
+    size_bytes: int
+    purpose: str
+    created_at: str | None
+
+
+class KycSubmitted(BaseModel):
+    """A KYC submission as filed."""
+
+    id: str
+    status: str
+    submitted_at: str | None
+
+
+class KycSubmissionPublic(KycSubmitted):
+    """The latest KYC submission and its outcome."""
+
+    reason: str | None
+    reviewed_at: str | None
+
+
+class KycStatusPublic(BaseModel):
+    """The operator's verification status and their latest submission, if any."""
+
+    kyc_status: str
+    submission: KycSubmissionPublic | None
+
+
 def _profile(profile: Any) -> dict[str, Any]:
     return {"id": profile.public_id, "display_name": profile.display_name, "skills": profile.skills,
             "languages": profile.languages, "country": profile.country, "available": profile.available,
             "kyc_status": profile.kyc_status}
 
 
-@router.get("/profile", openapi_extra=OPERATOR, responses=ERRORS)
+@router.get("/profile", openapi_extra=OPERATOR, responses=ERRORS, response_model=ProfilePublic)
 def get_profile(user: Operator) -> dict[str, Any]:
     """The operator's profile and KYC status."""
     with unit_of_work(read_only=True) as session:
         return _profile(operators.get_profile(session, user_id=user.id))
 
 
-@router.patch("/profile", openapi_extra=OPERATOR, responses=ERRORS)
+@router.patch("/profile", openapi_extra=OPERATOR, responses=ERRORS, response_model=ProfilePublic)
 def patch_profile(body: ProfilePatch, user: Operator) -> dict[str, Any]:
     """Change display name, skills, languages, country or availability."""
     with unit_of_work() as session:
@@ -121,7 +156,7 @@ def patch_profile(body: ProfilePatch, user: Operator) -> dict[str, Any]:
         return _profile(profile)
 
 
-@router.post("/uploads", status_code=201, openapi_extra=OPERATOR, responses=ERRORS)
+@router.post("/uploads", status_code=201, openapi_extra=OPERATOR, responses=ERRORS, response_model=UploadPublic)
 async def upload(user: Operator, file: UploadFile = File(...),  # noqa: B008
                  purpose: Literal["kyc_document", "proof"] = Form(...)) -> dict[str, Any]:
     """Upload a KYC document or proof file (JPEG, PNG, WebP or PDF, at most 10 MiB)."""
@@ -137,7 +172,7 @@ async def upload(user: Operator, file: UploadFile = File(...),  # noqa: B008
     return await run_in_threadpool(save)
 
 
-@router.post("/kyc", status_code=201, openapi_extra=OPERATOR, responses=ERRORS)
+@router.post("/kyc", status_code=201, openapi_extra=OPERATOR, responses=ERRORS, response_model=KycSubmitted)
 def submit_kyc(body: KycIn, user: Operator) -> dict[str, Any]:
     """Submit legal name, country, date of birth and an ID document for verification."""
     with unit_of_work() as session:
@@ -146,7 +181,7 @@ def submit_kyc(body: KycIn, user: Operator) -> dict[str, Any]:
         return {"id": submission.id, "status": submission.status, "submitted_at": isoformat(submission.submitted_at)}
 
 
-@router.get("/kyc", openapi_extra=OPERATOR, responses=ERRORS)
+@router.get("/kyc", openapi_extra=OPERATOR, responses=ERRORS, response_model=KycStatusPublic)
 def kyc_status(user: Operator) -> dict[str, Any]:
     """The latest KYC submission and its outcome."""
     with unit_of_work(read_only=True) as session:
@@ -157,21 +192,23 @@ def kyc_status(user: Operator) -> dict[str, Any]:
         "submitted_at": isoformat(latest.submitted_at), "reviewed_at": isoformat(latest.reviewed_at)}}
 
 
-@router.get("/requests", openapi_extra=OPERATOR, responses=ERRORS)
+@router.get("/requests", openapi_extra=OPERATOR, responses=ERRORS, response_model=TaskList,
+             response_model_exclude_unset=True)
 def feed(user: Operator) -> dict[str, Any]:
     """Matching requests for your skills, most urgent first, with the information policy applied."""
     with unit_of_work(read_only=True) as session:
         return {"data": work.feed(session, operator_id=user.id)}
 
 
-@router.get("/requests/{request_id}", openapi_extra=OPERATOR, responses=ERRORS)
+@router.get("/requests/{request_id}", openapi_extra=OPERATOR, responses=ERRORS, response_model=TaskDetail,
+             response_model_exclude_unset=True)
 def view(request_id: str, user: Operator) -> dict[str, Any]:
     """One request: as the feed shows it, or the whole task once it is yours."""
     with unit_of_work() as session:
         return work.view(session, operator_id=user.id, request_id=request_id[:40])
 
 
-@router.post("/requests/{request_id}/accept", openapi_extra=OPERATOR, responses=ERRORS)
+@router.post("/requests/{request_id}/accept", openapi_extra=OPERATOR, responses=ERRORS, response_model=AcceptedPublic)
 def accept(request_id: str, user: Operator) -> dict[str, Any]:
     """Take the request. The first operator wins; others get 409, and 410 after expiry."""
     with unit_of_work() as session:
@@ -179,23 +216,23 @@ def accept(request_id: str, user: Operator) -> dict[str, Any]:
     return {"request_id": row["id"], "status": row["status"], "work_deadline_at": isoformat(row["work_deadline_at"])}
 
 
-@router.post("/requests/{request_id}/submit", openapi_extra=OPERATOR, responses=ERRORS)
-def submit(request_id: str, body: SubmitIn, user: Operator) -> dict[str, Any]:
+@router.post("/requests/{request_id}/submit", openapi_extra=OPERATOR, responses=ERRORS,
+             response_model=SubmittedPublic)
+def submit(request_id: str, body: SubmissionCreate, user: Operator) -> dict[str, Any]:
     """Hand in the result; automated verification decides completed, needs_review or disputed."""
-    row = flows.submit_work(operator_id=user.id, request_id=request_id[:40], file_ids=body.file_ids,
-                            submission=Submission(answer=body.answer, confidence=body.confidence,
-                                                  proof_notes=body.proof_notes or "", file_count=len(body.file_ids)))
+    row = flows.submit_work(operator_id=user.id, request_id=request_id[:40], body=body)
     return {"request_id": row["id"], "status": row["status"], "verification": row["result"]["verification"]}
 
 
-@router.get("/work", openapi_extra=OPERATOR, responses=ERRORS)
+@router.get("/work", openapi_extra=OPERATOR, responses=ERRORS, response_model=WorkList,
+             response_model_exclude_unset=True)
 def my_work(user: Operator) -> dict[str, Any]:
     """Your accepted requests and how each ended."""
     with unit_of_work() as session:  # showing a sandboxed brief to its assignee writes the view log
         return {"data": work.my_work(session, operator_id=user.id)}
 
 
-@router.get("/earnings", openapi_extra=OPERATOR, responses=ERRORS)
+@router.get("/earnings", openapi_extra=OPERATOR, responses=ERRORS, response_model=EarningsPublic)
 def my_earnings(user: Operator) -> dict[str, Any]:
     """Pending (each with `available_on`), available, in payout and total earned."""
     with unit_of_work(read_only=True) as session:
@@ -219,18 +256,20 @@ def payout_view(payout: Any) -> dict[str, Any]:
 
 
 @router.post("/payouts", status_code=201, openapi_extra=OPERATOR,
-             responses={**ERRORS, 402: {"description": "More than your available balance"}})
+             responses={**ERRORS, 402: {"description": "More than your available balance"}},
+             description="Pay out from your available balance (minimum "
+                         f"{wording.money(get_settings().payout_minimum_cents)}).", response_model=PayoutPublic)
 def request_payout(body: PayoutIn, user: Operator,
                    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=255)] = None,
                    ) -> JSONResponse:
-    """Pay out from your available balance (minimum 10.00 EUR)."""
+    """Pay out from your available balance (at least the payout minimum in the description)."""
     return run_idempotent(
         principal=user.id, key=idempotency_key, request_hash=fingerprint("/v1/operator/payouts", body),
         status_code=201, action=lambda session: payout_view(payouts.request_payout(
             session, operator_id=user.id, amount_cents=parse_price(body.amount, field="amount"))))
 
 
-@router.get("/payouts", openapi_extra=OPERATOR, responses=ERRORS)
+@router.get("/payouts", openapi_extra=OPERATOR, responses=ERRORS, response_model=PayoutList)
 def list_payouts(user: Operator) -> dict[str, Any]:
     """Your payouts with their status and, when failed, why."""
     with unit_of_work(read_only=True) as session:

@@ -15,6 +15,15 @@ from marketplace_app.core.db import unit_of_work
 from marketplace_app.requests import expiry, pricing, views
 from marketplace_app.requests import service as requests
 from marketplace_app.requests.models import RequestStatus
+from marketplace_app.requests.public import (
+    EstimatePublic,
+    RequestCancelled,
+    RequestCreated,
+    RequestDecided,
+    RequestPage,
+    RequestPublic,
+    RequestRated,
+)
 from marketplace_app.requests.schemas import EstimateIn, RateIn, RequestCreate, parse_duration
 from marketplace_app.uploads import links
 from marketplace_app.work import review
@@ -35,7 +44,7 @@ def _errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
 
 
 @router.post("/requests", status_code=201, openapi_extra=AGENT,
-             responses=_errors(400, 401, 402, 409, 422, 429))
+             responses=_errors(400, 401, 402, 409, 422, 429), response_model=RequestCreated)
 def create_request(body: RequestCreate, agent: Agent, idempotency_key: IdempotencyKey = None) -> JSONResponse:
     """Create a human-in-the-loop request. Credits (`max_price`) are escrowed immediately."""
 
@@ -48,7 +57,7 @@ def create_request(body: RequestCreate, agent: Agent, idempotency_key: Idempoten
                           request_hash=fingerprint("/v1/requests", body), status_code=201, action=action)
 
 
-@router.get("/requests", openapi_extra=AGENT, responses=_errors(401, 404, 422, 429))
+@router.get("/requests", openapi_extra=AGENT, responses=_errors(401, 404, 422, 429), response_model=RequestPage)
 def list_requests(
     agent: Agent,
     status: Annotated[RequestStatus | None, Query()] = None,
@@ -66,7 +75,9 @@ def list_requests(
             "next_starting_after": data[-1]["request_id"] if page.has_more and data else None}
 
 
-@router.get("/requests/{request_id}", openapi_extra=AGENT, responses=_errors(401, 404, 429))
+@router.get("/requests/{request_id}", openapi_extra=AGENT, responses=_errors(401, 404, 429),
+            response_model=RequestPublic,
+             response_model_exclude_unset=True)
 def get_request(request_id: str, agent: Agent) -> dict[str, Any]:
     """Current status, result and timeline. An unmatched request past its window is expired and refunded now."""
     return read_request(agent, request_id)
@@ -88,7 +99,8 @@ def read_request(agent, request_id: str) -> dict[str, Any]:
         return views.detail(session, row, requests.timeline(session, row["id"]), audience=_reader(agent))
 
 
-@router.post("/requests/{request_id}/cancel", openapi_extra=AGENT, responses=_errors(400, 401, 404, 409, 429))
+@router.post("/requests/{request_id}/cancel", openapi_extra=AGENT, responses=_errors(400, 401, 404, 409, 429),
+             response_model=RequestCancelled)
 def cancel_request(request_id: str, agent: Agent, idempotency_key: IdempotencyKey = None) -> JSONResponse:
     """Cancel a matching request (or one accepted less than two minutes ago); the escrow is refunded."""
 
@@ -103,7 +115,8 @@ def cancel_request(request_id: str, agent: Agent, idempotency_key: IdempotencyKe
                           action=action)
 
 
-@router.post("/requests/{request_id}/rate", openapi_extra=AGENT, responses=_errors(400, 401, 404, 409, 422, 429))
+@router.post("/requests/{request_id}/rate", openapi_extra=AGENT, responses=_errors(400, 401, 404, 409, 422, 429),
+             response_model=RequestRated)
 def rate_request(request_id: str, body: RateIn, agent: Agent) -> dict[str, Any]:
     """Rate a completed request once: `score` 1–5 and an optional `comment` (≤ 500 characters)."""
     with unit_of_work() as session:
@@ -118,7 +131,8 @@ class RejectIn(BaseModel):
     reason: StrictStr = Field(min_length=1, max_length=1000)
 
 
-@router.post("/requests/{request_id}/approve", openapi_extra=AGENT, responses=_errors(400, 401, 404, 409, 429))
+@router.post("/requests/{request_id}/approve", openapi_extra=AGENT, responses=_errors(400, 401, 404, 409, 429),
+             response_model=RequestDecided)
 def approve_request(request_id: str, agent: Agent) -> dict[str, Any]:
     """Accept a result in `needs_review`: the request completes and the operator is paid."""
     with unit_of_work() as session:
@@ -126,7 +140,8 @@ def approve_request(request_id: str, agent: Agent) -> dict[str, Any]:
     return {"request_id": row["id"], "status": row["status"]}
 
 
-@router.post("/requests/{request_id}/reject", openapi_extra=AGENT, responses=_errors(400, 401, 404, 409, 422, 429))
+@router.post("/requests/{request_id}/reject", openapi_extra=AGENT, responses=_errors(400, 401, 404, 409, 422, 429),
+             response_model=RequestDecided)
 def reject_request(request_id: str, body: RejectIn, agent: Agent) -> dict[str, Any]:
     """Refuse a result in `needs_review` with a reason: the request goes to dispute, escrow stays held."""
     with unit_of_work() as session:
@@ -134,7 +149,7 @@ def reject_request(request_id: str, body: RejectIn, agent: Agent) -> dict[str, A
     return {"request_id": row["id"], "status": row["status"]}
 
 
-@router.post("/estimate", openapi_extra=AGENT, responses=_errors(401, 422, 429))
+@router.post("/estimate", openapi_extra=AGENT, responses=_errors(401, 422, 429), response_model=EstimatePublic)
 def estimate(body: EstimateIn, agent: Agent) -> dict[str, Any]:
     """Price a request before creating it, from the skill's rate, urgency, duration and live availability."""
     with unit_of_work(read_only=True) as session:

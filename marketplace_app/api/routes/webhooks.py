@@ -13,8 +13,10 @@ from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr
 
 from marketplace_app.api.company import COMPANY, CompanyCaller
+from marketplace_app.core import wording
 from marketplace_app.core.clock import isoformat
 from marketplace_app.core.db import unit_of_work
+from marketplace_app.settings import get_settings
 from marketplace_app.webhooks import service as webhooks
 from marketplace_app.webhooks.models import WebhookEndpoint
 
@@ -197,9 +199,12 @@ def delete_endpoint(endpoint_id: str, actor: CompanyCaller) -> EndpointOut:
 
 
 @router.post("/webhooks/{endpoint_id}/rotate-secret", status_code=201, response_model=EndpointSaved,
-             responses=_errors(401, 403, 404), openapi_extra=COMPANY)
+             responses=_errors(401, 403, 404), openapi_extra=COMPANY,
+             description="A new signing secret (in this response only). For "
+                         f"{wording.hours(get_settings().key_rotation_grace_hours)} deliveries carry a `v1` "
+                         "for each secret.")
 def rotate_secret(endpoint_id: str, actor: CompanyCaller, response: Response) -> EndpointSaved:
-    """A new signing secret (in this response only). For 24 h deliveries carry a `v1` for each secret."""
+    """A new signing secret (in this response only); the old one also signs during the grace."""
     with unit_of_work() as session:
         saved = webhooks.rotate_secret(session, actor=actor, endpoint_id=endpoint_id)
         session.expunge(saved.endpoint)

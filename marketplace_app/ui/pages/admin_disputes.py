@@ -13,7 +13,7 @@ from marketplace_app.ui.components.disputes import counted_text_area, dispute_pa
 from marketplace_app.ui.components.forms import choice_cards, dialog_footer, inline_error, labelled, money_field
 from marketplace_app.ui.components.layout import dashboard_page
 from marketplace_app.ui.state.admin_disputes import StaffCase, StaffDisputesState
-from marketplace_app.ui.state.disputes import MAX_REASON_CHARACTERS
+from marketplace_app.ui.state.disputes import MAX_REASON_CHARACTERS, appealable_ruling
 
 State = StaffDisputesState
 RULING_CHOICES = (("for_company", "For the company", "full refund"),
@@ -107,7 +107,7 @@ def ruling_dialog() -> rx.Component:
             rx.dialog.title("Rule on ", State.ruling_for["tier"]),
             rx.dialog.description(
                 rx.cond(State.ruling_for["final"] != "", "The board's ruling is final: the money moves at once.",
-                        "Either party may appeal your ruling to the board within 48 hours."),
+                        appealable_ruling()),
                 size="2", color_scheme="gray"),
             rx.form(
                 rx.vstack(

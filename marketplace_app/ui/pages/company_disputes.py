@@ -15,7 +15,7 @@ from marketplace_app.ui.components.forms import dialog_footer, inline_error, lab
 from marketplace_app.ui.components.layout import dashboard_page
 from marketplace_app.ui.components.status import status_badge
 from marketplace_app.ui.state.company_disputes import CompanyDisputesState, RequestDisputeState
-from marketplace_app.ui.state.disputes import MAX_REASON_CHARACTERS
+from marketplace_app.ui.state.disputes import MAX_REASON_CHARACTERS, company_disputes_empty
 
 State = RequestDisputeState
 COLUMNS = ("Request", "Status", "Tier", "Refund", "Opened")
@@ -99,8 +99,8 @@ def company_disputes() -> rx.Component:
                           pager_id="disputes-pager"),
                     spacing="3", width="100%",
                 ),
-                empty_state("scale", "No disputes", "Open a dispute from a completed request's page within 24 hours "
-                            "of its completion.", rx.link("See your requests", href=routes.COMPANY_REQUESTS))),
+                empty_state("scale", "No disputes", company_disputes_empty(),
+                            rx.link("See your requests", href=routes.COMPANY_REQUESTS))),
             loading(),
         ),
         spacing="5", width="100%",

@@ -14,7 +14,7 @@ from marketplace_app.ui.components.disputes import counted_text_area, dispute_pa
 from marketplace_app.ui.components.forms import inline_error
 from marketplace_app.ui.components.layout import dashboard_page
 from marketplace_app.ui.components.status import status_badge
-from marketplace_app.ui.state.disputes import MAX_REASON_CHARACTERS
+from marketplace_app.ui.state.disputes import MAX_REASON_CHARACTERS, operator_disputes_intro
 from marketplace_app.ui.state.operator_disputes import OperatorDisputesState
 
 State = OperatorDisputesState
@@ -24,8 +24,7 @@ State = OperatorDisputesState
 def operator_disputes() -> rx.Component:
     """Disputes about my work."""
     return rx.vstack(
-        page_header("My disputes", "Companies may dispute a result within 24 hours. Give your side, appeal a "
-                                   "ruling, or settle.", live_badge(State.live)),
+        page_header("My disputes", operator_disputes_intro(), live_badge(State.live)),
         list_or_empty(
             State.loaded, State.items,
             rx.vstack(rx.vstack(rx.foreach(State.items, _dispute_item), spacing="2", width="100%", id="my-disputes"),

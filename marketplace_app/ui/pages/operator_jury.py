@@ -12,7 +12,7 @@ from marketplace_app.ui.components.disputes import counted_text_area
 from marketplace_app.ui.components.forms import dialog_footer, field_label, inline_error
 from marketplace_app.ui.components.layout import dashboard_page
 from marketplace_app.ui.components.status import status_badge
-from marketplace_app.ui.state.disputes import MAX_COMMENT_CHARACTERS
+from marketplace_app.ui.state.disputes import MAX_COMMENT_CHARACTERS, jury_intro
 from marketplace_app.ui.state.operator_disputes import JuryCase, JuryState
 
 State = JuryState
@@ -22,8 +22,7 @@ State = JuryState
 def operator_jury() -> rx.Component:
     """The juror's inbox."""
     return rx.vstack(
-        page_header("Jury duty", "Three operators judge each appealed dispute. Read the case and vote for the side "
-                                 "that is right; your vote is final and independent.", live_badge(State.live)),
+        page_header("Jury duty", jury_intro(), live_badge(State.live)),
         list_or_empty(
             State.loaded, State.cases,
             rx.vstack(rx.text(State.waiting_count, " case(s) waiting for your vote.", size="2", color_scheme="gray",

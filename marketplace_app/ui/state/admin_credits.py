@@ -17,7 +17,7 @@ from marketplace_app.companies import manual_credits
 from marketplace_app.core.errors import HandoffError
 from marketplace_app.settings import get_settings
 from marketplace_app.ui.state.admin_queues import StaffState
-from marketplace_app.ui.state.base import error_toast, role_page
+from marketplace_app.ui.state.base import role_page
 from marketplace_app.ui.state.company import Pages
 from marketplace_app.ui.state.display import money, when
 
@@ -103,11 +103,8 @@ class AdminCreditsState(Pages, StaffState):
         return await self._fetch()
 
     async def _fetch(self):
-        try:
-            self.credits, self.has_more = await self._call(recent_rows, staff_id=await self._staff_id(),
-                                                           starting_after=self._cursor())
-        except HandoffError as exc:
-            return error_toast(exc)
+        self.credits, self.has_more = await self._call(recent_rows, staff_id=await self._staff_id(),
+                                                       starting_after=self._cursor())
         self._last_id = self.credits[-1].id if self.credits else ""
         self.loaded = True
         return None

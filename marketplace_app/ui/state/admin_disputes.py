@@ -24,10 +24,11 @@ from marketplace_app.identity import staff
 from marketplace_app.requests import queries as requests_queries
 from marketplace_app.requests.queries import Brief
 from marketplace_app.ui.state.admin_queues import StaffState
-from marketplace_app.ui.state.base import error_toast, role_page
+from marketplace_app.ui.state.base import role_page
 from marketplace_app.ui.state.disputes import (
     MAX_REASON_CHARACTERS,
     STATUS_WORDS,
+    appealable_ruling,
     dispute_fields,
     parse_refund,
 )
@@ -123,11 +124,8 @@ class StaffDisputesState(StaffState):
     async def toggle_skill(self, name: str, checked: bool):
         """Add or drop one of your specialties; the specialist queue follows at once."""
         wanted = {*self.my_skills, name} if checked else set(self.my_skills) - {name}
-        try:
-            await self._call(staff.set_skills, staff_id=await self._staff_id(), skills=list(wanted))
-            await self._read()
-        except HandoffError as exc:
-            return error_toast(exc.message)
+        await self._call(staff.set_skills, staff_id=await self._staff_id(), skills=list(wanted))
+        await self._read()
         return None
 
     @rx.event
@@ -170,13 +168,10 @@ class StaffDisputesState(StaffState):
         self.ruling_for = {}
         await self._read()
         return rx.toast.success("Ruled: the dispute is resolved" if status == DisputeStatus.resolved else
-                                "Ruled: either party may appeal within 48 hours", close_button=True)
+                                f"Ruled. {appealable_ruling()}", close_button=True)
 
     @rx.event
     async def refresh(self):
         """Read both queues again."""
-        try:
-            await self._read()
-        except HandoffError as exc:
-            return error_toast(exc)
+        await self._read()
         return None

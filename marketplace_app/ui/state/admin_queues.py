@@ -17,7 +17,7 @@ from marketplace_app.earnings import payouts
 from marketplace_app.identity import queries as identity
 from marketplace_app.kyc import queries as kyc_queries
 from marketplace_app.kyc import service as kyc
-from marketplace_app.ui.state.base import AppState, error_toast, role_page
+from marketplace_app.ui.state.base import AppState, role_page
 from marketplace_app.ui.state.display import money, when
 from marketplace_app.ui.state.forms import clean_text
 from marketplace_app.uploads import queries as uploads
@@ -132,11 +132,12 @@ class KycQueueState(StaffState):
         try:
             staff_id = await self._staff_id()
             await self._call(kyc.review, submission_id=submission_id, reviewer_id=staff_id, approve=True, reason=None)
-        except HandoffError as exc:
+        except HandoffError:
             self.items = await self._call(kyc_rows)
-            return error_toast(exc)
+            yield  # send the page its settled state; the refusal's toast follows from the raise
+            raise
         self.items = await self._call(kyc_rows)
-        return rx.toast.success("Approved: the operator is verified")
+        yield rx.toast.success("Approved: the operator is verified")
 
     @rx.event
     def start_reject(self, item: dict[str, str]):
@@ -159,18 +160,15 @@ class KycQueueState(StaffState):
                              reason=reason)
         except HandoffError as exc:
             self.reject_error = exc.message
-            return error_toast(exc)
+            return
         self.rejecting, self.items = {}, await self._call(kyc_rows)
         return rx.toast.success("Rejected: the operator sees your reason and may submit again")
 
     @rx.event
     async def show_document(self, submission_id: str):
         """Open the submission's document (images in a dialog, PDFs as a download)."""
-        try:
-            await self._staff_id()
-            document = await self._call(kyc_document, submission_id=submission_id)
-        except HandoffError as exc:
-            return error_toast(exc)
+        await self._staff_id()
+        document = await self._call(kyc_document, submission_id=submission_id)
         if document["type"] == "application/pdf":
             return rx.download(url=document["url"], filename=document["name"])
         self.preview = document
@@ -223,11 +221,12 @@ class PayoutQueueState(StaffState):
         try:
             staff_id = await self._staff_id()
             await self._call(payouts.mark_paid, payout_id=payout_id, staff_id=staff_id)
-        except HandoffError as exc:
+        except HandoffError:
             await self._read()
-            return error_toast(exc)
+            yield  # send the page its settled state; the refusal's toast follows from the raise
+            raise
         await self._read()
-        return rx.toast.success("Marked paid")
+        yield rx.toast.success("Marked paid")
 
     @rx.event
     def start_fail(self, item: dict[str, str]):
@@ -249,7 +248,7 @@ class PayoutQueueState(StaffState):
                              reason=reason)
         except HandoffError as exc:
             self.fail_error = exc.message
-            return error_toast(exc)
+            return
         self.failing = {}
         await self._read()
         return rx.toast.success("Marked failed: the amount is back in the operator's available balance")

@@ -13,7 +13,7 @@ from marketplace_app.core.errors import HandoffError
 from marketplace_app.identity import service as identity
 from marketplace_app.identity.models import Role
 from marketplace_app.ui import routes
-from marketplace_app.ui.state.base import BROWSER_SESSION_PATH, AppState, error_toast
+from marketplace_app.ui.state.base import BROWSER_SESSION_PATH, AppState
 
 SIGN_UP_ROLES = ("company", "operator", "agent_owner")
 
@@ -53,7 +53,6 @@ class AuthFormState(AppState):
             ticket = await self._call(service, **kwargs)
         except HandoffError as exc:
             self.error, self.busy = exc.message, False
-            yield error_toast(exc)
             return
         yield self._open_backend(BROWSER_SESSION_PATH, ticket=ticket)
 

@@ -1,8 +1,9 @@
 """`AppState`: who is signed in (from the HttpOnly session cookie) and how services are called.
 
 Handlers never touch the database on the event loop: `_call` runs a service in a
-worker thread inside one unit of work; handlers show a `HandoffError` with
-`error_toast`, in the same words the API would send.
+worker thread inside one unit of work. A `HandoffError` a handler does not catch becomes one
+toast in `ui/errors.py` (the app's `backend_exception_handler`), in the same words the API
+sends; a handler catches it only to show it inline (and then shows no toast).
 """
 
 from __future__ import annotations
@@ -178,9 +179,4 @@ def _read_user(token: str) -> User:
         return identity.user_for_token(session, token)
 
 
-def error_toast(exc: HandoffError):
-    """Show a refusal the way the API words it."""
-    return rx.toast.error(exc.message, close_button=True)
-
-
-__all__ = ["AppState", "Unauthorized", "backend_url", "error_toast", "role_page"]
+__all__ = ["AppState", "Unauthorized", "backend_url", "role_page"]

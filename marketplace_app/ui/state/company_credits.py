@@ -13,7 +13,7 @@ from marketplace_app.companies.access import CompanyActor
 from marketplace_app.core.errors import HandoffError
 from marketplace_app.core.money import parse_typed_amount, typed_amount_hint
 from marketplace_app.settings import get_settings
-from marketplace_app.ui.state.base import error_toast, role_page
+from marketplace_app.ui.state.base import role_page
 from marketplace_app.ui.state.company import CompanyState, Pages
 from marketplace_app.ui.state.display import money, signed_money, when
 
@@ -78,10 +78,7 @@ class CreditsState(Pages, CompanyState):
         """Guard the page for company members, then read the balances and the newest lines."""
         self.currency, self.deposit_error = get_settings().currency, ""
         self.amount_hint = typed_amount_hint(self.currency)
-        try:
-            ways = await self._as_member(ways_to_add_credit)
-        except HandoffError as exc:
-            return error_toast(exc)
+        ways = await self._as_member(ways_to_add_credit)
         self.test_credit, self.test_credit_maximum = ways["test_credit"], ways["test_credit_maximum"]
         self.company_id, self.bank_transfer, self.bank_details = (
             ways["company_id"], ways["bank_transfer"], ways["bank_details"])
@@ -89,10 +86,7 @@ class CreditsState(Pages, CompanyState):
         return await self._fetch()
 
     async def _fetch(self):
-        try:
-            snapshot = await self._as_member(credits_snapshot, starting_after=self._cursor())
-        except HandoffError as exc:
-            return error_toast(exc)
+        snapshot = await self._as_member(credits_snapshot, starting_after=self._cursor())
         self.available, self.escrowed = snapshot["available"], snapshot["escrowed"]
         self.lines, self.has_more, self._last_id = snapshot["lines"], snapshot["has_more"], snapshot["last_id"]
         self.loaded = True

@@ -22,17 +22,16 @@ from marketplace_app.disputes import service as disputes
 from marketplace_app.disputes.models import Party
 from marketplace_app.requests import service as requests
 from marketplace_app.ui.state import live
-from marketplace_app.ui.state.base import error_toast, role_page
+from marketplace_app.ui.state.base import role_page
 from marketplace_app.ui.state.company import CompanyState, Pages, scope
 from marketplace_app.ui.state.company_request import RequestDetailState
 from marketplace_app.ui.state.display import time_left, when
 from marketplace_app.ui.state.disputes import (
-    MAX_REASON_CHARACTERS,
     dispute_fields,
+    form_reason,
     parse_refund,
     summary,
 )
-from marketplace_app.ui.state.forms import clean_text
 
 DISPUTES_PER_PAGE = 20
 DISPUTE_EVENT_PREFIX = "dispute."
@@ -151,8 +150,6 @@ class RequestDisputeState(live.LiveUpdates, CompanyState):
             self.dispute, self.loaded = {}, True
             self.can_dispute = self.can_appeal = self.can_offer = self.can_accept_offer = False
             return None
-        except HandoffError as exc:
-            return error_toast(exc)
         self.dispute, self.rulings, self.history = found["dispute"], found["rulings"], found["history"]
         self.can_write = found["can_write"]
         self.can_dispute = found["can_dispute"]
@@ -209,7 +206,7 @@ class RequestDisputeState(live.LiveUpdates, CompanyState):
         self.busy, self.open_error = True, ""
         yield
         try:
-            reason = clean_text(form.get("reason"), field="reason", maximum=MAX_REASON_CHARACTERS, multiline=True)
+            reason = form_reason(form)
             status = await self._as_member(open_dispute, mode=self._mode(), request_id=self.request_id,
                                            reason=reason)
         except HandoffError as exc:
@@ -223,7 +220,7 @@ class RequestDisputeState(live.LiveUpdates, CompanyState):
     async def appeal(self, form: dict[str, Any]):
         """Appeal the current ruling: the next tier takes the dispute."""
         try:
-            reason = clean_text(form.get("reason"), field="reason", maximum=MAX_REASON_CHARACTERS, multiline=True)
+            reason = form_reason(form)
             await self._as_member(appeal, mode=self._mode(), request_id=self.request_id, reason=reason)
         except HandoffError as exc:
             self.appeal_error = exc.message
@@ -249,10 +246,11 @@ class RequestDisputeState(live.LiveUpdates, CompanyState):
         try:
             await self._as_member(accept, mode=self._mode(), request_id=self.request_id,
                                   refund_cents=self._offer_cents)
-        except HandoffError as exc:
+        except HandoffError:
             await self._refresh()
-            return error_toast(exc)
-        return await self._after_change("Settled: the dispute is resolved")
+            yield  # send the page its settled state; the refusal's toast follows from the raise
+            raise
+        yield await self._after_change("Settled: the dispute is resolved")
 
 
 class CompanyDisputesState(Pages, CompanyState):
@@ -268,9 +266,6 @@ class CompanyDisputesState(Pages, CompanyState):
         return await self._fetch()
 
     async def _fetch(self):
-        try:
-            page = await self._as_member(dispute_page, mode=self._mode(), starting_after=self._cursor())
-        except HandoffError as exc:
-            return error_toast(exc)
+        page = await self._as_member(dispute_page, mode=self._mode(), starting_after=self._cursor())
         self.rows, self.has_more, self._last_id, self.loaded = page["rows"], page["has_more"], page["last_id"], True
         return None

@@ -14,7 +14,7 @@ from marketplace_app.companies.access import CompanyActor
 from marketplace_app.companies.models import ApiKey
 from marketplace_app.core.errors import HandoffError
 from marketplace_app.settings import get_settings
-from marketplace_app.ui.state.base import error_toast, role_page
+from marketplace_app.ui.state.base import role_page
 from marketplace_app.ui.state.company import CompanyState, Pages, when
 from marketplace_app.ui.state.forms import ConfirmAction, ShowOnceSecret
 
@@ -108,10 +108,7 @@ class KeysState(ConfirmAction, ShowOnceSecret, Pages, CompanyState):
         return await self._fetch()
 
     async def _fetch(self):
-        try:
-            snapshot = await self._as_member(keys_snapshot, starting_after=self._cursor())
-        except HandoffError as exc:
-            return error_toast(exc)
+        snapshot = await self._as_member(keys_snapshot, starting_after=self._cursor())
         self.keys, self.has_more, self._last_id = snapshot["keys"], snapshot["has_more"], snapshot["last_id"]
         self.projects, self.loaded = snapshot["projects"], True
         return None
@@ -159,11 +156,9 @@ class KeysState(ConfirmAction, ShowOnceSecret, Pages, CompanyState):
     async def confirm(self):
         """Revoke or rotate the key the member confirmed."""
         action, key_id = self._take_confirmed()
-        try:
-            done = await (self._revoke(key_id) if action == "revoke" else self._rotate(key_id))
-        except HandoffError as exc:
-            return error_toast(exc)
-        return [event for event in (done, await self._fetch()) if event is not None]
+        yield  # the dialog closes even when the call is refused (the refusal's toast follows)
+        yield await (self._revoke(key_id) if action == "revoke" else self._rotate(key_id))
+        yield await self._fetch()
 
     async def _revoke(self, key_id: str):
         name = await self._as_member(revoke_key, key_id=key_id)

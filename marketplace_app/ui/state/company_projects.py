@@ -18,7 +18,7 @@ from marketplace_app.core.errors import HandoffError
 from marketplace_app.core.money import format_money
 from marketplace_app.settings import get_settings
 from marketplace_app.ui import routes
-from marketplace_app.ui.state.base import error_toast, role_page
+from marketplace_app.ui.state.base import role_page
 from marketplace_app.ui.state.company import CompanyState
 from marketplace_app.ui.state.display import NEVER, money, rate, when
 from marketplace_app.webhooks import service as webhooks
@@ -152,10 +152,7 @@ class ProjectsState(CompanyState):
     @rx.event
     async def open_edit(self, project_id: str):
         """Open the dialog with one project's current settings."""
-        try:
-            found = await self._as_member(edit_form, project_id=project_id)
-        except HandoffError as exc:
-            return error_toast(exc)
+        found = await self._as_member(edit_form, project_id=project_id)
         self._editing_id, self.editing, self.form, self.form_skills = project_id, True, found["form"], found["skills"]
         self.form_error, self.dialog_open = "", True
         return None

@@ -14,7 +14,7 @@ from marketplace_app.core.clock import now
 from marketplace_app.core.errors import HandoffError, NotFound
 from marketplace_app.requests import rules, views
 from marketplace_app.requests import service as requests
-from marketplace_app.ui.state.base import backend_url, error_toast, role_page
+from marketplace_app.ui.state.base import backend_url, role_page
 from marketplace_app.ui.state.company import CompanyState, scope
 from marketplace_app.ui.state.display import NEVER, money, skill, when
 from marketplace_app.ui.state.live import LiveUpdates, Matcher
@@ -129,8 +129,6 @@ class RequestDetailState(LiveUpdates, CompanyState):
             self.fields, self.timeline, self.context, self.human = [], [], "", []
             self.has_result, self.result = False, ResultView()
             return None
-        except HandoffError as exc:
-            return error_toast(exc)
         self.found, self.missing, self.loaded = True, "", True
         self.status, self.title, self.context = found["status"], found["title"], found["context"]
         self.fields, self.timeline, self.human = found["fields"], found["timeline"], found["human"]
@@ -145,10 +143,10 @@ class RequestDetailState(LiveUpdates, CompanyState):
         yield
         try:
             refunded = await self._as_member(cancel, mode=self._mode(), request_id=self.shown_id)
-        except HandoffError as exc:
+        except HandoffError:
             self.busy = False
-            yield error_toast(exc)
-            return
+            yield  # send the page its settled state; the refusal's toast follows from the raise
+            raise
         self.busy = False
         yield await self._refresh()
         yield rx.toast.success("Request cancelled" + (f"; {refunded} is back in your available credit"

@@ -10,10 +10,10 @@ from sqlmodel import Session
 from marketplace_app.catalogue import service as catalogue
 from marketplace_app.companies import reports
 from marketplace_app.companies.access import CompanyActor
-from marketplace_app.core.errors import HandoffError, NotFound
+from marketplace_app.core.errors import NotFound
 from marketplace_app.requests import service as requests
 from marketplace_app.requests.models import RequestStatus
-from marketplace_app.ui.state.base import error_toast, role_page
+from marketplace_app.ui.state.base import role_page
 from marketplace_app.ui.state.company import CompanyState, Pages, request_row, scope
 from marketplace_app.ui.state.live import LiveUpdates, Matcher
 
@@ -77,12 +77,9 @@ class RequestsState(LiveUpdates, Pages, CompanyState):
         return await self._fetch()
 
     async def _fetch(self):
-        try:
-            snapshot = await self._as_member(
-                request_page, mode=self._mode(), status=_choice(self.status_filter), skill=_choice(self.skill_filter),
-                project_id=_choice(self.project_filter), starting_after=self._cursor())
-        except HandoffError as exc:
-            return error_toast(exc)
+        snapshot = await self._as_member(
+            request_page, mode=self._mode(), status=_choice(self.status_filter), skill=_choice(self.skill_filter),
+            project_id=_choice(self.project_filter), starting_after=self._cursor())
         self.rows, self.has_more, self._last_id = snapshot["rows"], snapshot["has_more"], snapshot["last_id"]
         self.projects, self.skills, self.loaded = snapshot["projects"], snapshot["skills"], True
         return None

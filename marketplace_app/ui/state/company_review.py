@@ -14,7 +14,7 @@ from marketplace_app.companies.access import resolve_actor
 from marketplace_app.core.errors import HandoffError, Unauthorized
 from marketplace_app.requests import service as requests
 from marketplace_app.requests.models import RequestStatus
-from marketplace_app.ui.state.base import error_toast, role_page
+from marketplace_app.ui.state.base import role_page
 from marketplace_app.ui.state.company import CompanyState, scope
 from marketplace_app.ui.state.display import money, skill, when
 from marketplace_app.ui.state.forms import clean_text
@@ -118,11 +118,11 @@ class CompanyReviewState(CompanyState):
         try:
             status = await self._call(decide, user_id=await self._member_id(), mode=self._mode(),
                                       request_id=request_id, approve=True)
-        except HandoffError as exc:
+        except HandoffError:
             self.deciding = ""
             await self._read()
-            yield error_toast(exc)
-            return
+            yield  # send the page its settled state; the refusal's toast follows from the raise
+            raise
         self._note(request_id, status)
         await self._read()
         self.deciding = ""
@@ -148,7 +148,7 @@ class CompanyReviewState(CompanyState):
                                       request_id=request_id, approve=False, reason=reason)
         except HandoffError as exc:
             self.reject_error = exc.message
-            return error_toast(exc)
+            return
         self.rejecting = {}
         self._note(request_id, status)
         await self._read()

@@ -12,7 +12,7 @@ from marketplace_app.companies.access import CompanyActor, resolve_actor
 from marketplace_app.core.errors import HandoffError, ValidationFailed
 from marketplace_app.settings import get_settings
 from marketplace_app.ui.state import webhook_views as views
-from marketplace_app.ui.state.base import error_toast, role_page
+from marketplace_app.ui.state.base import role_page
 from marketplace_app.ui.state.company import CompanyState, Pages
 from marketplace_app.ui.state.forms import ConfirmAction, ShowOnceSecret, clean_text
 from marketplace_app.ui.state.webhook_views import EndpointRow
@@ -58,10 +58,7 @@ class WebhooksState(ConfirmAction, ShowOnceSecret, Pages, CompanyState):
         return await self._refresh(self.router.url.query_parameters.get("project", "")[:40])
 
     async def _refresh(self, project_id: str | None = None):
-        try:
-            snapshot = await self._as_member(views.webhooks_snapshot, project_id=project_id or self.project_id)
-        except HandoffError as exc:
-            return error_toast(exc)
+        snapshot = await self._as_member(views.webhooks_snapshot, project_id=project_id or self.project_id)
         self.projects, self.project_id = snapshot["projects"], snapshot["project_id"]
         self.endpoints, self.can_write, self.loaded = snapshot["endpoints"], snapshot["can_write"], True
         return None
@@ -136,39 +133,32 @@ class WebhooksState(ConfirmAction, ShowOnceSecret, Pages, CompanyState):
     async def confirm(self):
         """Delete the endpoint, or rotate its secret and show the new one once."""
         action, endpoint_id = self._take_confirmed()
-        try:
-            if action == "delete":
-                url = await self._as_member(views.delete, endpoint_id=endpoint_id)
-                done = rx.toast.success(f"Endpoint {url} deleted: it receives nothing more", close_button=True)
-                if self.log_endpoint_id == endpoint_id:
-                    self.log_endpoint_id, self.log_rows = "", []
-            else:
-                secret = await self._as_member(views.rotate, endpoint_id=endpoint_id)
-                self._show_secret(secret, f"The previous secret also signs deliveries for {self.grace_hours} h: "
-                                          "move your receiver to this one.")
-                done = None
-        except HandoffError as exc:
-            return error_toast(exc)
-        return [event for event in (done, await self._refresh()) if event is not None]
+        yield  # the dialog closes even when the call is refused (the refusal's toast follows)
+        if action == "delete":
+            url = await self._as_member(views.delete, endpoint_id=endpoint_id)
+            done = rx.toast.success(f"Endpoint {url} deleted: it receives nothing more", close_button=True)
+            if self.log_endpoint_id == endpoint_id:
+                self.log_endpoint_id, self.log_rows = "", []
+        else:
+            secret = await self._as_member(views.rotate, endpoint_id=endpoint_id)
+            self._show_secret(secret, f"The previous secret also signs deliveries for {self.grace_hours} h: "
+                                      "move your receiver to this one.")
+            done = None
+        yield done
+        yield await self._refresh()
 
     @rx.event
     async def set_enabled(self, endpoint_id: str, enabled: bool):
         """Enable (the receiver is pinged first) or disable an endpoint."""
-        try:
-            url = await asyncio.to_thread(views.switch, await self._actor(), endpoint_id=endpoint_id,
-                                          enabled=enabled)
-        except HandoffError as exc:
-            return error_toast(exc)
+        url = await asyncio.to_thread(views.switch, await self._actor(), endpoint_id=endpoint_id,
+                                      enabled=enabled)
         refreshed = await self._refresh()
         return refreshed or rx.toast.success(f"{url} {'enabled' if enabled else 'disabled'}", close_button=True)
 
     @rx.event
     async def send_test(self, endpoint_id: str):
         """Queue a test event to one endpoint and open its delivery log."""
-        try:
-            event_id = await self._as_member(views.send_test, endpoint_id=endpoint_id)
-        except HandoffError as exc:
-            return error_toast(exc)
+        event_id = await self._as_member(views.send_test, endpoint_id=endpoint_id)
         await self._refresh()
         await self._open_log(endpoint_id)
         return rx.toast.success(f"Test event {event_id} queued", close_button=True)
@@ -176,10 +166,7 @@ class WebhooksState(ConfirmAction, ShowOnceSecret, Pages, CompanyState):
     @rx.event
     async def replay_failed(self, endpoint_id: str):
         """Queue every failed delivery of the endpoint again."""
-        try:
-            count = await self._as_member(views.replay_failed, endpoint_id=endpoint_id)
-        except HandoffError as exc:
-            return error_toast(exc)
+        count = await self._as_member(views.replay_failed, endpoint_id=endpoint_id)
         await self._refresh()
         if self.log_endpoint_id == endpoint_id:
             await self._fetch()
@@ -214,21 +201,15 @@ class WebhooksState(ConfirmAction, ShowOnceSecret, Pages, CompanyState):
     async def _fetch(self):
         if not self.log_endpoint_id:
             return None
-        try:
-            page = await self._as_member(views.deliveries_page, endpoint_id=self.log_endpoint_id,
-                                         status=self.log_filter, starting_after=self._cursor())
-        except HandoffError as exc:
-            return error_toast(exc)
+        page = await self._as_member(views.deliveries_page, endpoint_id=self.log_endpoint_id,
+                                     status=self.log_filter, starting_after=self._cursor())
         self.log_rows, self.has_more, self._last_id = page["rows"], page["has_more"], page["last_id"]
         return None
 
     @rx.event
     async def open_delivery(self, delivery: str):
         """Show one delivery and every attempt at it."""
-        try:
-            found = await self._as_member(views.delivery_detail, delivery=delivery)
-        except HandoffError as exc:
-            return error_toast(exc)
+        found = await self._as_member(views.delivery_detail, delivery=delivery)
         self.detail, self.detail_fields, self.attempts = found["delivery"], found["fields"], found["attempts"]
         self.detail_open = True
         return None
@@ -242,10 +223,7 @@ class WebhooksState(ConfirmAction, ShowOnceSecret, Pages, CompanyState):
     async def replay(self):
         """Send the open delivery again (same event id), now."""
         delivery = self.detail.get("id", "")
-        try:
-            await self._as_member(views.replay, delivery=delivery)
-        except HandoffError as exc:
-            return error_toast(exc)
+        await self._as_member(views.replay, delivery=delivery)
         self.detail_open = False
         await self._refresh()
         await self._fetch()

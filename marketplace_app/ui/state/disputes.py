@@ -11,11 +11,14 @@ from typing import Any
 
 from sqlmodel import Session
 
+from marketplace_app.core import wording
 from marketplace_app.core.clock import now
 from marketplace_app.core.money import parse_money
+from marketplace_app.core.validation import validated
 from marketplace_app.disputes import outlook, queries, rules
 from marketplace_app.disputes import service as disputes
 from marketplace_app.disputes.models import DisputeStatus, Party
+from marketplace_app.disputes.schemas import ReasonIn
 from marketplace_app.settings import get_settings
 from marketplace_app.ui.components.status import BADGES
 from marketplace_app.ui.state.display import NEVER, money, skill, time_left, when
@@ -33,6 +36,37 @@ STEP_WORDS = {"opened": "Opened", "ruling": "Ruling", "escalation": "Escalated",
 ACTOR_WORDS = {"company": "company", "operator": "operator", "system": "Handoff", "staff": "staff"}
 MAX_REASON_CHARACTERS = disputes.MAX_REASON_LENGTH
 MAX_COMMENT_CHARACTERS = disputes.MAX_COMMENT_LENGTH
+
+
+def dispute_window() -> str:
+    """How long after completion a company may dispute, worded from its setting."""
+    return wording.hours(get_settings().dispute_window_hours)
+
+
+def appeal_window() -> str:
+    """How long a ruling awaits appeal, worded from its setting."""
+    return wording.hours(get_settings().appeal_window_hours)
+
+
+def operator_disputes_intro() -> str:
+    """The operator's disputes page, under its title."""
+    return f"Companies may dispute a result within {dispute_window()}. Give your side, appeal a ruling, or settle."
+
+
+def company_disputes_empty() -> str:
+    """The company's disputes page when there are none."""
+    return f"Open a dispute from a completed request's page within {dispute_window()} of its completion."
+
+
+def jury_intro() -> str:
+    """The juror's inbox, under its title."""
+    return (f"{wording.number_word(get_settings().jury_size)} operators judge each appealed dispute. Read the case "
+            "and vote for the side that is right; your vote is final and independent.")
+
+
+def appealable_ruling() -> str:
+    """What staff read before a ruling that is not final, and after making it."""
+    return f"Either party may appeal your ruling to the board within {appeal_window()}."
 
 
 def tier_label(tier: int) -> str:
@@ -104,6 +138,15 @@ def _money_or_empty(cents: int | None) -> str:
     return "" if cents is None else money(cents)
 
 
+def form_reason(form: Mapping[str, Any], field: str = "reason") -> str:
+    """A reason typed in a dispute form, through the API's own schema (`ReasonIn`).
+
+    Raises:
+        ValidationFailed: The schema's first problem, in the API's words.
+    """
+    return validated(ReasonIn, {"reason": str(form.get(field) or "").strip()}).reason
+
+
 def parse_refund(text: object, *, field: str = "refund") -> int:
     """A refund typed by a person ("4", "4.50", "4,50 EUR") in cents; zero is allowed.
 
@@ -114,5 +157,5 @@ def parse_refund(text: object, *, field: str = "refund") -> int:
     return parse_money(cleaned, currency=get_settings().currency, field=field)
 
 
-__all__ = ["MAX_COMMENT_CHARACTERS", "MAX_REASON_CHARACTERS", "NEVER", "dispute_fields", "parse_refund",
+__all__ = ["MAX_COMMENT_CHARACTERS", "MAX_REASON_CHARACTERS", "NEVER", "dispute_fields", "form_reason", "parse_refund",
            "ruling_words", "tier_label"]

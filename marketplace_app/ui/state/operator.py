@@ -18,7 +18,7 @@ from marketplace_app.earnings import service as earnings
 from marketplace_app.kyc import service as kyc
 from marketplace_app.operators import service as operators
 from marketplace_app.operators.models import KycStatus
-from marketplace_app.ui.state.base import AppState, error_toast, role_page
+from marketplace_app.ui.state.base import AppState, role_page
 from marketplace_app.ui.state.display import label, money, when
 from marketplace_app.ui.state.forms import UploadProgress, clean_text, read_upload
 from marketplace_app.uploads import service as uploads
@@ -202,7 +202,6 @@ class OperatorProfileState(OperatorState, UploadProgress):
             await self._call(operators.update_profile, user_id=operator_id, changes=changes)
         except HandoffError as exc:
             self.saving, self.profile_error = False, exc.message
-            yield error_toast(exc)
             return
         self.saving, self.profile_saved = False, True
         yield rx.toast.success("Profile saved")
@@ -210,11 +209,8 @@ class OperatorProfileState(OperatorState, UploadProgress):
     @rx.event
     async def set_available(self, on: bool):
         """Switch availability on or off, saved at once."""
-        try:
-            operator_id = await self._operator_id()
-            await self._call(operators.update_profile, user_id=operator_id, changes={"available": bool(on)})
-        except HandoffError as exc:
-            return error_toast(exc)
+        operator_id = await self._operator_id()
+        await self._call(operators.update_profile, user_id=operator_id, changes={"available": bool(on)})
         self.available = bool(on)
         return rx.toast.success("You are available for work" if on else "You are off duty: no new work")
 
@@ -231,7 +227,7 @@ class OperatorProfileState(OperatorState, UploadProgress):
                                      data=data)
         except HandoffError as exc:
             self.upload_percent, self.kyc_error = 0, exc.message
-            return error_toast(exc)
+            return
         self.document_id, self.document_name = saved["id"], saved["name"]
         self.upload_percent = 0
         return None
@@ -252,7 +248,6 @@ class OperatorProfileState(OperatorState, UploadProgress):
                                           date_of_birth=born, document_upload_id=self.document_id)
         except HandoffError as exc:
             self.kyc_busy, self.kyc_error = False, exc.message
-            yield error_toast(exc)
             return
         self.kyc_status, self.kyc_reason, self.kyc_busy = str(submission.status), "", False
         self.kyc_submitted, self.document_id, self.document_name = when(submission.submitted_at), "", ""

@@ -21,12 +21,12 @@ from marketplace_app.disputes import service as disputes
 from marketplace_app.disputes.models import DisputeStatus, Party, Ruling
 from marketplace_app.disputes.parties import OperatorActor
 from marketplace_app.ui.state import live
-from marketplace_app.ui.state.base import error_toast, role_page
+from marketplace_app.ui.state.base import role_page
 from marketplace_app.ui.state.display import skill, time_left, when, wire_money
 from marketplace_app.ui.state.disputes import (
     MAX_COMMENT_CHARACTERS,
-    MAX_REASON_CHARACTERS,
     dispute_fields,
+    form_reason,
     parse_refund,
     ruling_words,
     summary,
@@ -191,10 +191,10 @@ class OperatorDisputesState(live.LiveUpdates, OperatorState):
         self.selected_id, self.error, self.statement_length, self.appeal_length = dispute_id, "", 0, 0
         try:
             await self._read_selected()
-        except NotFound as exc:
+        except NotFound:
             self.selected_id = ""
-            return error_toast(exc)
-        return None
+            yield  # send the page its settled state; the refusal's toast follows from the raise
+            raise
 
     @rx.event
     def count_statement(self, text: str):
@@ -213,7 +213,7 @@ class OperatorDisputesState(live.LiveUpdates, OperatorState):
         except HandoffError as exc:
             self.error = exc.message
             await self._live_refresh()
-            return error_toast(exc)
+            return
         self.error = ""
         await self._live_refresh()
         return rx.toast.success(message, close_button=True)
@@ -222,7 +222,7 @@ class OperatorDisputesState(live.LiveUpdates, OperatorState):
     async def add_statement(self, form: dict[str, Any]):
         """Give (or replace) your side of the story; jurors and staff read it."""
         try:
-            text = clean_text(form.get("statement"), field="statement", maximum=MAX_REASON_CHARACTERS, multiline=True)
+            text = form_reason(form, "statement")
         except HandoffError as exc:
             self.error = exc.message
             return None
@@ -232,7 +232,7 @@ class OperatorDisputesState(live.LiveUpdates, OperatorState):
     async def appeal(self, form: dict[str, Any]):
         """Appeal the current ruling: the next tier takes the dispute."""
         try:
-            text = clean_text(form.get("reason"), field="reason", maximum=MAX_REASON_CHARACTERS, multiline=True)
+            text = form_reason(form)
         except HandoffError as exc:
             self.error = exc.message
             return None

@@ -17,7 +17,7 @@ from marketplace_app.earnings import payouts
 from marketplace_app.earnings import service as earnings
 from marketplace_app.earnings.models import EarningStatus
 from marketplace_app.settings import get_settings
-from marketplace_app.ui.state.base import error_toast, role_page
+from marketplace_app.ui.state.base import role_page
 from marketplace_app.ui.state.display import day, money, when
 from marketplace_app.ui.state.operator import OperatorState
 
@@ -130,7 +130,6 @@ class EarningsState(OperatorState):
             await self._call(payouts.request_payout, operator_id=operator_id, amount_cents=amount_cents)
         except HandoffError as exc:
             self.paying, self.payout_error = False, exc.message
-            yield error_toast(exc)
             return
         self.payout_token = secrets.token_hex(8)
         await self._read()

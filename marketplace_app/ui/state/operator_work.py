@@ -19,22 +19,18 @@ from marketplace_app.core.clock import now
 from marketplace_app.core.errors import Forbidden, HandoffError, NotFound, ValidationFailed
 from marketplace_app.requests.models import RequestStatus
 from marketplace_app.ui import routes
-from marketplace_app.ui.state.base import error_toast, role_page
+from marketplace_app.ui.state.base import role_page
 from marketplace_app.ui.state.display import label, money, skill, time_left, when
-from marketplace_app.ui.state.forms import UploadProgress, clean_text, read_upload
+from marketplace_app.ui.state.forms import UploadProgress, read_upload
 from marketplace_app.ui.state.live import LiveUpdates, Matcher, live_request_events
 from marketplace_app.ui.state.operator import OperatorState
 from marketplace_app.uploads import service as uploads
 from marketplace_app.work import flows
 from marketplace_app.work import service as work
-from marketplace_app.work.verification import Submission
+from marketplace_app.work.schemas import CONFIDENCE_LEVELS, MAX_PROOF_FILES
 
 PROOF_UPLOAD_ID = "proof-upload"
 FEED_REFRESH_MS = 15_000
-MAX_PROOF_FILES = 10
-MAX_ANSWER_CHARACTERS = 20_000
-MAX_NOTES_CHARACTERS = 5000
-CONFIDENCE_LEVELS = ("low", "medium", "high")
 
 
 def card(item: Mapping[str, Any]) -> dict[str, str]:
@@ -147,15 +143,17 @@ class FeedState(LiveUpdates, OperatorState):
     async def accept(self, request_id: str):
         """Take a request and open its task page; say why when someone else was faster."""
         if request_id == self._accepted:  # a second tap queued behind the first
-            return rx.redirect(routes.operator_task(request_id))
+            yield rx.redirect(routes.operator_task(request_id))
+            return
         try:
             operator_id = await self._operator_id()
             await self._call(work.accept, operator_id=operator_id, request_id=request_id)
-        except HandoffError as exc:
+        except HandoffError:
             await self._refresh()
-            return error_toast(exc)
+            yield  # send the page its settled state; the refusal's toast follows from the raise
+            raise
         self._accepted = request_id
-        return [rx.toast.success("Accepted: the task is yours"), rx.redirect(routes.operator_task(request_id))]
+        yield [rx.toast.success("Accepted: the task is yours"), rx.redirect(routes.operator_task(request_id))]
 
 
 class WorkState(OperatorState):
@@ -236,10 +234,10 @@ class TaskState(OperatorState, UploadProgress):
         try:
             operator_id = await self._operator_id()
             await self._call(work.accept, operator_id=operator_id, request_id=request_id)
-        except HandoffError as exc:
+        except HandoffError:
             self.accepting = False
-            yield error_toast(exc)
-            return
+            yield  # send the page its settled state; the refusal's toast follows from the raise
+            raise
         await self._read(request_id)
         self.accepting = False
         yield rx.toast.success("Accepted: the task is yours")
@@ -263,7 +261,7 @@ class TaskState(OperatorState, UploadProgress):
                 self.files = [*self.files, saved]
         except HandoffError as exc:
             self.upload_percent, self.form_error = 0, exc.message
-            return error_toast(exc)
+            return
         self.upload_percent = 0
         return None
 
@@ -280,27 +278,26 @@ class TaskState(OperatorState, UploadProgress):
         self.submitting, self.form_error = True, ""
         yield
         try:
-            submission, file_ids = self._submission(form)
+            body = self._submission(form)
             operator_id = await self._operator_id()
             row = await asyncio.to_thread(flows.submit_work, operator_id=operator_id, request_id=self.task["id"],
-                                          submission=submission, file_ids=file_ids)
+                                          body=body)
         except HandoffError as exc:
             self.submitting, self.form_error = False, exc.message
-            yield error_toast(exc)
             return
         await self._read(row["id"])
         self.submitting, self.files = False, []
         yield submitted_toast(str(row["status"]))
 
-    def _submission(self, form: dict[str, Any]) -> tuple[Submission, list[str]]:
+    def _submission(self, form: dict[str, Any]) -> dict[str, Any]:
+        """The form as the fields of the operation's schema; the service checks them against it
+        (`SubmissionCreate`, the API's body) and its first problem is shown inline."""
         if self.confidence not in CONFIDENCE_LEVELS:
+            # The radio group has no default; say what to do rather than quote the schema.
             raise ValidationFailed("Choose how confident you are: low, medium or high")
-        answer = clean_text(form.get("answer"), field="answer", maximum=MAX_ANSWER_CHARACTERS, multiline=True)
-        notes = clean_text(form.get("proof_notes"), field="proof_notes", maximum=MAX_NOTES_CHARACTERS,
-                           multiline=True, required=False)
-        file_ids = [file["id"] for file in self.files]
-        return Submission(answer=answer, confidence=self.confidence, proof_notes=notes,
-                          file_count=len(file_ids)), file_ids
+        notes = str(form.get("proof_notes") or "").strip()
+        return {"answer": str(form.get("answer") or "").strip(), "confidence": self.confidence,
+                "proof_notes": notes or None, "file_ids": [file["id"] for file in self.files]}
 
 
 __all__ = ["FEED_REFRESH_MS", "PROOF_UPLOAD_ID", "FeedState", "TaskState", "WorkState"]
