@@ -166,6 +166,13 @@ class Settings(BaseSettings):
     # died frees itself after this many seconds (longer than any idempotent call may take).
     idempotency_claim_seconds: int = 60
 
+    # The create path (issue 13 §1). The fee tier counts completed spend of today and the
+    # `fee_tier_window_days` UTC days before (a day-by-day rollup, never a history scan). The skill
+    # catalogue is read once per process and re-read after `skill_cache_seconds`, so a retired
+    # skill is refused by every process within that time.
+    fee_tier_window_days: int = Field(default=30, ge=1, le=366)
+    skill_cache_seconds: float = Field(default=60.0, ge=0)
+
     @model_validator(mode="after")
     def _secret_is_real(self) -> Settings:
         if self.environment is Environment.production:
