@@ -12,7 +12,7 @@ from marketplace_app.kyc.models import KycSubmission
 from marketplace_app.ledger.models import LedgerAccount, LedgerEntry, LedgerHold, LedgerTransfer
 from marketplace_app.operators.models import OperatorProfile
 from marketplace_app.ratelimit.models import RateLimitCounter
-from marketplace_app.requests.models import Request, RequestEvent
+from marketplace_app.requests.models import BudgetUsage, CompanySpend, Request, RequestEvent
 from marketplace_app.scheduler.models import SchedulerJob, SchedulerLease
 from marketplace_app.uploads.models import FileAccess, Upload
 from marketplace_app.waitlist.models import WaitlistEntry
@@ -21,7 +21,8 @@ from marketplace_app.work.models import ContextView, WorkAssignment
 
 __all__ = [
     "ApiKey", "AuditEntry",
-    "AuthSession", "Company", "CompanyMember", "ContextView", "Dispute", "DisputeJuror", "DisputeStep",
+    "AuthSession", "BudgetUsage", "Company", "CompanyMember", "CompanySpend", "ContextView", "Dispute",
+    "DisputeJuror", "DisputeStep",
     "Earning", "Event", "FileAccess", "IdempotencyRecord", "KycSubmission", "LedgerAccount", "LedgerEntry",
     "LedgerHold",
     "LedgerTransfer", "LoginThrottle", "LoginTicket", "OperatorProfile", "Payout", "Project", "RateLimitCounter",

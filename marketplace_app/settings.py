@@ -193,6 +193,12 @@ class Settings(BaseSettings):
     # no sweep holds the one write lock for long (target: under 250 ms a batch on a busy 2-core
     # machine); the runner takes the next batch while they come back full.
     sweep_batch_rows: int = Field(default=500, ge=1, le=10_000)
+    # The create path (issue 13 §1). The fee tier counts completed spend of today and the
+    # `fee_tier_window_days` UTC days before (a day-by-day rollup, never a history scan). The skill
+    # catalogue is read once per process and re-read after `skill_cache_seconds`, so a retired
+    # skill is refused by every process within that time.
+    fee_tier_window_days: int = Field(default=30, ge=1, le=366)
+    skill_cache_seconds: float = Field(default=60.0, ge=0)
 
     @model_validator(mode="after")
     def _secret_is_real(self) -> Settings:

@@ -1,16 +1,15 @@
 """`Idempotency-Key` for POSTs that create or move money.
 
-A call with a key claims it first (committed on its own), then acts and stores its response in
-the same transaction as the action, so a stored response exists exactly when its effect does.
+A call with a key takes it, acts and stores its response in one transaction (one commit), so a
+stored response exists exactly when its effect does.
 A retry with the same key and body gets the stored response (`Idempotent-Replayed: true`); a
 duplicate that arrives while the first call is still running is `409 idempotency_in_progress`
 (with `Retry-After`) and never runs; a different body is `409 conflict`. Refusals (4xx) are not
-stored: nothing happened, so the claim is released and a retry may succeed.
+stored: nothing happened, the transaction rolls back whole, and a retry may succeed.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -18,12 +17,9 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlmodel import Session
 
-from marketplace_app.core.db import unit_of_work
+from marketplace_app.core.db import get_engine, unit_of_work
 from marketplace_app.core.errors import Conflict
 from marketplace_app.idempotency import service as idempotency
-from marketplace_app.settings import get_settings
-
-log = logging.getLogger(__name__)
 
 
 def fingerprint(path: str, body: BaseModel | None) -> str:
@@ -33,7 +29,8 @@ def fingerprint(path: str, body: BaseModel | None) -> str:
 
 def run_idempotent(*, principal: str, key: str | None, request_hash: str, status_code: int,
                    action: Callable[[Session], dict[str, Any]]) -> JSONResponse:
-    """Run `action` in one unit of work, once per (principal, key).
+    """Run `action` in one unit of work, once per (principal, key), its response stored in that
+    same transaction (one commit).
 
     Raises:
         Conflict: The key was used for another request.
@@ -42,40 +39,23 @@ def run_idempotent(*, principal: str, key: str | None, request_hash: str, status
     if key is None:
         with unit_of_work() as session:
             return JSONResponse(action(session), status_code=status_code)
-    taken = _claim(principal, key, request_hash)
-    if isinstance(taken, idempotency.StoredResponse):
-        return _replay(taken)
-    try:
-        with unit_of_work() as session:
-            body = action(session)
-            idempotency.complete(session, taken, status_code, body)
-    except BaseException:
-        _release(taken)
-        raise
-    return JSONResponse(body, status_code=status_code)
-
-
-def _claim(principal: str, key: str, request_hash: str) -> idempotency.Claim | idempotency.StoredResponse:
-    # Look without writing first: on SQLite a write transaction waits behind every writer,
-    # the in-flight first call included, and would then replay instead of answering 409 at once.
-    with unit_of_work(read_only=True) as session:
-        stored = idempotency.lookup(session, principal, key, request_hash)
-    if stored is not None:
-        return stored
+    looked_free = False
+    if get_engine().dialect.name != "postgresql":
+        # SQLite: look without writing first. A write transaction waits behind every writer, the
+        # in-flight first call included; having seen the key free tells `take` that call was in flight.
+        with unit_of_work(read_only=True) as session:
+            stored = idempotency.lookup(session, principal, key, request_hash)
+        if stored is not None:
+            return _replay(stored)
+        looked_free = True
     with unit_of_work() as session:
-        return idempotency.claim(session, principal, key, request_hash,
-                                 lease_seconds=get_settings().idempotency_claim_seconds)
-
-
-def _release(claimed: idempotency.Claim) -> None:
-    # Raising here would replace the caller's error (a 402 would become a 500); a claim that
-    # cannot be released expires by itself after its lease.
-    try:
-        with unit_of_work() as session:
-            idempotency.release(session, claimed)
-    except Exception:
-        log.warning("could not release idempotency claim %s; it expires after its lease", claimed.record_id,
-                    exc_info=True)
+        stored = idempotency.take(session, principal, key, request_hash, looked_free=looked_free)
+        if stored is None:
+            body = action(session)
+            idempotency.store(session, principal, key, request_hash, status_code, body)
+    if stored is not None:
+        return _replay(stored)
+    return JSONResponse(body, status_code=status_code)
 
 
 def _replay(stored: idempotency.StoredResponse) -> JSONResponse:

@@ -1,17 +1,17 @@
 """Stored responses for `Idempotency-Key`: one record per (principal, key), kept `DEFAULT_TTL_HOURS`.
 
-A call with a key first *claims* it: a record marked in progress, committed in a transaction of
-its own so that every other connection sees it at once. The call then acts and, in the same
-transaction as its effect, turns the claim into the stored response (`complete`). Hence:
+A call with a key *takes* it, acts and stores its response in one write transaction (`take`,
+then the action, then `store`), so a stored response exists exactly when its effect does and a
+refused or failed call leaves nothing behind (a retry may succeed). Hence:
 
-* a duplicate arriving while the first call is in flight finds the claim and is refused with
-  409 `idempotency_in_progress`; it never runs the action (RELIABILITY 3);
-* a duplicate arriving afterwards finds the stored response and replays it;
-* a call that is refused or fails releases its claim (nothing happened, so a retry may succeed),
-  and the claim of a process that died expires after its lease.
+* a duplicate arriving while the first call is in flight is refused with 409
+  `idempotency_in_progress` and never runs the action (RELIABILITY 3): on PostgreSQL the first
+  call holds a transaction-scoped advisory lock on the key; on SQLite, whose write transactions
+  run one at a time, a duplicate notices that the record appeared after it had looked;
+* a duplicate arriving afterwards finds the stored response and replays it.
 
-Two first attempts that both miss the lookup meet at the unique (principal, key) constraint:
-one inserts the claim, the other inserts nothing and then reads the winner's claim.
+`claim`/`complete`/`release` are the earlier protocol (a claim committed on its own before the
+call acts); a claim written by it is still honoured as in flight until its lease ends.
 """
 
 from __future__ import annotations
@@ -22,11 +22,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, delete, select, update
+from sqlalchemy import Integer, Row, bindparam, cast, delete, func, literal_column, select, update
 from sqlmodel import Session
 
 from marketplace_app.core.clock import now
-from marketplace_app.core.db import insert_ignore
+from marketplace_app.core.db import insert_ignore, is_postgres
 from marketplace_app.core.errors import Conflict, IdempotencyInProgress, ValidationFailed
 from marketplace_app.idempotency.models import IdempotencyRecord
 
@@ -37,6 +37,10 @@ MAX_PRINCIPAL_LENGTH = 40
 # A claim is a record whose status is HTTP 102 Processing: no call is ever answered with it.
 IN_PROGRESS_STATUS = 102
 IN_PROGRESS_RETRY_AFTER_SECONDS = 1
+# The first number of pg_try_advisory_xact_lock(int, int) names what is locked: Idempotency-Keys.
+ADVISORY_LOCK_CLASS = 0x1D3
+_TRY_LOCK = select(func.pg_try_advisory_xact_lock(literal_column(str(ADVISORY_LOCK_CLASS)),
+                                                   cast(bindparam("key"), Integer)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +88,62 @@ def lookup(session: Session, principal: str, key: str, request_hash: str) -> Sto
     if row is None or row.expires_at <= now():
         return None
     return _answer(row, request_hash)
+
+
+def take(session: Session, principal: str, key: str, request_hash: str, *,
+         looked_free: bool) -> StoredResponse | None:
+    """Take `key` for a call that acts in this same write transaction, or return its stored response.
+
+    The call's effect and `store()` then commit together, so no claim is ever committed on its own.
+    A duplicate of a call still in flight is told so: on PostgreSQL the first call holds a
+    transaction-scoped advisory lock on the key, which a duplicate fails to take at once; on SQLite
+    write transactions run one at a time, so the first call has committed by now, and a record
+    that exists although `looked_free` (a read before this transaction found none) was written by
+    a call in flight when this one arrived.
+
+    Raises:
+        ValidationFailed: The key is empty, too long or holds control characters.
+        Conflict: The key was used for a different request.
+        IdempotencyInProgress: The first call with this key has not finished (or had not when this
+            one arrived).
+    """
+    _check(principal, key)
+    if is_postgres(session) and not session.execute(_TRY_LOCK, {"key": _lock_key(principal, key)}).scalar_one():
+        raise _in_progress()
+    row = _record(session, principal, key)
+    if row is None:
+        return None
+    if row.expires_at <= now():
+        session.execute(delete(RECORDS).where(RECORDS.c.id == row.id))
+        return None
+    answer = _answer(row, request_hash)
+    if looked_free and not is_postgres(session):
+        raise _in_progress()
+    return answer
+
+
+def store(session: Session, principal: str, key: str, request_hash: str, status_code: int, body: dict[str, Any], *,
+          ttl_hours: int = DEFAULT_TTL_HOURS) -> None:
+    """Store the response of a call that `take()` let act, in the transaction of its effect.
+
+    Raises:
+        IdempotencyInProgress: Another call stored a response for the key meanwhile (a call of a
+            process that claimed keys the old way); this call's transaction must roll back.
+    """
+    moment = now()
+    stored = insert_ignore(session, RECORDS, {
+        "principal": principal, "key": key, "request_hash": request_hash, "status_code": status_code,
+        "response_body": body, "created_at": moment, "expires_at": moment + timedelta(hours=ttl_hours),
+    }, conflict=["principal", "key"], returning=[RECORDS.c.id]).scalar_one_or_none()
+    if stored is None:
+        raise _in_progress()
+
+
+def _lock_key(principal: str, key: str) -> int:
+    # 32 bits for pg_try_advisory_xact_lock(int, int): two different keys in flight at the same
+    # moment share a lock once in 4 billion pairs, and the later one is told to retry in a second.
+    digest = hashlib.sha256(f"{principal}\x00{key}".encode()).digest()
+    return int.from_bytes(digest[:4], "big", signed=True)
 
 
 def claim(session: Session, principal: str, key: str, request_hash: str, *,

@@ -13,11 +13,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, insert, literal, or_, select, update
+from sqlalchemy import Engine, bindparam, event, insert, literal, or_, select, update
 from sqlmodel import Session
 
 from marketplace_app.core.clock import now
-from marketplace_app.core.db import insert_ignore
+from marketplace_app.core.db import after_commit, insert_ignore
 from marketplace_app.core.errors import InsufficientFunds, NotFound, StateConflict
 from marketplace_app.ledger.models import HoldState, LedgerAccount, LedgerEntry, LedgerHold, LedgerTransfer, OwnerType
 from marketplace_app.settings import get_settings
@@ -26,6 +26,11 @@ ACCOUNTS = LedgerAccount.__table__
 TRANSFERS = LedgerTransfer.__table__
 ENTRIES = LedgerEntry.__table__
 HOLDS = LedgerHold.__table__
+_INSERT_TRANSFER = insert(TRANSFERS).returning(TRANSFERS.c.id)
+_CREDIT = update(ACCOUNTS).where(ACCOUNTS.c.id == bindparam("account")).values(
+    balance_cents=ACCOUNTS.c.balance_cents + bindparam("delta"))
+# The balance check is the update itself: it matches only while the account covers the debit.
+_DEBIT = _CREDIT.where(or_(ACCOUNTS.c.is_external, ACCOUNTS.c.balance_cents >= bindparam("needed")))
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,19 +56,42 @@ class Leg:
     amount_cents: int
 
 
+_ACCOUNT_ID = select(ACCOUNTS.c.id).where(
+    ACCOUNTS.c.owner_type == bindparam("owner_type"), ACCOUNTS.c.owner_id == bindparam("owner_id"),
+    ACCOUNTS.c.purpose == bindparam("purpose"), ACCOUNTS.c.currency == bindparam("currency"))
+# Account ids by (database, owner, purpose, currency). An account row is never changed or deleted,
+# so an id is good for as long as its database lives; ids enter only once their row is committed
+# (a rolled-back insert's id may be reused) and leave whenever an engine is disposed.
+_account_ids: dict[tuple[str, str, str, str, str], int] = {}
+
+
+@event.listens_for(Engine, "engine_disposed")
+def _forget_account_ids(_engine: Engine) -> None:
+    _account_ids.clear()
+
+
 def account_id(session: Session, ref: AccountRef) -> int:
     """Return the id of the account `ref` names, creating it if needed."""
     currency = get_settings().currency
-    match = and_(ACCOUNTS.c.owner_type == ref.owner_type, ACCOUNTS.c.owner_id == ref.owner_id,
-                 ACCOUNTS.c.purpose == ref.purpose, ACCOUNTS.c.currency == currency)
-    found = session.execute(select(ACCOUNTS.c.id).where(match)).scalar_one_or_none()
+    cache_key = (str(session.get_bind().url), ref.owner_type, ref.owner_id, ref.purpose, currency)
+    cached = _account_ids.get(cache_key)
+    if cached is not None:
+        return cached
+    found = _find_or_create_account(session, ref, currency)
+    after_commit(session, lambda: _account_ids.__setitem__(cache_key, found))
+    return found
+
+
+def _find_or_create_account(session: Session, ref: AccountRef, currency: str) -> int:
+    match = {"owner_type": ref.owner_type, "owner_id": ref.owner_id, "purpose": ref.purpose, "currency": currency}
+    found = session.execute(_ACCOUNT_ID, match).scalar_one_or_none()
     if found is not None:
         return found
     insert_ignore(session, ACCOUNTS, {
         "owner_type": ref.owner_type, "owner_id": ref.owner_id, "purpose": ref.purpose, "currency": currency,
         "is_external": ref.is_external, "balance_cents": 0, "created_at": now(),
     }, conflict=["owner_type", "owner_id", "purpose", "currency"])
-    return session.execute(select(ACCOUNTS.c.id).where(match)).scalar_one()
+    return session.execute(_ACCOUNT_ID, match).scalar_one()
 
 
 def balance_cents(session: Session, ref: AccountRef) -> int:
@@ -76,7 +104,7 @@ def balance_cents(session: Session, ref: AccountRef) -> int:
 
 
 def transfer(session: Session, *, idempotency_key: str, kind: str, reason: str, legs: Sequence[Leg],
-             reference_type: str | None = None, reference_id: str | None = None) -> int:
+             reference_type: str | None = None, reference_id: str | None = None, savepoint: bool = True) -> int:
     """Record one balanced transfer and apply it to the stored balances.
 
     Args:
@@ -87,6 +115,8 @@ def transfer(session: Session, *, idempotency_key: str, kind: str, reason: str, 
         legs: The movements; each must be positive and between two accounts.
         reference_type: What the transfer is about (`request`, `payout`, ...).
         reference_id: The id of that object.
+        savepoint: False only for a caller whose whole transaction ends on a refusal (it never
+            catches one and commits): then no savepoint is needed to keep a refusal whole.
 
     Returns:
         The transfer id.
@@ -95,20 +125,26 @@ def transfer(session: Session, *, idempotency_key: str, kind: str, reason: str, 
         InsufficientFunds: A non-external account would go below zero; nothing is written.
     """
     _check_legs(legs)
+    if not savepoint:
+        return _write_transfer(session, idempotency_key, kind, reason, legs, reference_type, reference_id)
     # A savepoint keeps a refusal whole: when a later leg or the idempotency key fails,
     # the earlier balance updates go too, even for a caller that catches and commits.
     with session.begin_nested():
-        _apply_balances(session, legs)
-        transfer_id = session.execute(insert(TRANSFERS).values(
-            idempotency_key=idempotency_key, kind=kind, reason=reason[:300], reference_type=reference_type,
-            reference_id=reference_id, created_at=now(),
-        )).inserted_primary_key[0]
-        created_at = now()
-        session.execute(insert(ENTRIES), [
-            {"transfer_id": transfer_id, "from_account_id": leg.from_account_id, "to_account_id": leg.to_account_id,
-             "amount_cents": leg.amount_cents, "created_at": created_at}
-            for leg in legs
-        ])
+        return _write_transfer(session, idempotency_key, kind, reason, legs, reference_type, reference_id)
+
+
+def _write_transfer(session: Session, idempotency_key: str, kind: str, reason: str, legs: Sequence[Leg],
+                    reference_type: str | None, reference_id: str | None) -> int:
+    _apply_balances(session, legs)
+    created_at = now()
+    transfer_id = session.execute(_INSERT_TRANSFER, {
+        "idempotency_key": idempotency_key, "kind": kind, "reason": reason[:300], "reference_type": reference_type,
+        "reference_id": reference_id, "created_at": created_at}).scalar_one()
+    session.execute(insert(ENTRIES), [
+        {"transfer_id": transfer_id, "from_account_id": leg.from_account_id, "to_account_id": leg.to_account_id,
+         "amount_cents": leg.amount_cents, "created_at": created_at}
+        for leg in legs
+    ])
     return transfer_id
 
 
@@ -130,11 +166,8 @@ def _apply_balances(session: Session, legs: Sequence[Leg]) -> None:
     for account, delta in sorted(deltas.items()):
         if delta == 0:
             continue
-        statement = update(ACCOUNTS).where(ACCOUNTS.c.id == account).values(
-            balance_cents=ACCOUNTS.c.balance_cents + delta)
-        if delta < 0:
-            statement = statement.where(or_(ACCOUNTS.c.is_external, ACCOUNTS.c.balance_cents >= -delta))
-        if session.execute(statement).rowcount != 1:
+        statement = _DEBIT if delta < 0 else _CREDIT
+        if session.execute(statement, {"account": account, "delta": delta, "needed": -delta}).rowcount != 1:
             _raise_insufficient(session, account, -delta)
 
 
@@ -147,15 +180,19 @@ def _raise_insufficient(session: Session, account: int, needed_cents: int) -> No
 
 
 def place_hold(session: Session, *, hold_id: str, source: AccountRef, escrow: AccountRef, amount_cents: int,
-               reason: str, reference_type: str | None = None, reference_id: str | None = None) -> str:
+               reason: str, reference_type: str | None = None, reference_id: str | None = None,
+               savepoint: bool = True) -> str:
     """Move `amount_cents` from `source` into `escrow` as a pending hold.
+
+    `savepoint` as in `transfer`: False only when a refusal ends the caller's whole transaction.
 
     Raises:
         InsufficientFunds: `source` cannot cover the amount; nothing is written.
     """
     source_id, escrow_id = account_id(session, source), account_id(session, escrow)
     transfer(session, idempotency_key=f"hold:{hold_id}:place", kind="escrow_hold", reason=reason,
-             legs=[Leg(source_id, escrow_id, amount_cents)], reference_type=reference_type, reference_id=reference_id)
+             legs=[Leg(source_id, escrow_id, amount_cents)], reference_type=reference_type, reference_id=reference_id,
+             savepoint=savepoint)
     session.execute(insert(HOLDS).values(
         id=hold_id, source_account_id=source_id, escrow_account_id=escrow_id, amount_cents=amount_cents,
         state=HoldState.pending, reference_type=reference_type, reference_id=reference_id, created_at=now(),

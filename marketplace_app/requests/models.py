@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, Index, Text
+from sqlalchemy import JSON, BigInteger, Column, Date, Index, Text
 from sqlmodel import Field, SQLModel
 
 from marketplace_app.core import db  # noqa: F401  (applies the naming convention first)
@@ -98,3 +98,27 @@ class RequestEvent(SQLModel, table=True):
     actor_id: str | None = Field(default=None, max_length=40)
     note: str | None = Field(default=None, max_length=300)
     created_at: datetime = Field(default_factory=now)
+
+
+class BudgetUsage(SQLModel, table=True):
+    """What a project's budgets count, per mode and UTC day of creation: the `max_price_cents` of its
+    requests that are neither cancelled nor expired (`requests/spend.py` keeps it exact)."""
+
+    __tablename__ = "budget_usage"
+
+    project_id: str = Field(primary_key=True, max_length=40)
+    mode: str = Field(primary_key=True, max_length=8)
+    day: date = Field(sa_column=Column(Date, primary_key=True))
+    cents: int = Field(sa_column=Column(BigInteger, nullable=False))
+
+
+class CompanySpend(SQLModel, table=True):
+    """What a company's fee tier counts, per mode and UTC day of completion: the `max_price_cents` of
+    its completed requests (`requests/spend.py` keeps it exact)."""
+
+    __tablename__ = "company_spend"
+
+    company_id: str = Field(primary_key=True, max_length=40)
+    mode: str = Field(primary_key=True, max_length=8)
+    day: date = Field(sa_column=Column(Date, primary_key=True))
+    cents: int = Field(sa_column=Column(BigInteger, nullable=False))

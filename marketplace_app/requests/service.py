@@ -6,10 +6,10 @@ Hot paths use SQLAlchemy Core statements in the caller's single transaction.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import RowMapping, bindparam, func, insert, select, update
+from sqlalchemy import RowMapping, bindparam, insert, select, update
 from sqlmodel import Session
 
 from marketplace_app import fees
@@ -37,7 +37,7 @@ from marketplace_app.core.money import display_money
 from marketplace_app.core.pagination import decode_cursor, newest_first
 from marketplace_app.identity.models import Role, User
 from marketplace_app.ledger import service as ledger
-from marketplace_app.requests import rules
+from marketplace_app.requests import rules, spend
 from marketplace_app.requests import status as machine
 from marketplace_app.requests.models import URGENCY_SECONDS, Request, RequestEvent, RequestStatus, Urgency
 from marketplace_app.requests.schemas import RequestCreate
@@ -55,8 +55,6 @@ PROJECTS = Project.__table__
 ASSIGNMENTS = WorkAssignment.__table__
 CANCEL_GRACE = rules.CANCEL_GRACE
 MAX_COMMENT_LENGTH = 500
-SPEND_WINDOW = timedelta(days=30)
-CLOSED_FOR_BUDGET = (RequestStatus.cancelled, RequestStatus.expired)
 MODES = tuple(KeyMode)
 
 
@@ -133,34 +131,37 @@ def create_request(session: Session, *, ctx: KeyContext, body: RequestCreate) ->
     """
     price_cents = body.max_price_cents
     project = _project(session, ctx, lock=not ctx.is_test)
-    skill = catalogue.get_active_skill(session, body.skill)
-    _check_policy(project, skill=skill.name, price_cents=price_cents)
+    skill = catalogue.require_active_skill(session, body.skill)
+    _check_policy(project, skill=skill, price_cents=price_cents)
     _check_information_policy(project, body.information_policy)
     if not ctx.is_test:
         _check_budget(session, project, price_cents=price_cents)
     quote = fees.human_task_fee(price_cents, trailing_30d_spend_cents=trailing_spend_cents(
         session, ctx.company_id, mode=ctx.mode))
     row = _new_row(ctx, body, project=project, price_cents=price_cents, quote=quote)
-    if not ctx.is_test:
-        _escrow(session, ctx, row)
-    session.execute(insert(REQUESTS).values(**row))
+    # Inserts first, the rollup and the balances last: on PostgreSQL their row locks are held until
+    # commit (always rollup rows before ledger accounts, as every status change takes them).
+    session.execute(_INSERT_REQUEST, row)
     machine.record_creation(session, row, actor=machine.Actor("agent", ctx.key_id))
+    spend.count_created(session, [row])
+    if row["hold_id"]:
+        _escrow(session, ctx, row)
     return row
 
 
+_PROJECT = select(PROJECTS).where(PROJECTS.c.id == bindparam("project_id"))
+_LOCKED_PROJECT = _PROJECT.with_for_update()
+_INSERT_REQUEST = insert(REQUESTS)
+
+
 def _project(session: Session, ctx: KeyContext, *, lock: bool) -> RowMapping:
-    statement = select(PROJECTS).where(PROJECTS.c.id == ctx.project_id)
-    if lock and is_postgres(session) and ctx_has_caps(session, ctx):
-        # Budget checks read-then-write: serialise creates per project (SQLite's BEGIN IMMEDIATE already does).
-        statement = statement.with_for_update()
-    return session.execute(statement).mappings().one()
-
-
-def ctx_has_caps(session: Session, ctx: KeyContext) -> bool:
-    """Whether the project has a daily or monthly cap (only then must creates be serialised)."""
-    caps = session.execute(select(PROJECTS.c.daily_budget_cents, PROJECTS.c.monthly_budget_cents)
-                           .where(PROJECTS.c.id == ctx.project_id)).one()
-    return caps[0] is not None or caps[1] is not None
+    project = session.execute(_PROJECT, {"project_id": ctx.project_id}).mappings().one()
+    has_caps = project["daily_budget_cents"] is not None or project["monthly_budget_cents"] is not None
+    if lock and has_caps and is_postgres(session):
+        # Budget checks read-then-write: serialise creates per project (SQLite's BEGIN IMMEDIATE
+        # already does), and check against the project as it is once locked.
+        project = session.execute(_LOCKED_PROJECT, {"project_id": ctx.project_id}).mappings().one()
+    return project
 
 
 def _check_policy(project: RowMapping, *, skill: str, price_cents: int) -> None:
@@ -195,31 +196,17 @@ def _check_budget(session: Session, project: RowMapping, *, price_cents: int) ->
                             f"this request needs {money(price_cents)}")
 
 
-def period_starts(moment: datetime) -> tuple[datetime, datetime]:
-    """Start of the UTC day and of the UTC month containing `moment`."""
-    day = moment.replace(hour=0, minute=0, second=0, microsecond=0)
-    return day, day.replace(day=1)
-
-
 def budget_used_cents(session: Session, project_id: str, *, mode: str) -> tuple[int, int]:
     """The project's spend in `mode` committed today and this month (escrowed or completed;
-    refunds excluded). Only live spend counts against the caps; test spend is reported to test keys."""
-    day, month = period_starts(now())
-    day_sum = func.coalesce(func.sum(REQUESTS.c.max_price_cents).filter(REQUESTS.c.created_at >= day), 0)
-    month_sum = func.coalesce(func.sum(REQUESTS.c.max_price_cents), 0)
-    used = session.execute(select(day_sum, month_sum).where(
-        REQUESTS.c.project_id == project_id, REQUESTS.c.created_at >= month, REQUESTS.c.mode == mode,
-        REQUESTS.c.status.not_in(CLOSED_FOR_BUDGET))).one()
-    return int(used[0]), int(used[1])
+    cancelled and expired excluded). Only live spend counts against the caps; test spend is
+    reported to test keys. Reads the day-by-day rollup (`spend.py`), never the history."""
+    return spend.budget_used_cents(session, project_id, mode=mode)
 
 
 def trailing_spend_cents(session: Session, company_id: str, *, mode: str) -> int:
-    """The company's completed spend in `mode` over the last 30 days (it sets the fee tier: live
+    """The company's completed spend in `mode` over the fee-tier window (it sets the fee tier: live
     spend for live requests; test requests are priced from test spend, so no live figure shows)."""
-    total = session.execute(select(func.coalesce(func.sum(REQUESTS.c.max_price_cents), 0)).where(
-        REQUESTS.c.company_id == company_id, REQUESTS.c.status == RequestStatus.completed,
-        REQUESTS.c.mode == mode, REQUESTS.c.completed_at >= now() - SPEND_WINDOW)).scalar_one()
-    return int(total)
+    return spend.trailing_spend_cents(session, company_id, mode=mode)
 
 
 def _new_row(ctx: KeyContext, body: RequestCreate, *, project: RowMapping, price_cents: int,
@@ -235,18 +222,18 @@ def _new_row(ctx: KeyContext, body: RequestCreate, *, project: RowMapping, price
         "callback_secret_sealed": seal(body.callback_secret) if body.callback_secret else None,
         "information_policy": body.information_policy or project["information_policy"],
         "max_price_cents": price_cents, "fee_cents": quote.fee_cents, "fee_rate_bps": quote.rate_bps,
-        "status": RequestStatus.matching, "hold_id": None, "requeue_count": 0, "created_at": created_at,
-        "match_deadline_at": created_at + timedelta(seconds=window),
+        "status": RequestStatus.matching, "hold_id": None if ctx.is_test else new_id("hld"), "requeue_count": 0,
+        "created_at": created_at, "match_deadline_at": created_at + timedelta(seconds=window),
     }
 
 
 def _escrow(session: Session, ctx: KeyContext, row: dict[str, Any]) -> None:
-    row["hold_id"] = new_id("hld")
     try:
+        # No savepoint: a refusal raises out of the create and its whole transaction rolls back.
         ledger.place_hold(session, hold_id=row["hold_id"], source=available_account(ctx.company_id),
                           escrow=escrow_account(ctx.company_id), amount_cents=row["max_price_cents"],
                           reason=f"Escrow for request {row['id']}", reference_type="request",
-                          reference_id=row["id"])
+                          reference_id=row["id"], savepoint=False)
     except InsufficientFunds as exc:
         raise InsufficientCredits(f"Not enough credits. Current balance: {money(exc.balance_cents)}") from exc
 

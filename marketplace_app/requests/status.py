@@ -1,8 +1,9 @@
 """The request state machine: one transition table and one writer.
 
 Nothing else assigns `request.status`. The writer changes status with a
-conditional UPDATE (so concurrent callers cannot both win), appends the timeline
-and records the `request.<status>` event, all in the caller's transaction.
+conditional UPDATE (so concurrent callers cannot both win), appends the timeline,
+records the `request.<status>` event and keeps the budget and spend rollups
+(`spend.py`), all in the caller's transaction.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from sqlmodel import Session
 from marketplace_app.core.clock import now
 from marketplace_app.core.errors import StateConflict
 from marketplace_app.events import service as events
+from marketplace_app.requests import spend
 from marketplace_app.requests.models import Request, RequestEvent
 from marketplace_app.requests.models import RequestStatus as S
 
@@ -93,6 +95,8 @@ def transition_many(session: Session, *, request_ids: Sequence[str], to: S, sour
     # timeline's previous line says it.
     previous = sources[0] if len(sources) == 1 else None
     _record(session, moved, previous=previous, to=to, actor=actor, note=note)
+    # Budgets and fee tiers count by status: their rollups change with it, in this transaction.
+    spend.count_transition(session, moved, to=to)
     return list(moved)
 
 

@@ -4,16 +4,19 @@ keys per tenant, records kept 24 hours."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import event
 
 from marketplace_app.api.idempotent import fingerprint
 from marketplace_app.core import clock
-from marketplace_app.core.db import unit_of_work
+from marketplace_app.core.db import get_engine, unit_of_work
 from marketplace_app.idempotency import service as idempotency
 from marketplace_app.requests.schemas import RequestCreate
 from marketplace_app.settings import get_settings
+from tests.conftest import ON_POSTGRES
 from tests.ledger.helpers import assert_ledger_balanced, journal_counts
 from tests.requests import helpers as h
 from tests.support import assert_error
@@ -252,3 +255,54 @@ def test_a_255_character_key_is_accepted(api, agent):
 
     # then
     assert response.status_code == 201, response.text
+
+
+def test_a_create_with_a_key_commits_its_key_request_and_escrow_together(api, agent):
+    # given a log of statements and commits
+    log: list[str] = []
+
+    def statement(_conn, _cursor, sql, _parameters, _context, _many) -> None:
+        log.append(sql)
+
+    def commit(_connection) -> None:
+        log.append("COMMIT")
+
+    engine = get_engine()
+    event.listen(engine, "before_cursor_execute", statement)
+    event.listen(engine, "commit", commit)
+
+    # when a create with a key succeeds
+    try:
+        response = api.post(REQUESTS, json=h.SEED_BODY, headers=agent.headers(Idempotency_Key="one-commit"))
+    finally:
+        event.remove(engine, "before_cursor_execute", statement)
+        event.remove(engine, "commit", commit)
+
+    # then one committed transaction wrote the key, and it also wrote the request and its escrow
+    assert response.status_code == 201, response.text
+    committed = "\n".join(log).split("COMMIT")[:-1]
+    keyed = [transaction for transaction in committed
+             if re.search(r"^\s*(INSERT INTO|UPDATE|DELETE FROM) idempotency_record", transaction, re.MULTILINE)]
+    assert len(keyed) == 1
+    assert re.search(r"^INSERT INTO request ", keyed[0], re.MULTILINE)
+    assert re.search(r"^INSERT INTO ledger_hold ", keyed[0], re.MULTILINE)
+    retry = api.post(REQUESTS, json=h.SEED_BODY, headers=agent.headers(Idempotency_Key="one-commit"))
+    assert (retry.headers["idempotent-replayed"], retry.content) == ("true", response.content)
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="SQLite runs one writer at a time: test_agent_races_processes.py")
+def test_a_duplicate_while_the_first_call_holds_the_key_is_409_at_once(api, agent):
+    # given another connection inside a transaction that took the key, as a first call in flight does
+    headers = agent.headers(Idempotency_Key="held")
+    ledger_before, before = journal_counts(), h.business_counts()
+    with get_engine().connect() as first_call, first_call.begin():
+        first_call.execute(idempotency._TRY_LOCK, {"key": idempotency._lock_key(agent.project_id, "held")})
+
+        # when the same call arrives meanwhile
+        response = api.post(REQUESTS, json=h.SEED_BODY, headers=headers)
+
+    # then it is refused without waiting, and nothing ran
+    assert_error(response, status=409, code="idempotency_in_progress")
+    assert (journal_counts(), h.business_counts()) == (ledger_before, before)
+    # … and once the first call's transaction has ended, the key is free
+    assert api.post(REQUESTS, json=h.SEED_BODY, headers=headers).status_code == 201

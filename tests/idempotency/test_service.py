@@ -12,6 +12,7 @@ from marketplace_app.core.db import unit_of_work
 from marketplace_app.core.errors import Conflict, IdempotencyInProgress, ValidationFailed
 from marketplace_app.idempotency import service as idempotency
 from marketplace_app.idempotency.models import IdempotencyRecord
+from tests.conftest import ON_POSTGRES
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 HASH = idempotency.request_hash("POST", "/v1/credits/deposit-test", {"amount": "5.00EUR"})
@@ -190,3 +191,70 @@ def test_unusable_keys_are_refused(key):
     with pytest.raises(ValidationFailed):
         claim(key=key)
     assert records() == 0
+
+
+def take_and_store(body: dict, *, principal: str = "com_1", key: str = "k", request_hash: str = HASH,
+                   looked_free: bool = True):
+    """Take the key, and store `body` in the same transaction when it was free (as the API does)."""
+    with unit_of_work() as session:
+        stored = idempotency.take(session, principal, key, request_hash, looked_free=looked_free)
+        if stored is None:
+            idempotency.store(session, principal, key, request_hash, 201, body)
+        return stored
+
+
+def test_take_and_store_in_one_transaction_then_a_later_call_replays_it():
+    # given a first call that took the key and stored its response in one transaction
+    assert take_and_store({"id": "dep_1"}) is None
+
+    # when a later call looks, and takes the key without having looked first
+    looked = lookup()
+    taken = take_and_store({"id": "dep_2"}, looked_free=False)
+
+    # then both get the first response, and one record exists
+    assert looked == taken == idempotency.StoredResponse(201, {"id": "dep_1"})
+    assert records() == 1
+
+
+def test_a_record_that_appeared_after_the_lookup_means_the_first_call_was_in_flight():
+    # given a call that found the key free, while the first call then committed (SQLite order)
+    assert lookup() is None
+    assert take_and_store({"id": "dep_1"}) is None
+
+    # when the waiting call takes the key: on SQLite it was in flight when this call arrived
+    if ON_POSTGRES:
+        # (on PostgreSQL the advisory lock answers that; a committed record is simply replayed)
+        assert take_and_store({"id": "dep_2"}) == idempotency.StoredResponse(201, {"id": "dep_1"})
+    else:
+        with pytest.raises(IdempotencyInProgress):
+            take_and_store({"id": "dep_2"})
+
+    # and another body is a conflict either way
+    with pytest.raises(Conflict):
+        take_and_store({"id": "dep_3"}, request_hash=OTHER_HASH)
+    assert records() == 1
+
+
+def test_a_refused_call_rolls_its_taken_key_back_with_everything_else():
+    # given a call that takes the key and is then refused
+    with pytest.raises(ValidationFailed), unit_of_work() as session:
+        assert idempotency.take(session, "com_1", "k", HASH, looked_free=True) is None
+        raise ValidationFailed("refused")
+
+    # then nothing of it remains and the key is free
+    assert records() == 0
+    assert take_and_store({"id": "dep_1"}) is None
+
+
+def test_an_expired_record_frees_its_key_for_take():
+    # given a response stored 25 hours ago
+    clock.freeze(START)
+    assert take_and_store({"id": "dep_1"}) is None
+    clock.advance(timedelta(hours=25))
+
+    # when the key is taken again
+    assert lookup() is None
+    assert take_and_store({"id": "dep_2"}) is None
+
+    # then the new response replaced it
+    assert lookup() == idempotency.StoredResponse(201, {"id": "dep_2"})

@@ -33,8 +33,8 @@ from marketplace_app.identity.models import Role
 from marketplace_app.ledger import service as ledger
 from marketplace_app.ledger.models import HoldState, LedgerHold, LedgerTransfer
 from marketplace_app.operators.models import KycStatus, OperatorProfile
+from marketplace_app.requests import spend, views
 from marketplace_app.requests import status as machine
-from marketplace_app.requests import views
 from marketplace_app.requests.models import Request, RequestStatus
 from tests import factories
 from tests.ledger.helpers import balance
@@ -401,7 +401,7 @@ def seed_matching_requests(agent: Agent, *, count: int, price_cents: int, deadli
                            mode: str = "live") -> list[str]:
     """Commit `count` matching requests with their escrow holds in a few set-based statements.
 
-    The rows are what `create_request` writes (request, hold, escrow transfer), built in
+    The rows are what `create_request` writes (request, hold, escrow transfer, budget use), built in
     bulk so sweeps can be tested at scale quickly.
     """
     moment = now()
@@ -419,11 +419,13 @@ def seed_matching_requests(agent: Agent, *, count: int, price_cents: int, deadli
                 {"id": hold_id, "source_account_id": source, "escrow_account_id": escrow, "amount_cents": price_cents,
                  "state": HoldState.pending, "reference_type": "request", "reference_id": request_id,
                  "created_at": moment} for request_id, hold_id in holds.items()])
-        session.execute(insert(Request.__table__), [
+        rows = [
             {"id": request_id, "project_id": agent.project_id, "company_id": agent.company_id,
              "api_key_id": agent.key_id, "mode": mode, "skill": "legal_review", "urgency": "1min",
              "duration_seconds": 900, "context": f"Bulk request {index}", "proof_requirements": [],
              "information_policy": "redacted", "max_price_cents": price_cents, "fee_cents": 0, "fee_rate_bps": 0,
              "status": RequestStatus.matching, "hold_id": holds.get(request_id), "requeue_count": 0,
-             "created_at": moment, "match_deadline_at": deadline} for index, request_id in enumerate(ids)])
+             "created_at": moment, "match_deadline_at": deadline} for index, request_id in enumerate(ids)]
+        session.execute(insert(Request.__table__), rows)
+        spend.count_created(session, rows)
     return ids
