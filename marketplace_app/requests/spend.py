@@ -68,6 +68,10 @@ def trailing_spend_cents(session: Session, company_id: str, *, mode: str) -> int
     return int(session.execute(_SPENT, {"owner": company_id, "mode": mode, "since": since}).scalar_one())
 
 
+# What `count_transition` reads of a moved row (a sweep returning few columns must include these).
+ROLLUP_COLUMNS = ("project_id", "company_id", "mode", "created_at", "completed_at", "max_price_cents")
+
+
 def count_created(session: Session, rows: Iterable[Mapping[str, Any]]) -> None:
     """Add new requests to their project's budget use (in the transaction that inserts them)."""
     totals: Totals = defaultdict(int)

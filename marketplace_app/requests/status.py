@@ -77,7 +77,8 @@ def transition_many(session: Session, *, request_ids: Sequence[str], to: S, sour
                     returning: Sequence[str] | None = None) -> list[RowMapping]:
     """Set-based transition: move whichever of `request_ids` are still in `sources`; return them.
 
-    `returning` names the columns a sweep needs back besides those of the event (`EVENT_COLUMNS`);
+    `returning` names the columns a sweep needs back besides those of the event (`EVENT_COLUMNS`)
+    and of the budget and spend rollups (`spend.ROLLUP_COLUMNS`);
     None returns whole rows. Thousands of whole rows (context, JSON proof lists) cost a sweep
     more than its writes.
     """
@@ -89,7 +90,8 @@ def transition_many(session: Session, *, request_ids: Sequence[str], to: S, sour
         statement = statement.where(REQUESTS.c[column] == value)
     if conditions:
         statement = statement.where(*conditions)
-    columns = REQUESTS.c if returning is None else [REQUESTS.c[name] for name in (*EVENT_COLUMNS, *returning)]
+    columns = REQUESTS.c if returning is None else [
+        REQUESTS.c[name] for name in dict.fromkeys((*EVENT_COLUMNS, *spend.ROLLUP_COLUMNS, *returning))]
     moved = session.execute(statement.values(status=to, **(values or {})).returning(*columns)).mappings().all()
     # With one possible source the previous status is known exactly; otherwise the
     # timeline's previous line says it.

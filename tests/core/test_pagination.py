@@ -127,18 +127,21 @@ def test_an_integer_cursor_beyond_the_column_range_starts_at_the_top(starting_af
 def _keyset_statement_of_a_request_page() -> tuple[str, dict]:
     """The SQL and parameters `list_requests` runs for a keyset page (`starting_after`)."""
     agent = rh.make_agent(funded_cents=3_000)
-    ids = rh.seed_matching_requests(agent, count=30, price_cents=100, deadline=NOON + timedelta(days=365))
+    rh.seed_matching_requests(agent, count=30, price_cents=100, deadline=NOON + timedelta(days=365))
     seen: list[tuple[str, dict]] = []
+    context = agent.context()
+    # The seeded requests share one created_at, so the list order is by id: anchor on the 11th of it.
+    with unit_of_work(read_only=True) as session:
+        anchor = request_service.list_requests(session, ctx=context, limit=30).rows[10]["id"]
 
     def remember(_connection, _cursor, statement, parameters, _context, _many):
         if "ORDER BY request.created_at DESC" in statement:
             seen.append((statement, parameters))
 
-    context = agent.context()
     event.listen(db.get_engine(), "before_cursor_execute", remember)
     try:
         with unit_of_work(read_only=True) as session:
-            page = request_service.list_requests(session, ctx=context, limit=5, starting_after=ids[10])
+            page = request_service.list_requests(session, ctx=context, limit=5, starting_after=anchor)
     finally:
         event.remove(db.get_engine(), "before_cursor_execute", remember)
     assert len(page.rows) == 5
