@@ -166,6 +166,15 @@ class Settings(BaseSettings):
     # died frees itself after this many seconds (longer than any idempotent call may take).
     idempotency_claim_seconds: int = 60
 
+    # prod-faults: payouts through a payout service (earnings/providers.py, RELIABILITY 8).
+    # PAYOUT_PROVIDER unset follows PAYMENT_PROVIDER; "http" POSTs each payout to PAYOUT_PROVIDER_URL
+    # with the idempotency key `payout:<id>`. A call with no answer within the timeout leaves the
+    # payout due and is tried again with the same key on the next tick.
+    payout_provider: str | None = None
+    payout_provider_url: str | None = None
+    payout_provider_token: str = ""
+    payout_provider_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+
     @model_validator(mode="after")
     def _secret_is_real(self) -> Settings:
         if self.environment is Environment.production:
