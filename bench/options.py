@@ -19,6 +19,7 @@ class Options:
     sweep_rows: int = 100_000
     profile_dir: Path | None = None
     profile_clock: str = "cpu"
+    rounds: int = 200
 
     def load(self) -> dict[str, object]:
         """Keyword arguments for `run_load`."""
