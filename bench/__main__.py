@@ -29,12 +29,13 @@ from marketplace_app.core.db import normalize_url
 
 BENCHMARKS = ("create", "get", "sweep", "list", "kill9")
 EXTRAS = ("phases",)  # explanations, not figures: only when asked for
+FAULTS = ("schedulers", "kill9-money")  # RELIABILITY 21/22 fault runs (minutes each): only when asked for
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
     """The command line."""
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
-    parser.add_argument("benchmark", nargs="?", default="all", choices=(*BENCHMARKS, *EXTRAS, "all"))
+    parser.add_argument("benchmark", nargs="?", default="all", choices=(*BENCHMARKS, *EXTRAS, *FAULTS, "all"))
     parser.add_argument("--db", default="both", choices=(*KINDS, "both"),
                         help="database kind; PostgreSQL from BENCH_DATABASE_URL (loopback only)")
     parser.add_argument("--seconds", type=float, default=10.0, help="measured window per load run (default 10)")
@@ -48,6 +49,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--history", type=int, default=0,
                         help="`create`: first give the company this many past requests (60%% completed)")
     parser.add_argument("--sweep-rows", type=int, default=100_000, help="due requests for `sweep`")
+    parser.add_argument("--rounds", type=int, default=200, help="`kill9-money`: kill -9 rounds (default 200)")
     parser.add_argument("--profile", type=Path, metavar="DIR",
                         help="run Handoff's server under cProfile and write DIR/<benchmark>-<db>.pstats")
     parser.add_argument("--profile-clock", choices=("cpu", "wall"), default="cpu")
@@ -70,10 +72,10 @@ def postgres_reachable() -> bool:
 
 def run(benchmark: str, kind: str, options: Options) -> list[report.Figure]:
     """Run one benchmark on one database kind."""
-    from bench import create, listing, phases, reads, sweep, webhook_kill9
+    from bench import create, listing, money_kill9, phases, reads, schedulers, sweep, webhook_kill9
 
     modules = {"create": create, "get": reads, "sweep": sweep, "list": listing, "phases": phases,
-               "kill9": webhook_kill9}
+               "kill9": webhook_kill9, "schedulers": schedulers, "kill9-money": money_kill9}
     return modules[benchmark].run(kind, options)
 
 
@@ -83,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING)
     options = Options(seconds=args.seconds, warmup_seconds=args.warmup, connections=args.connections,
                       client=args.client, rows=args.rows, history=args.history, sweep_rows=args.sweep_rows,
-                      profile_dir=args.profile, profile_clock=args.profile_clock)
+                      profile_dir=args.profile, profile_clock=args.profile_clock, rounds=args.rounds)
     kinds = list(KINDS) if args.db == "both" else [args.db]
     if "postgres" in kinds and not postgres_reachable():
         kinds.remove("postgres")

@@ -10,6 +10,7 @@ new transfer and answers the first reference again, as Stripe's idempotency keys
 from __future__ import annotations
 
 import json
+import random
 import socket
 import threading
 import time
@@ -38,6 +39,7 @@ class FakePayoutProvider:
     faults_after_success: int = 0
     unavailable_for: set[str] = field(default_factory=set)
     stall_seconds: float = STALL_SECONDS
+    answer_delay_seconds: tuple[float, float] = (0.0, 0.0)  # after paying, before answering (kill -9 lands there)
     transfers: dict[str, Transfer] = field(default_factory=dict)
     calls: Counter[str] = field(default_factory=Counter)
     faults_injected: int = 0
@@ -94,6 +96,7 @@ class FakePayoutProvider:
         elif fault == "drop":
             handler.connection.shutdown(socket.SHUT_RDWR)
         else:
+            time.sleep(random.uniform(*self.answer_delay_seconds))
             _answer(handler, 200, {"state": "paid", "reference": transfer.reference})
 
     def paid_per_payout(self) -> Counter[str]:
