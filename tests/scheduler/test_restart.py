@@ -1,26 +1,33 @@
 """RELIABILITY 21, the restart: the app is down for 10 minutes across due expiries, settlement
 releases, webhook retries and a requested payout; on restart one sweep of the scheduler (every
-registered job once) processes each of them exactly once, and a second sweep finds nothing."""
+registered job once) processes each of them exactly once, and a second sweep finds nothing; the
+real scheduler, started again, takes over the crashed process's lapsed lease and does the same."""
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections import Counter
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 
 from bench.payout_provider import FakePayoutProvider
 from marketplace_app.companies.access import resolve_actor
 from marketplace_app.companies.models import CompanyMember, MemberRole
 from marketplace_app.core import clock
+from marketplace_app.core.clock import now
 from marketplace_app.core.db import unit_of_work
 from marketplace_app.earnings import payouts
 from marketplace_app.earnings.models import Earning, Payout
 from marketplace_app.requests.models import Request, RequestEvent
 from marketplace_app.scheduler.jobs import JOBS
-from marketplace_app.scheduler.runner import run_job
+from marketplace_app.scheduler.leader import LEASE_NAME, LEASE_TTL, LEASES, holder_name
+from marketplace_app.scheduler.models import SchedulerJob
+from marketplace_app.scheduler.runner import run_job, scheduler_lifespan
 from marketplace_app.webhooks import delivery
 from marketplace_app.webhooks import service as webhooks
 from marketplace_app.webhooks.models import WebhookAttempt, WebhookDelivery
@@ -33,6 +40,7 @@ SETTLEMENT_HOLD = timedelta(days=7)
 DOWN = timedelta(minutes=10)
 COMPLETED = 3
 UNMATCHED = 4
+FIRST_RUNS_SECONDS = 60
 
 
 @pytest.fixture
@@ -74,47 +82,90 @@ def counts(model, column, *conditions) -> Counter[str]:
                                             .group_by(column)).all()))
 
 
-def test_down_for_10_minutes_across_due_work_then_one_sweep_does_each_item_exactly_once(receiver, provider):
-    # given rewards completed at T0, whose settlement hold ends while the app is down
+@dataclass(frozen=True, slots=True)
+class DueWork:
+    """What fell due while the app was down."""
+
+    unmatched: list[str]
+    payout_id: str
+
+
+def down_for_10_minutes_across_due_work(receiver: Receiver) -> DueWork:
+    """Rewards completed at T0; just before the app goes down (the settlement hold ends 2 minutes
+    later): unmatched 1-minute requests, webhook deliveries whose first attempt failed (retry due
+    in 5 minutes) and a requested payout. The crashed process's lease is left behind. Then 10
+    minutes pass."""
     clock.freeze(T0)
     agent, operator = w.make_agent(funded_cents=100_000), w.make_operator()
     for _ in range(COMPLETED):
         w.completed_request(agent, operator)
     clock.freeze(T0 + SETTLEMENT_HOLD - timedelta(minutes=2))
-    # and, just before the app goes down: unmatched 1-minute requests, webhook deliveries whose
-    # first attempt failed (retry due in 5 minutes), and a requested payout
     subscribe(agent, receiver.url)
     unmatched = [w.create(agent, urgency="1min")["id"] for _ in range(UNMATCHED)]
     assert delivery.deliver_due() == UNMATCHED
     w.give_available(operator.user_id, cents=5_000)
     payout = w.in_unit(lambda session: payouts.request_payout(session, operator_id=operator.user_id,
                                                               amount_cents=2_000))
+    with unit_of_work() as session:
+        session.execute(insert(LEASES).values(name=LEASE_NAME, holder="crashed:1", acquired_at=now(),
+                                              renewed_at=now(), expires_at=now() + LEASE_TTL))
     receiver.status = 200
-
-    # when the app comes back 10 minutes later and the scheduler runs one sweep
     clock.advance(DOWN)
-    sweep()
+    return DueWork(unmatched=unmatched, payout_id=payout.id)
 
-    # then every due item was processed, each exactly once
-    assert counts(Request, Request.status, Request.id.in_(unmatched)) == {"expired": UNMATCHED}
+
+def assert_each_done_exactly_once(work: DueWork, provider: FakePayoutProvider) -> None:
+    assert counts(Request, Request.status, Request.id.in_(work.unmatched)) == {"expired": UNMATCHED}
     assert transfer_count(kind="escrow_void") == UNMATCHED
     assert counts(RequestEvent, RequestEvent.request_id, RequestEvent.to_status == "expired") == dict.fromkeys(
-        unmatched, 1)
+        work.unmatched, 1)
     assert counts(Earning, Earning.status) == {"available": COMPLETED}
     assert transfer_count(kind="settlement_release") == COMPLETED
     assert counts(WebhookDelivery, WebhookDelivery.status) == {"delivered": 2 * UNMATCHED}
     retried = counts(WebhookAttempt, WebhookAttempt.delivery_id)
     assert sorted(retried.values()) == [1] * UNMATCHED + [2] * UNMATCHED
     assert counts(Payout, Payout.status) == {"paid": 1}
-    assert provider.paid_per_payout() == {payout.id: 1}
+    assert provider.calls == {f"payout:{work.payout_id}": 1}
+    assert provider.paid_per_payout() == {work.payout_id: 1}
     assert_ledger_balanced()
+
+
+def test_down_for_10_minutes_across_due_work_then_one_sweep_does_each_item_exactly_once(receiver, provider):
+    # given the app down for 10 minutes across due expiries, releases, retries and a payout
+    work = down_for_10_minutes_across_due_work(receiver)
+
+    # when it comes back and the scheduler runs one sweep
+    sweep()
+
+    # then every due item was processed, each exactly once
+    assert_each_done_exactly_once(work, provider)
 
     # when the next sweep runs, nothing of it happens again
     received = len(receiver.calls)
     sweep()
-    assert transfer_count(kind="escrow_void") == UNMATCHED
-    assert transfer_count(kind="settlement_release") == COMPLETED
-    assert transfer_count(kind="escrow_post") == COMPLETED + 1
     assert len(receiver.calls) == received
-    assert provider.calls == {f"payout:{payout.id}": 1}
-    assert_ledger_balanced()
+    assert transfer_count(kind="escrow_post") == COMPLETED + 1
+    assert_each_done_exactly_once(work, provider)
+
+
+async def test_the_restarted_scheduler_takes_the_lapsed_lease_and_its_first_runs_do_everything(
+        receiver, provider, monkeypatch):
+    # given the app down for 10 minutes across due work, its crashed process's lease lapsed
+    work = down_for_10_minutes_across_due_work(receiver)
+
+    # when the backend starts again with its scheduler, until every job has run once
+    w.set_setting(monkeypatch, "scheduler_enabled", "true")
+    started = time.monotonic()
+    async with scheduler_lifespan():
+        while len(heartbeats()) < len(JOBS) and time.monotonic() - started < FIRST_RUNS_SECONDS:
+            await asyncio.sleep(0.2)
+
+    # then it led at once, every job ran, and each due item was done exactly once
+    assert set(heartbeats()) == {job.name for job in JOBS}
+    assert {beat.holder for beat in heartbeats().values()} == {holder_name()}
+    assert_each_done_exactly_once(work, provider)
+
+
+def heartbeats() -> dict[str, SchedulerJob]:
+    with unit_of_work(read_only=True) as session:
+        return {row.name: row for row in session.execute(select(SchedulerJob)).scalars()}
