@@ -96,6 +96,7 @@ def _work(url: str, jobs: list) -> None:
 
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     db.configure(url)
+    random.seed()  # a forked child inherits the zygote's random state: every worker would shuffle alike
     random.shuffle(jobs)  # kills land in every job, not mostly in the first
     while True:
         if not sum(run_job(job, holder="kill9-money") for job in jobs):
