@@ -39,9 +39,9 @@ from marketplace_app.settings import PROJECT_ROOT, get_settings
 
 MONEY_JOBS = ("release_settlements", "expire_unmatched_requests", "send_payouts", "deliver_webhooks")
 ITEMS_PER_ROUND = 2
-KILL_AFTER_SECONDS = (0.02, 1.0)  # after the fork
+KILL_AFTER_SECONDS = (0.02, 1.0)  # after the worker has connected
 PROVIDER_ANSWER_DELAY_SECONDS = (0.0, 0.08)
-FINISH_TIMEOUT_SECONDS = 180.0
+FINISH_TIMEOUT_SECONDS = 900.0  # the last worker does whatever the kills left: minutes under load
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +49,7 @@ class Outcome:
     kind: str
     rounds: int
     kills_with_work_left: int
+    kills_after_progress: int
     health_violations: int
     tallies: list[fault_work.Tally]
     undelivered: int
@@ -95,7 +96,9 @@ def _work(url: str, jobs: list) -> None:
     from marketplace_app.scheduler.runner import run_job
 
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-    db.configure(url)
+    with db.configure(url).connect() as connection:
+        connection.exec_driver_sql("SELECT 1")
+    print("connected", flush=True)  # the kill's random delay counts from here
     random.seed()  # a forked child inherits the zygote's random state: every worker would shuffle alike
     random.shuffle(jobs)  # kills land in every job, not mostly in the first
     while True:
@@ -120,11 +123,14 @@ class Workers:
         return self.zygote.stdout.readline().strip()
 
     def start(self) -> int:
-        """Fork a worker; return its pid."""
+        """Fork a worker and wait until it has connected to the database; return its pid."""
         assert self.zygote.stdin is not None
         self.zygote.stdin.write("fork\n")
         self.zygote.stdin.flush()
-        return int(self._read())
+        # The zygote prints the pid, the worker "connected": in either order on the shared pipe.
+        lines = {self._read(), self._read()}
+        (pid,) = lines - {"connected"}
+        return int(pid)
 
     def close(self) -> None:
         """Stop the zygote."""
@@ -148,6 +154,11 @@ def _alive(pid: int) -> bool:
     return True
 
 
+def _done(world: fault_work.World) -> int:
+    """Steps done so far (items × kinds done at least once): a kill after progress landed mid-work."""
+    return sum(tally.items - tally.not_done for tally in fault_work.tally(world))
+
+
 def _work_left(world: fault_work.World) -> bool:
     return fault_work.undelivered() > 0 or any(tally.not_done for tally in fault_work.tally(world))
 
@@ -164,13 +175,16 @@ def measure(url: str, *, kind: str, rounds: int, workdir: Path, seed: int = 22) 
         world, sink.secret = fault_work.make_world(sink_url=sink.url, provider=provider)
         workers = Workers(url, provider.url, log)
         started = time.perf_counter()
-        with_work_left = violations = 0
+        with_work_left = violations = with_progress = done_before = 0
         try:
             for _ in range(rounds):
                 fault_work.add_work(world, ITEMS_PER_ROUND, due_at=now())
                 pid = workers.start()
                 time.sleep(rng.uniform(*KILL_AFTER_SECONDS))
                 _kill9(pid)
+                done_now = _done(world)
+                with_progress += done_now > done_before
+                done_before = done_now
                 with_work_left += _work_left(world)
                 violations += not fault_work.ledger_ok()
             pid = workers.start()
@@ -183,6 +197,7 @@ def measure(url: str, *, kind: str, rounds: int, workdir: Path, seed: int = 22) 
         with sink.lock:
             duplicates = sum(sink.ok.values()) - len(sink.ok)
         return Outcome(kind=kind, rounds=rounds, kills_with_work_left=with_work_left,
+                       kills_after_progress=with_progress,
                        health_violations=violations + (not fault_work.ledger_ok()), tallies=fault_work.tally(world),
                        undelivered=fault_work.undelivered(), duplicate_receipts=duplicates,
                        provider_calls=sum(provider.calls.values()), seconds=time.perf_counter() - started)
@@ -195,7 +210,8 @@ def measure(url: str, *, kind: str, rounds: int, workdir: Path, seed: int = 22) 
 
 def describe(outcome: Outcome) -> None:
     report.heading(f"kill9-money {outcome.kind}: the money jobs killed with SIGKILL {outcome.rounds}×")
-    print(f"  kills that left work due: {outcome.kills_with_work_left}/{outcome.rounds}; ledger_health violations "
+    print(f"  kills that left work due: {outcome.kills_with_work_left}/{outcome.rounds}, after the worker had done "
+          f"some: {outcome.kills_after_progress}/{outcome.rounds}; ledger_health violations "
           f"(checked after every kill and at the end): {outcome.health_violations}")
     for tally in outcome.tallies:
         print(f"  {tally.kind}: {tally.items} items, once {tally.done_once}, twice or more {tally.done_twice}, "
