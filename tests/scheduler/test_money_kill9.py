@@ -1,5 +1,5 @@
 """RELIABILITY 22 at CI size: the money jobs (settlement release, expiry refund, payout sending,
-webhook delivery) killed with `kill -9` at random points in 12 rounds → the ledger healthy after
+webhook delivery) killed with `kill -9` at random points in 8 rounds → the ledger healthy after
 every kill, nothing paid twice, every item done exactly once after restart
 (`python -m bench kill9-money --rounds 200` is the full size)."""
 
@@ -11,7 +11,7 @@ from bench import money_kill9
 from tests.conftest import ON_POSTGRES
 
 pytestmark = pytest.mark.slow
-ROUNDS = 12
+ROUNDS = 8
 
 
 def test_money_jobs_killed_at_random_points_leave_every_item_done_exactly_once(database, tmp_path):
