@@ -16,6 +16,7 @@ from tests.ledger.helpers import assert_ledger_balanced, hold_state, transfer_co
 from tests.work import helpers as w
 
 TIMEOUT_SECONDS = 0.1
+MAX_TRIES = 150
 
 
 @pytest.fixture
@@ -54,13 +55,17 @@ def test_a_timeout_after_the_provider_paid_injected_100_times_makes_exactly_one_
     payout = ask(operator, 1_200)
     provider.faults_after_success = 100
 
-    # when the sending job runs until the provider's answer gets through
-    answered = [payouts.send_pending() for _ in range(101)]
+    # when the sending job runs until the provider's answer gets through (on a loaded machine a
+    # plain answer can miss the short timeout too: one more timeout after success, no harm)
+    tries = 0
+    while tries < MAX_TRIES and status_of(payout.id)[0] == "requested":
+        payouts.send_pending()
+        tries += 1
 
     # then every try sent the same key, the provider paid once, and the ledger posted once
-    assert answered == [0] * 100 + [1]
     assert provider.faults_injected == 100
-    assert provider.calls == {f"payout:{payout.id}": 101}
+    assert list(provider.calls) == [f"payout:{payout.id}"]
+    assert provider.calls[f"payout:{payout.id}"] == tries >= 101
     assert provider.paid_per_payout() == {payout.id: 1}
     assert status_of(payout.id) == ("paid", provider.transfers[f"payout:{payout.id}"].reference)
     assert (w.available_cents(operator.user_id), w.in_payout_cents(operator.user_id)) == (3_800, 0)
@@ -70,11 +75,13 @@ def test_a_timeout_after_the_provider_paid_injected_100_times_makes_exactly_one_
     assert_ledger_balanced()
 
 
-def test_one_payout_the_provider_cannot_answer_does_not_strand_the_rest_of_the_batch(provider, operator):
+def test_one_payout_the_provider_cannot_answer_does_not_strand_the_rest_of_the_batch(provider, operator,
+                                                                                    monkeypatch):
     # given three requested payouts, the provider unavailable for the second one only
     w.give_available(operator.user_id, cents=5_000)
     first, second, third = (ask(operator, 1_000) for _ in range(3))
     provider.unavailable_for = {second.id}
+    w.set_setting(monkeypatch, "payout_provider_timeout_seconds", "10")  # no timeouts here, only the 503
 
     # when the sending job runs
     answered = payouts.send_pending()
