@@ -43,12 +43,14 @@ EXIT_UNREACHABLE = 3
 # `quick`: every benchmark at a small size (about a minute per database), for a final look.
 QUICK = {"seconds": 1.0, "warmup_seconds": 0.3, "client": "raw", "rows": 20_000, "sweep_rows": 5_000,
          "kill9_events": 200, "kill9_kills": 5, "list_seconds_per_page": 1.0}
+FAULTS = ("schedulers", "kill9-money")  # RELIABILITY 21/22 fault runs (minutes each): only when asked for
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
     """The command line."""
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
-    parser.add_argument("benchmark", nargs="?", default="all", choices=(*BENCHMARKS, *EXTRAS, "all", "quick"))
+    parser.add_argument("benchmark", nargs="?", default="all",
+                        choices=(*BENCHMARKS, *EXTRAS, *FAULTS, "all", "quick"))
     parser.add_argument("--db", default="both", choices=(*KINDS, "both"),
                         help="database kind; PostgreSQL from BENCH_DATABASE_URL (loopback only)")
     parser.add_argument("--seconds", type=float, help="measured window per load run (default 10; soak 600)")
@@ -62,6 +64,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--history", type=int, default=0,
                         help="`create`: first give the company this many past requests (60%% completed)")
     parser.add_argument("--sweep-rows", type=int, default=100_000, help="due requests for `sweep`")
+    parser.add_argument("--rounds", type=int, default=200, help="`kill9-money`: kill -9 rounds (default 200)")
     parser.add_argument("--profile", type=Path, metavar="DIR",
                         help="run Handoff's server under cProfile and write DIR/<benchmark>-<db>.pstats")
     parser.add_argument("--profile-clock", choices=("cpu", "wall"), default="cpu")
@@ -99,16 +102,17 @@ def options_from(args: argparse.Namespace) -> Options:
     seconds = args.seconds if args.seconds is not None else DEFAULT_SECONDS.get(args.benchmark, 10.0)
     options = Options(seconds=seconds, warmup_seconds=args.warmup, connections=args.connections,
                       client=args.client, rows=args.rows, history=args.history, sweep_rows=args.sweep_rows,
-                      profile_dir=args.profile, profile_clock=args.profile_clock)
+                      profile_dir=args.profile, profile_clock=args.profile_clock, rounds=args.rounds)
     return replace(options, **QUICK) if args.benchmark == "quick" else options
 
 
 def run(benchmark: str, kind: str, options: Options) -> list[report.Figure]:
     """Run one benchmark on one database kind."""
-    from bench import create, listing, phases, reads, soak, sweep, webhook_kill9, workers
+    from bench import create, listing, money_kill9, phases, reads, schedulers, soak, sweep, webhook_kill9, workers
 
     modules = {"create": create, "get": reads, "sweep": sweep, "list": listing, "phases": phases,
-               "kill9": webhook_kill9, "workers": workers, "soak": soak}
+               "kill9": webhook_kill9, "workers": workers, "soak": soak, "schedulers": schedulers,
+               "kill9-money": money_kill9}
     return modules[benchmark].run(kind, options)
 
 

@@ -22,6 +22,7 @@ class Options:
     list_seconds_per_page: float = 4.0
     profile_dir: Path | None = None
     profile_clock: str = "cpu"
+    rounds: int = 200
 
     def load(self) -> dict[str, object]:
         """Keyword arguments for `run_load`."""

@@ -199,6 +199,14 @@ class Settings(BaseSettings):
     # skill is refused by every process within that time.
     fee_tier_window_days: int = Field(default=30, ge=1, le=366)
     skill_cache_seconds: float = Field(default=60.0, ge=0)
+    # prod-faults: payouts through a payout service (earnings/providers.py, RELIABILITY 8).
+    # PAYOUT_PROVIDER unset follows PAYMENT_PROVIDER; "http" POSTs each payout to PAYOUT_PROVIDER_URL
+    # with the idempotency key `payout:<id>`. A call with no answer within the timeout leaves the
+    # payout due and is tried again with the same key on the next tick.
+    payout_provider: str | None = None
+    payout_provider_url: str | None = None
+    payout_provider_token: str = ""
+    payout_provider_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
 
     @model_validator(mode="after")
     def _secret_is_real(self) -> Settings:

@@ -8,6 +8,8 @@ committed payouts not yet sent, calls the provider with the deterministic idempo
 
 from __future__ import annotations
 
+import logging
+
 from sqlalchemy import select, update
 from sqlmodel import Session
 
@@ -19,11 +21,12 @@ from marketplace_app.core.ids import new_id
 from marketplace_app.core.money import display_money
 from marketplace_app.earnings import accounts
 from marketplace_app.earnings.models import Payout, PayoutStatus
-from marketplace_app.earnings.providers import current_provider
+from marketplace_app.earnings.providers import SendResult, current_provider
 from marketplace_app.events import service as events
 from marketplace_app.ledger import service as ledger
 from marketplace_app.settings import get_settings
 
+log = logging.getLogger(__name__)
 PAYOUTS = Payout.__table__
 SEND_BATCH = 50
 
@@ -81,27 +84,42 @@ def request_payout(session: Session, *, operator_id: str, amount_cents: int) -> 
 
 
 def send_pending(limit: int = SEND_BATCH) -> int:
-    """Hand committed, unsent payouts to their provider and record what it said; return how many."""
+    """Hand committed, unsent payouts to their provider and record what it said; return how many it answered.
+
+    A payout the provider gives no answer for (or whose adapter raises) stays due and the batch goes
+    on: the next try sends the same idempotency key, so a provider that did pay does not pay again.
+    """
     with unit_of_work(read_only=True) as session:
         due = session.execute(select(PAYOUTS.c.id, PAYOUTS.c.operator_id, PAYOUTS.c.amount_cents).where(
             PAYOUTS.c.status == PayoutStatus.requested, PAYOUTS.c.provider_reference.is_(None))
             .order_by(PAYOUTS.c.created_at).limit(limit)).all()
     provider = current_provider()
+    answered = 0
     for payout in due:
-        result = provider.send(payout_id=payout.id, operator_id=payout.operator_id,
-                               amount_cents=payout.amount_cents, idempotency_key=f"payout:{payout.id}")
-        with unit_of_work() as session:
-            session.execute(update(PAYOUTS).where(PAYOUTS.c.id == payout.id, PAYOUTS.c.provider_reference.is_(None))
-                            .values(provider_reference=result.reference or f"{provider.name}:{payout.id}"))
-            try:
-                if result.state == "paid":
-                    mark_paid(session, payout_id=payout.id, staff_id=provider.name)
-                elif result.state == "failed":
-                    mark_failed(session, payout_id=payout.id, staff_id=provider.name,
-                                reason=result.failure_reason or "the provider refused the payout")
-            except InvalidState:
-                pass  # staff settled it meanwhile; theirs stands
-    return len(due)
+        try:
+            result = provider.send(payout_id=payout.id, operator_id=payout.operator_id,
+                                   amount_cents=payout.amount_cents, idempotency_key=f"payout:{payout.id}")
+        except Exception:  # one payout's provider trouble must not strand the payouts after it
+            log.exception("payout %s: the provider gave no answer; it stays due", payout.id)
+            continue
+        _record_answer(provider.name, payout.id, result)
+        answered += 1
+    return answered
+
+
+def _record_answer(provider_name: str, payout_id: str, result: SendResult) -> None:
+    """Store the provider's reference and settle the payout as it said, in one transaction."""
+    with unit_of_work() as session:
+        session.execute(update(PAYOUTS).where(PAYOUTS.c.id == payout_id, PAYOUTS.c.provider_reference.is_(None))
+                        .values(provider_reference=result.reference or f"{provider_name}:{payout_id}"))
+        try:
+            if result.state == "paid":
+                mark_paid(session, payout_id=payout_id, staff_id=provider_name)
+            elif result.state == "failed":
+                mark_failed(session, payout_id=payout_id, staff_id=provider_name,
+                            reason=result.failure_reason or "the provider refused the payout")
+        except InvalidState:
+            pass  # staff settled it meanwhile; theirs stands
 
 
 def mark_paid(session: Session, *, payout_id: str, staff_id: str) -> Payout:
