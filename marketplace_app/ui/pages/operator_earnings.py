@@ -44,7 +44,7 @@ def balances() -> rx.Component:
 
 
 def chart_card() -> rx.Component:
-    """Earnings per day over the last 30 days, in the platform currency; an empty state says how to earn."""
+    """Earnings per day over the last `CHART_DAYS` days, in the platform currency; an empty state says how to earn."""
     return rx.card(
         rx.vstack(
             rx.hstack(rx.heading(f"Earned per day, last {CHART_DAYS} days", size="3"), rx.spacer(),

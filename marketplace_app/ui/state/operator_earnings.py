@@ -1,4 +1,4 @@
-"""The operator's earnings page: balances, pending rewards with their release date, a 30-day
+"""The operator's earnings page: balances, pending rewards with their release date, a `CHART_DAYS`-day
 chart, the payout form and the payout history."""
 
 from __future__ import annotations
