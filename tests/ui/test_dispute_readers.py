@@ -127,6 +127,8 @@ def test_a_juror_sees_the_case_votes_once_and_staff_rule_a_split_at_tier_two():
     assert status == "awaiting_appeal"
     shown = as_owner(agent.company_id, company_disputes.request_dispute, mode="live", request_id=request_id)
     assert shown["dispute"]["ruling"] == "split" and shown["dispute"]["ruling_refund"] == "5.00 EUR"
+    assert shown["dispute"]["ruling_refund_words"] == "refund 5.00 EUR to the company"
+    assert shown["rulings"][-1]["refund"] == "refund 5.00 EUR to the company"
     assert shown["dispute"]["tier"] == "Tier 2 · specialist"
     with unit_of_work(read_only=True) as session:
         assert_ledger_balanced(session)

@@ -39,8 +39,7 @@ def dispute_summary(dispute: rx.Var[dict[str, str]]) -> rx.Component:
                color_scheme="blue", width="100%", id="dispute-next-step"),
         rx.cond(dispute["resolution"] != "", notice(
             rx.text("Resolved: ", rx.text.strong(dispute["resolution"]),
-                    rx.cond(dispute["refund"] != "", rx.text.span(" · refund to the company ",
-                                                                  rx.text.strong(dispute["refund"])))),
+                    rx.cond(dispute["refund_words"] != "", rx.text.span(" · ", dispute["refund_words"]))),
             icon="circle-check", color_scheme="green", width="100%", class_name="dispute-resolution")),
         rx.cond(dispute["time_left"] != "", notice(
             rx.text(dispute["deadline_label"], " ", dispute["deadline"], " · ",
@@ -49,8 +48,8 @@ def dispute_summary(dispute: rx.Var[dict[str, str]]) -> rx.Component:
             icon="timer", color_scheme="amber", width="100%", class_name="dispute-deadline")),
         rx.data_list.root(
             _line("Current ruling", rx.cond(dispute["ruling"] != "", rx.text(
-                dispute["ruling"], rx.cond(dispute["ruling_refund"] != "",
-                                           rx.text.span(" · refund ", dispute["ruling_refund"])),
+                dispute["ruling"], rx.cond(dispute["ruling_refund_words"] != "",
+                                           rx.text.span(" · ", dispute["ruling_refund_words"])),
                 class_name="dispute-ruling"), rx.text("—"))),
             _line("Jury result", rx.text(rx.cond(dispute["jury_result"] != "", dispute["jury_result"], "—"),
                                          class_name="dispute-jury")),
@@ -91,7 +90,7 @@ def rulings_list(rulings: rx.Var[list[dict[str, str]]]) -> rx.Component:
         rx.foreach(rulings, lambda ruling: rx.box(
             rx.flex(rx.badge(ruling["tier"], variant="soft", size="1"), rx.text(ruling["ruling"], weight="bold",
                                                                                 size="2"),
-                    rx.cond(ruling["refund"] != "", rx.text("refund ", ruling["refund"], size="2")),
+                    rx.cond(ruling["refund"] != "", rx.text(ruling["refund"], size="2")),
                     rx.text(ruling["at"], size="1", color_scheme="gray"),
                     spacing="2", wrap="wrap", align="center"),
             rx.text(ruling["reasoning"], size="2", color_scheme="gray", white_space="pre-wrap",

@@ -15,7 +15,7 @@ from marketplace_app.core import wording
 from marketplace_app.core.clock import now
 from marketplace_app.core.money import parse_money
 from marketplace_app.core.validation import validated
-from marketplace_app.disputes import outlook, queries, rules
+from marketplace_app.disputes import outlook, queries, rules, views
 from marketplace_app.disputes import service as disputes
 from marketplace_app.disputes.models import DisputeStatus, Party
 from marketplace_app.disputes.schemas import ReasonIn
@@ -101,8 +101,10 @@ def summary(row: Mapping[str, Any]) -> dict[str, str]:
         "ai_ruling": ruling_words(row["ai_ruling"]), "ai_reasoning": row["ai_ruling_reasoning"] or "",
         "jury_result": ruling_words(row["jury_result"]), "ruling": ruling_words(row["ruling"]),
         "ruling_refund": _money_or_empty(row["ruling_refund_cents"]),
+        "ruling_refund_words": views.refund_words(row["ruling_refund_cents"]),
         "resolution": RESOLUTION_WORDS.get(row["resolution"] or "", ""),
         "refund": _money_or_empty(row["refund_cents"]) if resolved else "",
+        "refund_words": views.refund_words(row["refund_cents"]) if resolved else "",
         "deadline_label": DEADLINE_WORDS.get(status, "Deadline"), "deadline": when(deadline) if left else "",
         "time_left": left, "offer": "" if row["offer_cents"] is None else money(row["offer_cents"]),
         "offer_by": row["offer_by"] or "", "opened": when(row["created_at"]), "resolved": when(row["resolved_at"]),
@@ -115,7 +117,7 @@ def summary(row: Mapping[str, Any]) -> dict[str, str]:
 def rulings(steps: list[Mapping[str, Any]]) -> list[dict[str, str]]:
     """Every ruling so far, oldest first, with its reasoning."""
     return [{"tier": tier_label(step["from_tier"] or 0), "ruling": ruling_words(step["ruling"]),
-             "refund": _money_or_empty(step["refund_cents"]), "reasoning": step["text"] or "",
+             "refund": views.refund_words(step["refund_cents"]), "reasoning": step["text"] or "",
              "by": ACTOR_WORDS.get(step["actor_type"], step["actor_type"]), "at": when(step["created_at"])}
             for step in steps if step["kind"] == "ruling"]
 
