@@ -119,6 +119,10 @@ def test_a_juror_sees_the_case_votes_once_and_staff_rule_a_split_at_tier_two():
     queues = w.in_unit(lambda session: admin_disputes.staff_queues(session, staff_id=staff_id))
     assert [item.dispute["id"] for item in queues["specialist"]] == [case.id] and queues["board"] == []
     assert queues["specialist"][0].dispute["jury_result"] == "for the operator"
+    # and the ruling dialog says whether the ruling is final with a real boolean (only the board's is)
+    case_fields = queues["specialist"][0].dispute
+    assert admin_disputes.ruling_dialog(case_fields).final is False
+    assert admin_disputes.ruling_dialog({**case_fields, "status": "board_review"}).final is True
     assert queues["my_skills"] == [] and "legal_review" in {skill["name"] for skill in queues["skills"]}
     status = w.in_unit(lambda session: admin_disputes.rule(session, staff_id=staff_id, dispute_id=case.id,
                                                            ruling="split", refund_cents=500, reasoning="Half done"))

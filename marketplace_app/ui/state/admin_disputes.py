@@ -52,6 +52,23 @@ class StaffCase:
     answer: str = ""
 
 
+@dataclasses.dataclass
+class RulingDialog:
+    """The case the ruling dialog is open on (none when `id` is empty); `final` on the board's tier,
+    whose ruling moves the money at once instead of awaiting appeal."""
+
+    id: str = ""
+    tier: str = ""
+    price: str = ""
+    final: bool = False
+
+
+def ruling_dialog(dispute: dict[str, str]) -> RulingDialog:
+    """The ruling dialog for one case (its `dispute` fields)."""
+    return RulingDialog(id=dispute["id"], tier=dispute["tier"], price=dispute["price"],
+                        final=dispute["status"] == DisputeStatus.board_review)
+
+
 def staff_queues(session: Session, *, staff_id: str) -> dict[str, Any]:
     """Both queues (soonest deadline first; the specialist one by this staff member's specialties),
     how many disputes wait elsewhere, by status, and the specialties with every skill to choose from."""
@@ -100,7 +117,7 @@ class StaffDisputesState(StaffState):
     board: list[StaffCase] = []
     elsewhere: list[dict[str, str]] = []
     loaded: bool = False
-    ruling_for: dict[str, str] = {}
+    ruling_for: RulingDialog = RulingDialog()
     ruling_choice: str = ""
     reasoning_length: int = 0
     ruling_error: str = ""
@@ -112,7 +129,7 @@ class StaffDisputesState(StaffState):
     async def load(self):
         """Guard the page for staff, then read both queues."""
         await self._read()
-        self.ruling_for, self.loaded = {}, True
+        self.ruling_for, self.loaded = RulingDialog(), True
         return None
 
     async def _read(self) -> None:
@@ -131,14 +148,13 @@ class StaffDisputesState(StaffState):
     @rx.event
     def start_ruling(self, dispute: dict[str, str]):
         """Open the ruling dialog for one case (its `dispute` fields)."""
-        self.ruling_for = {"id": dispute["id"], "tier": dispute["tier"], "price": dispute["price"],
-                           "final": "yes" if dispute["status"] == DisputeStatus.board_review else ""}
+        self.ruling_for = ruling_dialog(dispute)
         self.ruling_choice, self.reasoning_length, self.ruling_error = "", 0, ""
 
     @rx.event
     def close_ruling(self, _open: bool = False):
         """Close the ruling dialog."""
-        self.ruling_for, self.ruling_error = {}, ""
+        self.ruling_for, self.ruling_error = RulingDialog(), ""
 
     @rx.event
     def set_ruling_choice(self, value: str):
@@ -160,12 +176,12 @@ class StaffDisputesState(StaffState):
             reasoning = clean_text(form.get("reasoning"), field="reasoning", maximum=MAX_REASON_CHARACTERS,
                                    multiline=True)
             staff_id = await self._staff_id()
-            status = await self._call(rule, staff_id=staff_id, dispute_id=self.ruling_for.get("id", ""),
+            status = await self._call(rule, staff_id=staff_id, dispute_id=self.ruling_for.id,
                                       ruling=self.ruling_choice, refund_cents=refund, reasoning=reasoning)
         except HandoffError as exc:
             self.ruling_error = exc.message
             return None
-        self.ruling_for = {}
+        self.ruling_for = RulingDialog()
         await self._read()
         return rx.toast.success("Ruled: the dispute is resolved" if status == DisputeStatus.resolved else
                                 f"Ruled. {appealable_ruling()}", close_button=True)
