@@ -71,7 +71,7 @@ def test_the_dispute_list_names_the_task_for_its_worker_and_the_jury_page_follow
     w.accept(worker, request_id)
     assert w.submit(worker, request_id, answer=w.BAD)["status"] == "disputed"
     (mine,) = w.in_unit(lambda session: operator_disputes.my_disputes(session, operator_id=worker.user_id))
-    w.in_unit(lambda session: operator_disputes.act(session, operator_id=worker.user_id, dispute_id=mine["id"],
+    w.in_unit(lambda session: operator_disputes.act(session, operator_id=worker.user_id, dispute_id=mine.id,
                                                     action="appeal", text="The work was right"))
 
     # when a juror opens the jury page
@@ -79,7 +79,7 @@ def test_the_dispute_list_names_the_task_for_its_worker_and_the_jury_page_follow
 
     # then the worker's list named the task (a logged view when sandboxed), and the juror sees the
     # brief as any operator who is not assigned would: the notice when it is sandboxed
-    assert mine["title"] == text.AFTER_ACCEPT[policy]["title"]
+    assert mine.title == text.AFTER_ACCEPT[policy]["title"]
     assert text.context_views(request_id) == (1 if policy == "sandboxed" else 0)
     before = text.BEFORE_ACCEPT[policy]
     assert case.context == (before["context"] or "Sandboxed: the task's details are shown to the operator "

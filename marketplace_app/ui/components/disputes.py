@@ -7,6 +7,7 @@ import reflex as rx
 
 from marketplace_app.ui.components.common import notice
 from marketplace_app.ui.components.status import status_badge
+from marketplace_app.ui.state.disputes import DisputeSummary
 
 
 def counted_text_area(*, name: str, area_id: str, maximum: int, length: rx.Var[int], on_change: rx.EventHandler,
@@ -26,13 +27,13 @@ def _line(label: str, value: rx.Component | rx.Var | str) -> rx.Component:
                              rx.data_list.value(value if isinstance(value, rx.Component) else rx.text(value)))
 
 
-def dispute_summary(dispute: rx.Var[dict[str, str]]) -> rx.Component:
+def dispute_summary(dispute: rx.Var[DisputeSummary]) -> rx.Component:
     """Status, tier, the outcome so far and the deadline, as label / value lines."""
     return rx.vstack(
         rx.flex(
             status_badge("dispute", dispute["status"], size="3", class_name="dispute-status"),
             rx.badge(dispute["tier"], variant="outline", size="2", class_name="dispute-tier"),
-            rx.cond(dispute["small_claims"] != "", rx.badge("small claim", color_scheme="gray", size="2")),
+            rx.cond(dispute["small_claims"], rx.badge("small claim", color_scheme="gray", size="2")),
             spacing="2", wrap="wrap", align="center",
         ),
         notice(rx.text(rx.text.strong("What happens next: "), dispute["next_step"]), icon="info",
@@ -64,7 +65,7 @@ def dispute_summary(dispute: rx.Var[dict[str, str]]) -> rx.Component:
     )
 
 
-def statements(dispute: rx.Var[dict[str, str]]) -> rx.Component:
+def statements(dispute: rx.Var[DisputeSummary]) -> rx.Component:
     """The company's complaint and the operator's statement."""
     return rx.grid(
         _quote("Why it was disputed", dispute["reason"], "dispute-reason"),
@@ -123,7 +124,7 @@ def history_list(history: rx.Var[list[dict[str, str]]]) -> rx.Component:
     )
 
 
-def dispute_panel(dispute: rx.Var[dict[str, str]], rulings: rx.Var[list[dict[str, str]]],
+def dispute_panel(dispute: rx.Var[DisputeSummary], rulings: rx.Var[list[dict[str, str]]],
                   history: rx.Var[list[dict[str, str]]]) -> rx.Component:
     """The whole dispute, for reading: summary, both sides, rulings and history."""
     return rx.vstack(

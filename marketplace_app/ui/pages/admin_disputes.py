@@ -80,7 +80,7 @@ def _case_card(case: rx.Var[StaffCase]) -> rx.Component:
                           rx.text(case.company, " · operator ", case.operator, " · ", case.dispute["skill"],
                                   size="1", color_scheme="gray"),
                           spacing="1", min_width="0"),
-                rx.button(rx.icon("gavel", size=16), "Rule", on_click=State.start_ruling(case.dispute), size="3",
+                rx.button(rx.icon("gavel", size=16), "Rule", on_click=State.start_ruling(case.dispute["id"]), size="3",
                           class_name="rule-dispute", width=rx.breakpoints(initial="100%", sm="auto")),
                 direction={"initial": "column", "sm": "row"}, gap="3", justify="between", width="100%",
             ),

@@ -28,6 +28,7 @@ from marketplace_app.ui.state.base import role_page
 from marketplace_app.ui.state.disputes import (
     MAX_REASON_CHARACTERS,
     STATUS_WORDS,
+    DisputeSummary,
     appealable_ruling,
     dispute_fields,
     parse_refund,
@@ -42,7 +43,7 @@ RULINGS = tuple(ruling.value for ruling in Ruling)
 class StaffCase:
     """One dispute waiting for staff, with what they need to rule."""
 
-    dispute: dict[str, str] = dataclasses.field(default_factory=dict)
+    dispute: DisputeSummary = dataclasses.field(default_factory=DisputeSummary)
     rulings: list[dict[str, str]] = dataclasses.field(default_factory=list)
     history: list[dict[str, str]] = dataclasses.field(default_factory=list)
     company: str = ""
@@ -63,10 +64,10 @@ class RulingDialog:
     final: bool = False
 
 
-def ruling_dialog(dispute: dict[str, str]) -> RulingDialog:
-    """The ruling dialog for one case (its `dispute` fields)."""
-    return RulingDialog(id=dispute["id"], tier=dispute["tier"], price=dispute["price"],
-                        final=dispute["status"] == DisputeStatus.board_review)
+def ruling_dialog(dispute: DisputeSummary) -> RulingDialog:
+    """The ruling dialog for one case."""
+    return RulingDialog(id=dispute.id, tier=dispute.tier, price=dispute.price,
+                        final=dispute.status == DisputeStatus.board_review)
 
 
 def staff_queues(session: Session, *, staff_id: str) -> dict[str, Any]:
@@ -146,9 +147,10 @@ class StaffDisputesState(StaffState):
         return None
 
     @rx.event
-    def start_ruling(self, dispute: dict[str, str]):
-        """Open the ruling dialog for one case (its `dispute` fields)."""
-        self.ruling_for = ruling_dialog(dispute)
+    def start_ruling(self, dispute_id: str):
+        """Open the ruling dialog for one case in either queue."""
+        cases = [case.dispute for case in (*self.specialist, *self.board) if case.dispute.id == dispute_id]
+        self.ruling_for = ruling_dialog(cases[0]) if cases else RulingDialog()
         self.ruling_choice, self.reasoning_length, self.ruling_error = "", 0, ""
 
     @rx.event
