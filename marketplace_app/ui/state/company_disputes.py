@@ -27,6 +27,7 @@ from marketplace_app.ui.state.company import CompanyState, Pages, scope
 from marketplace_app.ui.state.company_request import RequestDetailState
 from marketplace_app.ui.state.display import time_left
 from marketplace_app.ui.state.disputes import (
+    AppealCounter,
     DisputeSummary,
     ListedDispute,
     dispute_fields,
@@ -103,7 +104,7 @@ def _list_row(row: Any) -> ListedDispute:
     return listed(row, title=row["title"] or (context[:80] + ("…" if len(context) > 80 else "")))
 
 
-class RequestDisputeState(live.LiveUpdates, CompanyState):
+class RequestDisputeState(AppealCounter, live.LiveUpdates, CompanyState):
     """The dispute section of the request detail page, kept live by the dispute's events."""
 
     request_id: str = ""
@@ -119,7 +120,6 @@ class RequestDisputeState(live.LiveUpdates, CompanyState):
     history: list[dict[str, str]] = []
     dialog_open: bool = False
     reason_length: int = 0
-    appeal_length: int = 0
     open_error: str = ""
     appeal_error: str = ""
     offer_error: str = ""
@@ -192,11 +192,6 @@ class RequestDisputeState(live.LiveUpdates, CompanyState):
     def count_reason(self, text: str):
         """The reason's length, for the counter."""
         self.reason_length = len(text)
-
-    @rx.event
-    def count_appeal(self, text: str):
-        """The appeal's length, for the counter."""
-        self.appeal_length = len(text)
 
     @rx.event
     async def open_dispute(self, form: dict[str, Any]):

@@ -10,6 +10,7 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
+import reflex as rx
 from sqlmodel import Session
 
 from marketplace_app.core import wording
@@ -37,6 +38,18 @@ STEP_WORDS = {"opened": "Opened", "ruling": "Ruling", "escalation": "Escalated",
 ACTOR_WORDS = {"company": "company", "operator": "operator", "system": "Handoff", "staff": "staff"}
 MAX_REASON_CHARACTERS = disputes.MAX_REASON_LENGTH
 MAX_COMMENT_CHARACTERS = disputes.MAX_COMMENT_LENGTH
+
+
+class AppealCounter(rx.State, mixin=True):
+    """The appeal form's character counter, which the dispute-actions component reads on both
+    parties' pages (`appeal_length`, `count_appeal`)."""
+
+    appeal_length: int = 0
+
+    @rx.event
+    def count_appeal(self, text: str):
+        """The appeal's length, for the counter."""
+        self.appeal_length = len(text)
 
 
 def dispute_window() -> str:
@@ -215,5 +228,5 @@ def parse_refund(text: object, *, field: str = "refund") -> int:
     return parse_money(cleaned, currency=get_settings().currency, field=field)
 
 
-__all__ = ["MAX_COMMENT_CHARACTERS", "MAX_REASON_CHARACTERS", "NEVER", "DisputeSummary", "ListedDispute",
-           "dispute_fields", "form_reason", "listed", "parse_refund", "ruling_words", "tier_label"]
+__all__ = ["MAX_COMMENT_CHARACTERS", "MAX_REASON_CHARACTERS", "NEVER", "AppealCounter", "DisputeSummary",
+           "ListedDispute", "dispute_fields", "form_reason", "listed", "parse_refund", "ruling_words", "tier_label"]

@@ -25,6 +25,7 @@ from marketplace_app.ui.state.base import role_page
 from marketplace_app.ui.state.display import skill, time_left, when, wire_money
 from marketplace_app.ui.state.disputes import (
     MAX_COMMENT_CHARACTERS,
+    AppealCounter,
     DisputeSummary,
     ListedDispute,
     dispute_fields,
@@ -136,7 +137,7 @@ def cast_vote(session: Session, *, juror_id: str, dispute_id: str, vote_for: str
                              comment=comment or None)["status"])
 
 
-class OperatorDisputesState(live.LiveUpdates, OperatorState):
+class OperatorDisputesState(AppealCounter, live.LiveUpdates, OperatorState):
     """Disputes about the operator's work; one is opened at a time with its actions."""
 
     items: list[ListedDispute] = []
@@ -149,7 +150,6 @@ class OperatorDisputesState(live.LiveUpdates, OperatorState):
     can_offer: bool = False
     can_accept_offer: bool = False
     statement_length: int = 0
-    appeal_length: int = 0
     error: str = ""
     _offer_cents: int | None = None
 
@@ -202,11 +202,6 @@ class OperatorDisputesState(live.LiveUpdates, OperatorState):
     def count_statement(self, text: str):
         """The statement's length, for the counter."""
         self.statement_length = len(text)
-
-    @rx.event
-    def count_appeal(self, text: str):
-        """The appeal's length, for the counter."""
-        self.appeal_length = len(text)
 
     async def _act(self, action: str, message: str, **values: Any):
         try:
