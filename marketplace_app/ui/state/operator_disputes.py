@@ -180,7 +180,7 @@ class OperatorDisputesState(AppealCounter, live.LiveUpdates, OperatorState):
         self.can_accept_offer = found["can_accept_offer"]
 
     async def _live_matcher(self) -> live.Matcher | None:
-        request_ids = {item["request_id"] for item in self.items}
+        request_ids = {item.request_id for item in self.items}
         return lambda row: row["request_id"] in request_ids and str(row["type"]).startswith(DISPUTE_EVENT_PREFIX)
 
     async def _live_refresh(self):
