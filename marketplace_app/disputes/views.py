@@ -21,6 +21,7 @@ from marketplace_app.uploads import links
 ESCALATION_KINDS = frozenset({"escalation"})
 JUROR_FILE_NOTICE = "The operator's proof as uploaded: the redaction applies to text, not to what a picture shows"
 SANDBOXED_FILES_NOTICE = "Sandboxed: proof files are shown only to the company and staff"
+NO_REFUND_WORDS = "no refund: the operator keeps the payment"
 
 
 def appeal_instructions(request_id: str) -> str:
@@ -28,6 +29,17 @@ def appeal_instructions(request_id: str) -> str:
     window = wording.hours(get_settings().appeal_window_hours)
     return (f"The affected party may appeal within {window}: POST /v1/requests/{request_id}/dispute/appeal "
             "with a reason (the operator appeals from the dashboard). Without an appeal the ruling becomes final.")
+
+
+def refund_words(refund_cents: int | None) -> str:
+    """A ruling's or resolution's refund as a person reads it on a dispute panel: "refund 8.00 EUR
+    to the company", or, for a ruling in the operator's favour, that nothing is refunded ("refund
+    0.00 EUR" reads as a slip); empty when there is no refund to speak of yet."""
+    if refund_cents is None:
+        return ""
+    if refund_cents == 0:
+        return NO_REFUND_WORDS
+    return f"refund {wording.money(refund_cents)} to the company"
 
 
 def render(dispute: Mapping[str, Any], steps: Sequence[Mapping[str, Any]]) -> dict[str, Any]:

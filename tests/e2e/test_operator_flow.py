@@ -75,17 +75,17 @@ def test_operator_signs_up_verifies_and_earns_from_a_request_that_appears_live(
     # given a funded agent, and an operator who signs up, sets skills and availability and passes KYC
     agent = h.make_agent(funded_cents=10_000)
     sign_up_as_operator(page, url, name="Olga Operator", email="olga@example.com")
-    expect(page.locator("#step-kyc")).to_have_attribute("data-done", "no")
+    expect(page.locator("#step-kyc")).to_have_attribute("data-done", "false")
     set_up_profile(page, url)
     complete_kyc(page, png_file(tmp_path, "passport.png"))
     page.goto(url(routes.OPERATOR_HOME))
     for step in ("#step-skills", "#step-kyc", "#step-available"):
-        expect(page.locator(step)).to_have_attribute("data-done", "yes")
+        expect(page.locator(step)).to_have_attribute("data-done", "true")
 
     # when the agent creates a request while the feed is open
     page.goto(url(routes.OPERATOR_FEED))
     expect(page.locator("#feed-empty")).to_be_visible()
-    expect(page.locator("#feed-live")).to_have_attribute("data-live", "yes")
+    expect(page.locator("#feed-live")).to_have_attribute("data-live", "true")
     request_id = h.created(h.client().post(h.REQUESTS_PATH, json=h.SEED_BODY, headers=agent.headers()))
 
     # then it appears without a reload, and the operator takes and finishes it

@@ -127,7 +127,7 @@ def test_disputes_are_listed_and_opened_only_in_their_own_mode(world, owner):
         as_owner(world, company_disputes.open_dispute, mode=owner, request_id=other_id, reason="Wrong mode")
     w.assert_nothing_changed(before)
     rows = as_owner(world, company_disputes.dispute_page, mode=owner, starting_after=None)["rows"]
-    assert [row["request_id"] for row in rows] == [request_id]
+    assert [row.request_id for row in rows] == [request_id]
 
 
 def test_a_dashboard_scope_needs_a_real_mode():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from marketplace_app.companies import credits
+from marketplace_app.companies.models import Company
 from marketplace_app.core.db import unit_of_work
 from marketplace_app.core.errors import ValidationFailed
 from marketplace_app.identity.models import Role
@@ -12,6 +13,7 @@ from marketplace_app.settings import get_settings
 from marketplace_app.ui.state import admin_credits, company_credits
 from tests import factories
 from tests.companies.helpers import owner_actor
+from tests.work import helpers as w
 
 FORM = {"amount": "250.00", "reason": "Bank transfer received", "reference": "SEPA-42"}
 
@@ -85,3 +87,18 @@ def test_test_credit_refuses_words_saying_how_to_type_an_amount():
         with pytest.raises(ValidationFailed) as refused:
             company_credits.add_test_credit(session, actor, amount="abc")
     assert refused.value.message == "Enter an amount in euros, for example 25 or 25.50."
+
+
+def test_the_ledger_says_which_lines_were_paid_from_held_credit_as_a_boolean():
+    # given a company whose request was completed (held, then paid to the operator from the hold)
+    agent = w.make_agent(funded_cents=100_000)
+    w.completed_request(agent, w.make_operator())
+
+    # when the credits page reads its ledger
+    with unit_of_work() as session:
+        company = session.get_one(Company, agent.company_id)
+        lines = company_credits.credits_snapshot(session, owner_actor(session, company), starting_after=None)["lines"]
+
+    # then the payment is marked as paid from the held credit and the rest are not, with real booleans
+    assert {line.from_held for line in lines} == {True, False}
+    assert all(line.from_held is (line.what.startswith("Paid")) for line in lines), [line.what for line in lines]

@@ -3,6 +3,7 @@ staff are shown at each step, and who may act."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 
 import pytest
@@ -49,7 +50,7 @@ def test_the_company_sees_the_window_then_the_tier0_ruling_and_lists_the_dispute
 
     # then the company may dispute it, with the time left in its 24 hours
     before = as_owner(agent.company_id, company_disputes.request_dispute, mode="live", request_id=request_id)
-    assert before["can_dispute"] and before["window_left"] == "24 h 0 min" and before["dispute"] == {}
+    assert before["can_dispute"] and before["window_left"] == "24 h 0 min" and before["dispute"].id == ""
 
     # when the owner disputes it
     status = as_owner(agent.company_id, company_disputes.open_dispute, mode="live", request_id=request_id,
@@ -59,13 +60,13 @@ def test_the_company_sees_the_window_then_the_tier0_ruling_and_lists_the_dispute
     shown = as_owner(agent.company_id, company_disputes.request_dispute, mode="live", request_id=request_id)
     dispute = shown["dispute"]
     assert status == "awaiting_appeal" and not shown["can_dispute"]
-    assert dispute["status_words"] == "awaiting appeal" and dispute["tier"] == "Tier 0 · automated triage"
-    assert dispute["awaiting_appeal"] == "yes" and dispute["time_left"] == "48 h 0 min"
+    assert dispute.status_words == "awaiting appeal" and dispute.tier == "Tier 0 · automated triage"
+    assert dispute.awaiting_appeal is True and dispute.open is True and dispute.time_left == "48 h 0 min"
     assert [ruling["tier"] for ruling in shown["rulings"]] == ["Tier 0 · automated triage"]
     assert shown["rulings"][0]["reasoning"].startswith("Automated triage")
     assert [step["kind"] for step in shown["history"]] == ["Opened", "Ruling"]
     listed = as_owner(agent.company_id, company_disputes.dispute_page, mode="live", starting_after=None)
-    assert [row["request_id"] for row in listed["rows"]] == [request_id] and not listed["has_more"]
+    assert [row.request_id for row in listed["rows"]] == [request_id] and not listed["has_more"]
 
 
 def test_a_plain_member_reads_but_may_not_dispute():
@@ -90,9 +91,9 @@ def test_a_juror_sees_the_case_votes_once_and_staff_rule_a_split_at_tier_two():
     request_id = w.completed_request(agent, worker)
     as_owner(agent.company_id, company_disputes.open_dispute, mode="live", request_id=request_id, reason=UPHELD)
     [mine] = w.in_unit(lambda session: operator_disputes.my_disputes(session, operator_id=worker.user_id))
-    w.in_unit(lambda session: operator_disputes.act(session, operator_id=worker.user_id, dispute_id=mine["id"],
+    w.in_unit(lambda session: operator_disputes.act(session, operator_id=worker.user_id, dispute_id=mine.id,
                                                     action="statement", text="I checked every clause"))
-    w.in_unit(lambda session: operator_disputes.act(session, operator_id=worker.user_id, dispute_id=mine["id"],
+    w.in_unit(lambda session: operator_disputes.act(session, operator_id=worker.user_id, dispute_id=mine.id,
                                                     action="appeal", text="The work was right"))
 
     # when a juror reads the case and votes
@@ -117,8 +118,12 @@ def test_a_juror_sees_the_case_votes_once_and_staff_rule_a_split_at_tier_two():
                                               reason="The jury missed clause 4"))
     staff_id = w.in_unit(lambda session: factories.make_user(session, role=Role.admin).id)
     queues = w.in_unit(lambda session: admin_disputes.staff_queues(session, staff_id=staff_id))
-    assert [item.dispute["id"] for item in queues["specialist"]] == [case.id] and queues["board"] == []
-    assert queues["specialist"][0].dispute["jury_result"] == "for the operator"
+    assert [item.dispute.id for item in queues["specialist"]] == [case.id] and queues["board"] == []
+    assert queues["specialist"][0].dispute.jury_result == "for the operator"
+    # and the ruling dialog says whether the ruling is final with a real boolean (only the board's is)
+    case_fields = queues["specialist"][0].dispute
+    assert admin_disputes.ruling_dialog(case_fields).final is False
+    assert admin_disputes.ruling_dialog(dataclasses.replace(case_fields, status="board_review")).final is True
     assert queues["my_skills"] == [] and "legal_review" in {skill["name"] for skill in queues["skills"]}
     status = w.in_unit(lambda session: admin_disputes.rule(session, staff_id=staff_id, dispute_id=case.id,
                                                            ruling="split", refund_cents=500, reasoning="Half done"))
@@ -126,8 +131,10 @@ def test_a_juror_sees_the_case_votes_once_and_staff_rule_a_split_at_tier_two():
     # then the ruling awaits appeal, shown to the company with its refund
     assert status == "awaiting_appeal"
     shown = as_owner(agent.company_id, company_disputes.request_dispute, mode="live", request_id=request_id)
-    assert shown["dispute"]["ruling"] == "split" and shown["dispute"]["ruling_refund"] == "5.00 EUR"
-    assert shown["dispute"]["tier"] == "Tier 2 · specialist"
+    assert shown["dispute"].ruling == "split" and shown["dispute"].ruling_refund == "5.00 EUR"
+    assert shown["dispute"].ruling_refund_words == "refund 5.00 EUR to the company"
+    assert shown["rulings"][-1]["refund"] == "refund 5.00 EUR to the company"
+    assert shown["dispute"].tier == "Tier 2 · specialist"
     with unit_of_work(read_only=True) as session:
         assert_ledger_balanced(session)
 
@@ -141,11 +148,11 @@ def test_each_party_reads_what_happens_next_in_its_own_words():
     # when each side reads the dispute
     company = as_owner(agent.company_id, company_disputes.request_dispute, mode="live", request_id=request_id)
     with unit_of_work() as session:
-        dispute_id = company["dispute"]["id"]
+        dispute_id = company["dispute"].id
         operator = operator_disputes.my_dispute(session, operator_id=worker.user_id, dispute_id=dispute_id)
 
     # then each reads whose money goes where, the appeal deadline (48 h from now) and who can stop it
-    assert company["dispute"]["next_step"].startswith(
+    assert company["dispute"].next_step.startswith(
         "The operator keeps the 16.40 EUR paid on 4 Mar 09:00 UTC unless you appeal, and nothing is refunded.")
-    assert operator["dispute"]["next_step"].startswith(
+    assert operator["dispute"].next_step.startswith(
         "You keep your 16.40 EUR reward on 4 Mar 09:00 UTC unless the company appeals.")

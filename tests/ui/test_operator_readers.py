@@ -7,7 +7,10 @@ import dataclasses
 import json
 
 import pytest
+from sqlalchemy import update
 
+from marketplace_app.core.db import unit_of_work
+from marketplace_app.earnings.models import Earning
 from marketplace_app.ui.state import operator_disputes, operator_earnings, operator_work
 from tests.requests import agent_text as text
 from tests.work import helpers as w
@@ -68,7 +71,7 @@ def test_the_dispute_list_names_the_task_for_its_worker_and_the_jury_page_follow
     w.accept(worker, request_id)
     assert w.submit(worker, request_id, answer=w.BAD)["status"] == "disputed"
     (mine,) = w.in_unit(lambda session: operator_disputes.my_disputes(session, operator_id=worker.user_id))
-    w.in_unit(lambda session: operator_disputes.act(session, operator_id=worker.user_id, dispute_id=mine["id"],
+    w.in_unit(lambda session: operator_disputes.act(session, operator_id=worker.user_id, dispute_id=mine.id,
                                                     action="appeal", text="The work was right"))
 
     # when a juror opens the jury page
@@ -76,7 +79,7 @@ def test_the_dispute_list_names_the_task_for_its_worker_and_the_jury_page_follow
 
     # then the worker's list named the task (a logged view when sandboxed), and the juror sees the
     # brief as any operator who is not assigned would: the notice when it is sandboxed
-    assert mine["title"] == text.AFTER_ACCEPT[policy]["title"]
+    assert mine.title == text.AFTER_ACCEPT[policy]["title"]
     assert text.context_views(request_id) == (1 if policy == "sandboxed" else 0)
     before = text.BEFORE_ACCEPT[policy]
     assert case.context == (before["context"] or "Sandboxed: the task's details are shown to the operator "
@@ -102,3 +105,20 @@ def test_the_earnings_page_disables_the_payout_form_below_the_minimum_and_says_h
     w.give_available(operator.user_id, cents=1_000)
     ready = w.in_unit(lambda session: operator_earnings.earnings_snapshot(session, operator_id=operator.user_id))
     assert ready["payout_allowed"] and ready["payout_refusal"] == ""
+
+
+def test_a_pending_earning_frozen_by_a_dispute_is_a_real_boolean_on_the_earnings_page():
+    # given two completed tasks, one of whose earnings a dispute has frozen
+    agent = w.make_agent(funded_cents=100_000)
+    operator = w.make_operator()
+    kept = w.completed_request(agent, operator)
+    disputed = w.completed_request(agent, operator)
+    with unit_of_work() as session:
+        session.execute(update(Earning).where(Earning.request_id == disputed).values(frozen=True))
+
+    # when the earnings page reads
+    snapshot = w.in_unit(lambda session: operator_earnings.earnings_snapshot(session, operator_id=operator.user_id))
+
+    # then each row says frozen or not as a boolean, not as "yes" / ""
+    frozen = {item.request_id: item.frozen for item in snapshot["items"]}
+    assert frozen == {kept: False, disputed: True}

@@ -7,6 +7,7 @@ import reflex as rx
 
 from marketplace_app.ui.components.common import notice
 from marketplace_app.ui.components.status import status_badge
+from marketplace_app.ui.state.disputes import DisputeSummary
 
 
 def counted_text_area(*, name: str, area_id: str, maximum: int, length: rx.Var[int], on_change: rx.EventHandler,
@@ -26,21 +27,20 @@ def _line(label: str, value: rx.Component | rx.Var | str) -> rx.Component:
                              rx.data_list.value(value if isinstance(value, rx.Component) else rx.text(value)))
 
 
-def dispute_summary(dispute: rx.Var[dict[str, str]]) -> rx.Component:
+def dispute_summary(dispute: rx.Var[DisputeSummary]) -> rx.Component:
     """Status, tier, the outcome so far and the deadline, as label / value lines."""
     return rx.vstack(
         rx.flex(
             status_badge("dispute", dispute["status"], size="3", class_name="dispute-status"),
             rx.badge(dispute["tier"], variant="outline", size="2", class_name="dispute-tier"),
-            rx.cond(dispute["small_claims"] != "", rx.badge("small claim", color_scheme="gray", size="2")),
+            rx.cond(dispute["small_claims"], rx.badge("small claim", color_scheme="gray", size="2")),
             spacing="2", wrap="wrap", align="center",
         ),
         notice(rx.text(rx.text.strong("What happens next: "), dispute["next_step"]), icon="info",
                color_scheme="blue", width="100%", id="dispute-next-step"),
         rx.cond(dispute["resolution"] != "", notice(
             rx.text("Resolved: ", rx.text.strong(dispute["resolution"]),
-                    rx.cond(dispute["refund"] != "", rx.text.span(" · refund to the company ",
-                                                                  rx.text.strong(dispute["refund"])))),
+                    rx.cond(dispute["refund_words"] != "", rx.text.span(" · ", dispute["refund_words"]))),
             icon="circle-check", color_scheme="green", width="100%", class_name="dispute-resolution")),
         rx.cond(dispute["time_left"] != "", notice(
             rx.text(dispute["deadline_label"], " ", dispute["deadline"], " · ",
@@ -49,8 +49,8 @@ def dispute_summary(dispute: rx.Var[dict[str, str]]) -> rx.Component:
             icon="timer", color_scheme="amber", width="100%", class_name="dispute-deadline")),
         rx.data_list.root(
             _line("Current ruling", rx.cond(dispute["ruling"] != "", rx.text(
-                dispute["ruling"], rx.cond(dispute["ruling_refund"] != "",
-                                           rx.text.span(" · refund ", dispute["ruling_refund"])),
+                dispute["ruling"], rx.cond(dispute["ruling_refund_words"] != "",
+                                           rx.text.span(" · ", dispute["ruling_refund_words"])),
                 class_name="dispute-ruling"), rx.text("—"))),
             _line("Jury result", rx.text(rx.cond(dispute["jury_result"] != "", dispute["jury_result"], "—"),
                                          class_name="dispute-jury")),
@@ -65,7 +65,7 @@ def dispute_summary(dispute: rx.Var[dict[str, str]]) -> rx.Component:
     )
 
 
-def statements(dispute: rx.Var[dict[str, str]]) -> rx.Component:
+def statements(dispute: rx.Var[DisputeSummary]) -> rx.Component:
     """The company's complaint and the operator's statement."""
     return rx.grid(
         _quote("Why it was disputed", dispute["reason"], "dispute-reason"),
@@ -91,7 +91,7 @@ def rulings_list(rulings: rx.Var[list[dict[str, str]]]) -> rx.Component:
         rx.foreach(rulings, lambda ruling: rx.box(
             rx.flex(rx.badge(ruling["tier"], variant="soft", size="1"), rx.text(ruling["ruling"], weight="bold",
                                                                                 size="2"),
-                    rx.cond(ruling["refund"] != "", rx.text("refund ", ruling["refund"], size="2")),
+                    rx.cond(ruling["refund"] != "", rx.text(ruling["refund"], size="2")),
                     rx.text(ruling["at"], size="1", color_scheme="gray"),
                     spacing="2", wrap="wrap", align="center"),
             rx.text(ruling["reasoning"], size="2", color_scheme="gray", white_space="pre-wrap",
@@ -124,7 +124,7 @@ def history_list(history: rx.Var[list[dict[str, str]]]) -> rx.Component:
     )
 
 
-def dispute_panel(dispute: rx.Var[dict[str, str]], rulings: rx.Var[list[dict[str, str]]],
+def dispute_panel(dispute: rx.Var[DisputeSummary], rulings: rx.Var[list[dict[str, str]]],
                   history: rx.Var[list[dict[str, str]]]) -> rx.Component:
     """The whole dispute, for reading: summary, both sides, rulings and history."""
     return rx.vstack(

@@ -80,7 +80,7 @@ def _case_card(case: rx.Var[StaffCase]) -> rx.Component:
                           rx.text(case.company, " · operator ", case.operator, " · ", case.dispute["skill"],
                                   size="1", color_scheme="gray"),
                           spacing="1", min_width="0"),
-                rx.button(rx.icon("gavel", size=16), "Rule", on_click=State.start_ruling(case.dispute), size="3",
+                rx.button(rx.icon("gavel", size=16), "Rule", on_click=State.start_ruling(case.dispute["id"]), size="3",
                           class_name="rule-dispute", width=rx.breakpoints(initial="100%", sm="auto")),
                 direction={"initial": "column", "sm": "row"}, gap="3", justify="between", width="100%",
             ),
@@ -104,9 +104,9 @@ def ruling_dialog() -> rx.Component:
     """Choose the outcome, the refund for a split, and the reasoning both parties will read."""
     return rx.dialog.root(
         rx.dialog.content(
-            rx.dialog.title("Rule on ", State.ruling_for["tier"]),
+            rx.dialog.title("Rule on ", State.ruling_for.tier),
             rx.dialog.description(
-                rx.cond(State.ruling_for["final"] != "", "The board's ruling is final: the money moves at once.",
+                rx.cond(State.ruling_for.final, "The board's ruling is final: the money moves at once.",
                         appealable_ruling()),
                 size="2", color_scheme="gray"),
             rx.form(
@@ -116,7 +116,7 @@ def ruling_dialog() -> rx.Component:
                                  id_prefix="ruling", columns={"initial": "1", "sm": "3"}),
                     rx.cond(State.ruling_choice == "split", money_field(
                         "Refund to the company", "refund", get_settings().currency, placeholder="5.00",
-                        hint="More than 0 and less than the price (" + State.ruling_for["price"] + ")")),
+                        hint="More than 0 and less than the price (" + State.ruling_for.price + ")")),
                     labelled("Reasoning", counted_text_area(
                         name="reasoning", area_id="ruling-reasoning", maximum=MAX_REASON_CHARACTERS,
                         length=State.reasoning_length, on_change=State.count_reasoning,
@@ -129,5 +129,5 @@ def ruling_dialog() -> rx.Component:
             ),
             max_width="34rem",
         ),
-        open=State.ruling_for.contains("id"), on_open_change=State.close_ruling,
+        open=State.ruling_for.id != "", on_open_change=State.close_ruling,
     )

@@ -10,7 +10,7 @@ from marketplace_app.ui.components.common import loading, page_header, stat
 from marketplace_app.ui.components.data import cell, pager, record_card, responsive_table
 from marketplace_app.ui.components.forms import inline_error, money_field
 from marketplace_app.ui.components.layout import dashboard_page
-from marketplace_app.ui.state.company_credits import CreditsState
+from marketplace_app.ui.state.company_credits import CreditsState, LedgerLine
 
 COLUMNS = ("Date", "What happened", "Amount", "Available after")
 
@@ -102,36 +102,36 @@ def bank_transfer_card() -> rx.Component:
     )
 
 
-def _line_row(line: rx.Var[dict[str, str]]) -> rx.Component:
+def _line_row(line: rx.Var[LedgerLine]) -> rx.Component:
     return rx.table.row(
-        cell(line["date"], "date", white_space="nowrap"),
+        cell(line.date, "date", white_space="nowrap"),
         cell(_what(line), "what", min_width="18rem"),
         cell(_amount(line), "amount", text_align="right"),
-        cell(rx.text(line["balance"], white_space="nowrap"), "balance", text_align="right"),
+        cell(rx.text(line.balance, white_space="nowrap"), "balance", text_align="right"),
         align="center",
     )
 
 
-def _line_card(line: rx.Var[dict[str, str]]) -> rx.Component:
+def _line_card(line: rx.Var[LedgerLine]) -> rx.Component:
     return record_card(
-        rx.hstack(rx.text(line["date"], size="2", color_scheme="gray"), rx.spacer(), _amount(line),
+        rx.hstack(rx.text(line.date, size="2", color_scheme="gray"), rx.spacer(), _amount(line),
                   width="100%", align="center"),
         ("What happened", _what(line)),
-        ("Available after", line["balance"]),
+        ("Available after", line.balance),
     )
 
 
-def _what(line: rx.Var[dict[str, str]]) -> rx.Component:
+def _what(line: rx.Var[LedgerLine]) -> rx.Component:
     return rx.vstack(
-        rx.cond(line["request_id"] != "",
-                rx.link(line["what"], href=routes.COMPANY_REQUESTS + "/" + line["request_id"], size="2"),
-                rx.text(line["what"], size="2")),
-        rx.cond(line["from_held"] != "", rx.text("paid from the credit held for it", size="1", color_scheme="gray")),
+        rx.cond(line.request_id != "",
+                rx.link(line.what, href=routes.COMPANY_REQUESTS + "/" + line.request_id, size="2"),
+                rx.text(line.what, size="2")),
+        rx.cond(line.from_held, rx.text("paid from the credit held for it", size="1", color_scheme="gray")),
         spacing="0",
     )
 
 
-def _amount(line: rx.Var[dict[str, str]]) -> rx.Component:
+def _amount(line: rx.Var[LedgerLine]) -> rx.Component:
     # Money in is green; Radix's green text reads at 4.28:1 on white, so its high-contrast shade is used.
-    return rx.text(line["amount"], weight="medium", white_space="nowrap", high_contrast=True,
-                   color_scheme=rx.cond(line["direction"] == "in", "green", "gray"))
+    return rx.text(line.amount, weight="medium", white_space="nowrap", high_contrast=True,
+                   color_scheme=rx.cond(line.direction == "in", "green", "gray"))

@@ -110,13 +110,13 @@ def company_disputes() -> rx.Component:
 def _dispute_row(row: rx.Var[dict[str, str]]) -> rx.Component:
     return rx.table.row(
         rx.table.row_header_cell(rx.link(
-            rx.vstack(rx.text(row["label"], weight="medium", size="2"),
+            rx.vstack(rx.text(row["title"], weight="medium", size="2"),
                       rx.code(row["request_id"], size="1", variant="ghost", color_scheme="gray"), spacing="0"),
             href=routes.COMPANY_REQUESTS + "/" + row["request_id"], underline="hover", color="inherit",
         ), max_width="22rem"),
         cell(status_badge("dispute", row["status"]), "status"),
         cell(rx.text(row["tier"], white_space="nowrap"), "tier"),
         cell(rx.text(row["shown_refund"], white_space="nowrap"), "refund"),
-        cell(rx.text(row["created"], white_space="nowrap"), "opened"),
+        cell(rx.text(row["opened"], white_space="nowrap"), "opened"),
         align="center", custom_attrs={"data-dispute": row["id"]},
     )

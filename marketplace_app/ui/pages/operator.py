@@ -65,7 +65,7 @@ def _step(done: rx.Var[bool], title: str, detail: rx.Component | rx.Var | str, s
                   detail if isinstance(detail, rx.Component) else rx.text(detail, size="2", color_scheme="gray"),
                   spacing="1", min_width="0"),
         align="start", spacing="3", width="100%", id=step_id,
-        custom_attrs={"data-done": rx.cond(done, "yes", "no")},
+        custom_attrs={"data-done": rx.cond(done, "true", "false")},
     )
 
 

@@ -28,7 +28,7 @@ def operator_disputes() -> rx.Component:
         list_or_empty(
             State.loaded, State.items,
             rx.vstack(rx.vstack(rx.foreach(State.items, _dispute_item), spacing="2", width="100%", id="my-disputes"),
-                      rx.cond(State.dispute.contains("id"), selected_card()),
+                      rx.cond(State.dispute["id"] != "", selected_card()),
                       spacing="5", width="100%"),
             empty_state("scale", "No disputes", "Nobody has disputed your work."),
         ),

@@ -12,7 +12,7 @@ from marketplace_app.ui.components.data import empty_state
 from marketplace_app.ui.components.forms import field_label
 from marketplace_app.ui.components.layout import dashboard_page
 from marketplace_app.ui.components.status import status_badge
-from marketplace_app.ui.state.operator_earnings import CHART_DAYS, EarningsState
+from marketplace_app.ui.state.operator_earnings import CHART_DAYS, EarningRow, EarningsState
 
 State = EarningsState
 # The chart's unit; a page is compiled once per deployment, from the same settings the server reads.
@@ -100,20 +100,20 @@ def pending_card() -> rx.Component:
     )
 
 
-def _pending_row(item: rx.Var[dict[str, str]]) -> rx.Component:
+def _pending_row(item: rx.Var[EarningRow]) -> rx.Component:
     return rx.card(
         rx.hstack(
             rx.vstack(
-                rx.link(item["request_id"], href=routes.OPERATOR_WORK + "/" + item["request_id"], size="2",
+                rx.link(item.request_id, href=routes.OPERATOR_WORK + "/" + item.request_id, size="2",
                         word_break="break-all"),
-                rx.text("Earned ", item["earned"], size="1", color_scheme="gray"),
+                rx.text("Earned ", item.earned, size="1", color_scheme="gray"),
                 spacing="1", min_width="0", flex="1",
             ),
             rx.vstack(
-                rx.text(item["amount"], weight="bold", size="3", class_name="amount"),
-                rx.text("available on ", item["available_on"], size="1", color_scheme="gray",
+                rx.text(item.amount, weight="bold", size="3", class_name="amount"),
+                rx.text("available on ", item.available_on, size="1", color_scheme="gray",
                         class_name="available-on"),
-                rx.cond(item["frozen"] != "", rx.badge("frozen by a dispute", color_scheme="red")),
+                rx.cond(item.frozen, rx.badge("frozen by a dispute", color_scheme="red")),
                 spacing="1", align="end",
             ),
             align="center", width="100%", spacing="3",

@@ -53,7 +53,8 @@ def live_indicator() -> rx.Component:
         rx.text(rx.cond(FeedState.live, "Live", "Connecting"), " · updated ", FeedState.refreshed_at, size="1",
                 color_scheme="gray"),
         rx.moment(interval=FEED_REFRESH_MS, format="HH:mm:ss", on_change=FeedState.tick, display="none"),
-        align="center", spacing="2", id="feed-live", custom_attrs={"data-live": rx.cond(FeedState.live, "yes", "no")},
+        align="center", spacing="2", id="feed-live",
+        custom_attrs={"data-live": rx.cond(FeedState.live, "true", "false")},
     )
 
 

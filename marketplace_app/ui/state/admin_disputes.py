@@ -28,6 +28,7 @@ from marketplace_app.ui.state.base import role_page
 from marketplace_app.ui.state.disputes import (
     MAX_REASON_CHARACTERS,
     STATUS_WORDS,
+    DisputeSummary,
     appealable_ruling,
     dispute_fields,
     parse_refund,
@@ -42,7 +43,7 @@ RULINGS = tuple(ruling.value for ruling in Ruling)
 class StaffCase:
     """One dispute waiting for staff, with what they need to rule."""
 
-    dispute: dict[str, str] = dataclasses.field(default_factory=dict)
+    dispute: DisputeSummary = dataclasses.field(default_factory=DisputeSummary)
     rulings: list[dict[str, str]] = dataclasses.field(default_factory=list)
     history: list[dict[str, str]] = dataclasses.field(default_factory=list)
     company: str = ""
@@ -50,6 +51,23 @@ class StaffCase:
     title: str = ""
     context: str = ""
     answer: str = ""
+
+
+@dataclasses.dataclass
+class RulingDialog:
+    """The case the ruling dialog is open on (none when `id` is empty); `final` on the board's tier,
+    whose ruling moves the money at once instead of awaiting appeal."""
+
+    id: str = ""
+    tier: str = ""
+    price: str = ""
+    final: bool = False
+
+
+def ruling_dialog(dispute: DisputeSummary) -> RulingDialog:
+    """The ruling dialog for one case."""
+    return RulingDialog(id=dispute.id, tier=dispute.tier, price=dispute.price,
+                        final=dispute.status == DisputeStatus.board_review)
 
 
 def staff_queues(session: Session, *, staff_id: str) -> dict[str, Any]:
@@ -100,7 +118,7 @@ class StaffDisputesState(StaffState):
     board: list[StaffCase] = []
     elsewhere: list[dict[str, str]] = []
     loaded: bool = False
-    ruling_for: dict[str, str] = {}
+    ruling_for: RulingDialog = RulingDialog()
     ruling_choice: str = ""
     reasoning_length: int = 0
     ruling_error: str = ""
@@ -112,7 +130,7 @@ class StaffDisputesState(StaffState):
     async def load(self):
         """Guard the page for staff, then read both queues."""
         await self._read()
-        self.ruling_for, self.loaded = {}, True
+        self.ruling_for, self.loaded = RulingDialog(), True
         return None
 
     async def _read(self) -> None:
@@ -129,16 +147,16 @@ class StaffDisputesState(StaffState):
         return None
 
     @rx.event
-    def start_ruling(self, dispute: dict[str, str]):
-        """Open the ruling dialog for one case (its `dispute` fields)."""
-        self.ruling_for = {"id": dispute["id"], "tier": dispute["tier"], "price": dispute["price"],
-                           "final": "yes" if dispute["status"] == DisputeStatus.board_review else ""}
+    def start_ruling(self, dispute_id: str):
+        """Open the ruling dialog for one case in either queue."""
+        cases = [case.dispute for case in (*self.specialist, *self.board) if case.dispute.id == dispute_id]
+        self.ruling_for = ruling_dialog(cases[0]) if cases else RulingDialog()
         self.ruling_choice, self.reasoning_length, self.ruling_error = "", 0, ""
 
     @rx.event
     def close_ruling(self, _open: bool = False):
         """Close the ruling dialog."""
-        self.ruling_for, self.ruling_error = {}, ""
+        self.ruling_for, self.ruling_error = RulingDialog(), ""
 
     @rx.event
     def set_ruling_choice(self, value: str):
@@ -160,12 +178,12 @@ class StaffDisputesState(StaffState):
             reasoning = clean_text(form.get("reasoning"), field="reasoning", maximum=MAX_REASON_CHARACTERS,
                                    multiline=True)
             staff_id = await self._staff_id()
-            status = await self._call(rule, staff_id=staff_id, dispute_id=self.ruling_for.get("id", ""),
+            status = await self._call(rule, staff_id=staff_id, dispute_id=self.ruling_for.id,
                                       ruling=self.ruling_choice, refund_cents=refund, reasoning=reasoning)
         except HandoffError as exc:
             self.ruling_error = exc.message
             return None
-        self.ruling_for = {}
+        self.ruling_for = RulingDialog()
         await self._read()
         return rx.toast.success("Ruled: the dispute is resolved" if status == DisputeStatus.resolved else
                                 f"Ruled. {appealable_ruling()}", close_button=True)

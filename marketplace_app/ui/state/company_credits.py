@@ -3,6 +3,7 @@ deployment, a bank transfer that staff credit everywhere else."""
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import reflex as rx
@@ -20,15 +21,29 @@ from marketplace_app.ui.state.display import money, signed_money, when
 LINES_PER_PAGE = 25
 
 
-def movement_row(movement: statements.Movement) -> dict[str, str]:
-    """One movement as the ledger table shows it: what happened, the signed amount, the balance after."""
+@dataclasses.dataclass
+class LedgerLine:
+    """One movement as the ledger table shows it: what happened, the signed amount, the balance after;
+    `from_held` when it was paid from the credit held for a request, not from the available balance."""
+
+    id: str = ""
+    date: str = ""
+    what: str = ""
+    detail: str = ""
+    amount: str = ""
+    direction: str = ""
+    from_held: bool = False
+    balance: str = ""
+    request_id: str = ""
+
+
+def movement_row(movement: statements.Movement) -> LedgerLine:
+    """One movement as a ledger line (the held change when it left the held credit)."""
     shown = movement.held_change_cents if movement.from_held else movement.available_change_cents
-    return {
-        "id": movement.id, "date": when(movement.created_at), "what": movement.what, "detail": movement.detail,
-        "amount": signed_money(shown), "direction": "in" if shown > 0 else "out",
-        "from_held": "yes" if movement.from_held else "",
-        "balance": money(movement.available_after_cents), "request_id": movement.request_id or "",
-    }
+    return LedgerLine(id=movement.id, date=when(movement.created_at), what=movement.what, detail=movement.detail,
+                      amount=signed_money(shown), direction="in" if shown > 0 else "out",
+                      from_held=movement.from_held, balance=money(movement.available_after_cents),
+                      request_id=movement.request_id or "")
 
 
 def credits_snapshot(session: Session, actor: CompanyActor, *, starting_after: str | None) -> dict[str, Any]:
@@ -60,7 +75,7 @@ class CreditsState(Pages, CompanyState):
 
     available: str = ""
     escrowed: str = ""
-    lines: list[dict[str, str]] = []
+    lines: list[LedgerLine] = []
     loaded: bool = False
     test_credit: bool = False
     test_credit_maximum: str = ""

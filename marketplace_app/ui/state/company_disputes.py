@@ -25,12 +25,15 @@ from marketplace_app.ui.state import live
 from marketplace_app.ui.state.base import role_page
 from marketplace_app.ui.state.company import CompanyState, Pages, scope
 from marketplace_app.ui.state.company_request import RequestDetailState
-from marketplace_app.ui.state.display import time_left, when
+from marketplace_app.ui.state.display import time_left
 from marketplace_app.ui.state.disputes import (
+    AppealCounter,
+    DisputeSummary,
+    ListedDispute,
     dispute_fields,
     form_reason,
+    listed,
     parse_refund,
-    summary,
 )
 
 DISPUTES_PER_PAGE = 20
@@ -57,8 +60,8 @@ def request_dispute(session: Session, actor: CompanyActor, *, mode: str, request
                 "can_accept_offer": rules.can_accept_offer(found, Party.company)}
     can_dispute = rules.can_dispute(row, at=moment)
     closes = rules.dispute_window_closes(row)
-    return {**base, "dispute": {}, "rulings": [], "history": [], "offer_cents": None, "can_dispute": can_dispute,
-            "window_left": time_left(closes) if can_dispute and closes else ""}
+    return {**base, "dispute": DisputeSummary(), "rulings": [], "history": [], "offer_cents": None,
+            "can_dispute": can_dispute, "window_left": time_left(closes) if can_dispute and closes else ""}
 
 
 def open_dispute(session: Session, actor: CompanyActor, *, mode: str, request_id: str, reason: str) -> str:
@@ -96,14 +99,12 @@ def dispute_page(session: Session, actor: CompanyActor, *, mode: str, starting_a
             "last_id": page.rows[-1]["id"] if page.rows else ""}
 
 
-def _list_row(row: Any) -> dict[str, str]:
+def _list_row(row: Any) -> ListedDispute:
     context = " ".join(str(row["context"]).split())
-    fields = summary(row)
-    return {**fields, "label": row["title"] or (context[:80] + ("…" if len(context) > 80 else "")),
-            "created": when(row["created_at"]), "shown_refund": fields["refund"] or fields["ruling_refund"] or "—"}
+    return listed(row, title=row["title"] or (context[:80] + ("…" if len(context) > 80 else "")))
 
 
-class RequestDisputeState(live.LiveUpdates, CompanyState):
+class RequestDisputeState(AppealCounter, live.LiveUpdates, CompanyState):
     """The dispute section of the request detail page, kept live by the dispute's events."""
 
     request_id: str = ""
@@ -114,12 +115,11 @@ class RequestDisputeState(live.LiveUpdates, CompanyState):
     can_offer: bool = False
     can_accept_offer: bool = False
     window_left: str = ""
-    dispute: dict[str, str] = {}
+    dispute: DisputeSummary = DisputeSummary()
     rulings: list[dict[str, str]] = []
     history: list[dict[str, str]] = []
     dialog_open: bool = False
     reason_length: int = 0
-    appeal_length: int = 0
     open_error: str = ""
     appeal_error: str = ""
     offer_error: str = ""
@@ -129,7 +129,7 @@ class RequestDisputeState(live.LiveUpdates, CompanyState):
     @rx.var
     def has_dispute(self) -> bool:
         """Whether the request has a dispute."""
-        return "id" in self.dispute
+        return self.dispute.id != ""
 
     @rx.event
     @role_page("company")
@@ -147,7 +147,7 @@ class RequestDisputeState(live.LiveUpdates, CompanyState):
         try:
             found = await self._as_member(request_dispute, mode=self._mode(), request_id=self.request_id)
         except NotFound:
-            self.dispute, self.loaded = {}, True
+            self.dispute, self.loaded = DisputeSummary(), True
             self.can_dispute = self.can_appeal = self.can_offer = self.can_accept_offer = False
             return None
         self.dispute, self.rulings, self.history = found["dispute"], found["rulings"], found["history"]
@@ -192,11 +192,6 @@ class RequestDisputeState(live.LiveUpdates, CompanyState):
     def count_reason(self, text: str):
         """The reason's length, for the counter."""
         self.reason_length = len(text)
-
-    @rx.event
-    def count_appeal(self, text: str):
-        """The appeal's length, for the counter."""
-        self.appeal_length = len(text)
 
     @rx.event
     async def open_dispute(self, form: dict[str, Any]):
@@ -256,7 +251,7 @@ class RequestDisputeState(live.LiveUpdates, CompanyState):
 class CompanyDisputesState(Pages, CompanyState):
     """The company's disputes, newest first, 20 per page."""
 
-    rows: list[dict[str, str]] = []
+    rows: list[ListedDispute] = []
     loaded: bool = False
 
     @rx.event

@@ -25,11 +25,14 @@ from marketplace_app.ui.state.base import role_page
 from marketplace_app.ui.state.display import skill, time_left, when, wire_money
 from marketplace_app.ui.state.disputes import (
     MAX_COMMENT_CHARACTERS,
+    AppealCounter,
+    DisputeSummary,
+    ListedDispute,
     dispute_fields,
     form_reason,
+    listed,
     parse_refund,
     ruling_words,
-    summary,
 )
 from marketplace_app.ui.state.forms import clean_text
 from marketplace_app.ui.state.operator import OperatorState
@@ -39,11 +42,11 @@ DISPUTE_EVENT_PREFIX = "dispute."
 VOTES = (Ruling.for_company.value, Ruling.for_operator.value)
 
 
-def my_disputes(session: Session, *, operator_id: str) -> list[dict[str, str]]:
+def my_disputes(session: Session, *, operator_id: str) -> list[ListedDispute]:
     """Disputes about the operator's work, newest first, with the request's title (or its brief)."""
     rows = queries.operator_disputes(session, operator_id=operator_id)
     briefs = work.briefs(session, operator_id=operator_id, request_ids=[row["request_id"] for row in rows])
-    return [{**summary(row), "title": headline(briefs.get(row["request_id"]), row["request_id"])} for row in rows]
+    return [listed(row, title=headline(briefs.get(row["request_id"]), row["request_id"])) for row in rows]
 
 
 def headline(brief: Mapping[str, Any] | None, request_id: str) -> str:
@@ -134,12 +137,12 @@ def cast_vote(session: Session, *, juror_id: str, dispute_id: str, vote_for: str
                              comment=comment or None)["status"])
 
 
-class OperatorDisputesState(live.LiveUpdates, OperatorState):
+class OperatorDisputesState(AppealCounter, live.LiveUpdates, OperatorState):
     """Disputes about the operator's work; one is opened at a time with its actions."""
 
-    items: list[dict[str, str]] = []
+    items: list[ListedDispute] = []
     selected_id: str = ""
-    dispute: dict[str, str] = {}
+    dispute: DisputeSummary = DisputeSummary()
     rulings: list[dict[str, str]] = []
     history: list[dict[str, str]] = []
     loaded: bool = False
@@ -147,7 +150,6 @@ class OperatorDisputesState(live.LiveUpdates, OperatorState):
     can_offer: bool = False
     can_accept_offer: bool = False
     statement_length: int = 0
-    appeal_length: int = 0
     error: str = ""
     _offer_cents: int | None = None
 
@@ -157,8 +159,8 @@ class OperatorDisputesState(live.LiveUpdates, OperatorState):
         """Guard the page for operators, read the list and open the first open dispute (or `?dispute=`)."""
         self.items = await self._call(my_disputes, operator_id=self._user_id)
         wanted = self.router.url.query_parameters.get("dispute", "")
-        ids = [item["id"] for item in self.items]
-        first_open = next((item["id"] for item in self.items if item["open"]), ids[0] if ids else "")
+        ids = [item.id for item in self.items]
+        first_open = next((item.id for item in self.items if item.open), ids[0] if ids else "")
         self.selected_id = wanted if wanted in ids else first_open
         self.error, self.statement_length, self.appeal_length = "", 0, 0
         await self._read_selected()
@@ -167,7 +169,7 @@ class OperatorDisputesState(live.LiveUpdates, OperatorState):
 
     async def _read_selected(self) -> None:
         if not self.selected_id:
-            self.dispute, self.rulings, self.history, self._offer_cents = {}, [], [], None
+            self.dispute, self.rulings, self.history, self._offer_cents = DisputeSummary(), [], [], None
             self.can_appeal = self.can_offer = self.can_accept_offer = False
             return
         found = await self._call(my_dispute, operator_id=self._user_id, dispute_id=self.selected_id)
@@ -178,7 +180,7 @@ class OperatorDisputesState(live.LiveUpdates, OperatorState):
         self.can_accept_offer = found["can_accept_offer"]
 
     async def _live_matcher(self) -> live.Matcher | None:
-        request_ids = {item["request_id"] for item in self.items}
+        request_ids = {item.request_id for item in self.items}
         return lambda row: row["request_id"] in request_ids and str(row["type"]).startswith(DISPUTE_EVENT_PREFIX)
 
     async def _live_refresh(self):
@@ -200,11 +202,6 @@ class OperatorDisputesState(live.LiveUpdates, OperatorState):
     def count_statement(self, text: str):
         """The statement's length, for the counter."""
         self.statement_length = len(text)
-
-    @rx.event
-    def count_appeal(self, text: str):
-        """The appeal's length, for the counter."""
-        self.appeal_length = len(text)
 
     async def _act(self, action: str, message: str, **values: Any):
         try:

@@ -3,6 +3,7 @@ chart, the payout form and the payout history."""
 
 from __future__ import annotations
 
+import dataclasses
 import secrets
 from datetime import timedelta
 from typing import Any
@@ -24,6 +25,18 @@ from marketplace_app.ui.state.operator import OperatorState
 CHART_DAYS = 30
 
 
+@dataclasses.dataclass
+class EarningRow:
+    """One earning as the page lists it; `frozen` while a dispute holds it back."""
+
+    request_id: str = ""
+    amount: str = ""
+    status: str = ""
+    frozen: bool = False
+    earned: str = ""
+    available_on: str = ""
+
+
 def earnings_snapshot(session: Session, *, operator_id: str) -> dict[str, Any]:
     """Balances, earnings, the chart's points and the payouts, as plain values."""
     totals = earnings.summary(session, operator_id=operator_id)
@@ -38,9 +51,8 @@ def earnings_snapshot(session: Session, *, operator_id: str) -> dict[str, Any]:
         "settlement_days": settings.settlement_hold_days,
         "pending": money(totals.pending_cents), "available": money(totals.available_cents),
         "in_payout": money(totals.in_payout_cents), "total": money(totals.total_earned_cents),
-        "items": [{"request_id": item.request_id, "amount": money(item.amount_cents), "status": item.status,
-                   "frozen": "yes" if item.frozen else "", "earned": when(item.created_at),
-                   "available_on": day(item.available_on)}
+        "items": [EarningRow(request_id=item.request_id, amount=money(item.amount_cents), status=item.status,
+                             frozen=item.frozen, earned=when(item.created_at), available_on=day(item.available_on))
                   for item in earnings.list_earnings(session, operator_id=operator_id)],
         "chart": chart_points(daily, since=since), "month_total": money(sum(cents for _day, cents in daily)),
         "payouts": [{"id": payout.id, "amount": money(payout.amount_cents), "status": payout.status,
@@ -78,7 +90,7 @@ class EarningsState(OperatorState):
     available: str = ""
     in_payout: str = ""
     total: str = ""
-    items: list[dict[str, str]] = []
+    items: list[EarningRow] = []
     chart: list[dict[str, Any]] = []
     month_total: str = ""
     payouts: list[dict[str, str]] = []
@@ -94,9 +106,9 @@ class EarningsState(OperatorState):
     loaded: bool = False
 
     @rx.var
-    def pending_items(self) -> list[dict[str, str]]:
+    def pending_items(self) -> list[EarningRow]:
         """Rewards still in their settlement hold."""
-        return [item for item in self.items if item["status"] == EarningStatus.pending]
+        return [item for item in self.items if item.status == EarningStatus.pending]
 
     @rx.var
     def minimum_payout(self) -> str:
