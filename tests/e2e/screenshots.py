@@ -135,13 +135,12 @@ def _complete(request_id: str, operator_id: str) -> None:
     from marketplace_app.core.db import unit_of_work
     from marketplace_app.work import flows
     from marketplace_app.work import service as work
-    from marketplace_app.work.verification import Submission
 
     with unit_of_work() as session:
         work.accept(session, operator_id=operator_id, request_id=request_id)
-    flows.submit_work(operator_id=operator_id, request_id=request_id, file_ids=[], submission=Submission(
-        answer="Confirmed on site: the address is a residential building with the named tenant's mailbox.",
-        confidence="high", proof_notes="", file_count=0))
+    flows.submit_work(operator_id=operator_id, request_id=request_id, body={
+        "answer": "Confirmed on site: the address is a residential building with the named tenant's mailbox.",
+        "confidence": "high"})
 
 
 def _staff_queues(people: dict[str, str]) -> None:
