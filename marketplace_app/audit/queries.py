@@ -17,6 +17,14 @@ from marketplace_app.identity.models import User
 AUDIT = AuditEntry.__table__
 USERS = User.__table__
 MAX_ROW_ID = 2**31 - 1  # audit ids are 32-bit integers on PostgreSQL
+# What each recorded action is called where people read the log.
+ACTION_WORDS = {"company.credit": "Manual credit", "kyc.approved": "KYC approved", "kyc.rejected": "KYC rejected",
+                "payout.paid": "Payout marked paid", "payout.failed": "Payout failed"}
+
+
+def action_words(action: str) -> str:
+    """An action as people read it ("KYC approved"); an unnamed one falls back to its words."""
+    return ACTION_WORDS.get(action, action.replace(".", " ").replace("_", " ").capitalize())
 
 
 @dataclass(frozen=True, slots=True)

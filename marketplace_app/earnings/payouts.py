@@ -13,6 +13,7 @@ import logging
 from sqlalchemy import select, update
 from sqlmodel import Session
 
+from marketplace_app.audit import service as audit
 from marketplace_app.companies.access import checked_id
 from marketplace_app.core.clock import now
 from marketplace_app.core.db import unit_of_work
@@ -122,9 +123,13 @@ def _record_answer(provider_name: str, payout_id: str, result: SendResult) -> No
             pass  # staff settled it meanwhile; theirs stands
 
 
-def mark_paid(session: Session, *, payout_id: str, staff_id: str) -> Payout:
-    """Settle a requested payout: the held money leaves to the provider, exactly once."""
-    payout = _resolve(session, payout_id=payout_id, status=PayoutStatus.paid, staff_id=staff_id, reason=None)
+def mark_paid(session: Session, *, payout_id: str, staff_id: str, by_staff: bool = False) -> Payout:
+    """Settle a requested payout: the held money leaves to the provider, exactly once.
+
+    `by_staff`: a person decided it (the staff doors), so it goes to the audit log with their id.
+    """
+    payout = _resolve(session, payout_id=payout_id, status=PayoutStatus.paid, staff_id=staff_id, reason=None,
+                      by_staff=by_staff)
     ledger.post_hold(session, hold_id=f"hold_{payout.id}", payees=[(accounts.provider_payouts(payout.provider),
                                                                     payout.amount_cents)],
                      reason=f"Payout {payout.id} paid")
@@ -132,11 +137,15 @@ def mark_paid(session: Session, *, payout_id: str, staff_id: str) -> Payout:
     return payout
 
 
-def mark_failed(session: Session, *, payout_id: str, staff_id: str, reason: str) -> Payout:
-    """Fail a requested payout: the held money returns to available, with the reason, exactly once."""
+def mark_failed(session: Session, *, payout_id: str, staff_id: str, reason: str, by_staff: bool = False) -> Payout:
+    """Fail a requested payout: the held money returns to available, with the reason, exactly once.
+
+    `by_staff`: a person decided it (the staff doors), so it goes to the audit log with their id.
+    """
     if not reason or not reason.strip():
         raise ValidationFailed("A failed payout needs a reason the operator can act on")
-    payout = _resolve(session, payout_id=payout_id, status=PayoutStatus.failed, staff_id=staff_id, reason=reason)
+    payout = _resolve(session, payout_id=payout_id, status=PayoutStatus.failed, staff_id=staff_id, reason=reason,
+                      by_staff=by_staff)
     ledger.void_hold(session, hold_id=f"hold_{payout.id}", reason=f"Payout {payout.id} failed: {reason.strip()}")
     _event(session, payout, "payout.failed", reason=reason.strip()[:300])
     return payout
@@ -150,7 +159,8 @@ def _event(session: Session, payout: Payout, event_type: str, **extra: str) -> N
                                           operator_id=payout.operator_id, data=data)])
 
 
-def _resolve(session: Session, *, payout_id: str, status: PayoutStatus, staff_id: str, reason: str | None) -> Payout:
+def _resolve(session: Session, *, payout_id: str, status: PayoutStatus, staff_id: str, reason: str | None,
+             by_staff: bool) -> Payout:
     checked_id(payout_id, "Payout")  # a NUL byte would make PostgreSQL fail the query instead
     claimed = session.execute(update(PAYOUTS).where(
         PAYOUTS.c.id == payout_id, PAYOUTS.c.status == PayoutStatus.requested,
@@ -162,6 +172,11 @@ def _resolve(session: Session, *, payout_id: str, status: PayoutStatus, staff_id
     if claimed != 1:
         raise StateConflict(f"Payout {payout_id} is already {payout.status}")
     session.refresh(payout)
+    if by_staff:
+        detail = {"operator_id": payout.operator_id, "amount_cents": payout.amount_cents,
+                  "reason": payout.failure_reason}
+        audit.record(session, actor_user_id=staff_id, action=f"payout.{status}", subject_type="payout",
+                     subject_id=payout.id, detail=detail)
     return payout
 
 

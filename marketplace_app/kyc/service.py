@@ -8,6 +8,7 @@ from datetime import date
 from sqlalchemy import select, update
 from sqlmodel import Session
 
+from marketplace_app.audit import service as audit
 from marketplace_app.companies.access import checked_id
 from marketplace_app.core.clock import now
 from marketplace_app.core.errors import InvalidState, NotFound, StateConflict, ValidationFailed
@@ -85,6 +86,9 @@ def review(session: Session, *, submission_id: str, reviewer_id: str, approve: b
     if claimed != 1:
         raise StateConflict(f"KYC submission {submission_id} was already reviewed")
     session.execute(update(PROFILES).where(PROFILES.c.user_id == submission.user_id).values(kyc_status=status))
+    audit.record(session, actor_user_id=reviewer_id, action="kyc.approved" if approve else "kyc.rejected",
+                 subject_type="operator", subject_id=submission.user_id,
+                 detail={"submission_id": submission_id, "reason": (reason or "").strip()[:500] or None})
 
 
 def pending_queue(session: Session, *, limit: int = 50) -> list[KycSubmission]:

@@ -30,6 +30,7 @@ ADMIN_PAYOUTS = "/admin/payouts"
 ADMIN_DISPUTES = "/admin/disputes"
 ADMIN_WEBHOOKS = "/admin/webhooks"
 ADMIN_CREDITS = "/admin/credits"
+ADMIN_AUDIT = "/admin/audit"
 
 HOME_BY_ROLE = {"company": COMPANY_HOME, "operator": OPERATOR_HOME, "agent_owner": AGENT_OWNER_HOME,
                 "admin": ADMIN_HOME}

@@ -266,3 +266,29 @@ def test_the_page_says_where_payouts_go_with_the_manual_provider(monkeypatch):
     finally:
         monkeypatch.delenv("MANUAL_PAYOUT_BUSINESS_DAYS")
         get_settings.cache_clear()
+
+
+def test_a_payout_settled_by_staff_is_in_the_audit_log_and_one_settled_by_the_provider_is_not(operator):
+    # given two payouts and a real staff account
+    from marketplace_app.audit import queries as audit
+    from marketplace_app.core.db import unit_of_work
+    from marketplace_app.identity.models import Role
+    from tests import factories
+
+    w.give_available(operator.user_id, cents=5_000)
+    by_staff, by_provider = ask(operator, 2_000), ask(operator, 1_000)
+    with unit_of_work() as session:
+        staff_id = factories.make_user(session, role=Role.admin).id
+
+    # when staff fail one from a door and the provider settles the other
+    w.in_unit(lambda session: payouts.mark_failed(session, payout_id=by_staff.id, staff_id=staff_id,
+                                                  reason="Bank refused the transfer", by_staff=True))
+    w.in_unit(lambda session: payouts.mark_paid(session, payout_id=by_provider.id, staff_id="manual"))
+
+    # then only the staff decision is recorded, with who made it, the amount and the reason
+    with unit_of_work(read_only=True) as session:
+        recorded = audit.entries(session, subject_type="payout").entries
+    assert [(entry.action, entry.subject_id, entry.actor_user_id) for entry in recorded] == [
+        ("payout.failed", by_staff.id, staff_id)]
+    assert recorded[0].detail == {"operator_id": operator.user_id, "amount_cents": 2_000,
+                                  "reason": "Bank refused the transfer"}

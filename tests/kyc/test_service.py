@@ -9,11 +9,14 @@ from datetime import date
 
 import pytest
 
+from marketplace_app.audit import queries as audit
 from marketplace_app.core import clock
 from marketplace_app.core.db import unit_of_work
 from marketplace_app.core.errors import InvalidState, NotFound, ValidationFailed
+from marketplace_app.identity.models import Role
 from marketplace_app.kyc import service as kyc
 from marketplace_app.operators.models import OperatorProfile
+from tests import factories
 from tests.ledger.helpers import race
 from tests.work import helpers as w
 
@@ -37,8 +40,15 @@ def submit(operator, *, document: str | None = None, born: date = ADULT, name: s
                                                 date_of_birth=born, document_upload_id=document))
 
 
-def review(submission_id: str, *, approve: bool, reason: str | None = None) -> None:
-    w.in_unit(lambda session: kyc.review(session, submission_id=submission_id, reviewer_id="usr_staff",
+def make_staff() -> str:
+    """A committed staff (admin) account: reviews are audited under a real user."""
+    with unit_of_work() as session:
+        return factories.make_user(session, role=Role.admin).id
+
+
+def review(submission_id: str, *, approve: bool, reason: str | None = None, reviewer_id: str | None = None) -> None:
+    reviewer_id = reviewer_id or make_staff()
+    w.in_unit(lambda session: kyc.review(session, submission_id=submission_id, reviewer_id=reviewer_id,
                                          approve=approve, reason=reason))
 
 
@@ -60,17 +70,17 @@ def test_a_submission_is_pending_and_queued_for_staff(newcomer):
 
 def test_staff_approval_verifies_the_operator_once(newcomer):
     # given
-    submission = submit(newcomer)
+    submission, staff = submit(newcomer), make_staff()
 
     # when
-    review(submission.id, approve=True)
+    review(submission.id, approve=True, reviewer_id=staff)
 
     # then
     assert status_of(newcomer) == "verified"
     with unit_of_work(read_only=True) as session:
         latest = kyc.latest_for(session, user_id=newcomer.user_id)
         assert kyc.pending_queue(session) == []
-    assert (latest.status, latest.reviewer_id) == ("verified", "usr_staff")
+    assert (latest.status, latest.reviewer_id) == ("verified", staff)
     with pytest.raises(InvalidState) as caught:
         review(submission.id, approve=False, reason="changed my mind")
     assert caught.value.status == 409
@@ -177,9 +187,11 @@ def test_concurrent_reviews_decide_once(database, newcomer):
     # given
     submission = submit(newcomer)
 
+    staff = [make_staff() for _ in range(10)]
+
     # when ten staff decide at once, half approving and half rejecting
     result = race(database, contenders=10, action=lambda session, index: kyc.review(
-        session, submission_id=submission.id, reviewer_id=f"usr_staff_{index}", approve=bool(index % 2),
+        session, submission_id=submission.id, reviewer_id=staff[index], approve=bool(index % 2),
         reason=None if index % 2 else "blurred"))
 
     # then approvals and rejections were in flight together, one decision stands and the profile agrees
@@ -188,6 +200,40 @@ def test_concurrent_reviews_decide_once(database, newcomer):
     with unit_of_work(read_only=True) as session:
         decided = kyc.latest_for(session, user_id=newcomer.user_id).status
     assert status_of(newcomer) == decided
+    with unit_of_work(read_only=True) as session:
+        recorded = audit.entries(session, subject_type="operator", subject_id=newcomer.user_id).entries
+    assert [entry.action for entry in recorded] == [f"kyc.{decided}".replace("verified", "approved")]
+
+
+def test_each_decision_is_in_the_audit_log_with_who_made_it_and_why(newcomer):
+    # given a rejected submission and an approved one, by two staff members
+    first, rejecter, approver = submit(newcomer), make_staff(), make_staff()
+    review(first.id, approve=False, reason="The photo of the ID is blurred", reviewer_id=rejecter)
+    review(submit(newcomer).id, approve=True, reviewer_id=approver)
+
+    # when staff read the audit log of this operator
+    with unit_of_work(read_only=True) as session:
+        recorded = audit.entries(session, subject_type="operator", subject_id=newcomer.user_id).entries
+
+    # then both decisions are there, newest first, with who decided and the reason
+    assert [(entry.action, entry.actor_user_id) for entry in recorded] == [("kyc.approved", approver),
+                                                                           ("kyc.rejected", rejecter)]
+    assert recorded[1].detail == {"submission_id": first.id, "reason": "The photo of the ID is blurred"}
+
+
+def test_a_refused_review_leaves_no_audit_entry(newcomer):
+    # given an approved submission
+    submission = submit(newcomer)
+    review(submission.id, approve=True)
+
+    # when a second decision is refused
+    with pytest.raises(InvalidState):
+        review(submission.id, approve=False, reason="changed my mind")
+
+    # then only the first decision is recorded
+    with unit_of_work(read_only=True) as session:
+        recorded = audit.entries(session, subject_type="operator", subject_id=newcomer.user_id).entries
+    assert [entry.action for entry in recorded] == ["kyc.approved"]
 
 
 def test_concurrent_submissions_create_one(database, newcomer):

@@ -138,3 +138,38 @@ def test_the_overview_counts_the_queues_and_todays_live_volume_at_a_glance():
     later = w.in_unit(admin.overview_snapshot)
     assert (later["created"], later["completed"], later["escrowed"]) == ("0", "0", "0.00 EUR")
     clock.unfreeze()
+
+
+def test_the_audit_page_reads_each_decision_in_words_with_its_amount_and_reason():
+    # given an operator's payout failed by staff and their KYC approved by another
+    from marketplace_app.core.db import unit_of_work
+    from marketplace_app.identity.models import Role
+    from marketplace_app.ui.state import admin_audit
+    from tests import factories
+
+    operator = w.make_operator(verified=False, available=False)
+    w.give_available(operator.user_id, cents=5_000)
+    with unit_of_work() as session:
+        payer, reviewer = (factories.make_user(session, role=Role.admin) for _ in range(2))
+        payer_email, reviewer_id = payer.email, reviewer.id
+        payer_id = payer.id
+    payout = w.in_unit(lambda session: payouts.request_payout(session, operator_id=operator.user_id,
+                                                              amount_cents=2_500))
+    w.in_unit(lambda session: payouts.mark_failed(session, payout_id=payout.id, staff_id=payer_id,
+                                                  reason="IBAN closed", by_staff=True))
+    document = w.upload(operator, purpose="kyc_document", data=w.JPEG, filename="id.jpg")
+    submission = w.in_unit(lambda session: kyc.submit(
+        session, user_id=operator.user_id, legal_name="Ana López", country="ES",
+        date_of_birth=datetime(1990, 5, 17).date(), document_upload_id=document))
+    w.in_unit(lambda session: kyc.review(session, submission_id=submission.id, reviewer_id=reviewer_id,
+                                         approve=True, reason=None))
+
+    # when the audit page reads its first page
+    rows, has_more = w.in_unit(lambda session: admin_audit.audit_page(session, starting_after=None))
+
+    # then the newest decision comes first, each in words
+    assert not has_more
+    assert [(row.action, row.subject, row.subject_id) for row in rows] == [
+        ("KYC approved", "Operator", operator.user_id), ("Payout failed", "Payout", payout.id)]
+    assert (rows[1].staff, rows[1].amount, rows[1].note) == (payer_email, "25.00 EUR", "IBAN closed")
+    assert rows[0].amount == ""

@@ -163,7 +163,7 @@ def payouts_to_settle(_staff: AdminUser) -> dict[str, Any]:
 def mark_paid(payout_id: str, staff: AdminUser) -> dict[str, Any]:
     """The money was sent: settle the payout."""
     with unit_of_work() as session:
-        return payout_view(payouts.mark_paid(session, payout_id=payout_id[:40], staff_id=staff.id))
+        return payout_view(payouts.mark_paid(session, payout_id=payout_id[:40], staff_id=staff.id, by_staff=True))
 
 
 @router.post("/payouts/{payout_id}/failed", openapi_extra=ADMIN, responses=ERRORS, response_model=PayoutPublic)
@@ -171,7 +171,7 @@ def mark_failed(payout_id: str, body: ReasonIn, staff: AdminUser) -> dict[str, A
     """The money could not be sent: return it to the operator's available balance with the reason."""
     with unit_of_work() as session:
         return payout_view(payouts.mark_failed(session, payout_id=payout_id[:40], staff_id=staff.id,
-                                               reason=body.reason))
+                                               reason=body.reason, by_staff=True))
 
 
 @router.get("/disputed-requests", openapi_extra=ADMIN, responses=ERRORS, response_model=DisputedRequestList)

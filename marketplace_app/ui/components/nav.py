@@ -43,7 +43,8 @@ NAV_BY_ROLE: dict[str, tuple[NavItem, ...]] = {
               NavItem("Disputes", "scale", routes.ADMIN_DISPUTES),
               NavItem("Webhook failures", "webhook", routes.ADMIN_WEBHOOKS),
               NavItem("Scheduler", "timer", routes.ADMIN_SCHEDULER),
-              NavItem("Ledger", "book-open-check", routes.ADMIN_LEDGER), NavItem("Audit", "scroll-text")),
+              NavItem("Ledger", "book-open-check", routes.ADMIN_LEDGER),
+              NavItem("Audit", "scroll-text", routes.ADMIN_AUDIT)),
 }
 
 

@@ -220,7 +220,7 @@ class PayoutQueueState(StaffState):
         self.confirming_paid = {}
         try:
             staff_id = await self._staff_id()
-            await self._call(payouts.mark_paid, payout_id=payout_id, staff_id=staff_id)
+            await self._call(payouts.mark_paid, payout_id=payout_id, staff_id=staff_id, by_staff=True)
         except HandoffError:
             await self._read()
             yield  # send the page its settled state; the refusal's toast follows from the raise
@@ -245,7 +245,7 @@ class PayoutQueueState(StaffState):
             reason = clean_text(form.get("reason"), field="reason", maximum=MAX_REASON_CHARACTERS, multiline=True)
             staff_id = await self._staff_id()
             await self._call(payouts.mark_failed, payout_id=self.failing.get("id", ""), staff_id=staff_id,
-                             reason=reason)
+                             reason=reason, by_staff=True)
         except HandoffError as exc:
             self.fail_error = exc.message
             return
