@@ -227,5 +227,10 @@ def test_any_schema_and_document_get_an_answer_never_an_exception(schema, docume
     # then a schema refused at creation is never evaluated, and says why in the same words
     assert isinstance(outcome, SchemaCheck)
     assert outcome.valid or outcome.errors or outcome.unchecked
-    if refused is not None:
+    if refused is not None and " ms to check" not in refused:
         assert outcome.unchecked == refused
+    elif refused is not None:
+        # The creation check ran out of its time budget (a loaded machine): that verdict depends on
+        # the clock, so the later evaluation may refuse for the schema's own reason instead; it
+        # must still refuse, never evaluate.
+        assert outcome.unchecked
