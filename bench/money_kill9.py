@@ -225,13 +225,14 @@ def figures(outcome: Outcome) -> list[report.Figure]:
     not_done = sum(tally.not_done for tally in outcome.tallies) + outcome.undelivered
     return [
         report.Figure("kill9-money", outcome.kind, f"invariant violations, {outcome.rounds} kills",
-                      outcome.health_violations, None, "", "0", outcome.health_violations == 0),
+                      outcome.health_violations, None, "", "0", outcome.health_violations == 0, correctness=True),
         report.Figure("kill9-money", outcome.kind, "paid twice", outcome.paid_twice, None, "", "0",
-                      outcome.paid_twice == 0),
+                      outcome.paid_twice == 0, correctness=True),
         report.Figure("kill9-money", outcome.kind, "done twice (any step)",
                       sum(tally.done_twice for tally in outcome.tallies), None, "", "0",
-                      all(tally.done_twice == 0 for tally in outcome.tallies)),
-        report.Figure("kill9-money", outcome.kind, "not done after restart", not_done, None, "", "0", not_done == 0),
+                      all(tally.done_twice == 0 for tally in outcome.tallies), correctness=True),
+        report.Figure("kill9-money", outcome.kind, "not done after restart", not_done, None, "", "0", not_done == 0,
+                      correctness=True),
     ]
 
 

@@ -211,10 +211,10 @@ def _figures(kind: str, result: SoakResult, healthy: bool) -> list[report.Figure
         report.Figure("soak", kind, "req/s", result.calls / result.seconds, REQUESTS_PER_SECOND, "req/s",
                       "50 req/s", None),
         report.Figure("soak", kind, "5xx and failed calls", sum(result.failures.values()), None, "", "0",
-                      not result.failures),
+                      not result.failures, correctness=True),
         report.Figure("soak", kind, "p95 reads (get, list)", reads, None, "ms", "< 300 ms",
                       reads < READ_P95_TARGET_MS),
         report.Figure("soak", kind, "p95 creates", creates, None, "ms", "< 500 ms", creates < CREATE_P95_TARGET_MS),
         report.Figure("soak", kind, "ledger_health and one escrow per request", float(healthy), None, "", "ok",
-                      healthy),
+                      healthy, correctness=True),
     ]
