@@ -47,13 +47,14 @@ browser:  ## Install Debian's chromium for the browser tests when it is missing
 	DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 
-# The several-workers tests and `python -m bench workers` start Debian's redis-server on loopback.
+# The shared rate-limiter tests, the several-workers tests and `python -m bench workers` start Debian's
+# redis-server on loopback.
 REDIS_SERVER ?= /usr/bin/redis-server
-redis:  ## Install Debian's redis-server for the several-workers tests when it is missing
+redis:  ## Install Debian's redis-server for the rate-limiter and several-workers tests when it is missing
 	@if [ -x "$(REDIS_SERVER)" ]; then exit 0; fi; \
 	if [ "$$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then \
-		echo "The several-workers tests need $(REDIS_SERVER): run 'apt-get install redis-server' as root."; exit 1; fi; \
-	echo "installing Debian's redis-server for the several-workers tests"; \
+		echo "The Redis tests need $(REDIS_SERVER): run 'apt-get install redis-server' as root."; exit 1; fi; \
+	echo "installing Debian's redis-server for the Redis tests"; \
 	DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null
 
@@ -74,11 +75,11 @@ PROD_PORT ?= 3000
 run-prod: setup demo  ## Run the production build on one port (:3000, API under /v1; several workers with REDIS_URL)
 	reflex run --env prod --single-port --frontend-port $(PROD_PORT) --backend-port $(PROD_PORT)
 
-test: setup browser  ## The whole suite: unit, API and database tests, then browser tests
+test: setup browser redis  ## The whole suite: unit, API and database tests, then browser tests
 	python -m pytest -m "not e2e and not slow"
 	python -m pytest -m e2e
 
-test-fast: .venv/.installed  ## Everything but the browser and slow tests
+test-fast: .venv/.installed redis  ## Everything but the browser and slow tests
 	python -m pytest -m "not e2e and not slow"
 
 test-e2e: setup browser  ## Browser tests in headless Chromium
@@ -87,7 +88,7 @@ test-e2e: setup browser  ## Browser tests in headless Chromium
 test-slow: .venv/.installed redis  ## The slow suites at CI size (run by .ci/run; see README "Tests")
 	python -m pytest -m slow
 
-test-nightly: .venv/.installed  ## The slow suites at full size: 20 race rounds, 500x50 state machine, schemathesis at 1,000
+test-nightly: .venv/.installed redis  ## The slow suites at full size: 20 race rounds, 500x50 state machine, schemathesis at 1,000
 	python -m pytest -m "slow or nightly"
 
 lint: .venv/.installed  ## ruff
