@@ -37,7 +37,7 @@ from marketplace_app.core.db import normalize_url
 BENCHMARKS = ("create", "get", "sweep", "list", "kill9", "workers")
 EXTRAS = ("phases", "soak")  # an explanation, and a 10-minute endurance run: only when asked for
 # `--seconds` when not given: the soak is RELIABILITY 24's 10 minutes, everything else 10 s per window.
-DEFAULT_SECONDS = {"soak": 600.0}
+DEFAULT_SECONDS = {"soak": 600.0, "schedulers": 600.0}
 EXIT_CHECK_FAILED = 1
 EXIT_UNREACHABLE = 3
 # `quick`: every benchmark at a small size (about a minute per database), for a final look.
@@ -139,6 +139,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\nCORRECTNESS CHECKS FAILED ({len(failed)}): {names}")
         return EXIT_CHECK_FAILED
     return 0
+
+
+def standalone(benchmark: str, argv: list[str]) -> int:
+    """`python -m bench.<module> …`: the same run as `python -m bench <benchmark> …`, on SQLite
+    unless `--db` says otherwise."""
+    database = [] if any(arg == "--db" or arg.startswith("--db=") for arg in argv) else ["--db", "sqlite"]
+    return main([benchmark, *database, *argv])
 
 
 if __name__ == "__main__":

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench import fault_work, report
-from bench.databases import KINDS, Databases
+from bench.databases import Databases
 from bench.options import Options
 from bench.payout_provider import FakePayoutProvider
 from bench.schedulers import child_env
@@ -249,19 +249,16 @@ def run(kind: str, options: Options) -> list[report.Figure]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """`--zygote URL` is the forking parent of the killed workers; anything else is `python -m bench kill9-money`."""
     parser = argparse.ArgumentParser(prog="python -m bench.money_kill9", description=__doc__.splitlines()[0])
-    parser.add_argument("--db", default="sqlite", choices=(*KINDS, "both"))
-    parser.add_argument("--rounds", type=int, default=200)
     parser.add_argument("--zygote", metavar="URL", help=argparse.SUPPRESS)
-    args = parser.parse_args(argv)
+    args, rest = parser.parse_known_args(argv)
     if args.zygote:
         zygote(args.zygote)
         return 0
-    all_figures = []
-    for kind in KINDS if args.db == "both" else (args.db,):
-        all_figures += run(kind, Options(rounds=args.rounds))
-    print("\n" + report.table(all_figures))
-    return 0 if all(figure.met is not False for figure in all_figures) else 1
+    from bench.__main__ import standalone
+
+    return standalone("kill9-money", rest)
 
 
 if __name__ == "__main__":

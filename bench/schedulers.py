@@ -31,7 +31,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from bench import fault_work, report
-from bench.databases import KINDS, Databases
+from bench.databases import Databases
 from bench.options import Options
 from bench.payout_provider import FakePayoutProvider
 from bench.webhook_kill9 import RETRY_SECONDS, Sink
@@ -219,21 +219,18 @@ def run(kind: str, options: Options) -> list[report.Figure]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """`--child URL` is one scheduler process; anything else is `python -m bench schedulers`."""
     import argparse
 
     parser = argparse.ArgumentParser(prog="python -m bench.schedulers", description=__doc__.splitlines()[0])
-    parser.add_argument("--db", default="sqlite", choices=(*KINDS, "both"))
-    parser.add_argument("--seconds", type=float, default=600.0)
     parser.add_argument("--child", metavar="URL", help=argparse.SUPPRESS)
-    args = parser.parse_args(argv)
+    args, rest = parser.parse_known_args(argv)
     if args.child:
         child(args.child)
         return 0
-    figures_all = []
-    for kind in KINDS if args.db == "both" else (args.db,):
-        figures_all += run(kind, Options(seconds=args.seconds))
-    print("\n" + report.table(figures_all))
-    return 0 if all(figure.met is not False for figure in figures_all) else 1
+    from bench.__main__ import standalone
+
+    return standalone("schedulers", rest)
 
 
 if __name__ == "__main__":
