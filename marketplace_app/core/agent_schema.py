@@ -8,7 +8,8 @@ against them. Neither may make the server do I/O or unbounded work:
   refuses such a schema when it is accepted;
 - `pattern`, `patternProperties` and `format: regex` run on RE2 (`core/safe_regex.py`), never `re`;
 - `uniqueItems` hashes the items instead of comparing every pair;
-- every keyword evaluated spends from a time budget (`agent_schema_check_ms`): running out is
+- every keyword evaluated spends from a budget of this thread's CPU time (`agent_schema_check_ms`,
+  so a busy machine does not turn a valid answer into a refusal): running out is
   an answer, not a hung thread;
 - `format` stays an annotation on documents (draft 2020-12's default), so no format check runs.
 """
@@ -108,7 +109,7 @@ def validate_against(schema: object, instance: object, *, field: str = "output_s
 
 @contextmanager
 def _time_budget() -> Iterator[None]:
-    token = _DEADLINE.set(time.monotonic() + get_settings().agent_schema_check_ms / 1000)
+    token = _DEADLINE.set(time.thread_time() + get_settings().agent_schema_check_ms / 1000)
     try:
         yield
     finally:
@@ -117,7 +118,7 @@ def _time_budget() -> Iterator[None]:
 
 def _spend() -> None:
     deadline = _DEADLINE.get()
-    if deadline is not None and time.monotonic() >= deadline:
+    if deadline is not None and time.thread_time() >= deadline:
         raise _OutOfTime
 
 

@@ -135,11 +135,11 @@ def test_references_inside_the_schema_resolve_under_a_root_id_and_through_dynami
 ])
 def test_hostile_documents_are_checked_in_well_under_a_second(schema, document):
     # when
-    started = time.perf_counter()
+    started = time.thread_time()  # CPU time of this thread: a loaded CI machine does not count
     outcome = validate_against(schema, document)
 
     # then it was checked (and the pattern cases did not match)
-    assert time.perf_counter() - started < 0.5
+    assert time.thread_time() - started < 0.5
     assert outcome.unchecked is None
 
 

@@ -16,12 +16,12 @@ def test_a_backtracking_bomb_is_answered_in_linear_time(pattern):
     text = "a" * 50_000 + "!" if "a" in pattern else "x" * 50_000
 
     # when
-    started = time.perf_counter()
+    started = time.thread_time()  # CPU time of this thread: a loaded CI machine does not count
     matched = search(pattern, text)
 
     # then
     assert matched is False
-    assert time.perf_counter() - started < 0.5
+    assert time.thread_time() - started < 0.5
 
 
 @pytest.mark.parametrize(("pattern", "text", "matched"), [

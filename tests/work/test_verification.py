@@ -222,11 +222,11 @@ def test_a_backtracking_pattern_cannot_tie_up_submit(length):
     w.accept(operator, request_id)
 
     # when the answer is submitted
-    started = time.perf_counter()
+    started = time.thread_time()  # CPU time of this thread: a loaded CI machine does not count
     row = w.submit(operator, request_id, answer=(json.dumps("a" * length + "!"), "high"))
 
     # then it finished in well under a second, with the mismatch as the reason
-    assert time.perf_counter() - started < 1.0
+    assert time.thread_time() - started < 1.0
     assert row["status"] == "disputed"
     assert "does not match output_schema" in row["result"]["verification"]["reasons"][0]
     assert_ledger_balanced()
