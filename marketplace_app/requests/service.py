@@ -315,9 +315,11 @@ def cancel_request(session: Session, *, ctx: Reader, request_id: str) -> RowMapp
     always be cancelled; accepted ones only within `rules.CANCEL_GRACE` of acceptance.
 
     Raises:
+        Forbidden: A dashboard member who may only read.
         NotFound: Not this project's request.
         InvalidState: Any other state (409 when a concurrent call changed it first).
     """
+    require_may_act(ctx, "cancel requests")
     row = get_request(session, ctx=ctx, request_id=request_id)
     moment = now()
     refusal = rules.cancel_refusal(row, at=moment)
@@ -342,7 +344,12 @@ def shown_status(row: RowMapping) -> str:
 
 
 def rate_request(session: Session, *, ctx: Reader, request_id: str, score: int, comment: str | None) -> None:
-    """Rate a completed request once (score 1–5, optional comment of at most 500 characters)."""
+    """Rate a completed request once (score 1–5, optional comment of at most 500 characters).
+
+    Raises:
+        Forbidden: A dashboard member who may only read.
+    """
+    require_may_act(ctx, "rate requests")
     if not isinstance(score, int) or isinstance(score, bool) or not 1 <= score <= 5:
         raise ValidationFailed("score must be a whole number from 1 to 5")
     if comment is not None and len(comment) > MAX_COMMENT_LENGTH:

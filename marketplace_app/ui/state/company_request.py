@@ -47,8 +47,8 @@ def request_detail(session: Session, actor: CompanyActor, *, mode: str, request_
         "has_result": "result" in body,
         "result": result_view(body["result"]) if "result" in body else ResultView(),
         "human": operator_stats(body["human"]) if "human" in body else [],
-        "can_cancel": rules.can_cancel(row, at=now()),
-        "can_rate": rules.can_rate(row),
+        "can_cancel": actor.can_write and rules.can_cancel(row, at=now()),
+        "can_rate": actor.can_write and rules.can_rate(row),
         "rating": _rating(row),
     }
 
