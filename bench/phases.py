@@ -54,10 +54,11 @@ CREATE_STEPS = [
     ("Session.commit (the write transactions)", "sqlmodel", "Session.commit"),
 ]
 GET_STEPS = [
-    ("auth + rate limit (own write transaction)", A, "agent_context"),
-    ("read_request (read-only transaction)", R, "read_request"),
+    ("get_request (key, rate limit and read: one read-only connection)", R, "get_request"),
+    ("  authenticate_key", A, "authenticate_key"), ("  count_call (rate limit)", A, "count_call"),
     ("  requests.get_request", S, "get_request"), ("  requests.timeline", S, "timeline"),
     ("  views.detail", "marketplace_app.requests.views", "detail"),
+    ("  model_response (checked against RequestPublic, serialised)", R, "model_response"),
 ]
 
 
@@ -163,8 +164,7 @@ def handoff_phases() -> tuple[Tenant, tuple[float, float], tuple[float, float]]:
     ids = create_requests(tenant, 500)
 
     def read(number: int) -> None:
-        ctx = agent.agent_context(_agent_request(tenant))
-        routes.get_request(request_id=ids[number % len(ids)], agent=ctx)
+        routes.get_request(request_id=ids[number % len(ids)], request=_agent_request(tenant))
 
     probes = Probes(GET_STEPS)
     get_times = timed_calls(read, probes)

@@ -3,9 +3,12 @@ rate limit (`X-RateLimit-*` on every agent response, through api/ratelimits.py).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated
 
 from fastapi import Depends, Request
+from sqlalchemy import Connection
 
 from marketplace_app.api.ratelimits import publish
 from marketplace_app.companies.keys import KeyContext, authenticate_key, touch_last_used
@@ -36,13 +39,47 @@ def agent_context(request: Request) -> KeyContext:
     """
     with read_only_connection() as connection:
         ctx = authenticate_key(connection, api_key(request))
+    record_use(ctx)
+    count_call(request, ctx)
+    return ctx
+
+
+@contextmanager
+def agent_reading(request: Request) -> Iterator[tuple[Connection, KeyContext]]:
+    """`agent_context` for a read route: the key is checked and the call counted on the read-only
+    connection the route then reads with, so a read costs one connection and one transaction.
+
+    The key's use is recorded once that connection is closed: SQLite's pool holds one connection,
+    and a write inside the read would wait for it.
+
+    Raises:
+        Unauthorized: Missing or invalid key.
+        RateLimited: Over the limit (`Retry-After` and `X-RateLimit-*` set).
+        ServiceUnavailable: The shared rate limiter (Redis) did not answer.
+    """
+    ctx = None
+    try:
+        with read_only_connection() as connection:
+            ctx = authenticate_key(connection, api_key(request))
+            count_call(request, ctx)
+            yield connection, ctx
+    finally:
+        if ctx is not None:
+            record_use(ctx)
+
+
+def record_use(ctx: KeyContext) -> None:
+    """Write the key's `last_used_at` when the recorded one is a minute old (else write nothing)."""
     if ctx.use_unrecorded(now()):
         with unit_of_work() as session:
             touch_last_used(session, ctx.key_id)
+
+
+def count_call(request: Request, ctx: KeyContext) -> None:
+    """Count the call against the key's hourly limit, publish the headers, refuse it past the limit."""
     usage = ratelimit.hit(subject=ctx.key_id, limit=ctx.rate_limit_per_hour)
     publish(request, usage)
     ratelimit.refuse_if_over(usage)
-    return ctx
 
 
 Agent = Annotated[KeyContext, Depends(agent_context)]

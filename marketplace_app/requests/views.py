@@ -7,7 +7,7 @@ import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Connection, bindparam, func, select
 from sqlmodel import Session
 
 from marketplace_app.core.clock import isoformat
@@ -23,6 +23,10 @@ from marketplace_app.uploads import links
 
 REQUESTS = Request.__table__
 AVAILABILITY_TTL_SECONDS = 10.0
+# Built once: `GET /v1/requests/{id}` runs them for every request an operator has taken.
+OPERATOR_PUBLIC_ID = select(OperatorProfile.public_id).where(OperatorProfile.user_id == bindparam("operator_id"))
+OPERATOR_RECORD = select(func.count(), func.avg(REQUESTS.c.rating)).where(
+    REQUESTS.c.operator_id == bindparam("operator_id"), REQUESTS.c.status == RequestStatus.completed)
 _availability: dict[str, tuple[float, int]] = {}
 
 
@@ -65,8 +69,8 @@ def summary(row: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def detail(session: Session, row: Mapping[str, Any], timeline: Sequence[Mapping[str, Any]], *, audience: str,
-           base_url: str | None = None) -> dict[str, Any]:
+def detail(session: Session | Connection, row: Mapping[str, Any], timeline: Sequence[Mapping[str, Any]], *,
+           audience: str, base_url: str | None = None) -> dict[str, Any]:
     """`GET /v1/requests/{id}`: the seed's shape with `human` and `result` when present, plus the timeline.
 
     `result.files` carries each proof file with a signed link issued to `audience` (the buyer who
@@ -92,7 +96,8 @@ def detail(session: Session, row: Mapping[str, Any], timeline: Sequence[Mapping[
     return body
 
 
-def with_file_links(session: Session, row: Mapping[str, Any], *, audience: str, base_url: str) -> dict[str, Any]:
+def with_file_links(session: Session | Connection, row: Mapping[str, Any], *, audience: str,
+                    base_url: str) -> dict[str, Any]:
     """The stored result with its upload ids replaced by files the reader can open (signed links)."""
     result = dict(row["result"])
     if "files" not in result:  # a simulated or hand-made result names no files: keep the seed's shape
@@ -109,14 +114,13 @@ def _rating(row: Mapping[str, Any]) -> dict[str, Any] | None:
     return {"score": row["rating"], "comment": row["rating_comment"]}
 
 
-def _human(session: Session, row: Mapping[str, Any]) -> dict[str, Any] | None:
+def _human(session: Session | Connection, row: Mapping[str, Any]) -> dict[str, Any] | None:
     if row["mode"] == "test" and row["status"] != RequestStatus.matching and row["accepted_at"] is not None:
         return dict(SIMULATED_OPERATOR)
     if row["operator_id"] is None:
         return None
-    public_id = session.execute(select(OperatorProfile.public_id).where(
-        OperatorProfile.user_id == row["operator_id"])).scalar_one()
-    completed, average = session.execute(select(func.count(), func.avg(REQUESTS.c.rating)).where(
-        REQUESTS.c.operator_id == row["operator_id"], REQUESTS.c.status == RequestStatus.completed)).one()
+    operator = {"operator_id": row["operator_id"]}
+    public_id = session.execute(OPERATOR_PUBLIC_ID, operator).scalar_one()
+    completed, average = session.execute(OPERATOR_RECORD, operator).one()
     return {"id": public_id, "avg_response_quality": round(float(average), 1) if average is not None else None,
             "tasks_completed": completed}

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Connection, bindparam, select
 from sqlmodel import Session
 
 from marketplace_app.core.clock import EPOCH, isoformat, now
@@ -35,6 +35,10 @@ _SEPARATOR = "|"
 # Images open in the browser (and as thumbnails); anything else is downloaded, never rendered
 # on our origin.
 INLINE_TYPES = frozenset({"image/jpeg", "image/png", "image/webp"})
+UPLOADS = Upload.__table__
+# Columns, not entities: the agent's read of a request runs on a bare connection.
+LISTED_UPLOADS = select(UPLOADS.c.id, UPLOADS.c.filename, UPLOADS.c.content_type, UPLOADS.c.size_bytes).where(
+    UPLOADS.c.id.in_(bindparam("upload_ids", expanding=True)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,11 +92,11 @@ def verify(token: str) -> LinkClaim:
     return claim
 
 
-def file_entries(session: Session, upload_ids: Sequence[str], *, request_id: str, audience: str,
+def file_entries(session: Session | Connection, upload_ids: Sequence[str], *, request_id: str, audience: str,
                  base_url: str) -> list[dict[str, Any]]:
     """The files of a result as the API shows them: `id`, `name`, `content_type`, `size`, `url`, `expires_at`."""
     rows = {row.id: row for row in session.execute(
-        select(Upload).where(Upload.id.in_(list(upload_ids)))).scalars()} if upload_ids else {}
+        LISTED_UPLOADS, {"upload_ids": list(upload_ids)})} if upload_ids else {}
     entries = []
     for upload_id in upload_ids:
         upload = rows.get(upload_id)

@@ -16,7 +16,7 @@ from sqlalchemy import event, select
 
 from marketplace_app.companies.models import ApiKey
 from marketplace_app.core import clock
-from marketplace_app.core.db import get_engine, unit_of_work
+from marketplace_app.core.db import READ_ONLY_OPTION, get_engine, unit_of_work
 from marketplace_app.ratelimit.counters import KEY_PREFIX
 from marketplace_app.settings import get_settings
 from tests.conftest import ON_POSTGRES
@@ -161,3 +161,49 @@ def test_an_unanswering_redis_is_503_service_unavailable_and_nothing_runs(api, m
     assert_error(response, status=503, code="service_unavailable")
     assert response.headers["retry-after"] == "5"
     assert h.business_counts() == before
+
+
+@contextmanager
+def transactions() -> Iterator[list[bool]]:
+    """One entry per transaction the app begins while the block runs (True when read-only)."""
+    begun: list[bool] = []
+
+    def record(connection) -> None:
+        begun.append(bool(connection.get_execution_options().get(READ_ONLY_OPTION)))
+
+    engine = get_engine()
+    event.listen(engine, "begin", record)
+    try:
+        yield begun
+    finally:
+        event.remove(engine, "begin", record)
+
+
+def test_a_get_reads_the_key_and_the_request_in_one_read_only_transaction(api):
+    # given a request, and a key whose use was recorded by that call
+    clock.freeze(T0)
+    agent = h.make_agent(funded_cents=1_000)
+    request_id = h.created(api.post(REQUESTS, json=h.SEED_BODY, headers=agent.headers()))
+
+    # when the agent reads it
+    with transactions() as begun:
+        answer = api.get(f"{REQUESTS}/{request_id}", headers=agent.headers())
+
+    # then the key, the rate limit and the request were read in one transaction, a read-only one
+    assert answer.status_code == 200, answer.text
+    assert begun == [True]
+
+
+def test_a_get_of_an_unknown_request_still_records_the_keys_use(api):
+    # given a key never used
+    clock.freeze(T0)
+    agent = h.make_agent()
+
+    # when its first call reads a request that does not exist
+    answer = api.get(f"{REQUESTS}/req_{'0' * 24}", headers=agent.headers())
+
+    # then the call is refused, counted, and the key's use recorded after the read (SQLite's one
+    # pooled connection is free again by then)
+    assert_error(answer, status=404, code="not_found")
+    assert answer.headers["x-ratelimit-remaining"] == "999"
+    assert last_used_at(agent) == T0

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query
+from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, StrictStr
+from sqlalchemy import Connection
+from starlette.responses import Response
 
 from marketplace_app.api.access import access
-from marketplace_app.api.agent import Agent
+from marketplace_app.api.agent import Agent, agent_reading
 from marketplace_app.api.idempotent import fingerprint, run_idempotent
-from marketplace_app.core.db import unit_of_work
+from marketplace_app.api.responses import model_response
+from marketplace_app.core.db import read_only_connection, unit_of_work
 from marketplace_app.requests import expiry, pricing, views
 from marketplace_app.requests import service as requests
 from marketplace_app.requests.models import RequestStatus
@@ -76,11 +79,16 @@ def list_requests(
 
 
 @router.get("/requests/{request_id}", openapi_extra=AGENT, responses=_errors(401, 404, 429),
-            response_model=RequestPublic,
-             response_model_exclude_unset=True)
-def get_request(request_id: str, agent: Agent) -> dict[str, Any]:
+            response_model=RequestPublic, response_model_exclude_unset=True)
+def get_request(request_id: str, request: Request) -> Response:
     """Current status, result and timeline. An unmatched request past its window is expired and refunded now."""
-    return read_request(agent, request_id)
+    # The hot read: the key, the rate limit and the read share one read-only connection, and the
+    # answer is checked against the model in this thread (one trip through the threadpool in all).
+    with agent_reading(request) as (connection, agent):
+        body = _current_detail(connection, agent, request_id[:40])
+    if isinstance(body, str):
+        body = _expire_then_read(agent, body)
+    return model_response(RequestPublic, body, exclude_unset=True)
 
 
 def _reader(agent) -> str:
@@ -89,13 +97,23 @@ def _reader(agent) -> str:
 
 def read_request(agent, request_id: str) -> dict[str, Any]:
     """Read a request, expiring it first if its match window has passed (the sweep would do the same)."""
-    with unit_of_work(read_only=True) as session:
-        row = requests.get_request(session, ctx=agent, request_id=request_id[:40])
-        if not requests.is_overdue(row):
-            return views.detail(session, row, requests.timeline(session, row["id"]), audience=_reader(agent))
+    with read_only_connection() as connection:
+        body = _current_detail(connection, agent, request_id[:40])
+    return _expire_then_read(agent, body) if isinstance(body, str) else body
+
+
+def _current_detail(connection: Connection, agent, request_id: str) -> dict[str, Any] | str:
+    """The request's detail, or its id when it is overdue and must be expired (a write) first."""
+    row = requests.get_request(connection, ctx=agent, request_id=request_id)
+    if requests.is_overdue(row):
+        return row["id"]
+    return views.detail(connection, row, requests.timeline(connection, row["id"]), audience=_reader(agent))
+
+
+def _expire_then_read(agent, request_id: str) -> dict[str, Any]:
     with unit_of_work() as session:
-        expiry.expire_unmatched(session, request_ids=[row["id"]])
-        row = requests.get_request(session, ctx=agent, request_id=row["id"])
+        expiry.expire_unmatched(session, request_ids=[request_id])
+        row = requests.get_request(session, ctx=agent, request_id=request_id)
         return views.detail(session, row, requests.timeline(session, row["id"]), audience=_reader(agent))
 
 
