@@ -25,10 +25,10 @@ from sqlalchemy import ColumnElement, Connection, Engine, MetaData, Result, Tabl
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
-from sqlalchemy.pool import QueuePool
 from sqlmodel import Session, SQLModel
 
 from marketplace_app.core.errors import HandoffError
+from marketplace_app.core.fifo_pool import FifoQueuePool
 from marketplace_app.settings import get_settings
 
 NAMING_CONVENTION = {
@@ -67,7 +67,7 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(
             url,
             connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
-            poolclass=QueuePool, pool_size=1, max_overflow=0, pool_timeout=120,
+            poolclass=FifoQueuePool, pool_size=1, max_overflow=0, pool_timeout=120,
         )
         _tune_sqlite(engine, writer_lock_path=_writer_lock_path(url))
         return engine
