@@ -27,6 +27,8 @@ TRANSFERS = LedgerTransfer.__table__
 ENTRIES = LedgerEntry.__table__
 HOLDS = LedgerHold.__table__
 _INSERT_TRANSFER = insert(TRANSFERS).returning(TRANSFERS.c.id)
+_INSERT_ENTRIES = insert(ENTRIES)
+_INSERT_HOLD = insert(HOLDS)
 _CREDIT = update(ACCOUNTS).where(ACCOUNTS.c.id == bindparam("account")).values(
     balance_cents=ACCOUNTS.c.balance_cents + bindparam("delta"))
 # The balance check is the update itself: it matches only while the account covers the debit.
@@ -140,7 +142,7 @@ def _write_transfer(session: Session, idempotency_key: str, kind: str, reason: s
     transfer_id = session.execute(_INSERT_TRANSFER, {
         "idempotency_key": idempotency_key, "kind": kind, "reason": reason[:300], "reference_type": reference_type,
         "reference_id": reference_id, "created_at": created_at}).scalar_one()
-    session.execute(insert(ENTRIES), [
+    session.execute(_INSERT_ENTRIES, [
         {"transfer_id": transfer_id, "from_account_id": leg.from_account_id, "to_account_id": leg.to_account_id,
          "amount_cents": leg.amount_cents, "created_at": created_at}
         for leg in legs
@@ -193,10 +195,10 @@ def place_hold(session: Session, *, hold_id: str, source: AccountRef, escrow: Ac
     transfer(session, idempotency_key=f"hold:{hold_id}:place", kind="escrow_hold", reason=reason,
              legs=[Leg(source_id, escrow_id, amount_cents)], reference_type=reference_type, reference_id=reference_id,
              savepoint=savepoint)
-    session.execute(insert(HOLDS).values(
-        id=hold_id, source_account_id=source_id, escrow_account_id=escrow_id, amount_cents=amount_cents,
-        state=HoldState.pending, reference_type=reference_type, reference_id=reference_id, created_at=now(),
-    ))
+    session.execute(_INSERT_HOLD, {
+        "id": hold_id, "source_account_id": source_id, "escrow_account_id": escrow_id, "amount_cents": amount_cents,
+        "state": HoldState.pending, "reference_type": reference_type, "reference_id": reference_id,
+        "created_at": now()})
     return hold_id
 
 
