@@ -17,13 +17,15 @@ from sqlalchemy import event
 from marketplace_app.api.routes import requests as routes
 from marketplace_app.core.db import get_engine
 from marketplace_app.requests.schemas import RequestCreate
+from tests.conftest import ON_POSTGRES
 from tests.ledger.helpers import assert_ledger_balanced
 from tests.requests import helpers as h
 
 # Reads: the key's record (with the advisory lock on PostgreSQL), the project, the fee tier's
 # spend, the webhook endpoints. Writes: request, timeline, event, budget use, two balances,
-# transfer, entry, hold, the idempotency record.
-MAX_STATEMENTS = 14
+# transfer, entry, hold, the idempotency record; on PostgreSQL the transfer, its entry and the
+# hold are one statement.
+MAX_STATEMENTS = 12 if ON_POSTGRES else 14
 
 
 @contextmanager
@@ -47,7 +49,7 @@ def create(ctx: Any, key: str) -> None:
     assert response.status_code == 201, response.body
 
 
-def test_a_create_with_a_key_runs_at_most_fourteen_statements_all_built_once():
+def test_a_create_with_a_key_runs_a_few_statements_all_built_once():
     # given a funded agent whose first create has warmed every cache (accounts, skills)
     agent = h.make_agent(funded_cents=10_000)
     ctx = agent.context()
