@@ -21,11 +21,11 @@ from tests.conftest import ON_POSTGRES
 from tests.ledger.helpers import assert_ledger_balanced
 from tests.requests import helpers as h
 
-# Reads: the key's record (with the advisory lock on PostgreSQL), the project, the fee tier's
-# spend, the webhook endpoints. Writes: request, timeline, event, budget use, two balances,
+# Reads: the key's record (with the advisory lock on PostgreSQL), the project with the fee tier's
+# spend (one SELECT), the webhook endpoints. Writes: request, timeline, event, budget use, two balances,
 # transfer, entry, hold, the idempotency record; on PostgreSQL the transfer, its entry and the
 # hold are one statement.
-MAX_STATEMENTS = 12 if ON_POSTGRES else 14
+MAX_STATEMENTS = 11 if ON_POSTGRES else 13
 
 
 @contextmanager
