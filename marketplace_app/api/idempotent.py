@@ -4,7 +4,9 @@ A call with a key takes it, acts and stores its response in one transaction (one
 stored response exists exactly when its effect does.
 A retry with the same key and body gets the stored response (`Idempotent-Replayed: true`); a
 duplicate that arrives while the first call is still running is `409 idempotency_in_progress`
-(with `Retry-After`) and never runs; a different body is `409 conflict`. Refusals (4xx) are not
+(with `Retry-After`) and leaves nothing behind (on PostgreSQL it never acts; on SQLite, where it
+waits for the first call's write transaction, it may act and is rolled back); a different body is
+`409 conflict`. Refusals (4xx) are not
 stored: nothing happened, the transaction rolls back whole, and a retry may succeed.
 """
 
@@ -17,7 +19,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlmodel import Session
 
-from marketplace_app.core.db import get_engine, unit_of_work
+from marketplace_app.core.db import get_engine, read_only_connection, unit_of_work
 from marketplace_app.core.errors import Conflict
 from marketplace_app.idempotency import service as idempotency
 
@@ -39,22 +41,35 @@ def run_idempotent(*, principal: str, key: str | None, request_hash: str, status
     if key is None:
         with unit_of_work() as session:
             return JSONResponse(action(session), status_code=status_code)
-    looked_free = False
-    if get_engine().dialect.name != "postgresql":
-        # SQLite: look without writing first. A write transaction waits behind every writer, the
-        # in-flight first call included; having seen the key free tells `take` that call was in flight.
-        with unit_of_work(read_only=True) as session:
-            stored = idempotency.lookup(session, principal, key, request_hash)
-        if stored is not None:
-            return _replay(stored)
-        looked_free = True
-    with unit_of_work() as session:
-        stored = idempotency.take(session, principal, key, request_hash, looked_free=looked_free)
-        if stored is None:
-            body = action(session)
-            idempotency.store(session, principal, key, request_hash, status_code, body)
+    if get_engine().dialect.name == "postgresql":
+        with unit_of_work() as session:
+            stored = idempotency.take(session, principal, key, request_hash, looked_free=False)
+            if stored is None:
+                body = action(session)
+                idempotency.store(session, principal, key, request_hash, status_code, body)
+        return _replay(stored) if stored is not None else JSONResponse(body, status_code=status_code)
+    return _run_on_sqlite(principal, key, request_hash, status_code, action)
+
+
+def _run_on_sqlite(principal: str, key: str, request_hash: str, status_code: int,
+                   action: Callable[[Session], dict[str, Any]]) -> JSONResponse:
+    # Look without writing first: a write transaction waits behind every writer, the in-flight first
+    # call included. A record that `store` then finds holding the key appeared meanwhile: that call
+    # was in flight when this one arrived (409), and the rollback takes back what this one did.
+    with read_only_connection() as connection:
+        stored = idempotency.lookup(connection, principal, key, request_hash)
     if stored is not None:
         return _replay(stored)
+    try:
+        with unit_of_work() as session:
+            body = action(session)
+            idempotency.store(session, principal, key, request_hash, status_code, body)
+    except Exception:
+        # A duplicate whose first call was in flight answers 409 even when its own run failed.
+        with read_only_connection() as connection:
+            if idempotency.lookup(connection, principal, key, request_hash) is not None:
+                raise idempotency.in_progress() from None
+        raise
     return JSONResponse(body, status_code=status_code)
 
 

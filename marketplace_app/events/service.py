@@ -15,6 +15,7 @@ from marketplace_app.core.ids import new_id
 from marketplace_app.events.models import Event
 
 EVENTS = Event.__table__
+_INSERT_EVENTS = insert(EVENTS)  # built once: every create runs it
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +44,7 @@ def emit(session: Session, events: Sequence[NewEvent]) -> list[str]:
              "company_id": event.company_id, "request_id": event.request_id,
              "operator_id": event.operator_id, "mode": event.mode,
              "data": event.data, "created_at": moment} for event in events]
-    session.execute(insert(EVENTS), rows)
+    session.execute(_INSERT_EVENTS, rows)
     enqueue(session, [{**row, "callback_url": event.callback_url,
                        "callback_secret_sealed": event.callback_secret_sealed}
                       for row, event in zip(rows, events, strict=True)])

@@ -22,7 +22,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Integer, Row, bindparam, cast, delete, func, literal_column, select, update
+from sqlalchemy import Connection, Integer, Row, bindparam, cast, delete, func, literal_column, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
 
 from marketplace_app.core.clock import now
@@ -41,6 +43,21 @@ IN_PROGRESS_RETRY_AFTER_SECONDS = 1
 ADVISORY_LOCK_CLASS = 0x1D3
 _TRY_LOCK = select(func.pg_try_advisory_xact_lock(literal_column(str(ADVISORY_LOCK_CLASS)),
                                                    cast(bindparam("key"), Integer)))
+_LOCK = func.pg_try_advisory_xact_lock(literal_column(str(ADVISORY_LOCK_CLASS)), cast(bindparam("lock"), Integer))
+# Built once (a create runs them on every call with a key): building a statement costs more than
+# running one of these.
+_RECORD_COLUMNS = (RECORDS.c.id, RECORDS.c.request_hash, RECORDS.c.status_code, RECORDS.c.response_body,
+                   RECORDS.c.expires_at)
+_RECORD = select(*_RECORD_COLUMNS).where(RECORDS.c.principal == bindparam("principal"),
+                                         RECORDS.c.key == bindparam("key"))
+# PostgreSQL: the advisory lock and the record in one round trip (one row whether or not a record
+# exists). The record is read from the statement's snapshot, taken before the lock: a first call
+# that committed in between is not seen, acts again and is refused by `store` as in flight.
+_LOCK_AND_RECORD = (select(_LOCK.label("locked"), *_RECORD_COLUMNS)
+                    .select_from(select(literal_column("1").label("one")).subquery()
+                                 .outerjoin(RECORDS, (RECORDS.c.principal == bindparam("principal"))
+                                            & (RECORDS.c.key == bindparam("key")))))
+_stores: dict[str, Any] = {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +90,7 @@ def request_hash(*parts: Any) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def lookup(session: Session, principal: str, key: str, request_hash: str) -> StoredResponse | None:
+def lookup(session: Session | Connection, principal: str, key: str, request_hash: str) -> StoredResponse | None:
     """Return the stored response for `key`, or None when the key is free (new, or its record expired).
 
     Only reads, so it may run in a read-only unit of work.
@@ -108,9 +125,15 @@ def take(session: Session, principal: str, key: str, request_hash: str, *,
             one arrived).
     """
     _check(principal, key)
-    if is_postgres(session) and not session.execute(_TRY_LOCK, {"key": _lock_key(principal, key)}).scalar_one():
-        raise _in_progress()
-    row = _record(session, principal, key)
+    if is_postgres(session):
+        row = session.execute(_LOCK_AND_RECORD, {"lock": _lock_key(principal, key), "principal": principal,
+                                                 "key": key}).one()
+        if not row.locked:
+            raise in_progress()
+        if row.id is None:
+            return None
+    else:
+        row = _record(session, principal, key)
     if row is None:
         return None
     if row.expires_at <= now():
@@ -118,25 +141,50 @@ def take(session: Session, principal: str, key: str, request_hash: str, *,
         return None
     answer = _answer(row, request_hash)
     if looked_free and not is_postgres(session):
-        raise _in_progress()
+        raise in_progress()
     return answer
 
 
 def store(session: Session, principal: str, key: str, request_hash: str, status_code: int, body: dict[str, Any], *,
           ttl_hours: int = DEFAULT_TTL_HOURS) -> None:
-    """Store the response of a call that `take()` let act, in the transaction of its effect.
+    """Store the response of a call that acted with the key free, in the transaction of its effect.
+
+    The key was free when this call looked (`take()`, or `lookup()` before the write transaction on
+    SQLite): an expired record still holding it is replaced; a live one was written by a call that
+    was in flight meanwhile.
 
     Raises:
-        IdempotencyInProgress: Another call stored a response for the key meanwhile (a call of a
-            process that claimed keys the old way); this call's transaction must roll back.
+        Conflict: That call had another request (as `take()` would have said).
+        IdempotencyInProgress: That call had this request; this call's transaction must roll back.
     """
     moment = now()
-    stored = insert_ignore(session, RECORDS, {
+    stored = session.execute(_store_statement(session), {
         "principal": principal, "key": key, "request_hash": request_hash, "status_code": status_code,
         "response_body": body, "created_at": moment, "expires_at": moment + timedelta(hours=ttl_hours),
-    }, conflict=["principal", "key"], returning=[RECORDS.c.id]).scalar_one_or_none()
+        "now": moment}).scalar_one_or_none()
     if stored is None:
-        raise _in_progress()
+        row = _record(session, principal, key)
+        if row is not None and row.request_hash != request_hash:
+            raise _conflict()
+        raise in_progress()
+
+
+def _store_statement(session: Session) -> Any:
+    """INSERT the record, or replace an expired one holding the key; RETURNING its id (none when a
+    live record holds the key). Built once per dialect."""
+    dialect = session.get_bind().dialect.name
+    statement = _stores.get(dialect)
+    if statement is None:
+        builder = pg_insert if dialect == "postgresql" else sqlite_insert
+        insert = builder(RECORDS).values({column: bindparam(column) for column in (
+            "principal", "key", "request_hash", "status_code", "response_body", "created_at", "expires_at")})
+        replaced = ("request_hash", "status_code", "response_body", "created_at", "expires_at")
+        statement = insert.on_conflict_do_update(
+            index_elements=[RECORDS.c.principal, RECORDS.c.key],
+            set_={column: insert.excluded[column] for column in replaced},
+            where=RECORDS.c.expires_at <= bindparam("now")).returning(RECORDS.c.id)
+        _stores[dialect] = statement
+    return statement
 
 
 def _lock_key(principal: str, key: str) -> int:
@@ -174,7 +222,7 @@ def claim(session: Session, principal: str, key: str, request_hash: str, *,
     # A concurrent first attempt inserted its claim between our read and our insert.
     row = _record(session, principal, key)
     if row is None:
-        raise _in_progress()
+        raise in_progress()
     return _answer(row, request_hash)
 
 
@@ -190,7 +238,7 @@ def complete(session: Session, claimed: Claim, status_code: int, body: dict[str,
     updated = session.execute(update(RECORDS).where(*_is(claimed)).values(
         status_code=status_code, response_body=body, expires_at=moment + timedelta(hours=ttl_hours)))
     if updated.rowcount != 1:
-        raise _in_progress()
+        raise in_progress()
 
 
 def release(session: Session, claimed: Claim) -> None:
@@ -203,21 +251,24 @@ def purge_expired(session: Session) -> int:
     return session.execute(delete(RECORDS).where(RECORDS.c.expires_at <= now())).rowcount
 
 
-def _record(session: Session, principal: str, key: str) -> Row[Any] | None:
-    return session.execute(select(RECORDS.c.id, RECORDS.c.request_hash, RECORDS.c.status_code,
-                                  RECORDS.c.response_body, RECORDS.c.expires_at)
-                           .where(RECORDS.c.principal == principal, RECORDS.c.key == key)).one_or_none()
+def _record(session: Session | Connection, principal: str, key: str) -> Row[Any] | None:
+    return session.execute(_RECORD, {"principal": principal, "key": key}).one_or_none()
 
 
 def _answer(row: Row[Any], request_hash: str) -> StoredResponse:
     if row.request_hash != request_hash:
-        raise Conflict("This Idempotency-Key was already used with a different request; use a new key")
+        raise _conflict()
     if row.status_code == IN_PROGRESS_STATUS:
-        raise _in_progress()
+        raise in_progress()
     return StoredResponse(status_code=row.status_code, response_body=row.response_body)
 
 
-def _in_progress() -> IdempotencyInProgress:
+def _conflict() -> Conflict:
+    return Conflict("This Idempotency-Key was already used with a different request; use a new key")
+
+
+def in_progress() -> IdempotencyInProgress:
+    """The refusal of a duplicate that arrived while the first call with its key was in flight."""
     return IdempotencyInProgress(
         "A request with this Idempotency-Key is still being processed; retry it shortly to get its response",
         headers={"Retry-After": str(IN_PROGRESS_RETRY_AFTER_SECONDS)})

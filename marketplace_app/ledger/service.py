@@ -10,14 +10,16 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Engine, bindparam, event, insert, literal, or_, select, update
 from sqlmodel import Session
 
 from marketplace_app.core.clock import now
-from marketplace_app.core.db import after_commit, insert_ignore
+from marketplace_app.core.db import after_commit, insert_ignore, is_postgres
 from marketplace_app.core.errors import InsufficientFunds, NotFound, StateConflict
 from marketplace_app.ledger.models import HoldState, LedgerAccount, LedgerEntry, LedgerHold, LedgerTransfer, OwnerType
 from marketplace_app.settings import get_settings
@@ -27,6 +29,9 @@ TRANSFERS = LedgerTransfer.__table__
 ENTRIES = LedgerEntry.__table__
 HOLDS = LedgerHold.__table__
 _INSERT_TRANSFER = insert(TRANSFERS).returning(TRANSFERS.c.id)
+_INSERT_ENTRIES = insert(ENTRIES)
+_INSERT_HOLD = insert(HOLDS)
+HOLD_KIND = "escrow_hold"
 _CREDIT = update(ACCOUNTS).where(ACCOUNTS.c.id == bindparam("account")).values(
     balance_cents=ACCOUNTS.c.balance_cents + bindparam("delta"))
 # The balance check is the update itself: it matches only while the account covers the debit.
@@ -140,7 +145,7 @@ def _write_transfer(session: Session, idempotency_key: str, kind: str, reason: s
     transfer_id = session.execute(_INSERT_TRANSFER, {
         "idempotency_key": idempotency_key, "kind": kind, "reason": reason[:300], "reference_type": reference_type,
         "reference_id": reference_id, "created_at": created_at}).scalar_one()
-    session.execute(insert(ENTRIES), [
+    session.execute(_INSERT_ENTRIES, [
         {"transfer_id": transfer_id, "from_account_id": leg.from_account_id, "to_account_id": leg.to_account_id,
          "amount_cents": leg.amount_cents, "created_at": created_at}
         for leg in legs
@@ -179,6 +184,27 @@ def _raise_insufficient(session: Session, account: int, needed_cents: int) -> No
                             account_id=account, balance_cents=balance)
 
 
+def _place_hold_statement() -> Any:
+    """PostgreSQL: WITH the transfer (RETURNING its id), its one entry, INSERT the hold."""
+    placed = insert(TRANSFERS).values(
+        idempotency_key=bindparam("idempotency_key"), kind=HOLD_KIND, reason=bindparam("reason"),
+        reference_type=bindparam("reference_type"), reference_id=bindparam("reference_id"),
+        created_at=bindparam("created_at")).returning(TRANSFERS.c.id).cte("placed_transfer")
+    entry = insert(ENTRIES).from_select(
+        ["transfer_id", "from_account_id", "to_account_id", "amount_cents", "created_at"],
+        select(placed.c.id, bindparam("source_id", type_=ENTRIES.c.from_account_id.type),
+               bindparam("escrow_id", type_=ENTRIES.c.to_account_id.type),
+               bindparam("amount_cents", type_=ENTRIES.c.amount_cents.type),
+               bindparam("created_at", type_=ENTRIES.c.created_at.type))).cte("placed_entry")
+    return insert(HOLDS).values(
+        id=bindparam("hold_id"), source_account_id=bindparam("source_id"), escrow_account_id=bindparam("escrow_id"),
+        amount_cents=bindparam("amount_cents"), state=HoldState.pending, reference_type=bindparam("reference_type"),
+        reference_id=bindparam("reference_id"), created_at=bindparam("created_at")).add_cte(placed).add_cte(entry)
+
+
+_PLACE_HOLD = _place_hold_statement()
+
+
 def place_hold(session: Session, *, hold_id: str, source: AccountRef, escrow: AccountRef, amount_cents: int,
                reason: str, reference_type: str | None = None, reference_id: str | None = None,
                savepoint: bool = True) -> str:
@@ -190,13 +216,23 @@ def place_hold(session: Session, *, hold_id: str, source: AccountRef, escrow: Ac
         InsufficientFunds: `source` cannot cover the amount; nothing is written.
     """
     source_id, escrow_id = account_id(session, source), account_id(session, escrow)
-    transfer(session, idempotency_key=f"hold:{hold_id}:place", kind="escrow_hold", reason=reason,
-             legs=[Leg(source_id, escrow_id, amount_cents)], reference_type=reference_type, reference_id=reference_id,
-             savepoint=savepoint)
-    session.execute(insert(HOLDS).values(
-        id=hold_id, source_account_id=source_id, escrow_account_id=escrow_id, amount_cents=amount_cents,
-        state=HoldState.pending, reference_type=reference_type, reference_id=reference_id, created_at=now(),
-    ))
+    legs = [Leg(source_id, escrow_id, amount_cents)]
+    values = {"hold_id": hold_id, "idempotency_key": f"hold:{hold_id}:place", "reason": reason[:300],
+              "source_id": source_id, "escrow_id": escrow_id, "amount_cents": amount_cents,
+              "reference_type": reference_type, "reference_id": reference_id, "created_at": now()}
+    if not is_postgres(session):
+        transfer(session, idempotency_key=values["idempotency_key"], kind=HOLD_KIND, reason=reason, legs=legs,
+                 reference_type=reference_type, reference_id=reference_id, savepoint=savepoint)
+        session.execute(_INSERT_HOLD, {
+            "id": hold_id, "source_account_id": source_id, "escrow_account_id": escrow_id,
+            "amount_cents": amount_cents, "state": HoldState.pending, "reference_type": reference_type,
+            "reference_id": reference_id, "created_at": values["created_at"]})
+        return hold_id
+    _check_legs(legs)
+    with session.begin_nested() if savepoint else nullcontext():
+        _apply_balances(session, legs)
+        # PostgreSQL: the transfer, its entry and the hold in one round trip (one statement).
+        session.execute(_PLACE_HOLD, values)
     return hold_id
 
 

@@ -130,14 +130,13 @@ def create_request(session: Session, *, ctx: KeyContext, body: RequestCreate) ->
         InsufficientCredits: The company's available credit does not cover `max_price`.
     """
     price_cents = body.max_price_cents
-    project = _project(session, ctx, lock=not ctx.is_test)
+    project, spent_cents = _project(session, ctx, lock=not ctx.is_test)
     skill = catalogue.require_active_skill(session, body.skill)
     _check_policy(project, skill=skill, price_cents=price_cents)
     _check_information_policy(project, body.information_policy)
     if not ctx.is_test:
         _check_budget(session, project, price_cents=price_cents)
-    quote = fees.human_task_fee(price_cents, trailing_30d_spend_cents=trailing_spend_cents(
-        session, ctx.company_id, mode=ctx.mode))
+    quote = fees.human_task_fee(price_cents, trailing_30d_spend_cents=spent_cents)
     row = _new_row(ctx, body, project=project, price_cents=price_cents, quote=quote)
     # Inserts first, the rollup and the balances last: on PostgreSQL their row locks are held until
     # commit (always rollup rows before ledger accounts, as every status change takes them).
@@ -151,17 +150,24 @@ def create_request(session: Session, *, ctx: KeyContext, body: RequestCreate) ->
 
 _PROJECT = select(PROJECTS).where(PROJECTS.c.id == bindparam("project_id"))
 _LOCKED_PROJECT = _PROJECT.with_for_update()
+# The project and the company's spend over the fee tier's window (`trailing_spend_cents`) in one
+# statement: one round trip fewer on every create.
+_PROJECT_AND_SPEND = select(PROJECTS, spend.SPENT.scalar_subquery().label("trailing_spend_cents")).where(
+    PROJECTS.c.id == bindparam("project_id"))
 _INSERT_REQUEST = insert(REQUESTS)
 
 
-def _project(session: Session, ctx: KeyContext, *, lock: bool) -> RowMapping:
-    project = session.execute(_PROJECT, {"project_id": ctx.project_id}).mappings().one()
+def _project(session: Session, ctx: KeyContext, *, lock: bool) -> tuple[RowMapping, int]:
+    """The key's project (locked when budgets need it) and the company's trailing spend in the key's mode."""
+    project = session.execute(_PROJECT_AND_SPEND, {"project_id": ctx.project_id, **spend.spent_parameters(
+        ctx.company_id, mode=ctx.mode)}).mappings().one()
+    spent_cents = int(project["trailing_spend_cents"])
     has_caps = project["daily_budget_cents"] is not None or project["monthly_budget_cents"] is not None
     if lock and has_caps and is_postgres(session):
         # Budget checks read-then-write: serialise creates per project (SQLite's BEGIN IMMEDIATE
         # already does), and check against the project as it is once locked.
         project = session.execute(_LOCKED_PROJECT, {"project_id": ctx.project_id}).mappings().one()
-    return project
+    return project, spent_cents
 
 
 def _check_policy(project: RowMapping, *, skill: str, price_cents: int) -> None:

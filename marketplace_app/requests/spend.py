@@ -42,7 +42,7 @@ _BUDGET_USED = select(
     func.coalesce(func.sum(BUDGET.c.cents), 0),
 ).where(BUDGET.c.project_id == bindparam("owner"), BUDGET.c.mode == bindparam("mode"),
         BUDGET.c.day >= bindparam("since"))
-_SPENT = select(func.coalesce(func.sum(SPEND.c.cents), 0)).where(
+SPENT = select(func.coalesce(func.sum(SPEND.c.cents), 0)).where(
     SPEND.c.company_id == bindparam("owner"), SPEND.c.mode == bindparam("mode"), SPEND.c.day >= bindparam("since"))
 _upserts: dict[tuple[str, str], Any] = {}
 
@@ -64,8 +64,14 @@ def budget_used_cents(session: Session, project_id: str, *, mode: str) -> tuple[
 def trailing_spend_cents(session: Session, company_id: str, *, mode: str) -> int:
     """The company's completed spend in `mode` today and over the `fee_tier_window_days` UTC days
     before (never a shorter window than that many 24-hour days)."""
+    return int(session.execute(SPENT, spent_parameters(company_id, mode=mode)).scalar_one())
+
+
+def spent_parameters(company_id: str, *, mode: str) -> dict[str, Any]:
+    """The parameters of `SPENT` (a statement the create reads along with the project) for
+    `trailing_spend_cents`."""
     since = utc_day(now()) - timedelta(days=get_settings().fee_tier_window_days)
-    return int(session.execute(_SPENT, {"owner": company_id, "mode": mode, "since": since}).scalar_one())
+    return {"owner": company_id, "mode": mode, "since": since}
 
 
 # What `count_transition` reads of a moved row (a sweep returning few columns must include these).

@@ -40,6 +40,7 @@ TRANSITIONS: dict[S, frozenset[S]] = {
 EVENT_COLUMNS = ("id", "project_id", "company_id", "operator_id", "mode", "skill", "callback_url",
                  "callback_secret_sealed")
 TERMINAL = frozenset(status for status, targets in TRANSITIONS.items() if not targets)
+_INSERT_TIMELINE = insert(TIMELINE)  # built once: every create runs it
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,9 +119,9 @@ def _record(session: Session, rows: Sequence[RowMapping], *, previous: S | None,
 
 def record_creation(session: Session, row: Mapping[str, Any], *, actor: Actor) -> None:
     """Start the timeline of a new request (status `matching`) and emit `request.matching`."""
-    session.execute(insert(TIMELINE).values(request_id=row["id"], from_status=None, to_status=S.matching,
-                                            actor_type=actor.type, actor_id=actor.id, note="created",
-                                            created_at=row["created_at"]))
+    session.execute(_INSERT_TIMELINE, {"request_id": row["id"], "from_status": None, "to_status": S.matching,
+                                       "actor_type": actor.type, "actor_id": actor.id, "note": "created",
+                                       "created_at": row["created_at"]})
     events.emit(session, [event_for(row, S.matching)])
 
 

@@ -258,3 +258,41 @@ def test_an_expired_record_frees_its_key_for_take():
 
     # then the new response replaced it
     assert lookup() == idempotency.StoredResponse(201, {"id": "dep_2"})
+
+
+def store_after_looking(body: dict, *, request_hash: str = HASH) -> None:
+    """Store `body` with the key found free by a lookup before the write transaction, without `take`
+    (as the API does on SQLite, where the lookup runs before waiting for the writer lock)."""
+    with unit_of_work() as session:
+        idempotency.store(session, "com_1", "k", request_hash, 201, body)
+
+
+def test_a_call_that_looked_stores_over_an_expired_record_without_taking_the_key():
+    # given a response stored 25 hours ago, so a lookup finds the key free
+    clock.freeze(START)
+    assert take_and_store({"id": "dep_1"}) is None
+    clock.advance(timedelta(hours=25))
+    assert lookup() is None
+
+    # when the call that looked stores its response directly
+    store_after_looking({"id": "dep_2"})
+
+    # then its response replaced the expired one
+    assert lookup() == idempotency.StoredResponse(201, {"id": "dep_2"})
+    assert records() == 1
+
+
+def test_a_live_record_that_appeared_after_the_lookup_refuses_the_store():
+    # given a key found free by a call, then stored by the first call with it
+    assert lookup() is None
+    assert take_and_store({"id": "dep_1"}) is None
+
+    # when the call that looked stores: the first call was in flight when it arrived (409) ...
+    with pytest.raises(IdempotencyInProgress):
+        store_after_looking({"id": "dep_2"})
+    # ... unless it asked for something else: then the key is simply used for another request
+    with pytest.raises(Conflict):
+        store_after_looking({"id": "dep_3"}, request_hash=OTHER_HASH)
+
+    # and the first response stands
+    assert lookup() == idempotency.StoredResponse(201, {"id": "dep_1"})
