@@ -31,4 +31,13 @@ def verify_password(password_hash: str, password: str) -> bool:
         return False
 
 
-DUMMY_HASH = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1).hash("not-a-real-password")
+def dummy_hash() -> str:
+    """A hash made with this environment's own cost, for checking a password against no account:
+    Argon2 verifies with the cost written in the hash, so only this one spends the time a real
+    check spends and the answer does not tell whether the e-mail has an account."""
+    return _dummy_hash(get_settings().environment)
+
+
+@lru_cache
+def _dummy_hash(environment: Environment) -> str:
+    return _hasher(environment).hash("not-a-real-password")

@@ -19,7 +19,7 @@ from marketplace_app.core.errors import Conflict, Forbidden, NotFound, Unauthori
 from marketplace_app.core.ids import new_id, new_secret
 from marketplace_app.identity import throttle
 from marketplace_app.identity.models import AuthSession, LoginTicket, Role, User, UserStatus
-from marketplace_app.identity.passwords import DUMMY_HASH, hash_password, verify_password
+from marketplace_app.identity.passwords import dummy_hash, hash_password, verify_password
 from marketplace_app.operators import service as operators
 from marketplace_app.ratelimit import service as ratelimit
 from marketplace_app.ratelimit.service import Rule
@@ -126,7 +126,7 @@ def authenticate(session: Session, *, email: str, password: str, address: str) -
     user = None if "\x00" in email else session.execute(
         select(User).where(User.email == email)).scalar_one_or_none()
     if user is None:
-        verify_password(DUMMY_HASH, password)  # spend the same time as a real check
+        verify_password(dummy_hash(), password)  # spend the same time as a real check
     if user is None or not verify_password(user.password_hash, password):
         after_refusal(session, lambda kept: throttle.record_failure(kept, email=email, address=address))
         raise Unauthorized("Invalid e-mail or password")
