@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import Integer, func, select
+import pytest
+from sqlalchemy import Integer, create_engine, func, select, text
 
-from marketplace_app.core.db import metadata, unit_of_work
+from marketplace_app.core import db
+from marketplace_app.core.db import metadata, normalize_url, unit_of_work
 from tests import factories
-from tests.conftest import REFERENCE_TABLES, fresh_database
+from tests.conftest import ON_POSTGRES, REFERENCE_TABLES, _put_connections_away, fresh_database
+
+LOCK_KEY = 424_242
 
 
 def _write_a_funded_company() -> None:
@@ -55,3 +59,26 @@ def test_the_next_test_starts_with_empty_tables_and_ids_counting_from_the_start(
     assert _rows() == {}
     _write_a_funded_company()
     assert _newest_ids() == first_ids
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="SQLite has no server sessions: its connections close after every test")
+def test_what_a_test_leaves_on_a_pooled_connection_does_not_reach_the_next(schema_source: str, tmp_path: Path):
+    # given: a connection back in the pool holding a session-level advisory lock and a session setting
+    with db.get_engine().connect() as connection:
+        assert connection.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": LOCK_KEY}).scalar_one()
+        connection.execute(text("SET application_name = 'left-behind'"))
+        connection.commit()
+
+    # when: this test ends and the next one's database is made
+    _put_connections_away(db.get_engine())
+    fresh_database(schema_source, tmp_path)
+
+    # then: another session can take the lock, and the app's connections carry no setting of the last test
+    outsider = create_engine(normalize_url(schema_source))
+    try:
+        with outsider.connect() as connection:
+            assert connection.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": LOCK_KEY}).scalar_one()
+    finally:
+        outsider.dispose()
+    with db.get_engine().connect() as connection:
+        assert connection.execute(text("SHOW application_name")).scalar_one() != "left-behind"
