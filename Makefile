@@ -85,8 +85,10 @@ test-fast: .venv/.installed redis  ## Everything but the browser and slow tests
 test-e2e: setup browser  ## Browser tests in headless Chromium
 	python -m pytest -m e2e
 
+# SLOW_ARGS: more pytest arguments; .ci/run passes --ignore= for the real-clock tests it runs beside the fast suite.
+SLOW_ARGS ?=
 test-slow: .venv/.installed redis  ## The slow suites at CI size (run by .ci/run; see README "Tests")
-	python -m pytest -m slow
+	python -m pytest -m slow $(SLOW_ARGS)
 
 test-nightly: .venv/.installed redis  ## The slow suites at full size: 20 race rounds, 500x50 state machine, schemathesis at 1,000
 	python -m pytest -m "slow or nightly"

@@ -32,7 +32,7 @@ if ! as_postgres "$PGBIN/pg_ctl" -D "$PGROOT/data" status >/dev/null 2>&1; then
         -o "-h 127.0.0.1 -p $PGPORT -k $PGROOT -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" \
         start >&2
 fi
-for name in handoff_test handoff_bench; do
+for name in handoff_test handoff_test_clock handoff_bench; do
     as_postgres "$PGBIN/psql" -h 127.0.0.1 -p "$PGPORT" -U postgres -tAc \
         "SELECT 1 FROM pg_database WHERE datname = '$name'" | grep -q 1 \
         || as_postgres "$PGBIN/createdb" -h 127.0.0.1 -p "$PGPORT" -U postgres "$name"

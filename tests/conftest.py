@@ -2,7 +2,8 @@
 
 `DATABASE_URL` chooses the database (CI runs the suite once on each). SQLite:
 the schema is migrated once into a template file and copied for every test.
-PostgreSQL: migrated once, then every table is emptied before each test.
+PostgreSQL: migrated once, then every table is emptied before each test (in one round trip; the
+app's pooled connections stay open between tests, their session state discarded).
 Tests really commit, so race tests see what other connections see.
 """
 
@@ -21,7 +22,8 @@ import pytest
 import redis
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
 
 from marketplace_app.core import clock, db
 from marketplace_app.core.db import metadata, normalize_url
@@ -34,7 +36,10 @@ ON_POSTGRES = DATABASE_URL.startswith("postgres")
 # Seeded by migrations: on PostgreSQL each test gets them back as the migrations left them.
 REFERENCE_TABLES = frozenset({"skill"})
 _reference_rows: dict[str, list[dict]] = {}
-_sequences: list[str] = []
+# The reset's statements, built once per session (the schema does not change during it).
+_reset_sql: list[str] = []
+_DISCARD_SESSION_STATE = ("CLOSE ALL; SET SESSION AUTHORIZATION DEFAULT; RESET ALL; UNLISTEN *; "
+                          "SELECT pg_advisory_unlock_all(); DISCARD TEMP; DISCARD SEQUENCES")
 
 
 def migrate(url: str) -> None:
@@ -71,15 +76,16 @@ def _empty_postgres(connection) -> None:
     """Delete every row and restart every id sequence, as TRUNCATE … RESTART IDENTITY would, but about
     ten times faster on small tables (TRUNCATE makes new files). Triggers and foreign-key checks are off
     for this transaction only (`session_replication_role`, superuser), so the append-only guards of the
-    ledger do not refuse the reset."""
-    connection.execute(text("SET LOCAL session_replication_role = replica"))
-    for table in reversed(metadata.sorted_tables):
-        connection.execute(text(f'DELETE FROM "{table.name}"'))
-    if not _sequences:
-        _sequences.extend(connection.execute(text(
-            "SELECT sequencename FROM pg_sequences WHERE schemaname = 'public'")).scalars())
-    for sequence in _sequences:
-        connection.execute(text(f'ALTER SEQUENCE "{sequence}" RESTART'))
+    ledger do not refuse the reset. The ~55 statements go to the server as one string: one round trip
+    instead of one each cut the reset from ~50 ms to ~8 ms a test, about 2 minutes of the PostgreSQL suite."""
+    if not _reset_sql:
+        sequences = connection.execute(text(
+            "SELECT sequencename FROM pg_sequences WHERE schemaname = 'public'")).scalars()
+        _reset_sql.append("; ".join([
+            "SET LOCAL session_replication_role = replica",
+            *(f'DELETE FROM "{table.name}"' for table in reversed(metadata.sorted_tables)),
+            *(f'ALTER SEQUENCE "{sequence}" RESTART' for sequence in sequences)]))
+    connection.exec_driver_sql(_reset_sql[0])
 
 
 @pytest.fixture(autouse=True)
@@ -87,18 +93,40 @@ def database(schema_source: str, tmp_path: Path) -> Iterator[str]:
     """Give each test an empty migrated database and point the app at it."""
     yield fresh_database(schema_source, tmp_path)
     clock.unfreeze()
-    db.get_engine().dispose()
+    _put_connections_away(db.get_engine())
+
+
+def _put_connections_away(engine: Engine) -> None:
+    """After a test, close the app's connections, except on PostgreSQL when every one of them is back in the
+    pool: those stay open with their session state wiped (what `DISCARD ALL` does but for dropping prepared
+    statements, which psycopg keeps track of), because a new server process spends ~30 ms a test loading the
+    catalog again."""
+    if not ON_POSTGRES or engine.url != make_url(normalize_url(DATABASE_URL)) or engine.pool.checkedout():
+        engine.dispose()
+        return
+    connections = [engine.connect() for _ in range(engine.pool.checkedin())]
+    try:
+        for connection in connections:
+            connection.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql(_DISCARD_SESSION_STATE)
+    finally:
+        for connection in connections:
+            connection.close()
 
 
 def fresh_database(schema_source: str, folder: Path) -> str:
     """Empty the migrated database (PostgreSQL) or copy it into `folder` (SQLite); point the app at it."""
     if ON_POSTGRES:
-        engine = db.configure(schema_source, reuse=True)
+        engine = db.get_engine()
+        if engine.url != make_url(normalize_url(schema_source)):
+            engine = db.configure(schema_source)
         with engine.begin() as connection:
             _empty_postgres(connection)
             for name, rows in _reference_rows.items():
                 if rows:
                     connection.execute(metadata.tables[name].insert(), rows)
+        # What the app caches per database (ledger account ids, the catalogue) is gone with the rows; the
+        # caches forget it when told the engine was disposed, which the kept connections no longer do.
+        engine.dispatch.engine_disposed(engine)
         url = schema_source
     else:
         target = folder / "handoff.db"

@@ -8,7 +8,6 @@ database (not a Python lock, not SQLite's one connection per process) run throug
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import threading
 import time
@@ -38,7 +37,7 @@ from marketplace_app.requests import status as machine
 from marketplace_app.requests.models import Request, RequestStatus
 from tests import factories
 from tests.ledger.helpers import balance
-from tests.support import row_counts, shared_api
+from tests.support import in_environment, process_context, row_counts, shared_api
 
 REQUESTS_PATH = "/v1/requests"
 SEED_BODY: dict[str, Any] = {
@@ -348,14 +347,15 @@ def _process_main(url: str, calls: list[tuple[str, str, dict[str, str], Any]], s
 
 def burst_from_processes(url: str, calls: list[tuple[str, str, dict[str, str], Any]], *,
                          processes: int) -> Burst:
-    """Like `burst`, but the calls are spread over `processes` OS processes (spawned, each with its
+    """Like `burst`, but the calls are spread over `processes` OS processes (fresh, each with its
     own engine: on SQLite its own connection), all released together. Fails unless calls of at least
     two processes were in flight together."""
-    context = multiprocessing.get_context("spawn")
+    context = process_context()
     start = context.Barrier(processes + 1)
     results = context.Queue()
     shares = [calls[index::processes] for index in range(processes)]
-    workers = [context.Process(target=_process_main, args=(url, share, start, results, index), daemon=True)
+    workers = [context.Process(target=in_environment, daemon=True, args=(
+                   dict(os.environ), _process_main, url, share, start, results, index))
                for index, share in enumerate(shares)]
     for worker in workers:
         worker.start()

@@ -4,13 +4,12 @@ process, or separate OS processes with their own engines; both databases)."""
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import time
 from collections import Counter
 
 from marketplace_app.webhooks import delivery
-from tests.support import run_concurrently
+from tests.support import in_environment, process_context, run_concurrently
 from tests.webhooks.helpers import (
     DELIVERIES,
     attempts,
@@ -91,10 +90,11 @@ def _process_job(url: str, start, results, index: int) -> None:
 def test_concurrent_delivery_jobs_in_processes_attempt_each_delivery_exactly_once(client, receiver, database):
     # given
     ids = queue_events(client, receiver)
-    context = multiprocessing.get_context("spawn")
+    context = process_context()
     start = context.Barrier(3)
     results = context.Queue()
-    workers = [context.Process(target=_process_job, args=(database, start, results, index), daemon=True)
+    workers = [context.Process(target=in_environment, args=(dict(os.environ), _process_job, database, start,
+                                                            results, index), daemon=True)
                for index in range(2)]
 
     # when two processes start together
