@@ -8,7 +8,7 @@ import pytest
 
 from marketplace_app.companies import reports
 from marketplace_app.companies.keys import authenticate_key
-from marketplace_app.companies.models import Company, KeyMode
+from marketplace_app.companies.models import Company, KeyMode, MemberRole
 from marketplace_app.core import clock
 from marketplace_app.core.db import unit_of_work
 from marketplace_app.core.errors import NotFound
@@ -55,7 +55,7 @@ def test_spend_sums_live_max_prices_per_utc_day_and_leaves_out_refunded_and_test
     accept(create(live, price="2.50EUR", at=MONTH_DAY_3 - timedelta(days=2, hours=-1)))
     cancelled = create(live, price="5.00EUR", at=MONTH_DAY_3 - timedelta(days=1))
     with unit_of_work() as session:
-        owner = requests.CompanyScope(company_id=found.id, user_id="usr_x", mode="live")
+        owner = requests.CompanyScope(company_id=found.id, user_id="usr_x", mode="live", role=MemberRole.owner)
         requests.cancel_request(session, ctx=owner, request_id=cancelled)
     create(test, price="9.00EUR", at=MONTH_DAY_3)
     accept(create(live, price="4.00EUR", at=MONTH_DAY_3 - timedelta(days=40)))
