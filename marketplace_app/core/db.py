@@ -17,7 +17,7 @@ from __future__ import annotations
 import fcntl
 import os
 import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
@@ -232,6 +232,19 @@ def _write_again_after_refusal(session: Session) -> None:
 def after_commit(session: Session, callback: Callable[[], None]) -> None:
     """Run `callback` after the session's unit of work commits (never if it rolls back)."""
     session.info.setdefault(AFTER_COMMIT_KEY, []).append(callback)
+
+
+_BUILT: dict[tuple[str, Hashable], Any] = {}
+
+
+def built_once(session: Session, key: Hashable, build: Callable[[Callable[[Table], Any]], Any]) -> Any:
+    """The statement `build` makes with this database's `insert` (ON CONFLICT differs by dialect),
+    built once per database kind and `key`: on a hot path building costs more than running."""
+    dialect = session.get_bind().dialect.name
+    statement = _BUILT.get((dialect, key))
+    if statement is None:
+        statement = _BUILT[(dialect, key)] = build(pg_insert if dialect == "postgresql" else sqlite_insert)
+    return statement
 
 
 def insert_ignore(session: Session, table: Table, values: Mapping[str, Any], *, conflict: list[str],

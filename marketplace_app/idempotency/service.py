@@ -23,12 +23,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Integer, Row, bindparam, cast, delete, func, literal_column, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
 
 from marketplace_app.core.clock import now
-from marketplace_app.core.db import insert_ignore, is_postgres
+from marketplace_app.core.db import built_once, insert_ignore, is_postgres
 from marketplace_app.core.errors import Conflict, IdempotencyInProgress, ValidationFailed
 from marketplace_app.idempotency.models import IdempotencyRecord
 
@@ -41,8 +39,6 @@ IN_PROGRESS_STATUS = 102
 IN_PROGRESS_RETRY_AFTER_SECONDS = 1
 # The first number of pg_try_advisory_xact_lock(int, int) names what is locked: Idempotency-Keys.
 ADVISORY_LOCK_CLASS = 0x1D3
-_TRY_LOCK = select(func.pg_try_advisory_xact_lock(literal_column(str(ADVISORY_LOCK_CLASS)),
-                                                   cast(bindparam("key"), Integer)))
 _LOCK = func.pg_try_advisory_xact_lock(literal_column(str(ADVISORY_LOCK_CLASS)), cast(bindparam("lock"), Integer))
 # Built once (a create runs them on every call with a key): building a statement costs more than
 # running one of these.
@@ -57,7 +53,6 @@ _LOCK_AND_RECORD = (select(_LOCK.label("locked"), *_RECORD_COLUMNS)
                     .select_from(select(literal_column("1").label("one")).subquery()
                                  .outerjoin(RECORDS, (RECORDS.c.principal == bindparam("principal"))
                                             & (RECORDS.c.key == bindparam("key")))))
-_stores: dict[str, Any] = {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,20 +166,18 @@ def store(session: Session, principal: str, key: str, request_hash: str, status_
 
 def _store_statement(session: Session) -> Any:
     """INSERT the record, or replace an expired one holding the key; RETURNING its id (none when a
-    live record holds the key). Built once per dialect."""
-    dialect = session.get_bind().dialect.name
-    statement = _stores.get(dialect)
-    if statement is None:
-        builder = pg_insert if dialect == "postgresql" else sqlite_insert
-        insert = builder(RECORDS).values({column: bindparam(column) for column in (
-            "principal", "key", "request_hash", "status_code", "response_body", "created_at", "expires_at")})
-        replaced = ("request_hash", "status_code", "response_body", "created_at", "expires_at")
-        statement = insert.on_conflict_do_update(
-            index_elements=[RECORDS.c.principal, RECORDS.c.key],
-            set_={column: insert.excluded[column] for column in replaced},
-            where=RECORDS.c.expires_at <= bindparam("now")).returning(RECORDS.c.id)
-        _stores[dialect] = statement
-    return statement
+    live record holds the key)."""
+    return built_once(session, "idempotency.store", _build_store)
+
+
+def _build_store(builder: Any) -> Any:
+    insert = builder(RECORDS).values({column: bindparam(column) for column in (
+        "principal", "key", "request_hash", "status_code", "response_body", "created_at", "expires_at")})
+    replaced = ("request_hash", "status_code", "response_body", "created_at", "expires_at")
+    return insert.on_conflict_do_update(
+        index_elements=[RECORDS.c.principal, RECORDS.c.key],
+        set_={column: insert.excluded[column] for column in replaced},
+        where=RECORDS.c.expires_at <= bindparam("now")).returning(RECORDS.c.id)
 
 
 def _lock_key(principal: str, key: str) -> int:

@@ -23,11 +23,10 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Table, bindparam, func, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
 
 from marketplace_app.core.clock import now
+from marketplace_app.core.db import built_once
 from marketplace_app.requests.models import BudgetUsage, CompanySpend, Request, RequestStatus
 from marketplace_app.settings import get_settings
 
@@ -44,7 +43,6 @@ _BUDGET_USED = select(
         BUDGET.c.day >= bindparam("since"))
 SPENT = select(func.coalesce(func.sum(SPEND.c.cents), 0)).where(
     SPEND.c.company_id == bindparam("owner"), SPEND.c.mode == bindparam("mode"), SPEND.c.day >= bindparam("since"))
-_upserts: dict[tuple[str, str], Any] = {}
 
 
 def utc_day(moment: datetime) -> date:
@@ -114,17 +112,15 @@ def _add(session: Session, table: Table, totals: Totals) -> None:
 
 
 def _upsert(session: Session, table: Table) -> Any:
-    dialect = session.get_bind().dialect.name
-    statement = _upserts.get((dialect, table.name))
-    if statement is None:
-        owner = table.c.project_id if table is BUDGET else table.c.company_id
-        builder = pg_insert if dialect == "postgresql" else sqlite_insert
-        insert = builder(table).values({owner: bindparam("owner"), table.c.mode: bindparam("mode"),
-                                        table.c.day: bindparam("day"), table.c.cents: bindparam("cents")})
-        statement = insert.on_conflict_do_update(index_elements=[owner, table.c.mode, table.c.day],
-                                                 set_={"cents": table.c.cents + insert.excluded.cents})
-        _upserts[(dialect, table.name)] = statement
-    return statement
+    return built_once(session, ("spend.add", table.name), lambda builder: _build_upsert(builder, table))
+
+
+def _build_upsert(builder: Any, table: Table) -> Any:
+    owner = table.c.project_id if table is BUDGET else table.c.company_id
+    insert = builder(table).values({owner: bindparam("owner"), table.c.mode: bindparam("mode"),
+                                    table.c.day: bindparam("day"), table.c.cents: bindparam("cents")})
+    return insert.on_conflict_do_update(index_elements=[owner, table.c.mode, table.c.day],
+                                        set_={"cents": table.c.cents + insert.excluded.cents})
 
 
 def recount(session: Session) -> tuple[Totals, Totals]:

@@ -8,7 +8,7 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, select
 
 from marketplace_app.api.idempotent import fingerprint
 from marketplace_app.core import clock
@@ -297,7 +297,7 @@ def test_a_duplicate_while_the_first_call_holds_the_key_is_409_at_once(api, agen
     headers = agent.headers(Idempotency_Key="held")
     ledger_before, before = journal_counts(), h.business_counts()
     with get_engine().connect() as first_call, first_call.begin():
-        first_call.execute(idempotency._TRY_LOCK, {"key": idempotency._lock_key(agent.project_id, "held")})
+        first_call.execute(select(idempotency._LOCK), {"lock": idempotency._lock_key(agent.project_id, "held")})
 
         # when the same call arrives meanwhile
         response = api.post(REQUESTS, json=h.SEED_BODY, headers=headers)

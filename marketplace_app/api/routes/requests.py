@@ -86,9 +86,7 @@ def get_request(request_id: str, request: Request) -> Response:
     # answer is checked against the model in this thread (one trip through the threadpool in all).
     with agent_reading(request) as (connection, agent):
         body = _current_detail(connection, agent, request_id[:40])
-    if isinstance(body, str):
-        body = _expire_then_read(agent, body)
-    return model_response(RequestPublic, body, exclude_unset=True)
+    return model_response(RequestPublic, _expired_if_overdue(agent, body), exclude_unset=True)
 
 
 def _reader(agent) -> str:
@@ -99,7 +97,7 @@ def read_request(agent, request_id: str) -> dict[str, Any]:
     """Read a request, expiring it first if its match window has passed (the sweep would do the same)."""
     with read_only_connection() as connection:
         body = _current_detail(connection, agent, request_id[:40])
-    return _expire_then_read(agent, body) if isinstance(body, str) else body
+    return _expired_if_overdue(agent, body)
 
 
 def _current_detail(connection: Connection, agent, request_id: str) -> dict[str, Any] | str:
@@ -110,7 +108,11 @@ def _current_detail(connection: Connection, agent, request_id: str) -> dict[str,
     return views.detail(connection, row, requests.timeline(connection, row["id"]), audience=_reader(agent))
 
 
-def _expire_then_read(agent, request_id: str) -> dict[str, Any]:
+def _expired_if_overdue(agent, body: dict[str, Any] | str) -> dict[str, Any]:
+    """The detail `_current_detail` read, or, given the id of an overdue request, expire it and read it again."""
+    if not isinstance(body, str):
+        return body
+    request_id = body
     with unit_of_work() as session:
         expiry.expire_unmatched(session, request_ids=[request_id])
         row = requests.get_request(session, ctx=agent, request_id=request_id)
