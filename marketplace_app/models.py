@@ -1,5 +1,6 @@
 """Imports every table so `SQLModel.metadata` is complete (Alembic and tests use this)."""
 
+from marketplace_app.agents.models import Agent
 from marketplace_app.audit.models import AuditEntry
 from marketplace_app.catalogue.models import Skill
 from marketplace_app.companies.models import ApiKey, Company, CompanyMember, Project
@@ -10,6 +11,7 @@ from marketplace_app.idempotency.models import IdempotencyRecord
 from marketplace_app.identity.models import AuthSession, LoginThrottle, LoginTicket, User
 from marketplace_app.kyc.models import KycSubmission
 from marketplace_app.ledger.models import LedgerAccount, LedgerEntry, LedgerHold, LedgerTransfer
+from marketplace_app.mail.models import EmailMessage, LinkToken
 from marketplace_app.operators.models import OperatorProfile
 from marketplace_app.ratelimit.models import RateLimitCounter
 from marketplace_app.requests.models import BudgetUsage, CompanySpend, Request, RequestEvent
@@ -20,12 +22,45 @@ from marketplace_app.webhooks.models import WebhookAttempt, WebhookDelivery, Web
 from marketplace_app.work.models import ContextView, WorkAssignment
 
 __all__ = [
-    "ApiKey", "AuditEntry",
-    "AuthSession", "BudgetUsage", "Company", "CompanyMember", "CompanySpend", "ContextView", "Dispute",
-    "DisputeJuror", "DisputeStep",
-    "Earning", "Event", "FileAccess", "IdempotencyRecord", "KycSubmission", "LedgerAccount", "LedgerEntry",
+    "Agent",
+    "ApiKey",
+    "AuditEntry",
+    "AuthSession",
+    "BudgetUsage",
+    "Company",
+    "CompanyMember",
+    "CompanySpend",
+    "ContextView",
+    "Dispute",
+    "DisputeJuror",
+    "DisputeStep",
+    "Earning",
+    "EmailMessage",
+    "Event",
+    "FileAccess",
+    "IdempotencyRecord",
+    "KycSubmission",
+    "LedgerAccount",
+    "LedgerEntry",
     "LedgerHold",
-    "LedgerTransfer", "LoginThrottle", "LoginTicket", "OperatorProfile", "Payout", "Project", "RateLimitCounter",
-    "Request", "RequestEvent", "SchedulerJob", "SchedulerLease", "Skill", "Upload", "User", "WaitlistEntry",
-    "WebhookAttempt", "WebhookDelivery", "WebhookEndpoint", "WorkAssignment",
+    "LedgerTransfer",
+    "LinkToken",
+    "LoginThrottle",
+    "LoginTicket",
+    "OperatorProfile",
+    "Payout",
+    "Project",
+    "RateLimitCounter",
+    "Request",
+    "RequestEvent",
+    "SchedulerJob",
+    "SchedulerLease",
+    "Skill",
+    "Upload",
+    "User",
+    "WaitlistEntry",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
+    "WorkAssignment",
 ]

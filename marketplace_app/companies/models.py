@@ -92,3 +92,5 @@ class ApiKey(SQLModel, table=True):
     last_used_at: datetime | None = None
     expires_at: datetime | None = None
     revoked_at: datetime | None = None
+    scopes: list[str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    """What an agent key may do (`agents.models.KeyScope`); None for project keys: everything."""

@@ -88,11 +88,15 @@ def create_project(session: Session, *, company_id: str, name: str, **settings: 
 
 
 def issue_key(session: Session, *, project_id: str, name: str, mode: KeyMode = KeyMode.live,
-              expires_at: datetime | None = None) -> IssuedKey:
-    """Create an API key for a project; the returned secret is the only copy."""
+              expires_at: datetime | None = None, scopes: list[str] | None = None) -> IssuedKey:
+    """Create an API key for a project; the returned secret is the only copy.
+
+    `scopes` narrows an agent key (`agents.models.KeyScope`); None leaves a project key unrestricted.
+    """
     secret = f"pk_{mode}_{secrets.token_urlsafe(KEY_BYTES)}"
     key = ApiKey(id=new_id("key"), project_id=project_id, name=name, mode=mode, prefix=secret[:12],
-                 last4=secret[-4:], key_hash=keyed_hash("api_key", secret), expires_at=expires_at)
+                 last4=secret[-4:], key_hash=keyed_hash("api_key", secret), expires_at=expires_at,
+                 scopes=scopes)
     session.add(key)
     session.flush()
     return IssuedKey(key=key, secret=secret)

@@ -1,0 +1,1 @@
+"""Agents: marketplace identities owned by an organisation (a project with a public face)."""

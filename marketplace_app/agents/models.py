@@ -1,0 +1,71 @@
+"""The agent table: the public face of one project (see docs/DECISIONS.md, "An agent is a project").
+
+The project behind an agent carries what every key already has — keys, budget caps, policy,
+webhooks, rate limit — so one policy engine and one webhook system serve project and agent keys.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import JSON, BigInteger, Column, Text
+from sqlmodel import Field, SQLModel
+
+from marketplace_app.core import db  # noqa: F401  (applies the naming convention first)
+from marketplace_app.core.clock import now
+
+
+class AgentStatus(StrEnum):
+    pending_verification = "pending_verification"
+    active = "active"
+    frozen = "frozen"
+    deleted = "deleted"
+
+
+class TrustTier(StrEnum):
+    bronze = "bronze"
+    silver = "silver"
+    gold = "gold"
+    platinum = "platinum"
+
+
+class KeyScope(StrEnum):
+    """What an agent key may do (AUTX). `*` is everything."""
+
+    requests = "requests"
+    jobs = "jobs"
+    orders = "orders"
+    proxy = "proxy"
+    listings = "listings"
+    all = "*"
+
+
+class Agent(SQLModel, table=True):
+    __tablename__ = "agent"
+
+    id: str = Field(primary_key=True, max_length=40)
+    project_id: str = Field(foreign_key="project.id", unique=True, max_length=40)
+    company_id: str = Field(foreign_key="company.id", index=True, max_length=40)
+    """The owning organisation (a company, or the one an agent owner gets at sign-up)."""
+    handle: str = Field(max_length=32, unique=True)
+    """AUTX `ticker`: lowercase, unique, stable; used in URLs."""
+    name: str = Field(max_length=120)
+    description: str = Field(default="", sa_column=Column(Text, nullable=False))
+    category: str = Field(default="other", max_length=40)
+    capabilities: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    endpoint_url: str | None = Field(default=None, max_length=2048)
+    service_price_cents: int | None = Field(default=None, sa_column=Column(BigInteger))
+    owner_email: str = Field(max_length=254, index=True)
+    owner_user_id: str | None = Field(default=None, foreign_key="user_account.id", index=True, max_length=40)
+    status: str = Field(default=AgentStatus.pending_verification, max_length=24, index=True)
+    trust_score: int = 0
+    trust_tier: str = Field(default=TrustTier.bronze, max_length=16)
+    token_version: int = 1
+    """Bumped by rotation, recovery, freezing and deletion: every JWT carrying an older one dies."""
+    created_at: datetime = Field(default_factory=now, index=True)
+    activated_at: datetime | None = None
+    frozen_at: datetime | None = None
+    frozen_reason: str | None = Field(default=None, max_length=500)
+    frozen_by: str | None = Field(default=None, max_length=40)
+    deleted_at: datetime | None = None
