@@ -1,6 +1,6 @@
 """Imports every table so `SQLModel.metadata` is complete (Alembic and tests use this)."""
 
-from marketplace_app.agents.models import Agent
+from marketplace_app.agents.models import Agent, TrustChange
 from marketplace_app.audit.models import AuditEntry
 from marketplace_app.catalogue.models import Skill
 from marketplace_app.companies.models import ApiKey, Company, CompanyMember, Project
@@ -56,6 +56,7 @@ __all__ = [
     "SchedulerJob",
     "SchedulerLease",
     "Skill",
+    "TrustChange",
     "Upload",
     "User",
     "WaitlistEntry",

@@ -1,8 +1,8 @@
-"""Agents (the public face of a project), the e-mail outbox, single-use link tokens, key scopes
+"""Agents (the public face of a project), their trust history, the e-mail outbox, single-use link tokens, key scopes
 
 Revision ID: 0013
 Revises: 0012
-Create Date: 2026-12-07 19:53:36.545013
+Create Date: 2026-12-07 19:56:10.677044
 """
 from collections.abc import Sequence
 
@@ -90,6 +90,22 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_agent_owner_user_id'), ['owner_user_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_agent_status'), ['status'], unique=False)
 
+    op.create_table('agent_trust_change',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('agent_id', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+    sa.Column('at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('score_before', sa.Integer(), nullable=False),
+    sa.Column('score_after', sa.Integer(), nullable=False),
+    sa.Column('tier_after', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('cause', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+    sa.Column('detail', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
+    sa.Column('subject_id', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=True),
+    sa.ForeignKeyConstraint(['agent_id'], ['agent.id'], name=op.f('fk_agent_trust_change_agent_id_agent')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_agent_trust_change'))
+    )
+    with op.batch_alter_table('agent_trust_change', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_agent_trust_change_agent_id'), ['agent_id'], unique=False)
+
     with op.batch_alter_table('api_key', schema=None) as batch_op:
         batch_op.add_column(sa.Column('scopes', sa.JSON(), nullable=True))
 
@@ -101,6 +117,10 @@ def downgrade() -> None:
     with op.batch_alter_table('api_key', schema=None) as batch_op:
         batch_op.drop_column('scopes')
 
+    with op.batch_alter_table('agent_trust_change', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_agent_trust_change_agent_id'))
+
+    op.drop_table('agent_trust_change')
     with op.batch_alter_table('agent', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_agent_status'))
         batch_op.drop_index(batch_op.f('ix_agent_owner_user_id'))

@@ -69,3 +69,21 @@ class Agent(SQLModel, table=True):
     frozen_reason: str | None = Field(default=None, max_length=500)
     frozen_by: str | None = Field(default=None, max_length=40)
     deleted_at: datetime | None = None
+
+
+class TrustChange(SQLModel, table=True):
+    """One change of an agent's trust score, with its cause (`GET /v1/agents/me/trust-history`)."""
+
+    __tablename__ = "agent_trust_change"
+
+    id: int | None = Field(default=None, primary_key=True)
+    agent_id: str = Field(foreign_key="agent.id", index=True, max_length=40)
+    at: datetime = Field(default_factory=now)
+    score_before: int
+    score_after: int
+    tier_after: str = Field(max_length=16)
+    cause: str = Field(max_length=40)
+    """What moved it: `activated`, `request_completed`, `rating_received`, `dispute_won`, …"""
+    detail: str = Field(default="", max_length=300)
+    subject_id: str | None = Field(default=None, max_length=40)
+    """The request, job or dispute that caused it, when there is one."""

@@ -8,19 +8,22 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Connection, bindparam, or_, select, update
 from sqlmodel import Session
 
+from marketplace_app.agents.models import Agent, AgentStatus
 from marketplace_app.companies.models import ApiKey, KeyStatus, Project
 from marketplace_app.core.clock import now
 from marketplace_app.core.crypto import keyed_hash
-from marketplace_app.core.errors import Unauthorized
+from marketplace_app.core.errors import Forbidden, Unauthorized
 
 KEYS = ApiKey.__table__
 PROJECTS = Project.__table__
+AGENTS = Agent.__table__
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 # Built once: every agent call runs it, and building a statement costs more than running it.
 KEY_BY_HASH = (
     select(KEYS.c.id, KEYS.c.project_id, PROJECTS.c.company_id, KEYS.c.mode, PROJECTS.c.rate_limit_per_hour,
-           KEYS.c.last_used_at)
+           KEYS.c.last_used_at, KEYS.c.scopes, AGENTS.c.id.label("agent_id"), AGENTS.c.status.label("agent_status"))
     .join(PROJECTS, PROJECTS.c.id == KEYS.c.project_id)
+    .outerjoin(AGENTS, AGENTS.c.project_id == KEYS.c.project_id)
     .where(KEYS.c.key_hash == bindparam("key_hash"), KEYS.c.status.in_([KeyStatus.active, KeyStatus.rotating]),
            or_(KEYS.c.expires_at.is_(None), KEYS.c.expires_at > bindparam("moment")))
 )
@@ -41,6 +44,10 @@ class KeyContext:
     rate_limit_per_hour: int
     last_used_at: datetime | None = None
     """When the key's use was last recorded, as read at authentication."""
+    agent_id: str | None = None
+    """The agent whose key this is; None for a plain project key."""
+    scopes: tuple[str, ...] | None = None
+    """What an agent key may do (`agents.models.KeyScope`); None: everything (project keys)."""
 
     @property
     def is_test(self) -> bool:
@@ -71,8 +78,24 @@ def authenticate_key(session: Session | Connection, secret: str | None) -> KeyCo
     row = session.execute(KEY_BY_HASH, {"key_hash": keyed_hash("api_key", secret), "moment": now()}).one_or_none()
     if row is None:
         raise Unauthorized("Missing or invalid API key")
+    if row.agent_id is not None:
+        _require_usable_agent(row.agent_status)
     return KeyContext(key_id=row.id, project_id=row.project_id, company_id=row.company_id, mode=row.mode,
-                      rate_limit_per_hour=row.rate_limit_per_hour, last_used_at=row.last_used_at)
+                      rate_limit_per_hour=row.rate_limit_per_hour, last_used_at=row.last_used_at,
+                      agent_id=row.agent_id, scopes=tuple(row.scopes) if row.scopes is not None else None)
+
+
+class AgentFrozen(Forbidden):
+    """Staff froze the agent: every call is refused until they unfreeze it."""
+
+    code = "agent_frozen"
+
+
+def _require_usable_agent(status: str) -> None:
+    if status == AgentStatus.frozen:
+        raise AgentFrozen("This agent is frozen by Handoff staff; its owner can see why on the dashboard")
+    if status != AgentStatus.active:
+        raise Unauthorized("Missing or invalid API key")
 
 
 def touch_last_used(session: Session, key_id: str) -> None:
