@@ -11,6 +11,7 @@ work="$(mktemp -d)"
 log="$work/run-prod.log"
 export ENVIRONMENT=production
 export SECRET_KEY="$(python3 -c 'import secrets; print(secrets.token_urlsafe(48))')"
+export JWT_KEYS="smoke:$(python3 -c 'import secrets; print(secrets.token_urlsafe(48))')" JWT_CURRENT_KID=smoke
 export DATABASE_URL="sqlite:///$work/handoff.db"
 export APP_URL="http://localhost:$PORT" API_URL="http://localhost:$PORT"
 export SCHEDULER_ENABLED=false

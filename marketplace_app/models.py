@@ -1,6 +1,6 @@
 """Imports every table so `SQLModel.metadata` is complete (Alembic and tests use this)."""
 
-from marketplace_app.agents.models import Agent, TrustChange
+from marketplace_app.agents.models import Agent, KeyRecoveryRequest, TrustChange
 from marketplace_app.audit.models import AuditEntry
 from marketplace_app.catalogue.models import Skill
 from marketplace_app.companies.models import ApiKey, Company, CompanyMember, Project
@@ -39,6 +39,7 @@ __all__ = [
     "Event",
     "FileAccess",
     "IdempotencyRecord",
+    "KeyRecoveryRequest",
     "KycSubmission",
     "LedgerAccount",
     "LedgerEntry",

@@ -208,6 +208,42 @@ class Settings(BaseSettings):
     payout_provider_token: str = ""
     payout_provider_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
 
+    # tokens (issue 14): agents' JWTs (agents/tokens.py) and key recovery. JWT_KEYS is
+    # "kid:secret,kid:secret"; new tokens are signed with JWT_CURRENT_KID and any listed kid still
+    # verifies, so keys rotate by settings: add a kid, make it current, drop the old one once its
+    # last token has expired (AGENT_TOKEN_TTL_SECONDS later). Development and test derive one key
+    # from SECRET_KEY when JWT_KEYS is unset; production refuses to start without real ones.
+    jwt_keys: Annotated[dict[str, str], NoDecode] = {}
+    jwt_current_kid: str = ""
+    jwt_issuer: str = "handoff"
+    agent_token_ttl_seconds: int = Field(default=3600, ge=60, le=86_400)
+    # A key recovery link lives this long, and one e-mail address may ask for one this often.
+    key_recovery_token_minutes: int = Field(default=15, ge=1, le=1440)
+    key_recovery_window_hours: int = Field(default=24, ge=1, le=24 * 30)
+
+    @field_validator("jwt_keys", mode="before")
+    @classmethod
+    def _split_jwt_keys(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        pairs = [part.strip().partition(":") for part in value.split(",") if part.strip()]
+        if any(not kid or not secret for kid, _, secret in pairs):
+            raise ValueError("JWT_KEYS must read 'kid:secret,kid:secret'")
+        return {kid.strip(): secret.strip() for kid, _, secret in pairs}
+
+    @model_validator(mode="after")
+    def _jwt_keys_are_real(self) -> Settings:
+        if self.jwt_keys and self.jwt_current_kid not in self.jwt_keys:
+            raise ValueError("JWT_CURRENT_KID must name one of the kids in JWT_KEYS")
+        if self.environment is Environment.production:
+            if not self.jwt_keys:
+                raise ValueError("JWT_KEYS and JWT_CURRENT_KID must be set in production")
+            for kid, secret in self.jwt_keys.items():
+                if secret.strip().lower() in PLACEHOLDER_SECRETS or len(secret) < MIN_SECRET_LENGTH:
+                    raise ValueError(f"JWT key {kid!r} must be a random value of at least "
+                                     f"{MIN_SECRET_LENGTH} characters in production")
+        return self
+
     @model_validator(mode="after")
     def _secret_is_real(self) -> Settings:
         if self.environment is Environment.production:

@@ -16,6 +16,9 @@ from pathlib import Path
 
 os.environ.setdefault("ENVIRONMENT", "test")
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-used-anywhere-else-0123456789")
+# Agent JWT keys (agents/tokens.py): set, so the tests that run with ENVIRONMENT=production start.
+os.environ.setdefault("JWT_KEYS", "test1:test-only-jwt-key-not-used-anywhere-else-0123456789")
+os.environ.setdefault("JWT_CURRENT_KID", "test1")
 os.environ["SCHEDULER_ENABLED"] = "false"
 
 import pytest

@@ -87,3 +87,14 @@ class TrustChange(SQLModel, table=True):
     detail: str = Field(default="", max_length=300)
     subject_id: str | None = Field(default=None, max_length=40)
     """The request, job or dispute that caused it, when there is one."""
+
+
+class KeyRecoveryRequest(SQLModel, table=True):
+    """When an e-mail address last asked for key recovery (`POST /v1/agents/recover-key`): one a
+    window per address, whether or not it owns agents (so the answer reveals nothing)."""
+
+    __tablename__ = "agent_key_recovery_request"
+
+    email_hash: str = Field(primary_key=True, max_length=64)
+    """The keyed hash of the normalised address: a stranger's typing is not kept in clear."""
+    requested_at: datetime

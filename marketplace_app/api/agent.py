@@ -1,4 +1,4 @@
-"""Agent authentication (`Authorization: Bearer pk_…` or `X-API-Key`) with the key's hourly
+"""Agent authentication (`Authorization: Bearer pk_…`, an agent JWT, or `X-API-Key`) with the key's hourly
 rate limit (`X-RateLimit-*` on every agent response, through api/ratelimits.py)."""
 
 from __future__ import annotations
@@ -10,15 +10,16 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy import Connection
 
+from marketplace_app.agents.keys import authenticate
 from marketplace_app.api.ratelimits import publish
-from marketplace_app.companies.keys import KeyContext, authenticate_key, touch_last_used
+from marketplace_app.companies.keys import KeyContext, touch_last_used
 from marketplace_app.core.clock import now
 from marketplace_app.core.db import read_only_connection, unit_of_work
 from marketplace_app.ratelimit import service as ratelimit
 
 
 def api_key(request: Request) -> str | None:
-    """The key from `Authorization: Bearer …`, else from `X-API-Key`."""
+    """The key or agent JWT from `Authorization: Bearer …`, else the key from `X-API-Key`."""
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() == "bearer" and token.strip():
         return token.strip()
@@ -38,7 +39,7 @@ def agent_context(request: Request) -> KeyContext:
         ServiceUnavailable: The shared rate limiter (Redis) did not answer.
     """
     with read_only_connection() as connection:
-        ctx = authenticate_key(connection, api_key(request))
+        ctx = authenticate(connection, api_key(request))
     record_use(ctx)
     count_call(request, ctx)
     return ctx
@@ -60,7 +61,7 @@ def agent_reading(request: Request) -> Iterator[tuple[Connection, KeyContext]]:
     ctx = None
     try:
         with read_only_connection() as connection:
-            ctx = authenticate_key(connection, api_key(request))
+            ctx = authenticate(connection, api_key(request))
             count_call(request, ctx)
             yield connection, ctx
     finally:

@@ -13,7 +13,7 @@ from typing import Protocol
 
 from sqlmodel import Session
 
-from marketplace_app.companies.keys import authenticate_key
+from marketplace_app.agents.keys import authenticate
 from marketplace_app.identity.service import user_for_token
 
 
@@ -30,13 +30,13 @@ class Credential(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class ApiKeyCredential:
-    """An agent's `pk_…` key: revoked, expired or rotated past its grace ends it."""
+    """An agent's `pk_…` key or JWT: revoked, expired, rotated past its grace (a JWT: any rotation) ends it."""
 
     secret: str = field(repr=False)
 
     def recheck(self, session: Session) -> None:
-        """Authenticate the key again (see `companies.keys.authenticate_key`)."""
-        authenticate_key(session, self.secret)
+        """Authenticate the key or token again (see `agents.keys.authenticate`)."""
+        authenticate(session, self.secret)
 
 
 @dataclass(frozen=True, slots=True)

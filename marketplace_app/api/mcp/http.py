@@ -19,11 +19,11 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from marketplace_app.agents.keys import authenticate
 from marketplace_app.api.access import access
 from marketplace_app.api.agent import api_key
 from marketplace_app.api.errors import handoff_error_response
 from marketplace_app.api.mcp.server import TIMEOUT_SECONDS, build_server, headers_of
-from marketplace_app.companies.keys import authenticate_key
 from marketplace_app.core.db import unit_of_work
 from marketplace_app.core.errors import HandoffError
 
@@ -61,4 +61,4 @@ class McpEndpoint:
 def _check_key(secret: str | None) -> None:
     """Refuse a missing, unknown, revoked or expired key (each tool call is then counted by REST)."""
     with unit_of_work(read_only=True) as session:
-        authenticate_key(session, secret)
+        authenticate(session, secret)

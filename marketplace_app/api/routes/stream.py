@@ -26,10 +26,11 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from starlette.concurrency import run_in_threadpool
 from starlette.websockets import WebSocketState
 
+from marketplace_app.agents.keys import authenticate
 from marketplace_app.api.access import access
 from marketplace_app.api.deps import SESSION_COOKIE
 from marketplace_app.companies.access import resolve_actor
-from marketplace_app.companies.keys import authenticate_key, touch_last_used
+from marketplace_app.companies.keys import touch_last_used
 from marketplace_app.core.db import unit_of_work
 from marketplace_app.core.errors import Forbidden, HandoffError, NotFound
 from marketplace_app.events import hub as events_hub
@@ -44,13 +45,14 @@ UNAUTHORIZED_CLOSE = 4401
 FORBIDDEN_CLOSE = 4403
 NOT_FOUND_CLOSE = 4404
 BEHIND_CLOSE = 4008
-MAX_TOKEN_LENGTH = 200
+# An agent's JWT (agents/tokens.py) is longer than a key or a session token.
+MAX_TOKEN_LENGTH = 2048
 
 
 def _key_scope(token: str) -> tuple[scopes.Scope, Credential]:
     credential = ApiKeyCredential(token[:MAX_TOKEN_LENGTH])
     with unit_of_work() as session:
-        ctx = authenticate_key(session, credential.secret)
+        ctx = authenticate(session, credential.secret)
         touch_last_used(session, ctx.key_id)
     return scopes.project_key(ctx.project_id, ctx.mode), credential
 
