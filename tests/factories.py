@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import itertools
+from dataclasses import dataclass
 
 from sqlmodel import Session
 
 from marketplace_app.companies import service as companies
 from marketplace_app.companies.models import Company, KeyMode, Project
+from marketplace_app.core.clock import now
+from marketplace_app.core.ids import new_id
 from marketplace_app.identity import service as identity
 from marketplace_app.identity.models import Role, User
 from marketplace_app.ledger import service as ledger
@@ -57,3 +60,38 @@ def fund(session: Session, *, company: Company, cents: int) -> None:
     target = ledger.account_id(session, companies.available_account(company.id))
     ledger.transfer(session, idempotency_key=f"test-fund:{company.id}:{next(_sequence)}", kind="deposit",
                     reason="Test funds", legs=[ledger.Leg(faucet, target, cents)])
+
+
+@dataclass(frozen=True, slots=True)
+class MadeAgent:
+    """An agent as a test sees it: the row's ids, its owner's address and its key's only secret."""
+
+    id: str
+    project_id: str
+    company_id: str
+    owner_email: str
+    key: str
+    key_id: str
+
+    def headers(self, credential: str | None = None) -> dict[str, str]:
+        """`Authorization: Bearer` with the agent's key, or with `credential` (a JWT, another key)."""
+        return {"Authorization": f"Bearer {credential or self.key}"}
+
+
+def make_agent(session: Session, *, company: Company, status: str = "active", handle: str | None = None,
+               owner_email: str | None = None, scopes: list[str] | None = None,
+               mode: KeyMode = KeyMode.live) -> MadeAgent:
+    """An agent of `company` (its own project), with one key of `mode` (scopes default to `*`)."""
+    from marketplace_app.agents.models import Agent
+
+    number = next(_sequence)
+    project = make_project(session, company=company, name=f"Agent {number}")
+    agent = Agent(id=new_id("agt"), project_id=project.id, company_id=company.id, handle=handle or f"agent{number}",
+                  name=f"Agent {number}", owner_email=owner_email or f"owner{number}@example.com", status=status,
+                  activated_at=now() if status != "pending_verification" else None)
+    session.add(agent)
+    session.flush()
+    issued = companies.issue_key(session, project_id=project.id, name="agent", mode=mode,
+                                 scopes=scopes if scopes is not None else ["*"])
+    return MadeAgent(id=agent.id, project_id=project.id, company_id=company.id, owner_email=agent.owner_email,
+                     key=issued.secret, key_id=issued.key.id)

@@ -30,6 +30,8 @@ from marketplace_app.mail import tokens as link_tokens
 from marketplace_app.settings import get_settings
 
 RECOVERY_PURPOSE = "key_recovery"
+# The mail that carries the new key, by what replaced it.
+KEY_MAIL_KINDS = {"rotation": "agent_key_rotated", "recovery": "agent_key_recovered"}
 RECOVERIES = KeyRecoveryRequest.__table__
 USABLE = (KeyStatus.active, KeyStatus.rotating)
 
@@ -148,7 +150,7 @@ def _finish(session: Session, agent: Agent, new: companies.IssuedKey, *, revoked
     """Bump the version (every older JWT dies), mail the key, record the event."""
     agent.token_version += 1
     session.flush()
-    mail.queue(session, to=agent.owner_email, subject=f"New API key for {agent.name}", kind=f"agent_key_{cause}",
+    mail.queue(session, to=agent.owner_email, subject=f"New API key for {agent.name}", kind=KEY_MAIL_KINDS[cause],
                text=(f"The API key of your agent {agent.name} (@{agent.handle}) was replaced ({cause}).\n\n"
                      f"New key: {new.secret}\n\nThe old key and every token issued with it no longer work. "
                      "Keep the key secret: Handoff shows it nowhere else."))

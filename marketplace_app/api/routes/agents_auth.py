@@ -44,7 +44,7 @@ class SessionIn(BaseModel):
 class RecoverIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    email: str = Field(min_length=3, max_length=254)
+    email: str = Field(min_length=3, max_length=254, pattern=r"^ *[^\s@\x00-\x1f]+@[^\s@\x00-\x1f]+ *$")
 
 
 class ExchangeIn(BaseModel):
