@@ -89,3 +89,53 @@ def test_production_refuses_a_missing_or_placeholder_secret(secret):
     # when / then
     with pytest.raises(ValidationError, match="SECRET_KEY"):
         Settings(environment=Environment.production, secret_key=secret)
+
+
+# Agent JWT keys (agents/tokens.py)
+
+JWT_SECRET = "a-real-jwt-signing-key-of-enough-length-0123456789"
+
+
+def test_jwt_keys_are_read_from_kid_secret_pairs(monkeypatch):
+    # given
+    monkeypatch.setenv("JWT_KEYS", f" old:{JWT_SECRET}1 , new:{JWT_SECRET}2 ")
+    monkeypatch.setenv("JWT_CURRENT_KID", "new")
+
+    # when
+    settings = production()
+
+    # then
+    assert settings.jwt_keys == {"old": f"{JWT_SECRET}1", "new": f"{JWT_SECRET}2"}
+
+
+@pytest.mark.parametrize(("keys", "current", "complaint"), [
+    ("", "", "JWT_KEYS and JWT_CURRENT_KID must be set"),
+    (f"a:{JWT_SECRET}", "b", "JWT_CURRENT_KID must name"),
+    ("a:short", "a", "JWT key 'a' must be a random value"),
+    ("a:changeme", "a", "JWT key 'a' must be a random value"),
+    (f"a:{JWT_SECRET},b", "a", "JWT_KEYS must read"),
+], ids=["missing", "unknown current kid", "short key", "placeholder key", "kid without secret"])
+def test_production_refuses_missing_or_weak_jwt_keys(monkeypatch, keys, current, complaint):
+    # given
+    monkeypatch.setenv("JWT_KEYS", keys)
+    monkeypatch.setenv("JWT_CURRENT_KID", current)
+
+    # when / then
+    with pytest.raises(ValidationError, match=complaint):
+        production()
+
+
+def test_development_signs_agent_tokens_with_a_key_derived_from_the_secret(monkeypatch):
+    # given
+    from marketplace_app.agents.tokens import current_key, signing_keys
+    monkeypatch.delenv("JWT_KEYS")
+    monkeypatch.delenv("JWT_CURRENT_KID")
+
+    # when
+    settings = Settings(environment=Environment.development, secret_key=REAL_SECRET)
+    other = Settings(environment=Environment.development, secret_key=REAL_SECRET + "x")
+
+    # then
+    kid, secret = current_key(settings)
+    assert kid == "dev" and len(secret) >= 32 and REAL_SECRET not in secret
+    assert signing_keys(settings) == {"dev": secret} != signing_keys(other)

@@ -325,3 +325,26 @@ def test_a_narrowed_session_needs_a_key_of_the_mode(client):
 
     # then
     assert_error(answer, status=400, code="invalid_state")
+
+
+# The event stream
+
+
+def test_a_token_opens_the_event_stream_and_a_rotation_closes_it(client, monkeypatch):
+    # given an open stream authenticated by a token, re-checked every 0.2 s
+    from tests.webhooks.helpers import emit
+    from tests.webhooks.test_stream import frame, receive
+    override_settings(monkeypatch, stream_credential_check_seconds=0.2)
+    agent = committed_agent()
+    token = token_of(client, agent)
+
+    with client.websocket_connect(f"/v1/ws?token={token}") as websocket:
+        [event_id] = emit(agent, ["request.matching"], mode="live")
+        assert frame(websocket)["event_id"] == event_id
+
+        # when
+        assert client.post("/v1/agents/rotate-key", headers=agent.headers()).status_code == 200
+
+        # then
+        assert frame(websocket, timeout=3)["error"]["code"] == "unauthorized"
+        assert receive(websocket, timeout=3)["code"] == 4401
