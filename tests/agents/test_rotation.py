@@ -117,3 +117,16 @@ def test_concurrent_rotations_leave_exactly_one_valid_key():
     assert len(mails("agent_key_rotated")) == 1
     assert len(event_data("agent.key_rotated")) == 1
     assert h.client().get(REQUESTS, headers=bearer(mailed_key())).status_code == 200
+
+
+def test_concurrent_rotations_from_three_processes_leave_exactly_one_valid_key(database):
+    # given (each process has its own engine: on SQLite, writers really meet at the database)
+    agent = committed_agent()
+
+    # when 9 rotations with the same key arrive together from 3 processes
+    result = h.burst_from_processes(database, [("POST", ROTATE, agent.headers(), None)] * 9, processes=3)
+
+    # then
+    assert result.codes() == {(200, None): 1, (401, "unauthorized"): 8}, result.codes()
+    assert len(usable_keys(agent.project_id)) == 1
+    assert len(mails("agent_key_rotated")) == 1
