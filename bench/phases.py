@@ -35,7 +35,8 @@ S = "marketplace_app.requests.service"
 L = "marketplace_app.ledger.service"
 CREATE_STEPS = [
     ("auth + rate limit (own write transaction)", A, "agent_context"),
-    ("  authenticate_key", A, "authenticate_key"), ("  ratelimit.hit", "marketplace_app.ratelimit.service", "hit"),
+    ("  authenticate (a pk_ key: the one key read)", A, "authenticate"),
+    ("  ratelimit.hit", "marketplace_app.ratelimit.service", "hit"),
     ("  touch_last_used", A, "touch_last_used"),
     ("run_idempotent (SQLite: lookup; then one write transaction)", R, "run_idempotent"),
     ("  idempotency.lookup (SQLite: read-only transaction)", "marketplace_app.idempotency.service", "lookup"),
@@ -55,7 +56,7 @@ CREATE_STEPS = [
 ]
 GET_STEPS = [
     ("get_request (key, rate limit and read: one read-only connection)", R, "get_request"),
-    ("  authenticate_key", A, "authenticate_key"), ("  count_call (rate limit)", A, "count_call"),
+    ("  authenticate (a pk_ key: the one key read)", A, "authenticate"), ("  count_call (rate limit)", A, "count_call"),
     ("  requests.get_request", S, "get_request"), ("  requests.timeline", S, "timeline"),
     ("  views.detail", "marketplace_app.requests.views", "detail"),
     ("  model_response (checked against RequestPublic, serialised)", R, "model_response"),
