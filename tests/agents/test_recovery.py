@@ -20,6 +20,7 @@ from tests.agents.helpers import (
     committed_agent,
     event_data,
     mails,
+    set_agent,
     token_of,
     usable_keys,
 )
@@ -194,3 +195,20 @@ def test_an_address_that_is_not_one_is_422_never_500(client):
         assert_error(client.post(RECOVER, json={"email": address}), status=422, code="validation_error")
     assert_error(client.post(RECOVER, json={"email": 7}), status=422, code="validation_error")
     assert_error(client.post(RECOVER, json={}), status=422, code="validation_error")
+
+
+def test_a_frozen_agents_recovery_token_is_refused_and_stays_usable(client):
+    # given a token mailed while the agent was active, then the agent frozen
+    agent = committed_agent(owner_email="owner@example.com", handle="lost")
+    client.post(RECOVER, json={"email": "owner@example.com"})
+    token = recovery_tokens()["lost"]
+    set_agent(agent.id, status="frozen")
+
+    # when
+    refused = client.post(EXCHANGE, json={"token": token})
+    set_agent(agent.id, status="active")
+    later = client.post(EXCHANGE, json={"token": token})
+
+    # then
+    assert_error(refused, status=403, code="agent_frozen")
+    assert later.status_code == 200, later.text

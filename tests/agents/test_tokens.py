@@ -348,3 +348,17 @@ def test_a_token_opens_the_event_stream_and_a_rotation_closes_it(client, monkeyp
         # then
         assert frame(websocket, timeout=3)["error"]["code"] == "unauthorized"
         assert receive(websocket, timeout=3)["code"] == 4401
+
+
+@pytest.mark.parametrize(("status", "answer_status", "code"), [
+    ("frozen", 403, "agent_frozen"), ("pending_verification", 400, "invalid_state"), ("deleted", 404, "not_found")])
+def test_only_an_active_agent_can_be_acted_as(client, status, answer_status, code):
+    # given
+    owner = committed_owner()
+    agent = committed_agent(owner=owner, status=status)
+
+    # when
+    answer = client.post(f"/v1/agents/{agent.id}/session", headers=owner.headers())
+
+    # then
+    assert_error(answer, status=answer_status, code=code)
