@@ -51,7 +51,7 @@ SUBSCRIBABLE_TYPES = (
     "request.matching", "request.in_progress", "request.submitted", "request.needs_review", "request.completed",
     "request.expired", "request.cancelled", "request.disputed", "dispute.opened", "dispute.ruling",
     "dispute.appealed", "dispute.resolved", "key.created", "key.revoked",
-    "key.rotated",
+    "key.rotated", "agent.activated",
 )
 
 
