@@ -10,6 +10,7 @@ from playwright.sync_api import Page, expect
 
 from marketplace_app.ui import routes
 from tests.agents.helpers import activation_secret, body, mails
+from tests.e2e.a11y import assert_accessible
 from tests.e2e.helpers import Url
 
 pytestmark = pytest.mark.e2e
@@ -46,6 +47,7 @@ def test_the_owner_activates_the_first_agent_and_lands_signed_in_on_the_owner_da
     expect(page.locator("#activation-fee")).to_contain_text("Free")
     expect(page.locator("#activate-submit")).to_be_disabled()
     assert fits_the_width(page)
+    assert_accessible(page)
 
     # when they accept the terms and activate
     page.locator("#accept-terms").click()
@@ -84,3 +86,4 @@ def test_a_forged_link_shows_why_it_cannot_be_used(page: Page, url: Url):
     page.goto(url(routes.activate_agent("lt_forged-link-secret")))
     expect(page.locator("#link-error")).to_contain_text("invalid")
     expect(page.locator("#activate-submit")).to_have_count(0)
+    assert_accessible(page)
