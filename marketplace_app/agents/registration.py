@@ -10,6 +10,7 @@ the `agent.activated` event and an audit entry, all in one transaction. See docs
 
 from __future__ import annotations
 
+import logging
 import re
 import secrets
 import unicodedata
@@ -45,6 +46,7 @@ from marketplace_app.ratelimit.service import Rule
 from marketplace_app.settings import get_settings
 from marketplace_app.webhooks import service as webhooks
 
+log = logging.getLogger(__name__)
 PURPOSE = "agent_activation"
 ACTIVATION_MAIL = "agent_activation"
 KEY_MAIL = "agent_key"
@@ -202,10 +204,10 @@ def _connect_webhook(agent_id: str) -> None:
     try:
         webhooks.create_endpoint(actor=owner, project_id=agent.project_id, url=agent.webhook_url, types=None,
                                  description=f"Registered with agent {agent.handle}", save_disabled=True)
-    except HandoffError:
+    except HandoffError as exc:
         # The URL passed the guard at registration; one refused now (its host moved to a private
         # address, the project is full) leaves the agent active and the owner adds it by hand.
-        return
+        log.warning("agent %s: registered webhook URL not saved: %s", agent.id, exc.message)
 
 
 def terms_url() -> str:

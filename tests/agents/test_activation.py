@@ -223,3 +223,12 @@ def test_the_registered_webhook_url_becomes_an_endpoint_of_the_agent_on_activati
     assert endpoint.status == ("enabled" if answer == 200 else "disabled")  # activation stands either way
     assert [call.json["type"] for call in receiver.calls] == ["webhook.ping"]
     assert _agent(agent_id).status == AgentStatus.active
+
+
+def test_a_deleted_agent_still_counts_so_the_next_one_is_not_free(client):
+    first = register(client)["agent_id"]
+    assert _activate(client, activation_secret()).status_code == 200
+    with unit_of_work() as session:
+        session.get_one(Agent, first).status = AgentStatus.deleted
+    register(client, name="Replacement Agent")
+    assert client.get(f"/v1/agents/activation/{activation_secret()}").json()["fee_cents"] == 500
