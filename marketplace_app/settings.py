@@ -243,6 +243,14 @@ class Settings(BaseSettings):
                     raise ValueError(f"JWT key {kid!r} must be a random value of at least "
                                      f"{MIN_SECRET_LENGTH} characters in production")
         return self
+    # register (issue 14): agent registration and activation (agents/registration.py). Registrations
+    # are counted per client address and hour (each one mails an address the caller chose); the
+    # activation link stays usable this many days; an organisation's first agent activates free,
+    # each further one costs the fee, debited from its credits. TERMS_URL unset: APP_URL + /terms.
+    agent_registrations_per_address_per_hour: int = Field(default=10, ge=1)
+    agent_activation_link_days: int = Field(default=7, ge=1, le=60)
+    agent_activation_fee_cents: int = Field(default=500, ge=0)
+    terms_url: str | None = None
 
     @model_validator(mode="after")
     def _secret_is_real(self) -> Settings:

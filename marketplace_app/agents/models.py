@@ -56,6 +56,8 @@ class Agent(SQLModel, table=True):
     capabilities: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     endpoint_url: str | None = Field(default=None, max_length=2048)
     service_price_cents: int | None = Field(default=None, sa_column=Column(BigInteger))
+    webhook_url: str | None = Field(default=None, max_length=2048)
+    """Given at registration; becomes a webhook endpoint of the agent's project on activation."""
     owner_email: str = Field(max_length=254, index=True)
     owner_user_id: str | None = Field(default=None, foreign_key="user_account.id", index=True, max_length=40)
     status: str = Field(default=AgentStatus.pending_verification, max_length=24, index=True)

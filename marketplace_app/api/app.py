@@ -17,6 +17,7 @@ from marketplace_app.api.routes import (
     admin_credits,
     agent_hooks,
     agents_auth,
+    agents_register,
     audit,
     auth,
     credits,
@@ -56,6 +57,7 @@ def create_api() -> FastAPI:
                    admin_credits, audit, files):
         api.include_router(module.router, prefix=API_PREFIX, dependencies=counted, responses=RATE_LIMITED)
     api.include_router(agents_auth.router, prefix=API_PREFIX, dependencies=counted, responses=RATE_LIMITED)
+    api.include_router(agents_register.router, prefix=API_PREFIX, dependencies=counted, responses=RATE_LIMITED)
     api.include_router(stream.router, prefix=API_PREFIX, dependencies=counted)
     api.include_router(agent_hooks.router)
     api.router.add_route(MCP_PATH, McpEndpoint(api), methods=["POST"], include_in_schema=False)

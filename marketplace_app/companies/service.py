@@ -67,12 +67,17 @@ def escrow_account(company_id: str) -> AccountRef:
     return AccountRef(OwnerType.company, company_id, Purpose.escrow)
 
 
-def create_company(session: Session, *, owner_user_id: str, name: str) -> Company:
-    """Create a company owned by `owner_user_id`, with its ledger accounts."""
+def create_company(session: Session, *, owner_user_id: str | None, name: str) -> Company:
+    """Create a company owned by `owner_user_id`, with its ledger accounts.
+
+    An agent's organisation starts with no member (`owner_user_id` None): its owner's account is
+    made when they activate the first agent (agents/registration.py).
+    """
     company = Company(id=new_id("com"), name=name.strip()[:120] or "Company")
     session.add(company)
     session.flush()
-    session.add(CompanyMember(company_id=company.id, user_id=owner_user_id, role=MemberRole.owner))
+    if owner_user_id is not None:
+        session.add(CompanyMember(company_id=company.id, user_id=owner_user_id, role=MemberRole.owner))
     account_id(session, available_account(company.id))
     account_id(session, escrow_account(company.id))
     session.flush()

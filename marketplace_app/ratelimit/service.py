@@ -39,10 +39,13 @@ class Rule(StrEnum):
     """Opening an account, per client address (the API and the sign-up form alike)."""
     waitlist = "wl"
     """Joining the waitlist, per client address."""
+    agent_registration = "agr"
+    """Registering an agent (which mails an address the caller names), per client address."""
 
 
 RULE_WORDS = {Rule.public: "requests from this address", Rule.session: "requests",
-              Rule.sign_up: "sign-ups from this address", Rule.waitlist: "waitlist sign-ups from this address"}
+              Rule.sign_up: "sign-ups from this address", Rule.waitlist: "waitlist sign-ups from this address",
+              Rule.agent_registration: "agent registrations from this address"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,7 +134,8 @@ def limit_of(rule: Rule) -> int:
     return {Rule.public: settings.public_requests_per_address_per_hour,
             Rule.session: settings.session_requests_per_user_per_hour,
             Rule.sign_up: settings.sign_ups_per_address_per_hour,
-            Rule.waitlist: settings.waitlist_joins_per_address_per_hour}[rule]
+            Rule.waitlist: settings.waitlist_joins_per_address_per_hour,
+            Rule.agent_registration: settings.agent_registrations_per_address_per_hour}[rule]
 
 
 def subject_of(rule: Rule, who: str) -> str:

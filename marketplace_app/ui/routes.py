@@ -31,9 +31,14 @@ ADMIN_DISPUTES = "/admin/disputes"
 ADMIN_WEBHOOKS = "/admin/webhooks"
 ADMIN_CREDITS = "/admin/credits"
 ADMIN_AUDIT = "/admin/audit"
+ACTIVATE_AGENT = "/activate/[token]"
 
 HOME_BY_ROLE = {"company": COMPANY_HOME, "operator": OPERATOR_HOME, "agent_owner": AGENT_OWNER_HOME,
                 "admin": ADMIN_HOME}
+
+# What a dashboard may say on landing after a browser sign-in (`?notice=<key>`): a key, never text
+# from the URL, so a crafted link cannot put words on our page. `{email}` is the signed-in user's.
+LANDING_NOTICES = {"agent_activated": "Activated — the API key is on its way to {email}"}
 
 
 def home_for_role(role: str) -> str:
@@ -54,3 +59,8 @@ def operator_task(request_id: str) -> str:
 def company_webhooks(project_id: str = "") -> str:
     """The webhooks page, opened on one project's endpoints when `project_id` is given."""
     return f"{COMPANY_WEBHOOKS}?project={project_id}" if project_id else COMPANY_WEBHOOKS
+
+
+def activate_agent(token: str) -> str:
+    """The page an agent's activation mail links to."""
+    return f"/activate/{token}"

@@ -51,8 +51,7 @@ SUBSCRIBABLE_TYPES = (
     "request.matching", "request.in_progress", "request.submitted", "request.needs_review", "request.completed",
     "request.expired", "request.cancelled", "request.disputed", "dispute.opened", "dispute.ruling",
     "dispute.appealed", "dispute.resolved", "key.created", "key.revoked",
-    "key.rotated",
-    "agent.key_rotated",
+    "key.rotated", "agent.activated", "agent.key_rotated",
 )
 
 

@@ -178,3 +178,16 @@ def test_browser_logout_without_a_cookie_still_lands_on_login(client):
     # then
     assert response.status_code == 303
     assert urlsplit(response.headers["location"]).path == "/login"
+
+
+@pytest.mark.parametrize(("notice", "passed_on"), [("agent_activated", True), ("You are hacked", False)])
+def test_a_known_landing_notice_is_passed_on_and_any_other_text_dropped(client, notice, passed_on):
+    # given
+    _user, ticket = make_ticket(role=Role.agent_owner)
+
+    # when
+    response = client.get(BROWSER_SESSION, params={"ticket": ticket, "notice": notice}, follow_redirects=False)
+
+    # then
+    landing = get_settings().app_url + home_for_role(Role.agent_owner)
+    assert response.headers["location"] == (landing + "?notice=agent_activated" if passed_on else landing)

@@ -17,7 +17,7 @@ from marketplace_app.core.errors import HandoffError
 from marketplace_app.identity import service as identity
 from marketplace_app.identity.models import Role, User
 from marketplace_app.settings import get_settings
-from marketplace_app.ui.routes import home_for_role
+from marketplace_app.ui.routes import LANDING_NOTICES, home_for_role
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
@@ -107,8 +107,9 @@ def logout(request: Request, _user: CurrentUser) -> Response:
 
 
 @router.get("/browser-session", include_in_schema=False, openapi_extra=PUBLIC)
-def browser_session(ticket: str = "") -> RedirectResponse:
-    """Trade a one-time login ticket for an HttpOnly session cookie, then land on the dashboard."""
+def browser_session(ticket: str = "", notice: str = "") -> RedirectResponse:
+    """Trade a one-time login ticket for an HttpOnly session cookie, then land on the dashboard
+    (with `?notice=` passed on when it names one of `LANDING_NOTICES`)."""
     settings = get_settings()
     try:
         with unit_of_work() as session:
@@ -116,8 +117,10 @@ def browser_session(ticket: str = "") -> RedirectResponse:
             token = identity.create_session(session, user=user, kind="browser")
     except HandoffError as exc:
         return RedirectResponse(f"{settings.app_url}/login?{urlencode({'error': exc.message})}", status_code=303)
-    response = RedirectResponse(f"{settings.app_url}{home_for_role(user.role)}", status_code=303,
-                                headers=NO_STORE)
+    landing = f"{settings.app_url}{home_for_role(user.role)}"
+    if notice in LANDING_NOTICES:
+        landing += f"?{urlencode({'notice': notice})}"
+    response = RedirectResponse(landing, status_code=303, headers=NO_STORE)
     response.set_cookie(SESSION_COOKIE, token, max_age=settings.session_ttl_hours * 3600, httponly=True,
                         samesite="lax", secure=settings.app_url.startswith("https://"), path="/")
     return response

@@ -39,7 +39,8 @@ def dashboard_page(route: str, title: str, *, role: str, on_load: rx.event.Event
 
         page.__name__ = body.__name__
         rx.page(route=route, title=title + PAGE_TITLE_SUFFIX, image=SOCIAL_IMAGE,
-                on_load=on_load if on_load is not None else AppState.require_role(role))(page)
+                on_load=[on_load if on_load is not None else AppState.require_role(role),
+                         AppState.show_landing_notice])(page)
         return page
 
     return decorator

@@ -1,6 +1,7 @@
 """Every page of the dashboards; importing this package registers them with Reflex."""
 
 from marketplace_app.ui.pages import (
+    activate,
     admin,
     admin_audit,
     admin_credits,
@@ -25,7 +26,7 @@ from marketplace_app.ui.pages import (
     operator_work,
 )
 
-__all__ = ["admin", "admin_audit", "admin_credits",
+__all__ = ["activate", "admin", "admin_audit", "admin_credits",
            "admin_disputes", "admin_queues", "admin_webhooks", "auth", "company", "company_credits",
            "company_disputes", "company_keys", "company_projects", "company_requests", "company_review",
            "company_webhooks", "homes", "not_found", "operator", "operator_disputes", "operator_earnings",

@@ -111,6 +111,14 @@ class AppState(rx.State):
         return redirect or rx.redirect(routes.home_for_role(self.user_role), replace=True)
 
     @rx.event
+    def show_landing_notice(self):
+        """on_load of every dashboard page: the notice a sign-in landed with (`?notice=<key>`)."""
+        template = routes.LANDING_NOTICES.get(self.router.url.query_parameters.get("notice", ""))
+        if template is None or not self.signed_in:
+            return None
+        return rx.toast.success(template.format(email=self.user_email), close_button=True)
+
+    @rx.event
     def sign_out(self):
         """End the browser session on the API (which clears the HttpOnly cookie) and land on login."""
         return self._open_backend(BROWSER_LOGOUT_PATH)
