@@ -157,7 +157,7 @@ def handoff_phases() -> tuple[Tenant, tuple[float, float], tuple[float, float]]:
 
     def create(number: int) -> None:
         ctx = agent.agent_context(_agent_request(tenant))
-        routes.create_request(body=body, agent=ctx, idempotency_key=f"phases-{number}")
+        routes.create_for(ctx, body, f"phases-{number}")
 
     probes = Probes(CREATE_STEPS)
     create_times = timed_calls(create, probes)

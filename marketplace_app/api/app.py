@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import Depends, FastAPI, Request
+from typing import Any
+
+from fastapi import APIRouter, Depends, FastAPI, Request
 from starlette.routing import Match, Mount
 
 from marketplace_app import __version__
@@ -10,7 +12,7 @@ from marketplace_app.api.access import PUBLIC
 from marketplace_app.api.errors import install_error_handlers
 from marketplace_app.api.limits import BodySizeLimit
 from marketplace_app.api.mcp.http import MCP_PATH, McpEndpoint
-from marketplace_app.api.ratelimits import RATE_LIMITED, RateLimitHeaders, limit_by_declaration
+from marketplace_app.api.ratelimits import RATE_LIMITED, RateLimitHeaders, limit_by_declaration, rule_of
 from marketplace_app.api.routes import (
     account,
     admin,
@@ -54,10 +56,9 @@ def create_api() -> FastAPI:
     counted = [Depends(limit_by_declaration)]
     api.include_router(health.router, prefix=API_PREFIX, dependencies=counted)  # never limited: load balancers poll it
     for module in (requests, auth, dashboard, webhooks, credits, disputes, account, waitlist, operator, admin,
-                   admin_credits, audit, files):
-        api.include_router(module.router, prefix=API_PREFIX, dependencies=counted, responses=RATE_LIMITED)
-    api.include_router(agents_auth.router, prefix=API_PREFIX, dependencies=counted, responses=RATE_LIMITED)
-    api.include_router(agents_register.router, prefix=API_PREFIX, dependencies=counted, responses=RATE_LIMITED)
+                   admin_credits, audit, files, agents_auth, agents_register):
+        api.include_router(module.router, prefix=API_PREFIX, dependencies=_counting(module.router, counted),
+                           responses=RATE_LIMITED)
     api.include_router(stream.router, prefix=API_PREFIX, dependencies=counted)
     api.include_router(agent_hooks.router)
     api.router.add_route(MCP_PATH, McpEndpoint(api), methods=["POST"], include_in_schema=False)
@@ -65,6 +66,12 @@ def create_api() -> FastAPI:
     api.add_middleware(RateLimitHeaders)
     api.add_middleware(BodySizeLimit)
     return api
+
+
+def _counting(router: APIRouter, counted: list[Any]) -> list[Any]:
+    """`counted` for a router with a route it counts; none for one of agent routes only (the key's own
+    limit counts those, and solving a dependency that does nothing costs every call)."""
+    return counted if any(rule_of(getattr(route, "openapi_extra", None)) for route in router.routes) else []
 
 
 def _add_json_404(api: FastAPI) -> None:

@@ -45,7 +45,7 @@ def executed() -> Iterator[list[Any]]:
 
 
 def create(ctx: Any, key: str) -> None:
-    response = routes.create_request(body=RequestCreate(**h.SEED_BODY), agent=ctx, idempotency_key=key)
+    response = routes.create_for(ctx, RequestCreate(**h.SEED_BODY), key)
     assert response.status_code == 201, response.body
 
 

@@ -8,12 +8,14 @@ from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, StrictStr
 from sqlalchemy import Connection
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from marketplace_app.api.access import access
-from marketplace_app.api.agent import Agent, agent_reading
+from marketplace_app.api.agent import Agent, agent_context, agent_reading
 from marketplace_app.api.idempotent import fingerprint, run_idempotent
-from marketplace_app.api.responses import model_response
+from marketplace_app.api.responses import json_body, model_response, parsed_body
+from marketplace_app.companies.keys import KeyContext
 from marketplace_app.core.db import read_only_connection, unit_of_work
 from marketplace_app.requests import expiry, pricing, views
 from marketplace_app.requests import service as requests
@@ -46,10 +48,23 @@ def _errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
     return {status: {"description": text[status]} for status in statuses}
 
 
-@router.post("/requests", status_code=201, openapi_extra=AGENT,
+@router.post("/requests", status_code=201, openapi_extra={**AGENT, **json_body(RequestCreate)},
              responses=_errors(400, 401, 402, 409, 422, 429), response_model=RequestCreated)
-def create_request(body: RequestCreate, agent: Agent, idempotency_key: IdempotencyKey = None) -> JSONResponse:
+async def create_request(request: Request, idempotency_key: IdempotencyKey = None) -> JSONResponse:
     """Create a human-in-the-loop request. Credits (`max_price`) are escrowed immediately."""
+    # One trip through the threadpool for the key check and the create (the busiest write): the
+    # body is read here and validated after the key, so a bad key still answers 401 before a bad body 422.
+    raw = await request.body()
+    return await run_in_threadpool(_create, request, raw, idempotency_key)
+
+
+def _create(request: Request, raw: bytes, idempotency_key: str | None) -> JSONResponse:
+    agent = agent_context(request)
+    return create_for(agent, parsed_body(RequestCreate, raw, request.headers.get("content-type")), idempotency_key)
+
+
+def create_for(agent: KeyContext, body: RequestCreate, idempotency_key: str | None) -> JSONResponse:
+    """The create behind `POST /v1/requests`, for an authenticated agent and a validated body."""
 
     def action(session) -> dict[str, Any]:
         row = requests.create_request(session, ctx=agent, body=body)
