@@ -22,6 +22,7 @@ OPERATOR_EARNINGS = "/operator/earnings"
 OPERATOR_DISPUTES = "/operator/disputes"
 OPERATOR_JURY = "/operator/jury"
 AGENT_OWNER_HOME = "/owner"
+AGENT_OWNER_AGENT = "/owner/agents/[agent_id]"
 ADMIN_HOME = "/admin"
 ADMIN_SCHEDULER = "/admin/scheduler"
 ADMIN_LEDGER = "/admin/ledger"
@@ -54,3 +55,8 @@ def operator_task(request_id: str) -> str:
 def company_webhooks(project_id: str = "") -> str:
     """The webhooks page, opened on one project's endpoints when `project_id` is given."""
     return f"{COMPANY_WEBHOOKS}?project={project_id}" if project_id else COMPANY_WEBHOOKS
+
+
+def owner_agent(agent_id: str) -> str:
+    """The agent owner's page for one of their agents."""
+    return f"{AGENT_OWNER_HOME}/agents/{agent_id}"
