@@ -20,8 +20,9 @@ from marketplace_app.ui.components.status import status_badge
 from marketplace_app.ui.pages.company import AXIS_FORMATTER, TOOLTIP_FORMATTER
 from marketplace_app.ui.pages.owner import tier_badge
 from marketplace_app.ui.pages.owner_agent_keys import keys_section
+from marketplace_app.ui.pages.owner_agent_webhooks import webhooks_section
 from marketplace_app.ui.state.owner_agent import CapRow, OwnerAgentState, TrustRow
-from marketplace_app.ui.state.webhook_views import EndpointRow
+from marketplace_app.ui.state.owner_webhooks import OwnerWebhooksState
 
 State = OwnerAgentState
 REQUEST_COLUMNS = ("Request", "Status", "Skill", "Mode", "Max price", "Created")
@@ -29,7 +30,8 @@ SECTIONS = (("overview", "Overview"), ("keys", "Keys"), ("webhooks", "Webhooks")
             ("requests", "Requests"))
 
 
-@dashboard_page(routes.AGENT_OWNER_AGENT, "Agent", role="agent_owner", on_load=OwnerAgentState.load)
+@dashboard_page(routes.AGENT_OWNER_AGENT, "Agent", role="agent_owner",
+                on_load=[OwnerAgentState.load, OwnerWebhooksState.load])
 def owner_agent() -> rx.Component:
     """The agent named in the URL, or not found."""
     return rx.vstack(
@@ -60,9 +62,9 @@ def agent_body() -> rx.Component:
                                                   ". Every call of its keys is refused.", icon="snowflake",
                                                   color_scheme="red", width="100%")),
         rx.tabs.root(
-            rx.scroll_area(rx.tabs.list(*[rx.tabs.trigger(title, value=value, id=f"tab-{value}")
-                                          for value, title in SECTIONS]),
-                           type="auto", scrollbars="horizontal", width="100%"),
+            # On a phone the five tabs wrap onto a second line rather than hide behind a scroll.
+            rx.tabs.list(*[rx.tabs.trigger(title, value=value, id=f"tab-{value}") for value, title in SECTIONS],
+                         flex_wrap="wrap"),
             rx.tabs.content(overview(), value="overview", padding_top="1rem"),
             rx.tabs.content(keys_section(), value="keys", padding_top="1rem"),
             rx.tabs.content(webhooks_section(), value="webhooks", padding_top="1rem"),
@@ -118,33 +120,6 @@ def trust_change(change: rx.Var[TrustRow]) -> rx.Component:
     )
 
 
-def webhooks_section() -> rx.Component:
-    """The agent's endpoints (its project's): where its events are POSTed."""
-    return rx.cond(
-        State.endpoints.length() > 0,
-        rx.vstack(rx.foreach(State.endpoints, endpoint_card), spacing="3", width="100%", id="agent-endpoints"),
-        empty_state("webhook", "No webhook endpoints", "Give your agent a URL and Handoff POSTs its events there, "
-                    "signed: requests matched, submitted, completed, disputes and key changes."),
-    )
-
-
-def endpoint_card(endpoint: rx.Var[EndpointRow]) -> rx.Component:
-    """URL, status, events and the secret's last characters."""
-    return rx.card(
-        rx.vstack(
-            rx.hstack(status_badge("endpoint", endpoint.status),
-                      rx.code(endpoint.url, word_break="break-all", variant="ghost", size="3"),
-                      align="center", wrap="wrap"),
-            rx.cond(endpoint.reason != "", rx.callout(endpoint.reason, icon="circle-alert", color_scheme="red",
-                                                         size="1", width="100%")),
-            rx.text("Events: ", endpoint.types, size="2", color_scheme="gray"),
-            rx.text("Signing secret: ", rx.code(endpoint.secret, variant="ghost"), size="2", color_scheme="gray"),
-            spacing="2", width="100%",
-        ),
-        width="100%", custom_attrs={"data-endpoint": endpoint.url},
-    )
-
-
 def spend_section() -> rx.Component:
     """Use against each cap, then this month day by day."""
     return rx.vstack(
@@ -158,17 +133,17 @@ def spend_section() -> rx.Component:
 
 
 def cap_card(cap: rx.Var[CapRow]) -> rx.Component:
-    """A cap with its use (a bar only for a cap that is set)."""
+    """A cap with its use (a bar only for a cap that is set and counts use)."""
     return rx.card(
         rx.vstack(
             rx.text(cap.name, size="2", color_scheme="gray", weight="medium"),
-            rx.heading(cap.used, size="5"),
-            rx.text("of ", cap.cap, size="2", color_scheme="gray"),
-            rx.cond(cap.capped, rx.progress(value=cap.percent, max=100, size="2", width="100%",
-                                            aria_label=cap.name + " budget used")),
+            rx.heading(cap.figure, size="5"),
+            rx.text(cap.hint, size="2", color_scheme="gray"),
+            rx.cond(cap.show_bar, rx.progress(value=cap.percent, max=100, size="2", width="100%",
+                                              aria_label=cap.name + " budget used")),
             spacing="1", width="100%",
         ),
-        width="100%",
+        width="100%", custom_attrs={"data-cap": cap.name},
     )
 
 

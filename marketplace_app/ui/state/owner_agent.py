@@ -1,4 +1,5 @@
-"""One agent of its owner: overview with the trust chart, keys, webhooks, spend and requests.
+"""One agent of its owner: overview with the trust chart, keys, spend and requests (its webhooks:
+`owner_webhooks.py`).
 
 The agent is named by the URL; `owner_queries.agent_access` decides whether the signed-in person
 manages it (anyone else's agent reads as not found). Key changes go through `agents/owner_keys.py`.
@@ -23,7 +24,6 @@ from marketplace_app.ui.state.company_keys import KeyRow, key_row, lifetime_days
 from marketplace_app.ui.state.display import NEVER, label, money, when
 from marketplace_app.ui.state.forms import ConfirmAction, ShowOnceSecret
 from marketplace_app.ui.state.owner import OwnerState, used_percent
-from marketplace_app.ui.state.webhook_views import EndpointRow, endpoint_row
 
 RECENT_REQUESTS = 20
 SCOPE_FIELD = "scope:"
@@ -53,13 +53,13 @@ class TrustRow:
 
 @dataclasses.dataclass
 class CapRow:
-    """One budget cap and how much of it is used."""
+    """One budget cap: the figure, what it is of, and how much of it is used."""
 
     name: str = ""
-    used: str = ""
-    cap: str = ""
+    figure: str = ""
+    hint: str = ""
     percent: int = 0
-    capped: bool = False
+    show_bar: bool = False
 
 
 def ticked_scopes(form: dict[str, Any]) -> list[str]:
@@ -83,14 +83,15 @@ def agent_key_row(key: Any) -> AgentKeyRow:
 
 
 def cap_rows(budget: owners.Budget) -> list[CapRow]:
-    """The daily and monthly caps with their use, and the per-request cap on its own."""
-    def cap(name: str, used_cents: int | None, cap_cents: int | None) -> CapRow:
-        return CapRow(name=name, used=money(used_cents) if used_cents is not None else NEVER,
-                      cap=money(cap_cents) if cap_cents else "no cap",
-                      percent=used_percent(used_cents or 0, cap_cents), capped=bool(cap_cents))
-    return [cap("Today", budget.today_cents, budget.daily_budget_cents),
-            cap("This month", budget.month_cents, budget.monthly_budget_cents),
-            cap("Per request", None, budget.max_per_request_cents)]
+    """Use today and this month against the daily and monthly caps, then the cap on one request."""
+    def used(name: str, used_cents: int, cap_cents: int | None) -> CapRow:
+        return CapRow(name=name, figure=money(used_cents), hint=f"of {money(cap_cents)}" if cap_cents else "no cap",
+                      percent=used_percent(used_cents, cap_cents), show_bar=bool(cap_cents))
+    per_request = budget.max_per_request_cents
+    return [used("Today", budget.today_cents, budget.daily_budget_cents),
+            used("This month", budget.month_cents, budget.monthly_budget_cents),
+            CapRow(name="Per request", figure=money(per_request) if per_request else "no cap",
+                   hint="the most one request may cost")]
 
 
 def profile(agent: Any) -> list[dict[str, str]]:
@@ -120,7 +121,6 @@ def agent_snapshot(session: Session, user_id: str, *, agent_id: str) -> dict[str
         "history": [trust_row(change) for change in history],
         "chart": [{"at": when(change.at)[:10], "score": change.score_after} for change in reversed(history)],
         "keys": [agent_key_row(key) for key in owners.agent_keys(session, access=access)],
-        "endpoints": [endpoint_row(endpoint, {}) for endpoint in owners.agent_endpoints(session, access=access)],
         "caps": cap_rows(budget),
         "spend": [{"day": day.day.strftime("%-d %b"), "cents": day.cents, "amount": money(day.cents)}
                   for day in days],
@@ -165,7 +165,6 @@ class OwnerAgentState(ConfirmAction, ShowOnceSecret, OwnerState):
     history: list[TrustRow] = []
     chart: list[dict[str, str | int]] = []
     keys: list[AgentKeyRow] = []
-    endpoints: list[EndpointRow] = []
     caps: list[CapRow] = []
     spend: list[dict[str, str | int]] = []
     has_spend: bool = False
