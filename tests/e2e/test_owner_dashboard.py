@@ -19,6 +19,7 @@ from marketplace_app.demo.agents import seed_owner_agents
 from marketplace_app.settings import get_settings
 from marketplace_app.ui import routes
 from tests.agents.test_owner_queries import make_owned_agent, make_owner
+from tests.e2e.a11y import accessibility_violations
 from tests.e2e.helpers import Url, sign_in
 from tests.webhooks.receiver import Receiver
 
@@ -56,9 +57,12 @@ def open_first_agent(page: Page, url: Url, agent_id: str) -> None:
     expect(card).to_contain_text("silver")
     expect(card).to_contain_text("Spent this month")
     expect(page.locator("[data-agent=fact-finder]")).to_be_visible()
+    assert accessibility_violations(page) == []
     card.get_by_role("link", name="Contract Scout").click()
     page.wait_for_url(url(routes.owner_agent(agent_id)))
     expect(page.locator("#agent-name")).to_have_text("Contract Scout")
+    expect(page.locator("#trust-history")).to_be_visible()
+    assert accessibility_violations(page) == []
 
 
 def create_key(page: Page, *, name: str) -> str:
@@ -66,6 +70,9 @@ def create_key(page: Page, *, name: str) -> str:
     page.locator("#tab-keys").click()
     page.locator("#new-agent-key").click()
     page.locator("#name").fill(name)
+    # The dialog fades in: colours are measured once it has.
+    page.wait_for_function("document.getAnimations().every(animation => animation.playState !== 'running')")
+    assert accessibility_violations(page) == []  # the dialog, its scope boxes and their labels
     page.locator("#scope-jobs").click()
     page.locator("#agent-key-save").click()
     secret = page.locator("#new-secret")

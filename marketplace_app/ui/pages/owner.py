@@ -57,7 +57,7 @@ def pending_notice(agent: rx.Var[AgentCard]) -> rx.Component:
 
 def credit_stat(line: rx.Var[CreditLine]) -> rx.Component:
     """One organisation's available credit, with what is held for open requests."""
-    return stat("Credit available", line.available, rx.text(line.name, " · ", line.escrowed, " held for open requests"))
+    return stat("Credit available", line.available, line.note)
 
 
 def tier_badge(tier: rx.Var[str], score: rx.Var[int]) -> rx.Component:

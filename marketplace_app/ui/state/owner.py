@@ -52,7 +52,7 @@ class CreditLine:
 
     name: str = ""
     available: str = ""
-    escrowed: str = ""
+    note: str = ""
 
 
 def used_percent(spent_cents: int, cap_cents: int | None) -> int:
@@ -81,7 +81,8 @@ def home_snapshot(session: Session, user_id: str) -> dict[str, Any]:
     credits = owners.organisation_credits(session, user_id=user_id)
     return {"agents": [agent_card(agent) for agent in agents],
             "credits": [CreditLine(name=line.name, available=money(line.available_cents),
-                                   escrowed=money(line.escrowed_cents)) for line in credits]}
+                                   note=f"{line.name} · {money(line.escrowed_cents)} held for open requests")
+                        for line in credits]}
 
 
 def register_fields(form: Mapping[str, Any], *, owner_email: str) -> dict[str, Any]:
