@@ -181,8 +181,10 @@ def key_status(key: ApiKey, moment: datetime | None = None) -> str:
 
 
 def create_key(session: Session, *, actor: CompanyActor, project_id: str, name: str, mode: str,
-               expires_in_days: int | None = None) -> IssuedKey:
+               expires_in_days: int | None = None, scopes: list[str] | None = None) -> IssuedKey:
     """Issue a key for one of the actor's projects; the secret in the result is the only copy.
+
+    `scopes` (already checked by the caller, `agents.owner_keys`) narrows an agent's key.
 
     Raises:
         Forbidden: The actor is a plain member.
@@ -197,7 +199,8 @@ def create_key(session: Session, *, actor: CompanyActor, project_id: str, name: 
     expires_at = None
     if expires_in_days is not None:
         expires_at = now() + timedelta(days=whole_number("expires_in_days", expires_in_days, KEY_LIFETIME_DAYS))
-    issued = issue_key(session, project_id=project.id, name=name, mode=KeyMode(mode), expires_at=expires_at)
+    issued = issue_key(session, project_id=project.id, name=name, mode=KeyMode(mode), expires_at=expires_at,
+                       scopes=scopes)
     _key_event(session, actor, "key.created", issued.key)
     return issued
 
@@ -269,8 +272,9 @@ def rotate_key(session: Session, *, actor: CompanyActor, key_id: str) -> tuple[I
     lifetime = old.expires_at - old.created_at if old.expires_at is not None else None
     old.status = KeyStatus.rotating
     old.expires_at = min(old.expires_at, grace_end) if old.expires_at is not None else grace_end
+    # The successor keeps the old key's scopes: rotating an agent's narrowed key must not widen it.
     issued = issue_key(session, project_id=old.project_id, name=old.name, mode=KeyMode(old.mode),
-                       expires_at=moment + lifetime if lifetime is not None else None)
+                       expires_at=moment + lifetime if lifetime is not None else None, scopes=old.scopes)
     _key_event(session, actor, "key.rotated", old, successor_id=issued.key.id)
     return issued, old
 

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from marketplace_app.companies import service as companies
 from marketplace_app.core.db import unit_of_work
 from marketplace_app.core.money import display_money
+from marketplace_app.demo.agents import seed_owner_agents
 from marketplace_app.identity import service as identity
 from marketplace_app.identity.models import Role, User
 from marketplace_app.ledger import service as ledger
@@ -104,6 +105,8 @@ def main() -> None:
               "account with `python -m marketplace_app.identity.create_staff --email … --name …`.")
         return
     key = seed()
+    # The agents come in their own unit of work, so a database seeded before they existed gets them too.
+    _print_agent_keys(seed_owner_agents())
     if key is None:
         print("Demo data already loaded. Logins are listed in README.md (password: handoff-demo-2026).")
         return
@@ -114,6 +117,11 @@ def main() -> None:
         print(f"  {demo.role:<12} {demo.email}")
     print(f"Demo company 'Acme Robotics' has {display_money(DEMO_CREDIT_CENTS, settings.currency)} of credit.")
     print(f"Demo API key (shown once, also saved to .var/demo-api-key.txt): {key}")
+
+
+def _print_agent_keys(keys: list[tuple[str, str]]) -> None:
+    for handle, secret in keys:
+        print(f"Demo agent '{handle}' of owner@example.com, its key (shown once): {secret}")
 
 
 if __name__ == "__main__":

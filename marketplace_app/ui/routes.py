@@ -22,6 +22,7 @@ OPERATOR_EARNINGS = "/operator/earnings"
 OPERATOR_DISPUTES = "/operator/disputes"
 OPERATOR_JURY = "/operator/jury"
 AGENT_OWNER_HOME = "/owner"
+AGENT_OWNER_AGENT = "/owner/agents/[agent_id]"
 ADMIN_HOME = "/admin"
 ADMIN_SCHEDULER = "/admin/scheduler"
 ADMIN_LEDGER = "/admin/ledger"
@@ -64,3 +65,8 @@ def company_webhooks(project_id: str = "") -> str:
 def activate_agent(token: str) -> str:
     """The page an agent's activation mail links to."""
     return f"/activate/{token}"
+
+
+def owner_agent(agent_id: str) -> str:
+    """The agent owner's page for one of their agents."""
+    return f"{AGENT_OWNER_HOME}/agents/{agent_id}"

@@ -82,3 +82,30 @@ def test_create_staff_refuses_a_taken_email_and_a_short_password(database, monke
     assert (taken, short) == (1, 1)
     assert "already exists" in capsys.readouterr().err
     assert user_count() == 1
+
+
+def test_the_demo_agent_owner_gets_two_active_agents_once(database, tmp_path, monkeypatch, capsys):
+    # given
+    monkeypatch.setattr(seed, "VAR_DIR", tmp_path)
+
+    # when
+    seed.main()
+    first = capsys.readouterr().out
+    seed.main()
+    second = capsys.readouterr().out
+
+    # then: keys printed once, requests completed and settled, a trust history, the ledger balanced
+    from marketplace_app.agents import owner_queries
+    from marketplace_app.ledger.health import ledger_health
+    with unit_of_work(read_only=True) as session:
+        owner = session.execute(select(User).where(User.email == "owner@example.com")).scalar_one()
+        agents = owner_queries.owned_agents(session, user_id=owner.id)
+        access = owner_queries.agent_access(session, user_id=owner.id, agent_id=agents[-1].id)
+        completed = owner_queries.agent_requests(session, access=access).rows
+        history = owner_queries.trust_history(session, access=access)
+        assert ledger_health(session).ok
+    assert sorted((agent.handle, agent.status) for agent in agents) == [("contract-scout", "active"),
+                                                                      ("fact-finder", "active")]
+    assert first.count("key (shown once): pk_live_") == 2 and "pk_live_" not in second
+    assert len(completed) >= 1 and {row["status"] for row in completed} == {"completed"}
+    assert history and history[0].score_after == agents[-1].trust_score

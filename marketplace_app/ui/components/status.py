@@ -35,6 +35,11 @@ BADGES: dict[str, dict[str, tuple[str, str]]] = {
             "expired": (OVER, "expired")},
     "policy": {"open": (GOOD, "open"), "redacted": (NEW, "redacted"), "sandboxed": (REVIEW, "sandboxed")},
     "job": {"ok": (GOOD, "ok"), "error": (BAD, "error"), "never": (OVER, "never run")},
+    "agent": {"pending_verification": (WAITING, "awaiting activation"), "active": (GOOD, "active"),
+              "frozen": (BAD, "frozen"), "deleted": (OVER, "deleted")},
+    # Trust tiers are standings, not statuses: the colours read as the metals, from low to high.
+    "tier": {"bronze": (ATTENTION, "bronze"), "silver": (OVER, "silver"), "gold": (WAITING, "gold"),
+             "platinum": (REVIEW, "platinum")},
 }
 
 

@@ -8,6 +8,7 @@ from enum import StrEnum
 import pytest
 import reflex as rx
 
+from marketplace_app.agents.models import AgentStatus, TrustTier
 from marketplace_app.companies.models import InformationPolicy, KeyStatus
 from marketplace_app.disputes.models import DisputeStatus
 from marketplace_app.earnings.models import EarningStatus, PayoutStatus
@@ -20,7 +21,7 @@ from marketplace_app.webhooks.models import DeliveryStatus, EndpointStatus
 DOMAIN_STATUSES: dict[str, type[StrEnum]] = {
     "request": RequestStatus, "dispute": DisputeStatus, "earning": EarningStatus, "payout": PayoutStatus,
     "kyc": KycStatus, "endpoint": EndpointStatus, "delivery": DeliveryStatus, "key": KeyStatus,
-    "policy": InformationPolicy,
+    "policy": InformationPolicy, "agent": AgentStatus, "tier": TrustTier,
 }
 RADIX_COLOURS = {"blue", "amber", "orange", "violet", "green", "red", "gray"}
 UI = PROJECT_ROOT / "marketplace_app" / "ui"

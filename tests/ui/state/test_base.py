@@ -42,4 +42,4 @@ def test_guarded_loaders_say_their_role():
 
     # then
     assert len(roles) >= 20
-    assert set(roles) <= {"company", "operator", "admin"}
+    assert set(roles) <= {"company", "operator", "agent_owner", "admin"}
