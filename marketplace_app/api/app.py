@@ -16,6 +16,7 @@ from marketplace_app.api.routes import (
     admin,
     admin_credits,
     agent_hooks,
+    agents_owners,
     audit,
     auth,
     credits,
@@ -52,7 +53,8 @@ def create_api() -> FastAPI:
     counted = [Depends(limit_by_declaration)]
     api.include_router(health.router, prefix=API_PREFIX, dependencies=counted)  # never limited: load balancers poll it
     for module in (requests, auth, dashboard, webhooks, credits, disputes, account, waitlist, operator, admin,
-                   admin_credits, audit, files):
+                   admin_credits, audit, files,
+                   agents_owners):
         api.include_router(module.router, prefix=API_PREFIX, dependencies=counted, responses=RATE_LIMITED)
     api.include_router(stream.router, prefix=API_PREFIX, dependencies=counted)
     api.include_router(agent_hooks.router)
