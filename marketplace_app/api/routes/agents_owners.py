@@ -32,8 +32,9 @@ from marketplace_app.identity import service as identity
 
 router = APIRouter(tags=["agents"])
 AGENT = access("api_key")
-# Counted by the service itself, per e-mail and per address (and wrong codes by the sign-in throttle).
-THROTTLED_BY_SERVICE = access("public", rate_limit="service")
+# Counted per address as every public route is, and by the service itself besides: mails per e-mail
+# and per address, wrong codes by the sign-in throttle, quick starts per address.
+PUBLIC_AND_SERVICE = access("public")
 MAGIC_ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"description": "Link or code wrong, used, expired or replaced by a newer mail (`invalid_token`)"},
     403: {"description": "The account is frozen (`forbidden`)"},
@@ -70,7 +71,7 @@ class MagicVerifyIn(BaseModel):
 
 
 @router.post("/auth/magic-link", status_code=202, response_model=MagicLinkSent, responses=MAGIC_ERRORS,
-             openapi_extra=THROTTLED_BY_SERVICE)
+             openapi_extra=PUBLIC_AND_SERVICE)
 def send_magic_link(body: MagicLinkIn, request: Request) -> MagicLinkSent:
     """E-mail a sign-in link and a 6-digit code. The answer is the same whether the address has an
     account or not (the first sign-in opens one, as an agent owner)."""
@@ -80,7 +81,7 @@ def send_magic_link(body: MagicLinkIn, request: Request) -> MagicLinkSent:
 
 
 @router.post("/auth/magic-link/verify", response_model=SessionOut, responses=MAGIC_ERRORS,
-             openapi_extra=THROTTLED_BY_SERVICE)
+             openapi_extra=PUBLIC_AND_SERVICE)
 def verify_magic_link(body: MagicVerifyIn, request: Request, response: Response) -> SessionOut:
     """Trade the mailed link's token, or the e-mail and its code, for a `ses_…` bearer token. Each
     works once, and using one ends the other."""
@@ -193,7 +194,7 @@ class QuickStartIn(BaseModel):
              responses={403: {"description": "Not a sandbox deployment (`forbidden`)"},
                         422: {"description": "Invalid input (`validation_error`)"},
                         429: {"description": "Too many quick starts from this address (`rate_limited`)"}},
-             openapi_extra=THROTTLED_BY_SERVICE)
+             openapi_extra=PUBLIC_AND_SERVICE)
 def quick_start(body: QuickStartIn, request: Request, response: Response) -> dict[str, Any]:
     """Sandbox deployments only: an active test agent and its `pk_test_…` key (scopes `*`) in one
     call, limited per address. Test keys move no credits; operators are simulated."""
