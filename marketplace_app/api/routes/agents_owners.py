@@ -171,7 +171,7 @@ def read_dashboard(agent: Agent) -> dict[str, Any]:
     """Everything the agent's home shows in one call: the agent, its organisation's agents, recent
     requests, active count, balance, payout status, trust history, unread notifications. Parts
     that fail answer their empty default; the rest still comes back."""
-    with unit_of_work() as session:
+    with unit_of_work(read_only=True) as session:
         return dashboard.dashboard(session, ctx=agent)
 
 
