@@ -13,6 +13,7 @@ from marketplace_app.core.db import unit_of_work
 from marketplace_app.identity.models import Role
 from marketplace_app.mail.models import EmailMessage
 from marketplace_app.ui import routes
+from tests.e2e.a11y import accessibility_violations
 from tests.e2e.helpers import Url, make_user
 
 pytestmark = pytest.mark.e2e
@@ -36,6 +37,7 @@ def ask_for_mail(page: Page, url: Url, email: str) -> None:
     page.locator("#magic_email").fill(email)
     page.locator("#magic-send").click()
     expect(page.locator("#magic-sent")).to_have_text("Check your inbox")
+    assert accessibility_violations(page) == []
 
 
 @pytest.mark.parametrize("device", ["page", "phone"])
@@ -69,6 +71,7 @@ def test_the_mailed_link_signs_in_once_and_lands_on_the_roles_home(device: str, 
     # when
     page.goto(url(link))
     expect(page.locator("#magic-link-email")).to_have_text(email)
+    assert accessibility_violations(page) == []
     page.locator("#magic-link-submit").click()
 
     # then
@@ -78,3 +81,4 @@ def test_the_mailed_link_signs_in_once_and_lands_on_the_roles_home(device: str, 
     page.goto(url(link))
     expect(page.locator("#form-error")).to_contain_text("invalid, already used or expired")
     expect(page.locator("#magic-link-login")).to_be_visible()
+    assert accessibility_violations(page) == []
