@@ -221,3 +221,25 @@ def test_a_bad_address_is_invalid_input_and_sends_nothing(client):
     assert_error(client.post(SEND, json={"email": "not-an-address"}), status=422, code="validation_error")
     with unit_of_work(read_only=True) as session:
         assert session.execute(select(EmailMessage)).first() is None
+
+
+def test_an_agent_owner_without_an_organisation_gets_one_and_a_frozen_account_is_refused(client):
+    # given
+    with unit_of_work() as session:
+        owner = factories.make_user(session, role=Role.agent_owner, email="owner@example.com")
+        frozen = factories.make_user(session, role=Role.company, email="frozen@example.com")
+        frozen.status = "frozen"
+
+    # when
+    owner_token, _ = mail_for(client, "owner@example.com")
+    signed_in = client.post(VERIFY, json={"token": owner_token})
+    frozen_token, _ = mail_for(client, "frozen@example.com")
+    refused = client.post(VERIFY, json={"token": frozen_token})
+
+    # then
+    assert signed_in.status_code == 200 and signed_in.json()["user"]["id"] == owner.id
+    with unit_of_work(read_only=True) as session:
+        roles = session.execute(select(CompanyMember.role).where(CompanyMember.user_id == owner.id)).scalars().all()
+    assert roles == [MemberRole.owner]
+    assert_error(refused, status=403, code="forbidden")
+    assert "token" not in refused.json()
