@@ -251,6 +251,17 @@ class Settings(BaseSettings):
     agent_activation_link_days: int = Field(default=7, ge=1, le=60)
     agent_activation_fee_cents: int = Field(default=500, ge=0)
     terms_url: str | None = None
+    # owners (issue 14): owner sign-in by magic link and 6-digit code (identity/magic.py). One mail
+    # carries both, valid this many minutes; each new mail ends the earlier ones. Mails are counted per
+    # e-mail and per client address per hour (429 past it); after this many wrong codes for an e-mail
+    # its open link and code are dead (a code is guessable) and the person asks for a new mail.
+    magic_link_ttl_minutes: int = Field(default=15, ge=1, le=120)
+    magic_links_per_email_per_hour: int = Field(default=5, ge=1)
+    magic_links_per_address_per_hour: int = Field(default=20, ge=1)
+    magic_code_max_failures: int = Field(default=5, ge=1)
+    # Quick start (Humai): a sandbox agent and its pk_test_ key in one public call, at most this many
+    # per client address per hour; only where test mode may be offered (agents/quick_start.py).
+    quick_starts_per_address_per_hour: int = Field(default=5, ge=1)
 
     @model_validator(mode="after")
     def _secret_is_real(self) -> Settings:

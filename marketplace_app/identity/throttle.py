@@ -88,6 +88,13 @@ def record_failure(session: Session, *, email: str, address: str) -> None:
         "forget_at": statement.excluded.forget_at}))
 
 
+def account_failures(session: Session, *, email: str) -> int:
+    """How many failed sign-ins the account has on record (0 once forgotten)."""
+    failures = session.execute(select(THROTTLES.c.failures).where(
+        THROTTLES.c.subject == account_subject(email), THROTTLES.c.forget_at > now())).scalar_one_or_none()
+    return failures or 0
+
+
 def clear_account(session: Session, *, email: str) -> bool:
     """Forget the account's failed sign-ins (a success, or staff lifting a lock); whether any were kept."""
     return session.execute(delete(THROTTLES).where(THROTTLES.c.subject == account_subject(email))).rowcount > 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 LOGIN = "/login"
 SIGNUP = "/signup"
+MAGIC_LINK = "/auth/magic/[token]"
 COMPANY_HOME = "/company"
 COMPANY_PROJECTS = "/company/projects"
 COMPANY_KEYS = "/company/keys"

@@ -68,7 +68,7 @@ def test_every_page_of_every_role_has_no_serious_accessibility_violation(browser
 
     signed_out = browser.new_context(**device)
     signed_out.set_default_navigation_timeout(NAVIGATION_TIMEOUT_MS)
-    for route in (routes.LOGIN, routes.SIGNUP, MISSING_ROUTE):
+    for route in (routes.LOGIN, routes.SIGNUP, MISSING_ROUTE, "/auth/magic/lt_unknown"):
         violations += visit(signed_out.new_page(), url, route)
     signed_out.close()
     for email, (role, pages) in pages_by_role(request_id).items():

@@ -1,4 +1,4 @@
-"""The public pages: `/` (sends people where they belong), `/login` and `/signup`."""
+"""The public pages: `/` (sends people where they belong), `/login` (password or e-mail) and `/signup`."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from marketplace_app.ui.components.layout import PAGE_TITLE_SUFFIX, centered_pag
 from marketplace_app.ui.components.nav import brand
 from marketplace_app.ui.state.auth import LoginState, SignUpState
 from marketplace_app.ui.state.base import AppState
+from marketplace_app.ui.state.magic import MagicLinkState, MagicState
 from marketplace_app.ui.theme import SOCIAL_IMAGE
 
 ROLE_CHOICES = (
@@ -36,7 +37,10 @@ def login() -> rx.Component:
         field("E-mail", "email", type="email", auto_complete="email", placeholder="you@example.com"),
         field("Password", "password", type="password", auto_complete="current-password"),
         rx.button("Sign in", type="submit", size="3", width="100%", loading=LoginState.busy, id="login-submit"),
-        footer=rx.text("New to Handoff? ", rx.link("Create an account", href=routes.SIGNUP), size="2"),
+        footer=rx.vstack(
+            magic_sign_in(),
+            rx.text("New to Handoff? ", rx.link("Create an account", href=routes.SIGNUP), size="2"),
+            spacing="4", align="center", width="100%"),
     )
 
 
@@ -57,6 +61,34 @@ def signup() -> rx.Component:
         rx.button("Create account", type="submit", size="3", width="100%", loading=SignUpState.busy,
                   id="signup-submit"),
         footer=rx.text("Already have an account? ", rx.link("Sign in", href=routes.LOGIN), size="2"),
+    )
+
+
+@rx.page(route=routes.MAGIC_LINK, title="Sign in by e-mail" + PAGE_TITLE_SUFFIX, image=SOCIAL_IMAGE,
+         on_load=MagicLinkState.load)
+def magic_link() -> rx.Component:
+    """A mailed sign-in link: whom it signs in, used only when the person clicks (not by mail scanners)."""
+    return centered_page(
+        brand(),
+        rx.card(
+            rx.vstack(
+                rx.heading("Sign in by e-mail", size="6", as_="h1"),
+                rx.cond(
+                    MagicLinkState.email != "",
+                    rx.vstack(
+                        rx.text("Continue as ", rx.text.strong(MagicLinkState.email, id="magic-link-email"), "."),
+                        form_error(MagicLinkState.error),
+                        rx.button("Sign in", on_click=MagicLinkState.finish, loading=MagicLinkState.busy, size="3",
+                                  width="100%", id="magic-link-submit"),
+                        spacing="3", width="100%"),
+                    rx.vstack(
+                        form_error(MagicLinkState.error),
+                        rx.link("Ask for a new sign-in link", href=routes.LOGIN, id="magic-link-login"),
+                        spacing="3", width="100%"),
+                ),
+                spacing="4", width="100%"),
+            size="4", width="100%",
+        ),
     )
 
 
@@ -98,4 +130,45 @@ def role_choice() -> rx.Component:
             columns={"initial": "1", "sm": "3"}, spacing="2", width="100%",
         ),
         spacing="1", width="100%",
+    )
+
+
+def magic_sign_in() -> rx.Component:
+    """"E-mail me a sign-in link": the e-mail, then "Check your inbox" and the mailed code."""
+    return rx.cond(
+        MagicState.showing,
+        rx.card(rx.cond(MagicState.sent_to != "", _code_step(), _email_step()), size="3", width="100%"),
+        rx.button("E-mail me a sign-in link", rx.icon("mail", size=16), on_click=MagicState.start, variant="soft",
+                  size="3", width="100%", id="magic-open"),
+    )
+
+
+def _email_step() -> rx.Component:
+    return rx.form(
+        rx.vstack(
+            rx.heading("Sign in by e-mail", size="4"),
+            rx.text("We e-mail you a link and a 6-digit code. No password needed; a new address gets an "
+                    "agent-owner account.", size="2", color_scheme="gray"),
+            inline_error(MagicState.error, error_id="magic-error"),
+            field("E-mail", "magic_email", type="email", auto_complete="email", placeholder="you@example.com"),
+            rx.button("Send me a link", type="submit", size="3", width="100%", loading=MagicState.busy,
+                      id="magic-send"),
+            spacing="3", width="100%"),
+        on_submit=MagicState.send, reset_on_submit=False, width="100%",
+    )
+
+
+def _code_step() -> rx.Component:
+    return rx.form(
+        rx.vstack(
+            rx.heading("Check your inbox", size="4", id="magic-sent"),
+            rx.text("We sent a sign-in link and a code to ", rx.text.strong(MagicState.sent_to),
+                    ". Open the link, or type the code here.", size="2"),
+            inline_error(MagicState.error, error_id="magic-error"),
+            field("Code from the e-mail", "magic_code", auto_complete="one-time-code", input_mode="numeric",
+                  placeholder="123456", max_length=7),
+            rx.button("Sign in", type="submit", size="3", width="100%", loading=MagicState.busy, id="magic-verify"),
+            rx.link("Use another e-mail", on_click=MagicState.start, size="2", href="#", id="magic-restart"),
+            spacing="3", width="100%"),
+        on_submit=MagicState.verify, width="100%",
     )
