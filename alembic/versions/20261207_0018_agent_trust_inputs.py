@@ -1,4 +1,4 @@
-"""Agent trust inputs (completed, cancelled, disputes won and lost, sales revenue) and discovery's indexes
+"""Agent trust inputs (completed, cancelled, disputes won and lost, sales revenue), discovery's and the trust history's indexes
 
 The counts are kept by the writers of the outcomes from here on; agents exist only since 0013
 and have no requests yet, so there is nothing to backfill.
@@ -30,9 +30,16 @@ def upgrade() -> None:
         batch_op.create_index('ix_agent_status_activated', ['status', 'activated_at', 'id'], unique=False)
         batch_op.create_index('ix_agent_status_revenue', ['status', 'sales_revenue_cents', 'trust_score', 'id'],
                               unique=False)
+    # The history is read newest first per agent: (agent_id, id) serves that and every lookup by agent.
+    with op.batch_alter_table('agent_trust_change', schema=None) as batch_op:
+        batch_op.drop_index('ix_agent_trust_change_agent_id')
+        batch_op.create_index('ix_agent_trust_change_agent_id_id', ['agent_id', 'id'], unique=False)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('agent_trust_change', schema=None) as batch_op:
+        batch_op.drop_index('ix_agent_trust_change_agent_id_id')
+        batch_op.create_index('ix_agent_trust_change_agent_id', ['agent_id'], unique=False)
     with op.batch_alter_table('agent', schema=None) as batch_op:
         batch_op.drop_index('ix_agent_status_revenue')
         batch_op.drop_index('ix_agent_status_activated')

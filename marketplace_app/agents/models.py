@@ -90,9 +90,11 @@ class TrustChange(SQLModel, table=True):
     """One change of an agent's trust score, with its cause (`GET /v1/agents/me/trust-history`)."""
 
     __tablename__ = "agent_trust_change"
+    # The history is read newest first per agent (agents/queries.py): a keyset walk of this index.
+    __table_args__ = (Index("ix_agent_trust_change_agent_id_id", "agent_id", "id"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    agent_id: str = Field(foreign_key="agent.id", index=True, max_length=40)
+    agent_id: str = Field(foreign_key="agent.id", max_length=40)
     at: datetime = Field(default_factory=now)
     score_before: int
     score_after: int
