@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from marketplace_app.agents import trust
 from marketplace_app.agents.models import Agent, AgentStatus, TrustChange
@@ -74,3 +74,21 @@ def history(agent_id: str) -> list[TrustChange]:
 def aged(days: int) -> datetime:
     """An activation `days` ago."""
     return now() - timedelta(days=days)
+
+
+def set_standing(agent_id: str, **values: Any) -> None:
+    """Set columns of the agent's row as a test's given (e.g. `trust_score`, `status`); a score
+    brings its tier."""
+    if "trust_score" in values:
+        values.setdefault("trust_tier", trust.tier_for(values["trust_score"]))
+    with unit_of_work() as session:
+        session.execute(update(Agent.__table__).where(Agent.__table__.c.id == agent_id).values(**values))
+
+
+def earn(agent_id: str, *, completed: int) -> None:
+    """`completed` more completed requests on the agent's count, and its score computed again."""
+    with unit_of_work() as session:
+        table = Agent.__table__
+        session.execute(update(table).where(table.c.id == agent_id)
+                        .values(completed_count=table.c.completed_count + completed))
+        trust.recompute(session, agent_id, cause="request_completed", detail=f"{completed} completed")
