@@ -84,6 +84,8 @@ class Agent(SQLModel, table=True):
     disputes_lost: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     sales_revenue_cents: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, server_default="0"))
     """Completed sales (agent jobs, next issue): 0 until then; discovery's `revenue` order."""
+    trust_due_at: datetime | None = Field(default=None, index=True)
+    """When the account-age term of the score next grows (the `refresh_agent_trust` job); None: never."""
 
 
 class TrustChange(SQLModel, table=True):

@@ -12,20 +12,21 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, update
 from sqlmodel import Session
 
 from marketplace_app import fees
-from marketplace_app.agents.models import Agent, TrustChange, TrustTier
+from marketplace_app.agents.models import Agent, AgentStatus, TrustChange, TrustTier
 from marketplace_app.core.clock import now
 from marketplace_app.requests.models import RequestStatus
 from marketplace_app.settings import get_settings
 
 AGENTS = Agent.__table__
 MAX_SCORE = 100
+BATCH_SIZE = 500  # agents recomputed per `refresh_agent_trust` transaction
 # The request outcomes the formula counts, and the agent column counting each.
 REQUEST_OUTCOMES = {RequestStatus.completed: "completed_count", RequestStatus.cancelled: "cancelled_count"}
 # A resolution decided for the buyer (a full refund) is a dispute it won; one dismissed, a dispute it
@@ -57,17 +58,18 @@ class TrustInputs:
 
 
 def score(inputs: TrustInputs) -> int:
-    """The trust score of `inputs`, 0 to 100 (the table of docs/AGENTS.md, with the defaults):
+    """The trust score of `inputs`, 0 to 100, each term a setting (`agent_trust_<name>`; the defaults
+    in the table of docs/AGENTS.md):
 
-    base (20)
-    + 2 per completed piece of work, at most 40
-    + ratings: (average stars − 3) × 10, weighted by min(count, 10) / 10, so −20 to +20
-      (truncated toward zero; no ratings → 0)
-    + 2 per dispute won, at most 10
-    − 10 per dispute lost (no floor but the total's)
-    − 1 per cancellation, at most 20
-    + 1 per 30 days since activation, at most 10
-    then clamped to 0–100. Every number is a setting (`agent_trust_*`).
+    base
+    + points_per_completed per completed piece of work, at most completed_max_points
+    + ratings: (average stars − 3) / 2 × rating_max_points, weighted by
+      min(count, rating_full_weight_count) / rating_full_weight_count (truncated toward zero; none → 0)
+    + points_per_dispute_won per dispute won, at most disputes_won_max_points
+    − points_per_dispute_lost per dispute lost (no floor but the total's)
+    − points_per_cancellation per cancellation, at most cancellations_max_points
+    + 1 per days_per_age_point days since activation, at most age_max_points
+    then clamped to 0–100.
     """
     settings = get_settings()
     total = (settings.agent_trust_base
@@ -136,15 +138,45 @@ def recompute(session: Session, agent_id: str, *, cause: str, subject_id: str | 
         The score now.
     """
     row = session.execute(select(AGENTS).where(AGENTS.c.id == agent_id).with_for_update()).mappings().one()
-    new_score = score(inputs_of(row, at=now()))
-    if new_score == row["trust_score"]:
-        return new_score
-    tier = tier_for(new_score)
-    session.execute(update(AGENTS).where(AGENTS.c.id == agent_id).values(trust_score=new_score, trust_tier=tier))
-    session.add(TrustChange(agent_id=agent_id, at=now(), score_before=row["trust_score"], score_after=new_score,
-                            tier_after=tier, cause=cause[:40], detail=detail[:300], subject_id=subject_id))
-    session.flush()
+    moment = now()
+    new_score = score(inputs_of(row, at=moment))
+    values: dict[str, Any] = {}
+    due = age_due_at(row["activated_at"], at=moment)
+    if due != _maybe_aware(row["trust_due_at"]):
+        values["trust_due_at"] = due
+    if new_score != row["trust_score"]:
+        values.update(trust_score=new_score, trust_tier=tier_for(new_score))
+        session.add(TrustChange(agent_id=agent_id, at=moment, score_before=row["trust_score"],
+                                score_after=new_score, tier_after=values["trust_tier"], cause=cause[:40],
+                                detail=detail[:300], subject_id=subject_id))
+    if values:
+        session.execute(update(AGENTS).where(AGENTS.c.id == agent_id).values(**values))
+        session.flush()
     return new_score
+
+
+def age_due_at(activated_at: datetime | None, *, at: datetime) -> datetime | None:
+    """When the account-age term next earns a point after `at`; None if it cannot (not activated,
+    or at its maximum already)."""
+    if activated_at is None:
+        return None
+    settings = get_settings()
+    step = timedelta(days=settings.agent_trust_days_per_age_point)
+    earned = max(0, (at - _aware(activated_at)) // step)
+    if earned >= settings.agent_trust_age_max_points:
+        return None
+    return _aware(activated_at) + (earned + 1) * step
+
+
+def refresh_due(session: Session, *, limit: int | None = None) -> int:
+    """Recompute active agents whose account age has earned a point (the `refresh_agent_trust`
+    job, one batch); each one's next due time moves on, so a second run finds nothing."""
+    due = (select(AGENTS.c.id).where(AGENTS.c.trust_due_at <= now(), AGENTS.c.status == AgentStatus.active)
+           .order_by(AGENTS.c.trust_due_at).limit(limit or BATCH_SIZE))
+    agent_ids = list(session.execute(due).scalars())
+    for agent_id in agent_ids:
+        recompute(session, agent_id, cause="account_age", detail="account age")
+    return len(agent_ids)
 
 
 def count_request_outcomes(session: Session, rows: Iterable[Mapping[str, Any]], *, to: RequestStatus) -> None:
@@ -186,6 +218,10 @@ def count_dispute_resolution(session: Session, dispute: Mapping[str, Any]) -> No
 def _add_to_count(session: Session, where: Any, column: str, count: int) -> str | None:
     statement = update(AGENTS).where(where).values({column: AGENTS.c[column] + count}).returning(AGENTS.c.id)
     return session.execute(statement).scalar_one_or_none()
+
+
+def _maybe_aware(moment: datetime | None) -> datetime | None:
+    return None if moment is None else _aware(moment)
 
 
 def _aware(moment: datetime) -> datetime:

@@ -17,6 +17,7 @@ from marketplace_app.core.clock import now
 from marketplace_app.core.db import unit_of_work
 from marketplace_app.disputes import service as disputes
 from marketplace_app.requests import status as machine
+from marketplace_app.scheduler.jobs import JOBS
 from tests.agents.trust_support import add_test_key, aged, agent_row, history, make_face
 from tests.disputes import helpers as dh
 from tests.requests import helpers as rh
@@ -228,3 +229,46 @@ def test_fee_for_takes_the_agents_tier(database):
         agent.trust_tier = TrustTier.platinum
         quote = trust.fee_for(agent, 10_000)
     assert (quote.rate_bps, quote.fee_cents) == (600, 600)
+
+
+def test_account_age_earns_its_point_when_due_and_only_once(database):
+    # given an agent activated 29 days ago (no age point yet) and one at the age maximum
+    clock.freeze(now())
+    try:
+        young = make_face(handle="young", activated_at=aged(days=29))
+        make_face(handle="elder", activated_at=aged(days=400))
+        assert agent_row(young.agent_id).trust_due_at is not None
+        with unit_of_work() as session:
+            assert trust.refresh_due(session) == 0
+
+        # when two days pass and the job runs twice
+        clock.advance(timedelta(days=2))
+        with unit_of_work() as session:
+            refreshed = trust.refresh_due(session)
+        with unit_of_work() as session:
+            again = trust.refresh_due(session)
+
+        # then the young agent earned its point once; the elder has nothing due
+        assert (refreshed, again) == (1, 0)
+        assert agent_row(young.agent_id).trust_score == 21
+        assert history(young.agent_id)[-1].cause == "account_age"
+    finally:
+        clock.unfreeze()
+
+
+def test_a_frozen_agent_is_not_refreshed(database):
+    clock.freeze(now())
+    try:
+        face = make_face(handle="paused", activated_at=aged(days=29))
+        with unit_of_work() as session:
+            session.get_one(AgentRow, face.agent_id).status = AgentStatus.frozen
+        clock.advance(timedelta(days=2))
+        with unit_of_work() as session:
+            assert trust.refresh_due(session) == 0
+    finally:
+        clock.unfreeze()
+
+
+def test_the_refresh_job_is_registered():
+    (job,) = [job for job in JOBS if job.name == "refresh_agent_trust"]
+    assert job.run is trust.refresh_due
