@@ -64,8 +64,9 @@ def resolve(session: Session, *, dispute_id: str, resolution: Resolution, refund
     values = {"status": DisputeStatus.resolved, "resolution": resolution, "refund_cents": refund_cents,
               "resolved_at": now(), "deadline_at": None}
     moved = writes.move(session, dispute_id, sources, values, conditions=conditions)
-    money.settle(session, moved, resolution, refund_cents)
+    # Before the money: every writer locks the agent's row before ledger accounts (no deadlock).
     trust.count_dispute_resolution(session, moved)
+    money.settle(session, moved, resolution, refund_cents)
     writes.step(session, dispute_id, "resolved", actor_type=Party.system, ruling=None, refund_cents=refund_cents,
                 text=f"{resolution}: {note}")
     writes.emit(session, moved, "dispute.resolved", resolution=str(resolution), refund_cents=refund_cents)

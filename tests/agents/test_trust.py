@@ -21,7 +21,7 @@ from marketplace_app.scheduler.jobs import JOBS
 from tests.agents.trust_support import add_test_key, aged, agent_row, history, make_face
 from tests.disputes import helpers as dh
 from tests.requests import helpers as rh
-from tests.support import override_settings
+from tests.support import override_settings, run_concurrently
 from tests.work import helpers as w
 
 counts = st.integers(min_value=0, max_value=10_000)
@@ -272,3 +272,33 @@ def test_a_frozen_agent_is_not_refreshed(database):
 def test_the_refresh_job_is_registered():
     (job,) = [job for job in JOBS if job.name == "refresh_agent_trust"]
     assert job.run is trust.refresh_due
+
+
+def test_concurrent_outcomes_of_one_agent_all_count_and_its_history_chains(database):
+    # given six accepted live requests and six matching ones of one agent
+    face = make_face(handle="busy", funded_cents=100_000)
+    accepted = rh.seed_matching_requests(face.key, count=6, price_cents=1_000, deadline=now() + timedelta(hours=1))
+    matching = rh.seed_matching_requests(face.key, count=6, price_cents=1_000, deadline=now() + timedelta(hours=1))
+    for request_id in accepted:
+        rh.accept_by_hand(request_id)
+    api = rh.client(rh.warmed_app())
+
+    def act(index: int) -> None:
+        if index % 2:
+            response = api.post(f"/v1/requests/{matching[index // 2]}/cancel", headers=face.headers())
+            assert response.status_code == 200, response.text
+        else:
+            with unit_of_work() as session:
+                machine.transition(session, request_id=accepted[index // 2], to="completed", sources=["in_progress"],
+                                   actor=machine.SYSTEM, values={"completed_at": now()})
+
+    # when they complete and are cancelled all at once
+    outcomes = run_concurrently(12, act)
+
+    # then every outcome counted once, and each change starts where the one before ended
+    assert [outcome for outcome in outcomes if outcome is not None] == []
+    row = agent_row(face.agent_id)
+    assert (row.completed_count, row.cancelled_count, row.trust_score) == (6, 6, 20 + 12 - 6)
+    changes = history(face.agent_id)
+    assert [change.score_before for change in changes[1:]] == [change.score_after for change in changes[:-1]]
+    assert changes[-1].score_after == row.trust_score
