@@ -8,6 +8,7 @@ calls). Every list is a keyset walk of one index of its order (`ix_agent_status_
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -28,6 +29,10 @@ PUBLIC_COLUMNS = (AGENTS.c.id, AGENTS.c.handle, AGENTS.c.name, AGENTS.c.descript
                   AGENTS.c.capabilities, AGENTS.c.trust_score, AGENTS.c.trust_tier, AGENTS.c.endpoint_url,
                   AGENTS.c.service_price_cents, AGENTS.c.activated_at, AGENTS.c.completed_count)
 LIKE_ESCAPE = "\\"
+# What an id or a handle can be: anything else names no agent and never reaches SQL (PostgreSQL
+# refuses even to compare a string holding NUL).
+AGENT_REF = re.compile(r"[A-Za-z0-9_-]{1,64}", re.ASCII)
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 class DiscoverySort(StrEnum):
@@ -86,7 +91,8 @@ def search(session: Session, *, filters: SearchFilters, sort: DiscoverySort = Di
     """Active agents matching `filters`, in `sort` order, after the agent `cursor` if given.
 
     Raises:
-        ValidationFailed: The cursor names no agent (`validation_error`, 422).
+        ValidationFailed: The cursor names no agent, or the text holds control characters
+            (`validation_error`, 422).
     """
     columns = SORT_COLUMNS[sort]
     anchor = _anchor(session, columns, cursor)
@@ -109,6 +115,8 @@ def _anchor(session: Session, columns: tuple, cursor: str | None) -> tuple | Non
 def _conditions(filters: SearchFilters) -> list[Any]:
     conditions: list[Any] = []
     if filters.text:
+        if CONTROL.search(filters.text):
+            raise ValidationFailed("q must not contain control characters")
         pattern = f"%{like_escaped(filters.text.lower())}%"
         conditions.append(or_(*(func.lower(column).like(pattern, escape=LIKE_ESCAPE)
                                 for column in (AGENTS.c.name, AGENTS.c.handle, AGENTS.c.description))))
@@ -139,6 +147,8 @@ def profile(session: Session, agent_ref: str) -> dict[str, Any]:
 
 
 def _active_row(session: Session, agent_ref: str) -> Mapping[str, Any]:
+    if not AGENT_REF.fullmatch(agent_ref):
+        raise NotFound("No such agent")
     # The id first: ids and handles cannot collide in practice, and an id names one agent for good.
     for condition in (AGENTS.c.id == agent_ref, AGENTS.c.handle == agent_ref.lower()):
         row = session.execute(select(*PUBLIC_COLUMNS).where(condition, AGENTS.c.status == AgentStatus.active)

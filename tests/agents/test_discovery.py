@@ -63,6 +63,9 @@ def test_only_active_agents_are_listed_and_shown(api):
             assert_error(api.get(f"{AGENTS}/{ref}"), status=404, code="not_found")
             assert_error(api.get(f"{AGENTS}/{ref}/reviews"), status=404, code="not_found")
     assert_error(api.get(f"{AGENTS}/agt_unknown"), status=404, code="not_found")
+    for strange in ("a%00b", "caf%C3%A9", "a.b"):
+        assert_error(api.get(f"{AGENTS}/{strange}"), status=404, code="not_found")
+        assert_error(api.get(f"{AGENTS}/{strange}/reviews"), status=404, code="not_found")
 
 
 def test_nothing_private_is_shown(api):
@@ -181,7 +184,7 @@ def test_capability_tier_and_category_filters(api):
 
 @pytest.mark.parametrize("params", [{"cursor": "not a cursor!"}, {"cursor": "agt_nobody"}, {"tier": "diamond"},
                                     {"sort": "random"}, {"limit": 0}, {"limit": 101}, {"capability": 'a"b'},
-                                    {"q": "x" * 101}])
+                                    {"q": "x" * 101}, {"q": "a\x00b"}, {"cursor": "agt\x00"}])
 def test_bad_queries_are_refused_in_the_envelope(api, params):
     make_face(handle="anyone")
     assert_error(api.get(AGENTS, params=params), status=422, code="validation_error")
