@@ -262,6 +262,24 @@ class Settings(BaseSettings):
     # Quick start (Humai): a sandbox agent and its pk_test_ key in one public call, at most this many
     # per client address per hour; only where test mode may be offered (agents/quick_start.py).
     quick_starts_per_address_per_hour: int = Field(default=5, ge=1)
+    # trust: an agent's trust score (agents/trust.py, the formula and its table in docs/AGENTS.md).
+    # Every part is whole points; the total is clamped to 0-100. A new agent has the base alone.
+    agent_trust_base: int = Field(default=20, ge=0, le=100)
+    agent_trust_points_per_completed: int = Field(default=2, ge=0)
+    agent_trust_completed_max_points: int = Field(default=40, ge=0)
+    agent_trust_rating_max_points: int = Field(default=20, ge=0)
+    """A 5-star average earns all of them, a 1-star average loses all; 3 stars are neutral."""
+    agent_trust_rating_full_weight_count: int = Field(default=10, ge=1)
+    """Ratings needed before the average counts in full (fewer count in proportion)."""
+    agent_trust_points_per_dispute_won: int = Field(default=2, ge=0)
+    agent_trust_disputes_won_max_points: int = Field(default=10, ge=0)
+    agent_trust_points_per_dispute_lost: int = Field(default=10, ge=0)
+    agent_trust_points_per_cancellation: int = Field(default=1, ge=0)
+    agent_trust_cancellations_max_points: int = Field(default=20, ge=0)
+    agent_trust_days_per_age_point: int = Field(default=30, ge=1)
+    agent_trust_age_max_points: int = Field(default=10, ge=0)
+    # The lowest score of each tier above bronze (bronze is everything below silver's).
+    agent_trust_tier_floors: dict[str, int] = {"silver": 40, "gold": 60, "platinum": 80}
 
     @model_validator(mode="after")
     def _secret_is_real(self) -> Settings:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, BigInteger, Column, Text
+from sqlalchemy import JSON, BigInteger, Column, Index, Text
 from sqlmodel import Field, SQLModel
 
 from marketplace_app.core import db  # noqa: F401  (applies the naming convention first)
@@ -43,6 +43,12 @@ class KeyScope(StrEnum):
 
 class Agent(SQLModel, table=True):
     __tablename__ = "agent"
+    # Discovery's three orders over active agents (agents/queries.py), each a keyset walk.
+    __table_args__ = (
+        Index("ix_agent_status_trust", "status", "trust_score", "id"),
+        Index("ix_agent_status_activated", "status", "activated_at", "id"),
+        Index("ix_agent_status_revenue", "status", "sales_revenue_cents", "trust_score", "id"),
+    )
 
     id: str = Field(primary_key=True, max_length=40)
     project_id: str = Field(foreign_key="project.id", unique=True, max_length=40)
@@ -71,15 +77,28 @@ class Agent(SQLModel, table=True):
     frozen_reason: str | None = Field(default=None, max_length=500)
     frozen_by: str | None = Field(default=None, max_length=40)
     deleted_at: datetime | None = None
+    # What the trust score is computed from (agents/trust.py): counted by the writers of the
+    # outcomes (requests/status.py, disputes/rulings.py) in the same transaction, live mode only.
+    completed_count: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    """Live requests completed as buyer (jobs completed as seller add to it next issue); public."""
+    cancelled_count: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    disputes_won: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    disputes_lost: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    sales_revenue_cents: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, server_default="0"))
+    """Completed sales (agent jobs, next issue): 0 until then; discovery's `revenue` order."""
+    trust_due_at: datetime | None = Field(default=None, index=True)
+    """When the account-age term of the score next grows (the `refresh_agent_trust` job); None: never."""
 
 
 class TrustChange(SQLModel, table=True):
     """One change of an agent's trust score, with its cause (`GET /v1/agents/me/trust-history`)."""
 
     __tablename__ = "agent_trust_change"
+    # The history is read newest first per agent (agents/queries.py): a keyset walk of this index.
+    __table_args__ = (Index("ix_agent_trust_change_agent_id_id", "agent_id", "id"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    agent_id: str = Field(foreign_key="agent.id", index=True, max_length=40)
+    agent_id: str = Field(foreign_key="agent.id", max_length=40)
     at: datetime = Field(default_factory=now)
     score_before: int
     score_after: int

@@ -22,6 +22,7 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from marketplace_app.agents import trust
 from marketplace_app.agents.models import Agent, AgentStatus, KeyScope
 from marketplace_app.agents.schemas import AgentActivate, AgentRegister
 from marketplace_app.audit import service as audit
@@ -167,6 +168,7 @@ def activate(session: Session, *, secret: str, terms: AgentActivate) -> Activate
     fee_cents = activation_fee_cents(session, agent.company_id)
     transfer_id = _charge(session, agent, fee_cents)
     _mark_active(session, agent, owner)
+    trust.recompute(session, agent.id, cause="activated", detail="Activated by its owner")
     issued = companies.issue_key(session, project_id=agent.project_id, name=KEY_NAME, scopes=[KeyScope.all])
     mail.queue(session, to=agent.owner_email, subject=f"The API key of your agent {agent.name}",
                text=_key_text(agent, issued.secret), kind=KEY_MAIL)

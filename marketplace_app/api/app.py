@@ -21,6 +21,7 @@ from marketplace_app.api.routes import (
     agents_auth,
     agents_owners,
     agents_register,
+    agents_trust,
     audit,
     auth,
     credits,
@@ -62,6 +63,8 @@ def create_api() -> FastAPI:
         api.include_router(module.router, prefix=API_PREFIX, dependencies=_counting(module.router, counted),
                            responses=RATE_LIMITED)
     api.include_router(stream.router, prefix=API_PREFIX, dependencies=counted)
+    # Last of the agent routers: its /agents/{agent_id} must not shadow /agents/me, /agents/register, ...
+    api.include_router(agents_trust.router, prefix=API_PREFIX, dependencies=counted, responses=RATE_LIMITED)
     api.include_router(agent_hooks.router)
     api.router.add_route(MCP_PATH, McpEndpoint(api), methods=["POST"], include_in_schema=False)
     _add_json_404(api)

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import RowMapping
 from sqlmodel import Session
 
+from marketplace_app.agents import trust
 from marketplace_app.core.clock import now
 from marketplace_app.core.errors import ValidationFailed
 from marketplace_app.disputes import money, writes
@@ -63,6 +64,8 @@ def resolve(session: Session, *, dispute_id: str, resolution: Resolution, refund
     values = {"status": DisputeStatus.resolved, "resolution": resolution, "refund_cents": refund_cents,
               "resolved_at": now(), "deadline_at": None}
     moved = writes.move(session, dispute_id, sources, values, conditions=conditions)
+    # Before the money: every writer locks the agent's row before ledger accounts (no deadlock).
+    trust.count_dispute_resolution(session, moved)
     money.settle(session, moved, resolution, refund_cents)
     writes.step(session, dispute_id, "resolved", actor_type=Party.system, ruling=None, refund_cents=refund_cents,
                 text=f"{resolution}: {note}")

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import RowMapping, insert, literal, select, update
 from sqlmodel import Session
 
+from marketplace_app.agents import trust
 from marketplace_app.core.clock import now
 from marketplace_app.core.errors import StateConflict
 from marketplace_app.events import service as events
@@ -100,6 +101,8 @@ def transition_many(session: Session, *, request_ids: Sequence[str], to: S, sour
     _record(session, moved, previous=previous, to=to, actor=actor, note=note)
     # Budgets and fee tiers count by status: their rollups change with it, in this transaction.
     spend.count_transition(session, moved, to=to)
+    # An agent's trust counts its outcomes (one indexed no-op UPDATE for a plain project).
+    trust.count_request_outcomes(session, moved, to=to)
     return list(moved)
 
 

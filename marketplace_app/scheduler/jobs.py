@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
+from marketplace_app.agents import trust
 from marketplace_app.core import wording
 from marketplace_app.disputes import service as disputes
 from marketplace_app.earnings import payouts
@@ -71,6 +72,8 @@ JOBS: list[Job] = [
         idempotency.purge_expired),
     Job("purge_expired_logins", "Delete expired sessions, sign-in tickets and forgotten failed sign-ins", 300,
         identity.purge_expired),
+    Job("refresh_agent_trust", "Recompute agents' trust scores when their account age earns a point", 3600,
+        trust.refresh_due, batch_size=trust.BATCH_SIZE),
     Job("ledger_health", "Prove the ledger's invariants (Σ = 0, balances = entries)", 300, _check_ledger),
 ]
 

@@ -91,6 +91,9 @@ def test_the_first_agent_activates_free_creates_the_owner_and_mails_a_key_that_w
     assert event.project_id == agent.project_id and event.data["agent_id"] == agent_id
     assert (entry.actor_user_id, entry.subject_id, entry.transfer_id) == (owner.id, agent_id, None)
     assert client.get("/v1/requests", headers={"Authorization": f"Bearer {key}"}).status_code == 200
+    history = client.get("/v1/agents/me/trust-history", headers={"Authorization": f"Bearer {key}"}).json()["data"]
+    assert [(change["cause"], change["score_before"]) for change in history] == [("activated", 0)]
+    assert _agent(agent_id).trust_score == history[0]["score_after"] > 0
 
 
 def test_the_new_owner_has_no_password_and_gets_a_login_ticket():
