@@ -18,6 +18,9 @@ import time
 from pathlib import Path
 
 import uvicorn
+from uvicorn.importer import import_from_string
+
+from marketplace_app.core.heap import settle
 
 LOOPBACK = "127.0.0.1"
 
@@ -61,7 +64,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--profile", type=Path)
     parser.add_argument("--profile-clock", choices=("cpu", "wall"), default="cpu")
     args = parser.parse_args(argv)
-    config = uvicorn.Config(args.app, factory=args.factory, host=LOOPBACK, port=args.port, workers=1,
+    # Loaded here, not by uvicorn, so that the heap is settled as the production server settles it
+    # (marketplace_app/core/heap.py): Handoff and the reference alike.
+    app = import_from_string(args.app)
+    app = app() if args.factory else app
+    settle()
+    config = uvicorn.Config(app, host=LOOPBACK, port=args.port, workers=1,
                             access_log=False, log_level="warning", timeout_graceful_shutdown=5)
     profiles = ThreadProfiles(args.profile_clock) if args.profile else None
     if profiles:

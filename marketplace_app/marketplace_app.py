@@ -5,6 +5,7 @@ from starlette.types import ASGIApp
 
 from marketplace_app.api.app import create_api
 from marketplace_app.api.origins import ForeignOriginHeaders
+from marketplace_app.core.heap import settled_heap
 from marketplace_app.scheduler.runner import scheduler_lifespan
 from marketplace_app.ui import pages  # noqa: F401  (registers every page)
 from marketplace_app.ui.errors import toast_refusal, toaster
@@ -27,3 +28,4 @@ class HandoffApp(rx.App):
 app = HandoffApp(api_transformer=[SignedInUploads, create_api()], stylesheets=STYLESHEETS,
                  head_components=HEAD, backend_exception_handler=toast_refusal, toaster=toaster())
 app.register_lifespan_task(scheduler_lifespan)
+app.register_lifespan_task(settled_heap)
