@@ -82,6 +82,10 @@ def sign_up(session: Session, form: SignUp, *, allow_admin: bool = False) -> Use
         companies.create_company(session, owner_user_id=user.id, name=form.company_name or f"{display_name}'s company")
     elif form.role == Role.operator:
         operators.create_profile(session, user_id=user.id, display_name=display_name)
+    elif form.role == Role.agent_owner:
+        # Their agents' organisation: registering an agent under their e-mail lands in it, and its
+        # credits pay the agents' work and activation fees (docs/DECISIONS.md, "An agent is a project").
+        companies.create_company(session, owner_user_id=user.id, name=f"{display_name}'s agents")
     return user
 
 

@@ -64,6 +64,16 @@ def test_sign_up_stores_a_normalized_email_and_only_a_password_hash():
     assert stored.status == UserStatus.active
 
 
+def test_an_agent_owner_signs_up_with_an_organisation_of_their_own_for_their_agents():
+    from marketplace_app.companies.models import Company, CompanyMember
+
+    with unit_of_work() as session:
+        user = identity.sign_up(session, sign_up_form(role=Role.agent_owner, email="owner-up@example.com"))
+        [(member, company)] = session.execute(select(CompanyMember, Company).join(
+            Company, Company.id == CompanyMember.company_id).where(CompanyMember.user_id == user.id)).all()
+    assert member.role == "owner" and company.name.endswith("'s agents")
+
+
 def test_sign_up_refuses_admins_unless_staff_create_them():
     # when / then
     with pytest.raises(ValidationFailed), unit_of_work() as session:
