@@ -44,7 +44,7 @@ def agent_hook(agent: Agent, payload: dict[str, Any] = Body(examples=[{  # noqa:
     """Dispatch `action` to the matching REST call (`Idempotency-Key` works as on REST)."""
     action: Literal["create_request", "check_status", "cancel_request"] | Any = payload.pop("action", None)
     if action == "create_request":
-        return rest.create_request(_parse(RequestCreate, payload), agent, idempotency_key)
+        return rest.create_for(agent, _parse(RequestCreate, payload), idempotency_key)
     if action == "check_status":
         return JSONResponse(rest.read_request(agent, _parse(ByRequestId, payload).request_id))
     if action == "cancel_request":
