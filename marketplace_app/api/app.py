@@ -16,6 +16,7 @@ from marketplace_app.api.routes import (
     admin,
     admin_credits,
     agent_hooks,
+    agents_guard,
     audit,
     auth,
     credits,
@@ -54,6 +55,7 @@ def create_api() -> FastAPI:
     for module in (requests, auth, dashboard, webhooks, credits, disputes, account, waitlist, operator, admin,
                    admin_credits, audit, files):
         api.include_router(module.router, prefix=API_PREFIX, dependencies=counted, responses=RATE_LIMITED)
+    api.include_router(agents_guard.router, prefix=API_PREFIX, dependencies=counted, responses=RATE_LIMITED)
     api.include_router(stream.router, prefix=API_PREFIX, dependencies=counted)
     api.include_router(agent_hooks.router)
     api.router.add_route(MCP_PATH, McpEndpoint(api), methods=["POST"], include_in_schema=False)

@@ -32,7 +32,7 @@ from marketplace_app.uploads import links
 from marketplace_app.work import review
 
 router = APIRouter(tags=["requests"])
-AGENT = access("api_key")
+AGENT = access("api_key", scope="requests")
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=255)]
 
 
