@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from marketplace_app.agents.models import Agent, AgentStatus
 from marketplace_app.companies import service as companies
-from marketplace_app.companies.models import KeyMode
+from marketplace_app.companies.models import Company, KeyMode
 from marketplace_app.core.clock import now
 from marketplace_app.core.db import unit_of_work
 from marketplace_app.core.ids import new_id
@@ -32,10 +32,13 @@ class AgentKey(rh.Agent):
 
 def make_scoped_agent(*, scopes: list[str] | None = None, funded_cents: int = 0, mode: KeyMode = KeyMode.live,
                       status: AgentStatus = AgentStatus.active, expires_at: datetime | None = None,
-                      company_name: str = "Agentco", **project_settings: Any) -> AgentKey:
-    """Commit an agent of a new company with one key carrying `scopes` (None: an unrestricted key)."""
+                      company_name: str = "Agentco", company_id: str | None = None,
+                      **project_settings: Any) -> AgentKey:
+    """Commit an agent with one key carrying `scopes` (None: an unrestricted key), of a new company
+    or of `company_id` (a `tests.companies.helpers.make_tenant` company, whose owner can then act)."""
     with unit_of_work() as session:
-        company = factories.make_company(session, name=company_name)
+        company = session.get_one(Company, company_id) if company_id else factories.make_company(session,
+                                                                                                  name=company_name)
         if funded_cents:
             factories.fund(session, company=company, cents=funded_cents)
         project = companies.create_project(session, company_id=company.id, name=f"{company_name} agent",
