@@ -31,6 +31,7 @@ ADMIN_DISPUTES = "/admin/disputes"
 ADMIN_WEBHOOKS = "/admin/webhooks"
 ADMIN_CREDITS = "/admin/credits"
 ADMIN_AUDIT = "/admin/audit"
+ADMIN_AGENTS = "/admin/agents"
 
 HOME_BY_ROLE = {"company": COMPANY_HOME, "operator": OPERATOR_HOME, "agent_owner": AGENT_OWNER_HOME,
                 "admin": ADMIN_HOME}

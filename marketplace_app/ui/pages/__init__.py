@@ -2,6 +2,7 @@
 
 from marketplace_app.ui.pages import (
     admin,
+    admin_agents,
     admin_audit,
     admin_credits,
     admin_disputes,
@@ -25,7 +26,7 @@ from marketplace_app.ui.pages import (
     operator_work,
 )
 
-__all__ = ["admin", "admin_audit", "admin_credits",
+__all__ = ["admin", "admin_agents", "admin_audit", "admin_credits",
            "admin_disputes", "admin_queues", "admin_webhooks", "auth", "company", "company_credits",
            "company_disputes", "company_keys", "company_projects", "company_requests", "company_review",
            "company_webhooks", "homes", "not_found", "operator", "operator_disputes", "operator_earnings",
