@@ -67,6 +67,8 @@ def list_agents(session: Session, *, status: str | None = None, q: str | None = 
             raise ValidationFailed(f"status must be one of: {', '.join(AgentStatus)}")
         statement = statement.where(AGENTS.c.status == status)
     text = (q or "").strip()[:MAX_QUERY_LENGTH].lower()
+    if any(ord(character) < 32 or ord(character) == 127 for character in text):
+        raise ValidationFailed("q must be plain text (no control characters)")
     if text:
         # `contains(autoescape=True)`: a `%` or `_` typed by staff is a character, not a wildcard.
         statement = statement.where(or_(*[func.lower(column).contains(text, autoescape=True) for column in (

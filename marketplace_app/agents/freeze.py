@@ -9,15 +9,17 @@ change is written with its audit entry (who and why) and its event (`agent.froze
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, StrictStr
+from pydantic import BaseModel, ConfigDict, Field, StrictStr, field_validator
 from sqlalchemy import select, update
 from sqlmodel import Session
 
 from marketplace_app.agents.models import Agent, AgentStatus
 from marketplace_app.audit import service as audit
+from marketplace_app.companies.access import checked_id
 from marketplace_app.core.clock import isoformat, now
 from marketplace_app.core.errors import NotFound, StateConflict
 from marketplace_app.core.validation import validated
@@ -25,6 +27,8 @@ from marketplace_app.events import service as events
 
 AGENTS = Agent.__table__
 REASON_MAX_LENGTH = 500
+# Line breaks are fine in a reason; other control characters are not (and PostgreSQL refuses NUL).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 class ReasonIn(BaseModel):
@@ -33,6 +37,13 @@ class ReasonIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     reason: StrictStr = Field(min_length=1, max_length=REASON_MAX_LENGTH)
+
+    @field_validator("reason")
+    @classmethod
+    def _printable(cls, value: str) -> str:
+        if _CONTROL.search(value):
+            raise ValueError("must not contain control characters")
+        return value
 
 
 def freeze(session: Session, *, staff_user_id: str, agent_id: str, reason: str) -> dict[str, Any]:
@@ -69,6 +80,7 @@ def unfreeze(session: Session, *, staff_user_id: str, agent_id: str, reason: str
 
 def _move(session: Session, agent_id: str, *, from_status: str, values: dict[str, Any]) -> dict[str, Any]:
     """Change the agent only if it is in `from_status` (two staff acting at once: one wins)."""
+    checked_id(agent_id, "Agent")
     changed = session.execute(update(AGENTS).where(AGENTS.c.id == agent_id, AGENTS.c.status == from_status)
                               .values(**values)).rowcount
     row = session.execute(select(AGENTS).where(AGENTS.c.id == agent_id)).mappings().one_or_none()

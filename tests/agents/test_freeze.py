@@ -108,7 +108,8 @@ def test_staff_unfreeze_an_agent_and_its_key_works_again(client, staff):
 
 
 @pytest.mark.parametrize("body", [{}, {"reason": ""}, {"reason": "   "}, {"reason": "x" * 501}, {"reason": 7},
-                                  {"reason": REASON, "extra": 1}])
+                                  {"reason": REASON, "extra": 1}, {"reason": "null\x00byte"},
+                                  {"reason": "bell\x07"}])
 def test_a_freeze_without_a_proper_reason_is_refused_and_changes_nothing(client, staff, body):
     # given
     agent = make_scoped_agent()
@@ -121,6 +122,18 @@ def test_a_freeze_without_a_proper_reason_is_refused_and_changes_nothing(client,
     assert_error(response, status=422, code="validation_error")
     assert row_counts() == before
     assert agent_row(agent.agent_id)["status"] == "active"
+
+
+def test_a_reason_on_several_lines_is_kept(client, staff):
+    # given
+    agent = make_scoped_agent()
+
+    # when
+    response = client.post(freeze_path(agent.agent_id), json={"reason": "Line one\nline two"}, headers=staff)
+
+    # then
+    assert response.status_code == 200, response.text
+    assert agent_row(agent.agent_id)["frozen_reason"] == "Line one\nline two"
 
 
 def test_a_reason_of_exactly_500_characters_is_kept(client, staff):
@@ -163,11 +176,13 @@ def test_freezing_twice_unfreezing_an_active_agent_and_an_unknown_agent_are_refu
     again = client.post(freeze_path(agent.agent_id), json={"reason": REASON}, headers=staff)
     active = client.post(freeze_path(other.agent_id, "unfreeze"), json={"reason": REASON}, headers=staff)
     unknown = client.post(freeze_path("agt_000000000000000000000000"), json={"reason": REASON}, headers=staff)
+    malformed = client.post(freeze_path("agt_%00x"), json={"reason": REASON}, headers=staff)
 
     # then
     assert "frozen" in assert_error(again, status=409, code="invalid_state")
     assert "active" in assert_error(active, status=409, code="invalid_state")
     assert_error(unknown, status=404, code="not_found")
+    assert_error(malformed, status=404, code="not_found")
     assert len(audit_entries(agent.agent_id)) == 1 and audit_entries(other.agent_id) == []
 
 
@@ -229,7 +244,7 @@ def test_staff_list_agents_newest_first_filter_by_status_search_and_page(client,
 
 
 @pytest.mark.parametrize("query", ["status=asleep", "starting_after=agt_000000000000000000000000",
-                                   "starting_after=not%20an%20id", "limit=0", f"q={'x' * 101}"])
+                                   "starting_after=not%20an%20id", "limit=0", f"q={'x' * 101}", "q=a%00b"])
 def test_a_bad_list_query_is_a_validation_error(client, staff, query):
     # given
     make_scoped_agent()
