@@ -19,6 +19,7 @@ from marketplace_app.api.routes import (
     admin_credits,
     agent_hooks,
     agents_auth,
+    agents_guard,
     agents_owners,
     agents_register,
     agents_trust,
@@ -59,7 +60,7 @@ def create_api() -> FastAPI:
     api.include_router(health.router, prefix=API_PREFIX, dependencies=counted)  # never limited: load balancers poll it
     for module in (requests, auth, dashboard, webhooks, credits, disputes, account, waitlist, operator, admin,
                    admin_credits, audit, files, agents_auth, agents_register,
-                   agents_owners):
+                   agents_owners, agents_guard):
         api.include_router(module.router, prefix=API_PREFIX, dependencies=_counting(module.router, counted),
                            responses=RATE_LIMITED)
     api.include_router(stream.router, prefix=API_PREFIX, dependencies=counted)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Connection, bindparam, or_, select, update
 from sqlmodel import Session
@@ -27,6 +28,11 @@ KEY_BY_HASH = (
     .where(KEYS.c.key_hash == bindparam("key_hash"), KEYS.c.status.in_([KeyStatus.active, KeyStatus.rotating]),
            or_(KEYS.c.expires_at.is_(None), KEYS.c.expires_at > bindparam("moment")))
 )
+# Only on the refusal path: an unknown key costs one more indexed read, to tell a holder of an expired
+# key why (the secret proves they held it; they learn nothing about any other key).
+EXPIRED_KEY = select(KEYS.c.status, KEYS.c.expires_at).where(
+    KEYS.c.key_hash == bindparam("key_hash"), KEYS.c.status.in_([KeyStatus.active, KeyStatus.rotating]),
+    KEYS.c.expires_at <= bindparam("moment"))
 TOUCH_KEY = update(KEYS).where(
     KEYS.c.id == bindparam("key_id"),
     or_(KEYS.c.last_used_at.is_(None), KEYS.c.last_used_at < bindparam("stale_before")),
@@ -71,18 +77,29 @@ def authenticate_key(session: Session | Connection, secret: str | None) -> KeyCo
     """Resolve an API key secret to its context (one indexed read, in a session or a bare connection).
 
     Raises:
-        Unauthorized: Missing, malformed, unknown, revoked or expired key.
+        Unauthorized: Missing, malformed, unknown, revoked or expired key (an expired one is told so).
     """
     if not secret or not secret.startswith(("pk_live_", "pk_test_")) or len(secret) > 200:
         raise Unauthorized("Missing or invalid API key")
-    row = session.execute(KEY_BY_HASH, {"key_hash": keyed_hash("api_key", secret), "moment": now()}).one_or_none()
+    parameters = {"key_hash": keyed_hash("api_key", secret), "moment": now()}
+    row = session.execute(KEY_BY_HASH, parameters).one_or_none()
     if row is None:
-        raise Unauthorized("Missing or invalid API key")
+        raise _refusal(session.execute(EXPIRED_KEY, parameters).one_or_none())
     if row.agent_id is not None:
         _require_usable_agent(row.agent_status)
     return KeyContext(key_id=row.id, project_id=row.project_id, company_id=row.company_id, mode=row.mode,
                       rate_limit_per_hour=row.rate_limit_per_hour, last_used_at=row.last_used_at,
                       agent_id=row.agent_id, scopes=tuple(row.scopes) if row.scopes is not None else None)
+
+
+def _refusal(expired: Any) -> Unauthorized:
+    """Why a key was not found: it expired (when, and whether a rotation ended it), or nothing to say."""
+    if expired is None:
+        return Unauthorized("Missing or invalid API key")
+    when = _aware(expired.expires_at).isoformat(timespec="seconds")
+    if expired.status == KeyStatus.rotating:
+        return Unauthorized(f"This API key was rotated and its grace period ended at {when}; use its successor")
+    return Unauthorized(f"This API key expired at {when}; ask for a new key")
 
 
 class AgentFrozen(Forbidden):

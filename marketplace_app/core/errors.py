@@ -62,6 +62,17 @@ class LimitExceeded(HandoffError):
     status = 400
 
 
+class MonthlyLimitExceeded(LimitExceeded):
+    """An agent key's project reached its monthly budget: VoxPact's 402 `monthly_limit_exceeded`.
+
+    Plain project keys keep their 400 `limit_exceeded` (their clients already branch on it); it is a
+    `LimitExceeded`, so code catching that still catches it.
+    """
+
+    code = "monthly_limit_exceeded"
+    status = 402
+
+
 class InvalidState(HandoffError):
     """An action the object's current state forbids."""
 

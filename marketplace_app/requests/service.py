@@ -27,6 +27,7 @@ from marketplace_app.core.errors import (
     InsufficientFunds,
     InvalidState,
     LimitExceeded,
+    MonthlyLimitExceeded,
     NotFound,
     SkillNotAllowed,
     StateConflict,
@@ -127,6 +128,7 @@ def create_request(session: Session, *, ctx: KeyContext, body: RequestCreate) ->
     Raises:
         ValidationFailed: Unknown skill.
         SkillNotAllowed, LimitExceeded: The project's policy refuses it.
+        MonthlyLimitExceeded: An agent's key, and its project's monthly budget is reached (402).
         InsufficientCredits: The company's available credit does not cover `max_price`.
     """
     price_cents = body.max_price_cents
@@ -135,7 +137,7 @@ def create_request(session: Session, *, ctx: KeyContext, body: RequestCreate) ->
     _check_policy(project, skill=skill, price_cents=price_cents)
     _check_information_policy(project, body.information_policy)
     if not ctx.is_test:
-        _check_budget(session, project, price_cents=price_cents)
+        _check_budget(session, project, price_cents=price_cents, agent=ctx.agent_id is not None)
     quote = fees.human_task_fee(price_cents, trailing_30d_spend_cents=spent_cents)
     row = _new_row(ctx, body, project=project, price_cents=price_cents, quote=quote)
     # Inserts first, the rollup and the balances last: on PostgreSQL their row locks are held until
@@ -189,7 +191,7 @@ def _check_information_policy(project: RowMapping, requested: str | None) -> Non
                                f"'{floor}' policy allows; use '{floor}' or a stricter one")
 
 
-def _check_budget(session: Session, project: RowMapping, *, price_cents: int) -> None:
+def _check_budget(session: Session, project: RowMapping, *, price_cents: int, agent: bool) -> None:
     daily, monthly = project["daily_budget_cents"], project["monthly_budget_cents"]
     if daily is None and monthly is None:
         return
@@ -198,7 +200,8 @@ def _check_budget(session: Session, project: RowMapping, *, price_cents: int) ->
         raise LimitExceeded(f"Daily budget exceeded: {money(day_used)} of {money(daily)} used today, "
                             f"this request needs {money(price_cents)}")
     if monthly is not None and month_used + price_cents > monthly:
-        raise LimitExceeded(f"Monthly budget exceeded: {money(month_used)} of {money(monthly)} used this month, "
+        refusal = MonthlyLimitExceeded if agent else LimitExceeded  # VoxPact's code for agents (core/errors.py)
+        raise refusal(f"Monthly budget exceeded: {money(month_used)} of {money(monthly)} used this month, "
                             f"this request needs {money(price_cents)}")
 
 

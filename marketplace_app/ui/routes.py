@@ -34,6 +34,7 @@ ADMIN_WEBHOOKS = "/admin/webhooks"
 ADMIN_CREDITS = "/admin/credits"
 ADMIN_AUDIT = "/admin/audit"
 ACTIVATE_AGENT = "/activate/[token]"
+ADMIN_AGENTS = "/admin/agents"
 
 HOME_BY_ROLE = {"company": COMPANY_HOME, "operator": OPERATOR_HOME, "agent_owner": AGENT_OWNER_HOME,
                 "admin": ADMIN_HOME}

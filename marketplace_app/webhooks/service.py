@@ -52,6 +52,7 @@ SUBSCRIBABLE_TYPES = (
     "request.expired", "request.cancelled", "request.disputed", "dispute.opened", "dispute.ruling",
     "dispute.appealed", "dispute.resolved", "key.created", "key.revoked",
     "key.rotated", "agent.activated", "agent.key_rotated",
+    "agent.frozen", "agent.unfrozen",  # staff froze or unfroze the agent (agents/freeze.py)
 )
 
 

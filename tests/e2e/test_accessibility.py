@@ -37,7 +37,8 @@ def pages_by_role(request_id: str) -> dict[str, tuple[Role, tuple[str, ...]]]:
             routes.OPERATOR_JURY)),
         "admin@a11y.example": (Role.admin, (
             routes.ADMIN_HOME, routes.ADMIN_SCHEDULER, routes.ADMIN_LEDGER, routes.ADMIN_KYC, routes.ADMIN_PAYOUTS,
-            routes.ADMIN_DISPUTES, routes.ADMIN_WEBHOOKS, routes.ADMIN_CREDITS, routes.ADMIN_AUDIT)),
+            routes.ADMIN_DISPUTES, routes.ADMIN_WEBHOOKS, routes.ADMIN_CREDITS, routes.ADMIN_AUDIT,
+            routes.ADMIN_AGENTS)),
         "owner@a11y.example": (Role.agent_owner, (routes.AGENT_OWNER_HOME,)),
     }
 

@@ -2,7 +2,8 @@
 
     HANDOFF_API_KEY=pk_live_…  HANDOFF_API_URL=https://handoff.example  python -m marketplace_app.api.mcp
 
-Each tool calls that Handoff's JSON API with the key (default URL `http://localhost:8000`,
+The key is a project key or an agent's key (scoped `requests` or `*`). Each tool calls that
+Handoff's JSON API with the key (default URL `http://localhost:8000`,
 what `make run` serves). Nothing is read from or written to a database here.
 """
 
@@ -22,7 +23,8 @@ DEFAULT_API_URL = "http://localhost:8000"
 def main() -> None:
     key = os.environ.get("HANDOFF_API_KEY", "").strip()
     if not key:
-        sys.exit("HANDOFF_API_KEY is not set: give the MCP server a project key (pk_live_… or pk_test_…)")
+        sys.exit("HANDOFF_API_KEY is not set: give the MCP server a project key or an agent's key with the "
+                 "requests scope (pk_live_… or pk_test_…)")
     base_url = os.environ.get("HANDOFF_API_URL", DEFAULT_API_URL).rstrip("/")
     auth = {"Authorization": f"Bearer {key}"}
 

@@ -21,14 +21,15 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from marketplace_app.agents.keys import authenticate
 from marketplace_app.api.access import access
-from marketplace_app.api.agent import api_key
+from marketplace_app.api.agent import api_key, require_scope
 from marketplace_app.api.errors import handoff_error_response
 from marketplace_app.api.mcp.server import TIMEOUT_SECONDS, build_server, headers_of
 from marketplace_app.core.db import unit_of_work
 from marketplace_app.core.errors import HandoffError
 
 MCP_PATH = "/v1/mcp"
-# Callers authenticate with a project key on every call; there is no ambient (cookie) credential
+MCP_SCOPE = "requests"  # every tool is a call of a `requests` route
+# Callers authenticate with a project or agent key on every call; there is no ambient (cookie) credential
 # for a rebinding page to ride on, so any Host may reach the endpoint.
 OPEN_HOSTS = TransportSecuritySettings(enable_dns_rebinding_protection=False)
 
@@ -36,7 +37,7 @@ OPEN_HOSTS = TransportSecuritySettings(enable_dns_rebinding_protection=False)
 class McpEndpoint:
     """The ASGI app routed at `/v1/mcp`."""
 
-    openapi_extra = access("api_key")  # read by the route inventory: this route is for project keys
+    openapi_extra = access("api_key", scope=MCP_SCOPE)  # read by the route inventory
 
     def __init__(self, api: ASGIApp) -> None:
         def client_for(headers: Mapping[str, str]) -> httpx.AsyncClient:
@@ -59,6 +60,7 @@ class McpEndpoint:
 
 
 def _check_key(secret: str | None) -> None:
-    """Refuse a missing, unknown, revoked or expired key (each tool call is then counted by REST)."""
+    """Refuse a missing, unknown, revoked or expired key, a frozen agent's and an agent key without
+    the `requests` scope (each tool call is then counted, and checked again, by REST)."""
     with unit_of_work(read_only=True) as session:
-        authenticate(session, secret)
+        require_scope(authenticate(session, secret), MCP_SCOPE)

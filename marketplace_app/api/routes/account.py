@@ -24,7 +24,7 @@ from marketplace_app.requests import service as requests
 from marketplace_app.requests.views import price
 
 router = APIRouter(prefix="/account", tags=["account"])
-AGENT = access("api_key")
+AGENT = access("api_key", scope="requests")
 ERRORS = {401: {"description": "Missing or invalid API key"}, 429: {"description": "Rate limited"}}
 
 

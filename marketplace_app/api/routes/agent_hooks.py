@@ -34,7 +34,7 @@ def _parse(model: type[BaseModel], payload: dict[str, Any]) -> Any:
         raise ValidationFailed(describe_validation(exc)) from exc
 
 
-@router.post("/agent", openapi_extra=access("api_key"),
+@router.post("/agent", openapi_extra=access("api_key", scope="requests"),
              response_model=RequestCreated | RequestPublic | RequestCancelled,
              responses={401: {"description": "Invalid key"}, 402: {"description": "Not enough credits"},
                         404: {"description": "Unknown request"}, 422: {"description": "Invalid input"}})

@@ -34,7 +34,7 @@ from marketplace_app.identity.models import Role, User
 from marketplace_app.settings import get_settings
 
 router = APIRouter(tags=["disputes"])
-AGENT = access("api_key")
+AGENT = access("api_key", scope="requests")
 OPERATOR = access("operator")
 Operator = Annotated[User, Depends(require_role(Role.operator))]
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=255)]

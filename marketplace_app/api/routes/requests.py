@@ -34,13 +34,15 @@ from marketplace_app.uploads import links
 from marketplace_app.work import review
 
 router = APIRouter(tags=["requests"])
-AGENT = access("api_key")
+AGENT = access("api_key", scope="requests")
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=255)]
 
 
 def _errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
     text = {400: "Refused by policy or state (`limit_exceeded`, `skill_not_allowed`, `invalid_state`)",
-            401: "Missing or invalid API key (`unauthorized`)", 402: "Not enough credits (`insufficient_credits`)",
+            401: "Missing or invalid API key (`unauthorized`)",
+            402: "Not enough credits (`insufficient_credits`), or an agent's monthly budget reached "
+                 "(`monthly_limit_exceeded`)",
             404: "No such request in this project (`not_found`)",
             409: "Changed concurrently (`invalid_state`), Idempotency-Key reused with another body (`conflict`), "
                  "or its first call still running (`idempotency_in_progress`: retry after `Retry-After`)",

@@ -28,6 +28,7 @@ from starlette.websockets import WebSocketState
 
 from marketplace_app.agents.keys import authenticate
 from marketplace_app.api.access import access
+from marketplace_app.api.agent import require_scope
 from marketplace_app.api.deps import SESSION_COOKIE
 from marketplace_app.companies.access import resolve_actor
 from marketplace_app.companies.keys import touch_last_used
@@ -47,12 +48,14 @@ NOT_FOUND_CLOSE = 4404
 BEHIND_CLOSE = 4008
 # An agent's JWT (agents/tokens.py) is longer than a key or a session token.
 MAX_TOKEN_LENGTH = 2048
+STREAM_SCOPE = "requests"  # every event streamed today is about requests (and their disputes)
 
 
 def _key_scope(token: str) -> tuple[scopes.Scope, Credential]:
     credential = ApiKeyCredential(token[:MAX_TOKEN_LENGTH])
     with unit_of_work() as session:
         ctx = authenticate(session, credential.secret)
+        require_scope(ctx, STREAM_SCOPE)
         touch_last_used(session, ctx.key_id)
     return scopes.project_key(ctx.project_id, ctx.mode), credential
 
@@ -132,7 +135,7 @@ async def stream(websocket: WebSocket) -> None:
 
 # A WebSocket route has no OpenAPI operation to carry `x-handoff-access`: the declaration sits on
 # the endpoint instead (the route inventory reads it), and the route checks its credential itself.
-stream.openapi_extra = access("api_key_or_session")  # type: ignore[attr-defined]
+stream.openapi_extra = access("api_key_or_session", scope=STREAM_SCOPE)  # type: ignore[attr-defined]
 
 
 async def _pump(websocket: WebSocket, subscription: events_hub.Subscription, sent: set[str],

@@ -40,6 +40,7 @@ NAV_BY_ROLE: dict[str, tuple[NavItem, ...]] = {
     "admin": (NavItem("Overview", "layout-dashboard", routes.ADMIN_HOME), NavItem("KYC", "id-card", routes.ADMIN_KYC),
               NavItem("Payouts", "banknote", routes.ADMIN_PAYOUTS),
               NavItem("Credits", "hand-coins", routes.ADMIN_CREDITS),
+              NavItem("Agents", "bot", routes.ADMIN_AGENTS),
               NavItem("Disputes", "scale", routes.ADMIN_DISPUTES),
               NavItem("Webhook failures", "webhook", routes.ADMIN_WEBHOOKS),
               NavItem("Scheduler", "timer", routes.ADMIN_SCHEDULER),
