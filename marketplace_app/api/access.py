@@ -27,7 +27,11 @@ LEVELS = frozenset({"public", "session", "company", "operator", "agent_owner", "
 SESSION_LEVELS = frozenset({"session", "company", "operator", "agent_owner", "admin"})
 RATE_LIMITS = frozenset({"waitlist", "service", "none"})
 KEY_LEVELS = frozenset({"api_key", "api_key_or_session"})
-SCOPES = frozenset(KeyScope) - {KeyScope.all}
+OWN_ACCOUNT = "own_account"
+"""Declared by an agent's routes about itself (profile, dashboard, heartbeat, trust history, token
+refresh, key rotation): any key of the agent may call them, whatever its scopes, so that a key
+narrowed to `jobs` can still refresh its token and rotate itself."""
+SCOPES = frozenset(KeyScope) - {KeyScope.all} | {OWN_ACCOUNT}
 """The scopes a route may need (`*` is held by keys, never needed by a route)."""
 
 

@@ -14,7 +14,7 @@ from starlette.requests import HTTPConnection
 
 from marketplace_app.agents.keys import authenticate
 from marketplace_app.agents.models import KeyScope
-from marketplace_app.api.access import SCOPE_KEY
+from marketplace_app.api.access import OWN_ACCOUNT, SCOPE_KEY
 from marketplace_app.api.ratelimits import publish
 from marketplace_app.companies.keys import KeyContext, touch_last_used
 from marketplace_app.core.clock import now
@@ -91,7 +91,8 @@ def require_scope(ctx: KeyContext, scope: str | None) -> None:
     Raises:
         Forbidden: The key lacks the scope, or the route names none (a scoped key is refused: fail closed).
     """
-    if ctx.scopes is None or KeyScope.all in ctx.scopes or (scope is not None and scope in ctx.scopes):
+    if ctx.scopes is None or KeyScope.all in ctx.scopes or scope == OWN_ACCOUNT or (
+            scope is not None and scope in ctx.scopes):
         return
     held = ", ".join(ctx.scopes) or "none"
     if scope is None:

@@ -42,7 +42,8 @@ def make_owned_agent(session, *, company_id: str, handle: str, status: str = Age
 def make_owner(session, *, funded_cents: int = 0) -> tuple[str, str]:
     """An agent owner with their organisation; returns (user id, company id)."""
     user = factories.make_user(session, role=Role.agent_owner)
-    company = companies.create_company(session, owner_user_id=user.id, name="Owner org")
+    company = session.exec(factories.companies_for(user.id)).one()  # made at sign-up
+    company.name = "Owner org"
     if funded_cents:
         factories.fund(session, company=company, cents=funded_cents)
     return user.id, company.id
@@ -86,7 +87,7 @@ def test_owned_agents_lists_own_agents_newest_first_without_deleted_ones(owner):
     assert agents[1].monthly_budget_cents == 10_000 and agents[1].trust_tier == "silver"
 
 
-def test_a_person_without_an_organisation_has_no_agents_and_no_credit():
+def test_a_new_agent_owner_has_no_agents_and_their_own_empty_organisation():
     # given
     with unit_of_work() as session:
         user_id = factories.make_user(session, role=Role.agent_owner).id
@@ -97,7 +98,8 @@ def test_a_person_without_an_organisation_has_no_agents_and_no_credit():
         balances = owners.organisation_credits(session, user_id=user_id)
 
     # then
-    assert agents == [] and balances == []
+    assert agents == []
+    assert [(line.name.endswith("'s agents"), line.available_cents) for line in balances] == [(True, 0)]
 
 
 def test_another_owners_agent_is_not_found(owner):

@@ -10,7 +10,7 @@ import pytest
 from fastapi.routing import APIRoute, APIWebSocketRoute, iter_route_contexts
 from starlette.websockets import WebSocketDisconnect
 
-from marketplace_app.api.access import ACCESS_KEY, KEY_LEVELS, SCOPE_KEY, SCOPES
+from marketplace_app.api.access import ACCESS_KEY, KEY_LEVELS, OWN_ACCOUNT, SCOPE_KEY, SCOPES
 from marketplace_app.companies.models import ApiKey, KeyStatus
 from marketplace_app.core import clock
 from marketplace_app.core.db import unit_of_work
@@ -47,7 +47,9 @@ def agent_routes() -> list[tuple[str, str, bool, str | None]]:
     return sorted(found)
 
 
-AGENT_ROUTES = [(method, path) for method, path, websocket, _scope in agent_routes() if not websocket]
+AGENT_ROUTES = [(method, path) for method, path, websocket, scope in agent_routes()
+                if not websocket and scope != OWN_ACCOUNT]
+OWN_ACCOUNT_ROUTES = [(method, path) for method, path, websocket, scope in agent_routes() if scope == OWN_ACCOUNT]
 SCOPE_OF = {path: scope for _method, path, _websocket, scope in agent_routes()}
 
 
@@ -61,6 +63,19 @@ def test_the_walk_finds_the_agent_routes():
 def test_every_agent_route_declares_a_known_scope():
     # then
     assert {path: scope for path, scope in SCOPE_OF.items() if scope not in SCOPES} == {}
+
+
+def test_a_key_of_any_scope_reaches_its_agents_own_account():
+    # given a key of an active agent that may only do jobs
+    agent = make_scoped_agent(scopes=["jobs"], funded_cents=2_000)
+    assert {("GET", "/v1/agents/me"), ("POST", "/v1/agents/heartbeat"), ("POST", "/v1/agents/rotate-key"),
+            ("GET", "/v1/agents/me/trust-history")} <= set(OWN_ACCOUNT_ROUTES)
+    with api_client() as client:
+        # when it reads itself and beats
+        me = client.get("/v1/agents/me", headers=agent.headers())
+        beat = client.post("/v1/agents/heartbeat", headers=agent.headers())
+    # then neither is refused for its scope
+    assert (me.status_code, beat.status_code) == (200, 200), (me.text, beat.text)
 
 
 @pytest.mark.parametrize(("method", "path"), AGENT_ROUTES)

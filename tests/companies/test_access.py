@@ -57,7 +57,19 @@ def test_a_user_in_two_companies_acts_for_the_first_one_joined():
     assert (actor.company_id, actor.role) == (first.id, MemberRole.member)
 
 
-@pytest.mark.parametrize("role", [Role.operator, Role.agent_owner, Role.admin])
+def test_an_agent_owner_acts_for_the_organisation_made_at_sign_up():
+    with unit_of_work() as session:
+        # given
+        user = factories.make_user(session, role=Role.agent_owner)
+
+        # when
+        actor = resolve_actor(session, user.id)
+
+    # then
+    assert actor.role == MemberRole.owner
+
+
+@pytest.mark.parametrize("role", [Role.operator, Role.admin])
 def test_users_without_a_company_are_forbidden(role):
     with unit_of_work() as session:
         # given

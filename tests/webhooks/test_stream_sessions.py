@@ -9,9 +9,10 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from sqlalchemy import delete
 
 from marketplace_app.api.deps import SESSION_COOKIE
-from marketplace_app.companies.models import KeyMode
+from marketplace_app.companies.models import CompanyMember, KeyMode
 from marketplace_app.core.db import unit_of_work
 from marketplace_app.earnings import payouts
 from marketplace_app.identity import service as identity
@@ -155,9 +156,10 @@ def test_since_cannot_point_into_another_tenants_log(stream_as):
 
 
 def test_a_session_of_a_user_with_no_company_is_refused_with_4403(stream_as):
-    # given an agent-owner account that belongs to no company
+    # given an agent-owner account that no longer belongs to any company
     with unit_of_work() as session:
         user = factories.make_user(session, role=Role.agent_owner)
+        session.execute(delete(CompanyMember).where(CompanyMember.user_id == user.id))
         token = identity.create_session(session, user=user)
 
     # when / then

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from marketplace_app.agents import keys as agent_keys
 from marketplace_app.agents import rotation
-from marketplace_app.api.access import PUBLIC, SESSION, access
+from marketplace_app.api.access import OWN_ACCOUNT, PUBLIC, SESSION, access
 from marketplace_app.api.agent import Agent, api_key
 from marketplace_app.api.deps import CurrentUser
 from marketplace_app.core.clock import isoformat
@@ -23,7 +23,7 @@ from marketplace_app.core.wording import hours
 from marketplace_app.settings import get_settings
 
 router = APIRouter(prefix="/agents", tags=["agents"])
-AGENT_KEY = access("api_key")
+AGENT_KEY = access("api_key", scope=OWN_ACCOUNT)  # the agent's own token and key: any of its keys
 # A token is a credential: no browser or proxy cache may keep it.
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 

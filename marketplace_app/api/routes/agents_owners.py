@@ -21,7 +21,7 @@ from marketplace_app.agents.profile_public import (
     OwnedAgentList,
     QuickStartPublic,
 )
-from marketplace_app.api.access import SESSION, access
+from marketplace_app.api.access import OWN_ACCOUNT, SESSION, access
 from marketplace_app.api.agent import Agent
 from marketplace_app.api.deps import CurrentUser, client_address
 from marketplace_app.api.routes.auth import NO_STORE, SessionOut, UserOut
@@ -31,7 +31,7 @@ from marketplace_app.identity import magic
 from marketplace_app.identity import service as identity
 
 router = APIRouter(tags=["agents"])
-AGENT = access("api_key")
+AGENT = access("api_key", scope=OWN_ACCOUNT)  # the agent's own account: any of its keys
 # Counted per address as every public route is, and by the service itself besides: mails per e-mail
 # and per address, wrong codes by the sign-in throttle, quick starts per address.
 PUBLIC_AND_SERVICE = access("public")

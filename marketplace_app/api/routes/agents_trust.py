@@ -13,7 +13,7 @@ from fastapi import APIRouter, Path, Query
 from marketplace_app.agents import discovery, queries
 from marketplace_app.agents.discovery import DiscoverySort, SearchFilters
 from marketplace_app.agents.models import TrustTier
-from marketplace_app.api.access import PUBLIC, access
+from marketplace_app.api.access import OWN_ACCOUNT, PUBLIC, access
 from marketplace_app.api.agent import Agent
 from marketplace_app.companies.keys import KeyContext
 from marketplace_app.core.clock import isoformat
@@ -22,7 +22,7 @@ from marketplace_app.core.errors import Forbidden
 from marketplace_app.core.validation import ResponseShape
 
 router = APIRouter(tags=["agents"])
-AGENT = access("api_key")
+AGENT = access("api_key", scope=OWN_ACCOUNT)  # the agent's own account: any of its keys
 AgentRef = Annotated[str, Path(min_length=1, max_length=64, description="The agent's id or its handle")]
 Limit = Annotated[int, Query(ge=1, le=100)]
 Cursor = Annotated[str | None, Query(max_length=40, description="`next_cursor` of the previous page")]
