@@ -6,14 +6,15 @@ nothing once the agents exist, and nothing before the demo accounts do).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
 
 from sqlalchemy import select
 from sqlmodel import Session
 
-from marketplace_app.agents.models import Agent, AgentStatus, TrustChange
+from marketplace_app.agents import trust
+from marketplace_app.agents.models import Agent, AgentStatus
 from marketplace_app.companies import service as companies
 from marketplace_app.companies.keys import authenticate_key
+from marketplace_app.companies.models import Company, CompanyMember
 from marketplace_app.core.clock import now
 from marketplace_app.core.db import unit_of_work
 from marketplace_app.core.ids import new_id
@@ -45,8 +46,6 @@ class DemoAgent:
     capabilities: tuple[str, ...]
     contexts: tuple[str, ...]
     """One completed request per context."""
-    trust: tuple[tuple[str, int, str, str], ...]
-    """Each change: cause, score after, tier after, detail."""
 
 
 DEMO_AGENTS = (
@@ -54,17 +53,10 @@ DEMO_AGENTS = (
               ("contracts", "spanish-law"),
               ("Review NDA clause 4.2 for compliance with Spanish labour law",
                "Check the termination clause of a supplier agreement",
-               "Confirm the governing-law clause names Spain"),
-              (("activated", 10, "bronze", "Agent activated"),
-               ("request_completed", 22, "bronze", "Completed work"),
-               ("rating_received", 31, "bronze", "Rated 5 of 5"),
-               ("request_completed", 40, "silver", "Completed work"),
-               ("rating_received", 46, "silver", "Rated 5 of 5"))),
+               "Confirm the governing-law clause names Spain")),
     DemoAgent("fact-finder", "Fact Finder", "Verifies claims against public sources.", "research", "research",
               ("research", "fact-checking"),
-              ("Verify the founding year of a listed company",),
-              (("activated", 10, "bronze", "Agent activated"),
-               ("request_completed", 18, "bronze", "Completed work"))),
+              ("Verify the founding year of a listed company",)),
 )
 
 
@@ -76,7 +68,7 @@ def seed_owner_agents() -> list[tuple[str, str]]:
         taken = session.execute(select(Agent.id).where(Agent.handle == DEMO_AGENTS[0].handle)).first()
         if owner is None or operator is None or taken is not None:
             return []
-        company = companies.create_company(session, owner_user_id=owner.id, name=ORGANISATION)
+        company = _organisation(session, owner_id=owner.id)
         _fund(session, company_id=company.id)
         return [(demo.handle, _agent(session, demo, company_id=company.id, operator_id=operator.id))
                 for demo in DEMO_AGENTS]
@@ -85,18 +77,18 @@ def seed_owner_agents() -> list[tuple[str, str]]:
 def _agent(session: Session, demo: DemoAgent, *, company_id: str, operator_id: str) -> str:
     project = companies.create_project(session, company_id=company_id, name=demo.name,
                                        monthly_budget_cents=MONTHLY_BUDGET_CENTS, max_per_request_cents=5_000)
-    final_score, final_tier = demo.trust[-1][1], demo.trust[-1][2]
     agent = Agent(id=new_id("agt"), project_id=project.id, company_id=company_id, handle=demo.handle,
                   name=demo.name, description=demo.description, category=demo.category,
                   capabilities=list(demo.capabilities), owner_email=OWNER_EMAIL, status=AgentStatus.active,
-                  trust_score=final_score, trust_tier=final_tier, activated_at=now())
+                  activated_at=now())
     session.add(agent)
     session.flush()
+    # Its trust history is real: the starting score, then one line per completed request (agents/trust.py).
+    trust.recompute(session, agent.id, cause="activated", detail="Activated by its owner")
     issued = companies.issue_key(session, project_id=project.id, name=f"{demo.name} key", scopes=["*"])
     for context in demo.contexts:
         _completed_request(session, secret=issued.secret, skill=demo.skill, context=context,
                            operator_id=operator_id)
-    _trust_history(session, agent_id=agent.id, demo=demo)
     return issued.secret
 
 
@@ -114,14 +106,15 @@ def _completed_request(session: Session, *, secret: str, skill: str, context: st
     completion.settle(session, row)
 
 
-def _trust_history(session: Session, *, agent_id: str, demo: DemoAgent) -> None:
-    start = now() - timedelta(days=len(demo.trust))
-    before = 0
-    for step, (cause, after, tier, detail) in enumerate(demo.trust):
-        session.add(TrustChange(agent_id=agent_id, at=start + timedelta(days=step), score_before=before,
-                                score_after=after, tier_after=tier, cause=cause, detail=detail))
-        before = after
-    session.flush()
+def _organisation(session: Session, *, owner_id: str) -> Company:
+    """The demo owner's organisation (made at sign-up), named for the demo."""
+    company_id = session.execute(select(CompanyMember.company_id).where(CompanyMember.user_id == owner_id)
+                                 .order_by(CompanyMember.created_at)).scalars().first()
+    if company_id is None:
+        return companies.create_company(session, owner_user_id=owner_id, name=ORGANISATION)
+    company = session.get_one(Company, company_id)
+    company.name = ORGANISATION
+    return company
 
 
 def _fund(session: Session, *, company_id: str) -> None:
