@@ -17,6 +17,10 @@ from pathlib import Path
 os.environ.setdefault("ENVIRONMENT", "test")
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-used-anywhere-else-0123456789")
 os.environ["SCHEDULER_ENABLED"] = "false"
+# Production refuses to start without a mail server; tests that run as production name one (no
+# mail leaves in the suite: only tests/mail/test_sender.py sends, to its own loopback server).
+os.environ.setdefault("SMTP_HOST", "127.0.0.1")
+os.environ.setdefault("MAIL_FROM", "Handoff <no-reply@handoff.test>")
 
 import pytest
 import redis
