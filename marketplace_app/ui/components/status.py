@@ -35,6 +35,8 @@ BADGES: dict[str, dict[str, tuple[str, str]]] = {
             "expired": (OVER, "expired")},
     "policy": {"open": (GOOD, "open"), "redacted": (NEW, "redacted"), "sandboxed": (REVIEW, "sandboxed")},
     "job": {"ok": (GOOD, "ok"), "error": (BAD, "error"), "never": (OVER, "never run")},
+    "email": {"queued": (WAITING, "queued"), "sent": (GOOD, "sent"), "kept": (NEW, "kept (not sent)"),
+              "failed": (BAD, "failed")},
 }
 
 

@@ -5,6 +5,7 @@ from marketplace_app.ui.pages import (
     admin_audit,
     admin_credits,
     admin_disputes,
+    admin_emails,
     admin_queues,
     admin_webhooks,
     auth,
@@ -17,6 +18,7 @@ from marketplace_app.ui.pages import (
     company_review,
     company_webhooks,
     homes,
+    inbox,
     not_found,
     operator,
     operator_disputes,
@@ -26,7 +28,7 @@ from marketplace_app.ui.pages import (
 )
 
 __all__ = ["admin", "admin_audit", "admin_credits",
-           "admin_disputes", "admin_queues", "admin_webhooks", "auth", "company", "company_credits",
+           "admin_disputes", "admin_emails", "admin_queues", "admin_webhooks", "auth", "company", "company_credits",
            "company_disputes", "company_keys", "company_projects", "company_requests", "company_review",
-           "company_webhooks", "homes", "not_found", "operator", "operator_disputes", "operator_earnings",
+           "company_webhooks", "homes", "inbox", "not_found", "operator", "operator_disputes", "operator_earnings",
            "operator_jury", "operator_work"]
