@@ -15,6 +15,7 @@ from marketplace_app.mail import sender
 from marketplace_app.mail import service as mail
 from marketplace_app.settings import get_settings
 from marketplace_app.ui import routes
+from tests.e2e.a11y import accessibility_violations
 from tests.e2e.helpers import Url, make_user, sign_in
 
 pytestmark = pytest.mark.e2e
@@ -62,8 +63,10 @@ def test_staff_list_every_mail_newest_first_and_open_one(page: Page, phone: Page
     expect(listed.locator("[data-mail]").first).to_have_attribute("data-mail", newest)
     expect(listed.locator("[data-mail]").first).to_contain_text("kept (not sent)")
     assert browser.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    assert accessibility_violations(browser) == []
     listed.locator(f"[data-open-mail={newest}]").click()
     expect_opened_mail(browser, "Activate your agent")
+    assert accessibility_violations(browser) == []
 
 
 @pytest.mark.parametrize("width", ["desktop", "phone"])
@@ -85,6 +88,7 @@ def test_the_inbox_shows_a_person_their_own_mail_with_working_links(page: Page, 
     expect(listed.locator("[data-mail]")).to_have_count(1)
     expect(browser.get_by_text("Not yours")).to_have_count(0)
     assert browser.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    assert accessibility_violations(browser) == []
     listed.locator(f"[data-open-mail={mine}]").click()
     expect_opened_mail(browser, "Your sign-in code")
 

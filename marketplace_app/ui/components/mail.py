@@ -62,8 +62,8 @@ def opened_mail(state: type) -> rx.Component:
     return rx.dialog.root(
         rx.dialog.content(
             rx.dialog.title(opened.subject),
-            rx.dialog.description(rx.text("To ", opened.recipient, " · ", opened.created, size="2",
-                                          color_scheme="gray")),
+            rx.dialog.description(rx.text.span("To ", opened.recipient, " · ", opened.created,
+                                               color=rx.color("gray", 11)), size="2"),
             rx.cond(opened.error != "", rx.callout(opened.error, icon="triangle-alert", color_scheme="red",
                                                    size="1", margin_top="0.75rem")),
             rx.box(rx.foreach(state.body, _part), white_space="pre-wrap", word_break="break-word",
@@ -78,5 +78,6 @@ def opened_mail(state: type) -> rx.Component:
 
 
 def _part(part: rx.Var[BodyPart]) -> rx.Component:
-    return rx.cond(part.is_link, rx.link(part.text, href=part.text, is_external=True, rel="noopener noreferrer"),
-                   rx.text.span(part.text))
+    link = rx.link(part.text, href=part.text, is_external=True, rel="noopener noreferrer", underline="always",
+                   _hover={"color": rx.color("accent", 12)})
+    return rx.cond(part.is_link, link, rx.text.span(part.text))

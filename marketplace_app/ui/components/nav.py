@@ -110,7 +110,8 @@ def dev_inbox_link() -> rx.Component:
     if not inbox_available():
         return rx.fragment()
     return rx.link(rx.icon("mail", size=14), "Mail kept for you (dev)", href=routes.INBOX, size="1",
-                   color_scheme="gray", display="inline-flex", align_items="center", gap="0.35rem",
+                   color=rx.color("gray", 12), underline="always", display="inline-flex", align_items="center",
+                   gap="0.35rem", _hover={"color": rx.color("accent", 11)},  # Reflex's default hover is too pale
                    custom_attrs={"data-dev-inbox": "true"})
 
 
