@@ -107,25 +107,43 @@ def _send_batch(claimed: list[Mapping[str, Any]], settings: Settings) -> None:
     """
     stop_at = time.monotonic() + LEASE.total_seconds() - 2 * settings.smtp_timeout_seconds
     connection: smtplib.SMTP | None = None
+    unreachable: Outcome | None = None
     try:
         for row in claimed:
             if time.monotonic() > stop_at:
                 break
+            if unreachable is not None:  # one failed connection speaks for the batch: no timeout per mail
+                record(row, unreachable)
+                continue
+            if connection is None:
+                connection, unreachable = _open(settings)
+                if unreachable is not None:
+                    record(row, unreachable)
+                    continue
             outcome, connection = _send_one(row, connection, settings)
             record(row, outcome)
     finally:
         _close(connection)
 
 
-def _send_one(row: Mapping[str, Any], connection: smtplib.SMTP | None,
+def _open(settings: Settings) -> tuple[smtplib.SMTP | None, Outcome | None]:
+    """A ready connection, or why there is none (to retry later)."""
+    try:
+        return _connect(settings), None
+    except (smtplib.SMTPException, OSError) as exc:
+        log.warning("mail server %s:%s not reachable (%s); due mail is tried again later", settings.smtp_host,
+                    settings.smtp_port, type(exc).__name__)
+        return None, Outcome(None, _describe(exc, settings))
+
+
+def _send_one(row: Mapping[str, Any], connection: smtplib.SMTP,
               settings: Settings) -> tuple[Outcome, smtplib.SMTP | None]:
-    """One mail through `connection` (opened if None); the connection to use for the next one."""
+    """One mail through `connection`; the connection for the next one (None: open a new one)."""
     try:
         message = _mime(row, settings)
     except ValueError as exc:  # a header the policy refuses (a line break in an address): never sendable
         return Outcome(None, _describe(exc, settings), permanent=True), connection
     try:
-        connection = connection or _connect(settings)
         connection.send_message(message, from_addr=parseaddr(settings.mail_from)[1], to_addrs=[row["to_address"]])
         return SENT, connection
     except (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError) as exc:
