@@ -114,3 +114,18 @@ def test_in_production_the_inbox_is_not_found(page: Page, url: Url, request: pyt
     # then
     expect(page.locator("#not-found")).to_contain_text("Page not found")
     expect(page.get_by_text("Kept before the switch")).to_have_count(0)
+
+
+def test_a_visitor_is_sent_to_sign_in_and_a_company_user_may_not_read_staff_mail(page: Page, url: Url):
+    # when (signed out)
+    page.goto(url(routes.INBOX))
+
+    # then
+    page.wait_for_url(url(routes.LOGIN))
+
+    # when (a company user at staff's page)
+    signed_in(page, url, role=Role.company, email="cleo@company.example")
+    page.goto(url(routes.ADMIN_EMAILS))
+
+    # then
+    page.wait_for_url(url(routes.COMPANY_HOME))
