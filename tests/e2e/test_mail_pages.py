@@ -68,6 +68,15 @@ def test_staff_list_every_mail_newest_first_and_open_one(page: Page, phone: Page
     expect_opened_mail(browser, "Activate your agent")
     assert accessibility_violations(browser) == []
 
+    # when (only the mail to one address, typed in any case)
+    browser.keyboard.press("Escape")
+    browser.locator("#emails-to").fill("ONE@example.com")
+    browser.locator("#emails-filter").click()
+
+    # then
+    expect(listed.locator("[data-mail]")).to_have_count(1)
+    expect(listed.locator("[data-mail]")).to_contain_text("First mail")
+
 
 @pytest.mark.parametrize("width", ["desktop", "phone"])
 def test_the_inbox_shows_a_person_their_own_mail_with_working_links(page: Page, phone: Page, url: Url, width: str):

@@ -76,10 +76,12 @@ def _listed(page: queries.Page) -> tuple[list[MailRow], dict[str, str], bool]:
     return [mail_row(mail) for mail in page.mails], {mail.id: mail.text for mail in page.mails}, page.has_more
 
 
-def staff_mail_page(session: Session, *, staff_id: str, starting_after: str | None
+def staff_mail_page(session: Session, *, staff_id: str, starting_after: str | None, to: str = "", kind: str = ""
                     ) -> tuple[list[MailRow], dict[str, str], bool]:
-    """One page of every mail for staff: the rows, each mail's text by id, and whether older mail follows."""
-    return _listed(queries.all_mail(session, viewer_id=staff_id, limit=MAILS_PER_PAGE, starting_after=starting_after))
+    """One page of every mail for staff (to one address, of one kind when given): the rows, each mail's
+    text by id, and whether older mail follows."""
+    return _listed(queries.all_mail(session, viewer_id=staff_id, limit=MAILS_PER_PAGE, starting_after=starting_after,
+                                    to=to or None, kind=kind.strip().replace(" ", "_").lower() or None))
 
 
 def inbox_page(session: Session, *, user_id: str, starting_after: str | None
@@ -115,7 +117,10 @@ class MailReader(rx.State, mixin=True):
 
 
 class AdminEmailsState(Pages, MailReader, StaffState):
-    """Staff's list of every mail."""
+    """Staff's list of every mail, optionally to one address and of one kind."""
+
+    to: str = ""
+    kind: str = ""
 
     @rx.event
     @role_page("admin")
@@ -124,9 +129,18 @@ class AdminEmailsState(Pages, MailReader, StaffState):
         self._first_page()
         return await self._fetch()
 
+    @rx.event
+    async def filter(self, form: dict[str, str]):
+        """Show only mail to the address and of the kind the form names (either may be empty)."""
+        self.to = str(form.get("to") or "").strip()
+        self.kind = str(form.get("kind") or "").strip()
+        self._first_page()
+        return await self._fetch()
+
     async def _fetch(self):
         self.mails, self._texts, self.has_more = await self._call(
-            staff_mail_page, staff_id=await self._staff_id(), starting_after=self._cursor())
+            staff_mail_page, staff_id=await self._staff_id(), starting_after=self._cursor(), to=self.to,
+            kind=self.kind)
         self._last_id = self.mails[-1].id if self.mails else ""
         self.loaded = True
 
