@@ -15,6 +15,7 @@ export JWT_KEYS="smoke:$(python3 -c 'import secrets; print(secrets.token_urlsafe
 export DATABASE_URL="sqlite:///$work/handoff.db"
 export APP_URL="http://localhost:$PORT" API_URL="http://localhost:$PORT"
 export SCHEDULER_ENABLED=false
+export SMTP_HOST=127.0.0.1 MAIL_FROM="Handoff <no-reply@handoff.test>"  # production refuses to start without them
 base="http://127.0.0.1:$PORT"
 
 stop_server() {  # TERM the server's process group, KILL it if it is still there after 20 s

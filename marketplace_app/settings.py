@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlsplit
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -280,6 +280,37 @@ class Settings(BaseSettings):
     agent_trust_age_max_points: int = Field(default=10, ge=0)
     # The lowest score of each tier above bronze (bronze is everything below silver's).
     agent_trust_tier_floors: dict[str, int] = {"silver": 40, "gold": 60, "platinum": 80}
+    # mail: the e-mail outbox's sender (mail/sender.py, the `send_mail` job). In production every
+    # queued mail leaves by SMTP to SMTP_HOST:SMTP_PORT (STARTTLS unless SMTP_STARTTLS=false; a login
+    # when SMTP_USERNAME is set) from MAIL_FROM, and production refuses to start without SMTP_HOST or
+    # with a MAIL_FROM at localhost, or with a login sent unencrypted to a server that is not on this
+    # machine. In development and test no mail leaves the machine: it is marked `kept` and read at
+    # /inbox (the addressee) and /admin/emails (staff). A send the server refuses for now (4xx, no
+    # connection, a timeout) is tried again after each delay of MAIL_RETRY_SECONDS, then `failed`;
+    # a 5xx refusal of the recipient or the message fails at once.
+    smtp_host: str = ""
+    smtp_port: int = Field(default=587, ge=1, le=65_535)
+    smtp_username: str = ""
+    smtp_password: SecretStr = SecretStr("")
+    smtp_starttls: bool = True
+    smtp_timeout_seconds: float = Field(default=30.0, gt=0, le=120)
+    mail_from: str = "Handoff <no-reply@localhost>"
+    mail_retry_seconds: list[int] = [60, 300, 1800, 7200]
+
+    @model_validator(mode="after")
+    def _mail_can_leave(self) -> Settings:
+        if self.environment is not Environment.production:
+            return self
+        if not self.smtp_host.strip():
+            raise ValueError("SMTP_HOST must name the mail server in production (with SMTP_PORT, SMTP_USERNAME, "
+                             "SMTP_PASSWORD, SMTP_STARTTLS, MAIL_FROM): without it no sign-in link, activation "
+                             "or key would ever reach anyone")
+        if self.mail_from.rstrip("> ").lower().endswith("@localhost"):
+            raise ValueError("MAIL_FROM must be an address of your own domain in production")
+        if self.smtp_username and not self.smtp_starttls and self.smtp_host not in ("localhost", "127.0.0.1", "::1"):
+            raise ValueError("SMTP_STARTTLS=false with SMTP_USERNAME would send the SMTP password unencrypted; "
+                             "production allows it only to a relay on this machine")
+        return self
 
     @model_validator(mode="after")
     def _secret_is_real(self) -> Settings:

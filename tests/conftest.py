@@ -20,6 +20,10 @@ os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-used-anywhere-else
 os.environ.setdefault("JWT_KEYS", "test1:test-only-jwt-key-not-used-anywhere-else-0123456789")
 os.environ.setdefault("JWT_CURRENT_KID", "test1")
 os.environ["SCHEDULER_ENABLED"] = "false"
+# Production refuses to start without a mail server; tests that run as production name one (no
+# mail leaves in the suite: only tests/mail/test_sender.py sends, to its own loopback server).
+os.environ.setdefault("SMTP_HOST", "127.0.0.1")
+os.environ.setdefault("MAIL_FROM", "Handoff <no-reply@handoff.test>")
 
 import pytest
 import redis

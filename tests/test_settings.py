@@ -139,3 +139,29 @@ def test_development_signs_agent_tokens_with_a_key_derived_from_the_secret(monke
     kid, secret = current_key(settings)
     assert kid == "dev" and len(secret) >= 32 and REAL_SECRET not in secret
     assert signing_keys(settings) == {"dev": secret} != signing_keys(other)
+@pytest.mark.parametrize(("values", "refusal"), [
+    ({"smtp_host": ""}, "SMTP_HOST must name the mail server in production"),
+    ({"smtp_host": "smtp.handoff.example", "mail_from": "Handoff <no-reply@localhost>"},
+     "MAIL_FROM must be an address of your own domain"),
+    ({"smtp_host": "smtp.handoff.example", "smtp_username": "handoff", "smtp_starttls": False},
+     "would send the SMTP password unencrypted"),
+], ids=["no-smtp-host", "mail-from-localhost", "login-in-clear"])
+def test_production_refuses_to_start_with_mail_that_cannot_leave_or_leaks_the_password(values, refusal):
+    # when
+    with pytest.raises(ValidationError) as refused:
+        production(**{"mail_from": "Handoff <no-reply@handoff.example>", **values})
+
+    # then
+    assert refusal in str(refused.value)
+
+
+def test_production_starts_with_a_mail_server_and_only_elsewhere_without_one():
+    # when
+    settings = production(smtp_host="smtp.handoff.example", mail_from="Handoff <no-reply@handoff.example>",
+                          smtp_username="handoff", smtp_password="p" * 20)
+    development = Settings(smtp_host="")
+
+    # then
+    assert (settings.smtp_host, settings.smtp_starttls) == ("smtp.handoff.example", True)
+    assert "p" * 20 not in repr(settings)
+    assert development.smtp_host == ""

@@ -30,6 +30,7 @@ from marketplace_app.api.routes import (
     disputes,
     files,
     health,
+    mail,
     operator,
     requests,
     stream,
@@ -60,7 +61,7 @@ def create_api() -> FastAPI:
     api.include_router(health.router, prefix=API_PREFIX, dependencies=counted)  # never limited: load balancers poll it
     for module in (requests, auth, dashboard, webhooks, credits, disputes, account, waitlist, operator, admin,
                    admin_credits, audit, files, agents_auth, agents_register,
-                   agents_owners, agents_guard):
+                   agents_owners, agents_guard, mail):
         api.include_router(module.router, prefix=API_PREFIX, dependencies=_counting(module.router, counted),
                            responses=RATE_LIMITED)
     api.include_router(stream.router, prefix=API_PREFIX, dependencies=counted)

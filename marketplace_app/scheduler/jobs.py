@@ -19,6 +19,7 @@ from marketplace_app.earnings import service as earnings
 from marketplace_app.idempotency import service as idempotency
 from marketplace_app.identity import service as identity
 from marketplace_app.ledger.health import ledger_health
+from marketplace_app.mail import sender as mail_sender
 from marketplace_app.ratelimit import service as ratelimit
 from marketplace_app.requests import expiry, simulator
 from marketplace_app.settings import get_settings
@@ -74,6 +75,8 @@ JOBS: list[Job] = [
         identity.purge_expired),
     Job("refresh_agent_trust", "Recompute agents' trust scores when their account age earns a point", 3600,
         trust.refresh_due, batch_size=trust.BATCH_SIZE),
+    Job("send_mail", "Send queued e-mail by SMTP (production) or keep it for /inbox (elsewhere); retry refusals", 2,
+        mail_sender.send_due, batch_size=mail_sender.BATCH_SIZE, transactional=False),
     Job("ledger_health", "Prove the ledger's invariants (Σ = 0, balances = entries)", 300, _check_ledger),
 ]
 

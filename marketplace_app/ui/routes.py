@@ -35,6 +35,9 @@ ADMIN_CREDITS = "/admin/credits"
 ADMIN_AUDIT = "/admin/audit"
 ACTIVATE_AGENT = "/activate/[token]"
 ADMIN_AGENTS = "/admin/agents"
+ADMIN_EMAILS = "/admin/emails"
+# Development only: the mail kept for the signed-in person (any role); not found in production.
+INBOX = "/inbox"
 
 HOME_BY_ROLE = {"company": COMPANY_HOME, "operator": OPERATOR_HOME, "agent_owner": AGENT_OWNER_HOME,
                 "admin": ADMIN_HOME}

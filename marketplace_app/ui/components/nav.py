@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import reflex as rx
 
+from marketplace_app.mail.queries import inbox_available
 from marketplace_app.ui import routes
 from marketplace_app.ui.state.base import AppState
 from marketplace_app.ui.theme import BORDER, LOGO, SIDEBAR_WIDTH
@@ -45,7 +46,8 @@ NAV_BY_ROLE: dict[str, tuple[NavItem, ...]] = {
               NavItem("Webhook failures", "webhook", routes.ADMIN_WEBHOOKS),
               NavItem("Scheduler", "timer", routes.ADMIN_SCHEDULER),
               NavItem("Ledger", "book-open-check", routes.ADMIN_LEDGER),
-              NavItem("Audit", "scroll-text", routes.ADMIN_AUDIT)),
+              NavItem("Audit", "scroll-text", routes.ADMIN_AUDIT),
+              NavItem("E-mails", "mail", routes.ADMIN_EMAILS)),
 }
 
 
@@ -99,8 +101,19 @@ def user_card() -> rx.Component:
         ),
         rx.button(rx.icon("log-out", size=16), "Sign out", on_click=AppState.sign_out, variant="soft",
                   color_scheme="gray", width="100%"),
+        dev_inbox_link(),
         spacing="3", width="100%", padding_top="1rem", border_top=BORDER,
     )
+
+
+def dev_inbox_link() -> rx.Component:
+    """Outside production, a small link to the mail kept for the signed-in person (nothing in production)."""
+    if not inbox_available():
+        return rx.fragment()
+    return rx.link(rx.icon("mail", size=14), "Mail kept for you (dev)", href=routes.INBOX, size="1",
+                   color=rx.color("gray", 12), underline="always", display="inline-flex", align_items="center",
+                   gap="0.35rem", _hover={"color": rx.color("accent", 11)},  # Reflex's default hover is too pale
+                   custom_attrs={"data-dev-inbox": "true"})
 
 
 def sidebar(role: str) -> rx.Component:

@@ -40,6 +40,8 @@ BADGES: dict[str, dict[str, tuple[str, str]]] = {
     # Trust tiers are standings, not statuses: the colours read as the metals, from low to high.
     "tier": {"bronze": (ATTENTION, "bronze"), "silver": (OVER, "silver"), "gold": (WAITING, "gold"),
              "platinum": (REVIEW, "platinum")},
+    "email": {"queued": (WAITING, "queued"), "sent": (GOOD, "sent"), "kept": (NEW, "kept (not sent)"),
+              "failed": (BAD, "failed")},
 }
 
 

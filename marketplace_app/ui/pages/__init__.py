@@ -7,6 +7,7 @@ from marketplace_app.ui.pages import (
     admin_audit,
     admin_credits,
     admin_disputes,
+    admin_emails,
     admin_queues,
     admin_webhooks,
     auth,
@@ -18,6 +19,7 @@ from marketplace_app.ui.pages import (
     company_requests,
     company_review,
     company_webhooks,
+    inbox,
     not_found,
     operator,
     operator_disputes,
@@ -29,7 +31,7 @@ from marketplace_app.ui.pages import (
 )
 
 __all__ = ["activate", "admin", "admin_agents", "admin_audit", "admin_credits",
-           "admin_disputes", "admin_queues", "admin_webhooks", "auth", "company", "company_credits",
+           "admin_disputes", "admin_emails", "admin_queues", "admin_webhooks", "auth", "company", "company_credits",
            "company_disputes", "company_keys", "company_projects", "company_requests", "company_review",
-           "company_webhooks", "not_found", "operator", "operator_disputes", "operator_earnings",
+           "company_webhooks", "inbox", "not_found", "operator", "operator_disputes", "operator_earnings",
            "operator_jury", "operator_work", "owner", "owner_agent"]

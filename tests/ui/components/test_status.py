@@ -12,6 +12,7 @@ from marketplace_app.agents.models import AgentStatus, TrustTier
 from marketplace_app.companies.models import InformationPolicy, KeyStatus
 from marketplace_app.disputes.models import DisputeStatus
 from marketplace_app.earnings.models import EarningStatus, PayoutStatus
+from marketplace_app.mail.models import EmailStatus
 from marketplace_app.operators.models import KycStatus
 from marketplace_app.requests.models import RequestStatus
 from marketplace_app.settings import PROJECT_ROOT
@@ -21,7 +22,7 @@ from marketplace_app.webhooks.models import DeliveryStatus, EndpointStatus
 DOMAIN_STATUSES: dict[str, type[StrEnum]] = {
     "request": RequestStatus, "dispute": DisputeStatus, "earning": EarningStatus, "payout": PayoutStatus,
     "kyc": KycStatus, "endpoint": EndpointStatus, "delivery": DeliveryStatus, "key": KeyStatus,
-    "policy": InformationPolicy, "agent": AgentStatus, "tier": TrustTier,
+    "policy": InformationPolicy, "agent": AgentStatus, "tier": TrustTier, "email": EmailStatus,
 }
 RADIX_COLOURS = {"blue", "amber", "orange", "violet", "green", "red", "gray"}
 UI = PROJECT_ROOT / "marketplace_app" / "ui"

@@ -9,8 +9,9 @@ from marketplace_app.settings import PROJECT_ROOT
 STATE = PROJECT_ROOT / "marketplace_app" / "ui" / "state"
 # Loaders that call the guard themselves, on purpose: the task page clears the last task before it
 # checks (a generator, so the old brief never flashes), and the dispute section on a request page
-# defers the redirect to the page's own loader.
-OWN_GUARD = {"operator_work.py:TaskState.load", "company_disputes.py:RequestDisputeState.load"}
+# defers the redirect to the page's own loader; the development inbox is for every role (signed in is all).
+OWN_GUARD = {"operator_work.py:TaskState.load", "company_disputes.py:RequestDisputeState.load",
+             "mail.py:InboxState.load"}
 
 
 def guard_copies() -> set[str]:
