@@ -76,7 +76,8 @@ def main() -> int:
     return 0
 
 
-ROLES = {"company": "company@example.com", "operator": "operator1@example.com", "staff": "admin@example.com"}
+ROLES = {"company": "company@example.com", "operator": "operator1@example.com", "staff": "admin@example.com",
+         "owner": "owner@example.com"}
 
 
 def stage() -> list[Shot]:
@@ -85,9 +86,11 @@ def stage() -> list[Shot]:
 
     from marketplace_app.api.app import create_api
     from marketplace_app.demo import seed
+    from marketplace_app.demo.agents import seed_owner_agents
     from marketplace_app.ui import routes
 
     key = seed.seed()
+    seed_owner_agents()
     api = TestClient(create_api())
     headers = {"Authorization": f"Bearer {key}"}
     people = _people()
@@ -110,6 +113,11 @@ def stage() -> list[Shot]:
     assert api.post(f"/v1/requests/{cancelled}/cancel", headers=headers).status_code == 200
     create("Translate a notice", "Translate the two-paragraph tenancy notice from Spanish to English")
     _staff_queues(people)
+    scout = _agent_id("contract-scout")
+    # One agent waiting for its owner to open the activation mail (a pending card, a kept mail).
+    registered = api.post("/v1/agents/register", json={"name": "Invoice Reader", "owner_email": "owner@example.com",
+                                                       "category": "finance", "capabilities": ["invoices"]})
+    assert registered.status_code == 201, registered.text
     return [
         Shot("company", "overview", routes.COMPANY_HOME), Shot("company", "requests", routes.COMPANY_REQUESTS),
         Shot("company", "request-disputed", routes.company_request(disputed)),
@@ -117,7 +125,9 @@ def stage() -> list[Shot]:
         Shot("operator", "overview", routes.OPERATOR_HOME), Shot("operator", "earnings", routes.OPERATOR_EARNINGS),
         Shot("operator", "disputes", routes.OPERATOR_DISPUTES),
         Shot("staff", "overview", routes.ADMIN_HOME), Shot("staff", "kyc", routes.ADMIN_KYC),
-        Shot("staff", "payouts", routes.ADMIN_PAYOUTS),
+        Shot("staff", "payouts", routes.ADMIN_PAYOUTS), Shot("staff", "agents", routes.ADMIN_AGENTS),
+        Shot("staff", "emails", routes.ADMIN_EMAILS),
+        Shot("owner", "agents", routes.AGENT_OWNER_HOME), Shot("owner", "agent", routes.owner_agent(scout)),
     ]
 
 
@@ -172,6 +182,16 @@ def _staff_queues(people: dict[str, str]) -> None:
                             ledger.account_id(session, accounts.operator_available(payee)), 4_250)])
         payouts.request_payout(session, operator_id=payee, amount_cents=4_250)
     run_job(JOBS[0])
+
+
+def _agent_id(handle: str) -> str:
+    from sqlalchemy import select
+
+    from marketplace_app.agents.models import Agent
+    from marketplace_app.core.db import unit_of_work
+
+    with unit_of_work(read_only=True) as session:
+        return session.execute(select(Agent.id).where(Agent.handle == handle)).scalar_one()
 
 
 def photograph(browser, base: str, email: str, shots: list[Shot], size: str, viewport: dict) -> None:
