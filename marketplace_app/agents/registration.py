@@ -24,7 +24,7 @@ from sqlmodel import Session
 
 from marketplace_app.agents import trust
 from marketplace_app.agents.models import Agent, AgentStatus, KeyScope
-from marketplace_app.agents.schemas import AgentActivate, AgentRegister
+from marketplace_app.agents.schemas import RESERVED_HANDLES, AgentActivate, AgentRegister
 from marketplace_app.audit import service as audit
 from marketplace_app.companies import service as companies
 from marketplace_app.companies.access import CompanyActor
@@ -230,7 +230,7 @@ def derived_handle(name: str, *, suffixed: bool) -> str:
     base = re.sub(r"[^a-z0-9]+", "-", ascii_name).strip("-")[:HANDLE_BASE_LENGTH].strip("-")
     if len(base) < 3:
         base = f"{base}-agent" if base else "agent"
-    return f"{base}-{secrets.token_hex(2)}" if suffixed else base
+    return f"{base}-{secrets.token_hex(2)}" if suffixed or base in RESERVED_HANDLES else base
 
 
 def _serialise_owner(session: Session, email: str) -> None:

@@ -17,6 +17,9 @@ from marketplace_app.webhooks.ssrf import check_url
 AGENT_CATEGORIES = ("research", "writing", "translation", "data", "coding", "design", "legal", "finance",
                     "marketing", "support", "operations", "other")
 HANDLE_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]{1,30}[a-z0-9]", re.ASCII)
+RESERVED_HANDLES = frozenset({"me", "register", "heartbeat", "quick-start", "rotate-key", "recover-key", "auth",
+                              "activation", "session", "reviews", "search", "admin", "owner", "new"})
+"""Words a handle may not be: `/v1/agents/{id or handle}` would lose to the static route of that name."""
 CAPABILITY_PATTERN = re.compile(r"[a-z0-9-]{1,40}", re.ASCII)
 MAX_CAPABILITIES = 20
 
@@ -55,6 +58,8 @@ class AgentRegister(BaseModel):
         if value is not None and not HANDLE_PATTERN.fullmatch(value):
             raise ValueError("handle must be 3 to 32 characters of a-z, 0-9 and '-', starting and "
                              "ending with a letter or digit")
+        if value in RESERVED_HANDLES:
+            raise ValueError(f"handle '{value}' is reserved (it names a page of the API); choose another")
         return value
 
     @field_validator("owner_email")

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
+from functools import cache
 from typing import Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request
-from starlette.routing import Match, Mount
+from fastapi.routing import iter_route_contexts
+from starlette.routing import compile_path
 
 from marketplace_app import __version__
 from marketplace_app.api.access import PUBLIC
@@ -40,6 +43,7 @@ from marketplace_app.api.routes import (
 from marketplace_app.core.errors import MethodNotAllowed, NotFound
 
 API_PREFIX = "/v1"
+CATCH_ALL = API_PREFIX + "/{path:path}"
 ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD", "TRACE"]
 
 
@@ -84,7 +88,7 @@ def _counting(router: APIRouter, counted: list[Any]) -> list[Any]:
 def _add_json_404(api: FastAPI) -> None:
     """Unknown paths under the API prefix answer in the envelope, not with Reflex's HTML page."""
 
-    @api.api_route(API_PREFIX + "/{path:path}", methods=ALL_METHODS, include_in_schema=False,
+    @api.api_route(CATCH_ALL, methods=ALL_METHODS, include_in_schema=False,
                    openapi_extra=PUBLIC, dependencies=[Depends(limit_by_declaration)])
     def unknown_route(path: str, request: Request) -> None:
         allowed = _allowed_methods(api, request.scope)
@@ -98,9 +102,18 @@ def _allowed_methods(api: FastAPI, scope: dict) -> list[str]:
     """The methods some real route accepts for this path.
 
     Only our own routes count: the catch-all itself is excluded, and so is the Reflex app that
-    Reflex mounts at "" behind the API (a mount matches every path for every method).
+    Reflex mounts at "" behind the API (a mount matches every path for every method). A route
+    spelled out in full wins over a templated one that also matches: `/v1/agents/rotate-key` is
+    POST only, although `GET /v1/agents/{agent_id}` would take "rotate-key" for an id.
     """
-    routes = [route for route in api.routes
-              if not isinstance(route, Mount) and getattr(route, "path", None) != API_PREFIX + "/{path:path}"]
-    return [method for method in ALL_METHODS
-            if any(route.matches({**scope, "method": method})[0] is Match.FULL for route in routes)]
+    path = scope["path"]
+    matching = [(context.methods or set(), "{" in context.path) for context in iter_route_contexts(api.routes)
+                if context.path and context.path != CATCH_ALL and _pattern(context.path).fullmatch(path)]
+    literal = [methods for methods, templated in matching if not templated]
+    chosen = literal or [methods for methods, _templated in matching]
+    return [method for method in ALL_METHODS if any(method in methods for methods in chosen)]
+
+
+@cache
+def _pattern(path: str) -> re.Pattern[str]:
+    return compile_path(path)[0]

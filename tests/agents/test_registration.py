@@ -168,3 +168,13 @@ def test_an_operator_email_may_register_but_is_refused_at_activation(client):
                            json={"accept_terms": True})
     assert_error(response, status=403, code="forbidden")
     assert row_counts() == before
+
+
+@pytest.mark.parametrize("handle", ["new", "register", "heartbeat", "rotate-key"])
+def test_a_handle_that_names_an_api_page_is_refused_and_a_derived_one_avoids_it(client, handle):
+    refused = client.post("/v1/agents/register", json=body(handle=handle, owner_email=f"{handle}@example.com"))
+    assert refused.status_code == 422 and "reserved" in refused.json()["error"]["message"]
+    derived = client.post("/v1/agents/register", json=body(name=handle.replace("-", " "),
+                                                          owner_email=f"{handle}@example.com"))
+    assert derived.status_code == 201, derived.text
+    assert derived.json()["handle"].startswith(f"{handle}-") and derived.json()["handle"] != handle

@@ -9,6 +9,7 @@ from fastapi.routing import iter_route_contexts
 from starlette.routing import compile_path
 
 from marketplace_app.api.app import API_PREFIX, create_api
+from tests.support import api_client
 
 CATCH_ALL = API_PREFIX + "/{path:path}"
 
@@ -43,3 +44,15 @@ def test_no_route_shadows_a_later_one():
 
     # then none answers in another's place
     assert shadowed == []
+
+
+def test_a_path_spelled_out_in_full_allows_only_its_own_methods():
+    # given a static POST route and a templated GET that would also match its path
+    with api_client() as client:
+        # when
+        static = client.request("OPTIONS", "/v1/agents/rotate-key")
+        templated = client.request("OPTIONS", "/v1/agents/agt_0123")
+
+    # then the static path names only POST; the templated one GET
+    assert (static.status_code, static.headers["allow"]) == (405, "POST")
+    assert (templated.status_code, templated.headers["allow"]) == (405, "GET")

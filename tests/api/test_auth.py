@@ -49,7 +49,7 @@ def changed_tables(before: dict[str, int], after: dict[str, int]) -> dict[str, i
 @pytest.mark.parametrize(("role", "created"), [
     ("company", {"user_account": 1, "auth_session": 1, "company": 1, "company_member": 1, "ledger_account": 2}),
     ("operator", {"user_account": 1, "auth_session": 1, "operator_profile": 1}),
-    ("agent_owner", {"user_account": 1, "auth_session": 1}),
+    ("agent_owner", {"user_account": 1, "auth_session": 1, "company": 1, "company_member": 1, "ledger_account": 2}),
 ])
 def test_registering_creates_the_account_and_signs_it_in(client, role, created):
     # given

@@ -173,10 +173,10 @@ def test_every_route_but_agent_ones_and_the_health_check_has_an_hourly_rule():
     rules = {context.path: rule_of(context.openapi_extra) for context in contexts}
     levels = {context.path: (context.openapi_extra or {}).get(ACCESS_KEY) for context in contexts}
 
-    # then login and register are throttled by the identity service instead
+    # then login, sign-up and agent registration are throttled by their services instead
     unlimited = {path for path, rule in rules.items() if rule is None}
     assert {path for path in unlimited if levels[path] not in ("api_key", "api_key_or_session")} == {
-        "/v1/health", "/v1/auth/login", "/v1/auth/register"}
+        "/v1/health", "/v1/auth/login", "/v1/auth/register", "/v1/agents/register"}
     assert rules["/v1/waitlist"] is Rule.waitlist
     assert rules["/v1/auth/me"] is Rule.session
     assert rules["/v1/admin/kyc"] is Rule.session
