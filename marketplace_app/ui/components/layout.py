@@ -39,7 +39,7 @@ def dashboard_page(route: str, title: str, *, role: str, on_load: rx.event.Event
 
         page.__name__ = body.__name__
         rx.page(route=route, title=title + PAGE_TITLE_SUFFIX, image=SOCIAL_IMAGE,
-                on_load=[on_load if on_load is not None else AppState.require_role(role),
+                on_load=[*_as_list(on_load if on_load is not None else AppState.require_role(role)),
                          AppState.show_landing_notice])(page)
         return page
 
@@ -72,3 +72,8 @@ def centered_page(*children: rx.Component) -> rx.Component:
         min_height="100vh", padding="2rem 1rem", width="100%",
         background=f"radial-gradient(circle at top, {rx.color('accent', 3)}, transparent 60%)",
     )
+
+
+def _as_list(loader: rx.event.EventType[()]) -> list:
+    # A page may give one loader or a list of them; Reflex refuses a list inside the list.
+    return list(loader) if isinstance(loader, (list, tuple)) else [loader]
