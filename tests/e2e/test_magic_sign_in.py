@@ -56,7 +56,9 @@ def test_a_new_owner_signs_in_with_the_mailed_code(device: str, url: Url, reques
 
     # then
     page.wait_for_url(url(routes.AGENT_OWNER_HOME))
-    expect(page.locator("#role-badge")).to_have_text("Agent owner")
+    expect(page.get_by_role("heading", name="Agents", level=1)).to_be_visible()
+    # the account was made on first use, with its agents' organisation
+    expect(page.get_by_text("new.owner's agents")).to_be_visible()
 
 
 @pytest.mark.parametrize("device", ["page", "phone"])
