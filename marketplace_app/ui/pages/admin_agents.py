@@ -10,11 +10,10 @@ from marketplace_app.ui.components.common import loading, page_header
 from marketplace_app.ui.components.data import cell, empty_state, pager, record_card, responsive_table
 from marketplace_app.ui.components.forms import labelled
 from marketplace_app.ui.components.layout import dashboard_page
-from marketplace_app.ui.components.status import reason_dialog
+from marketplace_app.ui.components.status import reason_dialog, status_badge
 from marketplace_app.ui.state.admin_agents import STATUS_CHOICES, AdminAgentsState, AgentItem
 
 COLUMNS = ("Agent", "Owner", "Status", "Trust", "Registered", "")
-STATUS_COLORS = {"active": "green", "frozen": "red", "pending_verification": "amber", "deleted": "gray"}
 
 
 @dashboard_page(routes.ADMIN_AGENTS, "Agents", role="admin", on_load=AdminAgentsState.load)
@@ -71,8 +70,7 @@ def agent_list() -> rx.Component:
 
 
 def _status(agent: rx.Var[AgentItem]) -> rx.Component:
-    return rx.badge(agent.status, color_scheme=rx.match(agent.status, *STATUS_COLORS.items(), "gray"),
-                    custom_attrs={"data-status": agent.status})
+    return status_badge("agent", agent.status, custom_attrs={"data-status": agent.status})
 
 
 def _action(agent: rx.Var[AgentItem]) -> rx.Component:

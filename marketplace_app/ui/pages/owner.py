@@ -90,7 +90,9 @@ def spend_bar(agent: rx.Var[AgentCard]) -> rx.Component:
     """Spend this month against the monthly cap (a bar only when there is a cap)."""
     return rx.vstack(
         rx.hstack(rx.text("Spent this month", size="2", color_scheme="gray"), rx.spacer(),
-                  rx.text(agent.spent, " of ", agent.budget, size="2", weight="medium"), width="100%", wrap="wrap"),
+                  rx.cond(agent.has_budget, rx.text(agent.spent, " of ", agent.budget, size="2", weight="medium"),
+                          rx.text(agent.spent, " · no monthly cap", size="2", weight="medium")),
+                  width="100%", wrap="wrap"),
         rx.cond(agent.has_budget, rx.progress(value=agent.used_percent, max=100, size="2", width="100%",
                                               color_scheme=rx.cond(agent.over_budget, "red", "accent"),
                                               aria_label="Monthly budget used")),
