@@ -86,7 +86,7 @@ def test_revoke_all_uses_up_the_open_tokens_of_a_subject():
 
 def test_concurrent_redemptions_let_exactly_one_through():
     secret = _issue()
-    outcomes = run_concurrently(8, lambda _: _redeem(secret))
+    outcomes = run_concurrently(16, lambda _: _redeem(secret))
     assert sum(isinstance(outcome, tokens.Redeemed) for outcome in outcomes) == 1
     assert all(isinstance(outcome, tokens.TokenInvalid) for outcome in outcomes
                if not isinstance(outcome, tokens.Redeemed))
