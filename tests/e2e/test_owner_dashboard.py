@@ -99,6 +99,9 @@ def test_the_owner_opens_an_agent_reads_its_trust_and_creates_a_scoped_key(page:
     open_first_agent(page, url, agents["contract-scout"])
 
     expect(page.locator("#trust-history")).to_contain_text("request completed")
+    # the agent's page lights up the "Agents" entry it came from
+    expect(page.get_by_role("navigation", name="Main").get_by_role("link", name="Agents")).to_have_attribute(
+        "aria-current", "page")
     expect(page.locator(".recharts-surface").first).to_be_visible()
     secret = create_key(page, name="desktop worker")
 

@@ -19,6 +19,8 @@ class NavItem:
     label: str
     icon: str
     href: str | None = None
+    details: str | None = None
+    """Where this entry's detail pages live, when that is not under `href` (a home that is also a list)."""
 
 
 NAV_BY_ROLE: dict[str, tuple[NavItem, ...]] = {
@@ -36,7 +38,8 @@ NAV_BY_ROLE: dict[str, tuple[NavItem, ...]] = {
                  NavItem("Earnings", "piggy-bank", routes.OPERATOR_EARNINGS),
                  NavItem("My disputes", "scale", routes.OPERATOR_DISPUTES),
                  NavItem("Jury duty", "gavel", routes.OPERATOR_JURY)),
-    "agent_owner": (NavItem("Agents", "bot", routes.AGENT_OWNER_HOME), NavItem("Jobs", "briefcase"),
+    "agent_owner": (NavItem("Agents", "bot", routes.AGENT_OWNER_HOME, details=routes.AGENT_OWNER_HOME + "/agents"),
+                    NavItem("Jobs", "briefcase"),
                     NavItem("Earnings", "piggy-bank")),
     "admin": (NavItem("Overview", "layout-dashboard", routes.ADMIN_HOME), NavItem("KYC", "id-card", routes.ADMIN_KYC),
               NavItem("Payouts", "banknote", routes.ADMIN_PAYOUTS),
@@ -69,6 +72,8 @@ def _nav_entry(item: NavItem) -> rx.Component:
     active = (path == item.href) | (path == item.href + "/")  # a static export serves `/admin/`
     if item.href not in routes.HOME_BY_ROLE.values():
         active = active | path.startswith(item.href + "/")  # a detail page lights up its list's entry
+    if item.details is not None:
+        active = active | path.startswith(item.details + "/")
     return rx.link(
         rx.hstack(rx.icon(item.icon, size=18), rx.text(item.label, size="3", weight="medium"),
                   align="center", width="100%"),
