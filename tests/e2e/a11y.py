@@ -30,6 +30,10 @@ def accessibility_violations(page: Page) -> list[str]:
     assert AXE_SCRIPT.exists(), f"{AXE_SCRIPT} is missing: remove .tools/.installed and run make setup"
     if not page.evaluate("typeof window.axe !== 'undefined'"):
         page.add_script_tag(path=str(AXE_SCRIPT))
+    # A dialog or menu still fading in is half transparent: axe would read its colours mid-animation.
+    # (Endless animations, a spinner or a live dot, never finish and are not waited for.)
+    page.wait_for_function("document.getAnimations().every(animation => animation.playState !== 'running'"
+                           " || animation.effect?.getComputedTiming().iterations === Infinity)")
     violations = page.evaluate(
         "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})"
         ".then(result => result.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,"
