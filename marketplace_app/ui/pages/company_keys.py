@@ -65,31 +65,43 @@ def keys_list() -> rx.Component:
 
 
 def _key_row(key: rx.Var[KeyRow]) -> rx.Component:
+    return key_row(key, ("project", key.project), _key_actions(key))
+
+
+def _key_card(key: rx.Var[KeyRow]) -> rx.Component:
+    return key_card(key, ("Project", key.project), _key_actions(key))
+
+
+def key_row(key: rx.Var, column: tuple[str, rx.Var], actions: rx.Component) -> rx.Component:
+    """A key as a table row (the company's keys and an agent's): name, `column` (its key, its value),
+    mode, masked key, dates, status and `actions`."""
+    name, value = column
     return rx.table.row(
         rx.table.row_header_cell(rx.text(key.name, weight="bold")),
-        cell(key.project, "project"),
+        cell(value, name),
         cell(mode_badge(key.mode), "mode"),
         cell(rx.code(key.shown, variant="ghost", white_space="nowrap"), "key"),
         cell(key.created, "created", white_space="nowrap"),
         cell(key.last_used, "last_used", white_space="nowrap"),
         cell(key.expires, "expires", white_space="nowrap"),
         cell(status_badge("key", key.status), "status"),
-        cell(_key_actions(key), "actions"),
+        cell(actions, "actions"),
         align="center", custom_attrs={"data-key": key.name},
     )
 
 
-def _key_card(key: rx.Var[KeyRow]) -> rx.Component:
+def key_card(key: rx.Var, field: tuple[str, rx.Var], actions: rx.Component) -> rx.Component:
+    """`key_row` as a card on a phone; `field` is its label and value."""
     return record_card(
         rx.text(key.name, weight="bold"),
-        ("Project", key.project),
+        field,
         ("Mode", mode_badge(key.mode)),
         ("Key", rx.code(key.shown, variant="ghost", word_break="break-all")),
         ("Created", key.created),
         ("Last used", key.last_used),
         ("Expires", key.expires),
         ("Status", status_badge("key", key.status)),
-        footer=_key_actions(key),
+        footer=actions,
         custom_attrs={"data-key-card": key.name},
     )
 

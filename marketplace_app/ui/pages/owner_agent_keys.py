@@ -8,10 +8,9 @@ import reflex as rx
 from marketplace_app.agents.models import KeyScope
 from marketplace_app.companies.service import KEY_LIFETIME_DAYS as LIFETIME
 from marketplace_app.ui.components.common import confirm_action_dialog, notice, show_once_dialog
-from marketplace_app.ui.components.data import cell, empty_state, mode_badge, record_card, responsive_table
+from marketplace_app.ui.components.data import empty_state, responsive_table
 from marketplace_app.ui.components.forms import dialog_footer, inline_error, labelled, text_field
-from marketplace_app.ui.components.status import status_badge
-from marketplace_app.ui.pages.company_keys import MODES
+from marketplace_app.ui.pages.company_keys import MODES, key_card, key_row
 from marketplace_app.ui.state.owner_agent import SCOPE_FIELD, SCOPE_WORDS, AgentKeyRow, OwnerAgentState
 
 State = OwnerAgentState
@@ -40,33 +39,11 @@ def keys_section() -> rx.Component:
 
 
 def _key_row(key: rx.Var[AgentKeyRow]) -> rx.Component:
-    return rx.table.row(
-        rx.table.row_header_cell(rx.text(key.name, weight="bold")),
-        cell(key.scopes, "scopes"),
-        cell(mode_badge(key.mode), "mode"),
-        cell(rx.code(key.shown, variant="ghost", white_space="nowrap"), "key"),
-        cell(key.created, "created", white_space="nowrap"),
-        cell(key.last_used, "last_used", white_space="nowrap"),
-        cell(key.expires, "expires", white_space="nowrap"),
-        cell(status_badge("key", key.status), "status"),
-        cell(_key_actions(key), "actions"),
-        align="center", custom_attrs={"data-key": key.name},
-    )
+    return key_row(key, ("scopes", key.scopes), _key_actions(key))
 
 
 def _key_card(key: rx.Var[AgentKeyRow]) -> rx.Component:
-    return record_card(
-        rx.text(key.name, weight="bold"),
-        ("Scopes", key.scopes),
-        ("Mode", mode_badge(key.mode)),
-        ("Key", rx.code(key.shown, variant="ghost", word_break="break-all")),
-        ("Created", key.created),
-        ("Last used", key.last_used),
-        ("Expires", key.expires),
-        ("Status", status_badge("key", key.status)),
-        footer=_key_actions(key),
-        custom_attrs={"data-key-card": key.name},
-    )
+    return key_card(key, ("Scopes", key.scopes), _key_actions(key))
 
 
 def _key_actions(key: rx.Var[AgentKeyRow]) -> rx.Component:
